@@ -1,0 +1,167 @@
+package providers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/esimhooks/esimhooks/providers/jsonv"
+	"github.com/esimhooks/esimhooks/providers/payload"
+	"github.com/esimhooks/esimhooks/providers/signing"
+)
+
+// Delivery is one event ready to send: its body bytes are fixed, and every
+// attempt and duplicate carries the same ID. Headers (signature, attempt
+// timestamp) are made per attempt by Request.
+type Delivery struct {
+	Variant *Variant
+	Event   *Event
+	// ID identifies the delivery on every attempt; it is sent only where the
+	// variant has a delivery-id header (or webhook-id).
+	ID      string
+	Payload jsonv.Value
+	Body    []byte
+}
+
+// NewDelivery encodes payload p as the body of a delivery of e with the
+// given id (see NewDeliveryID).
+func (v *Variant) NewDelivery(e *Event, p jsonv.Value, id string) (*Delivery, error) {
+	body, err := v.Encode(p)
+	if err != nil {
+		return nil, err
+	}
+	return &Delivery{Variant: v, Event: e, ID: id, Payload: p, Body: body}, nil
+}
+
+// NewDeliveryID returns a delivery id in the variant's format: a UUID v4, or
+// "msg_" and 27 base62 characters. Variants that send no id still get a UUID
+// for the delivery log.
+func (v *Variant) NewDeliveryID(r *rand.Rand) string {
+	if v.DeliveryID == "msg" {
+		const b62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		b := []byte("msg_")
+		for i := 0; i < 27; i++ {
+			b = append(b, b62[r.IntN(len(b62))])
+		}
+		return string(b)
+	}
+	return payload.UUID(r)
+}
+
+// Signer returns the variant's signer for secret.
+func (v *Variant) Signer(secret string) (signing.Signer, error) {
+	return signing.New(v.signingSpec(), secret)
+}
+
+func (v *Variant) signingSpec() signing.Spec {
+	s := v.Signature
+	return signing.Spec{
+		Scheme: s.Scheme, Hash: s.Hash, Header: s.Header, Prefix: s.Prefix,
+		Message: s.Message, Tolerance: signing.Duration(s.Tolerance), SecretFormat: s.SecretFormat,
+	}
+}
+
+// NewSecret returns a fresh secret in the variant's format.
+func (v *Variant) NewSecret(r interface{ Read([]byte) (int, error) }) (string, error) {
+	f := v.Signature.SecretFormat
+	if f == "" {
+		f = "token"
+	}
+	return signing.NewSecret(f, r)
+}
+
+// renderHeaders evaluates the variant's header templates.
+func (v *Variant) renderHeaders(e *Event, id string, at time.Time) (http.Header, error) {
+	ctx := &payload.Context{World: payload.NewWorld(0, at), Event: e.Name, Time: at, Attempt: at,
+		Vars: map[string]string{"delivery_id": id}}
+	h := http.Header{}
+	for _, hd := range v.Headers {
+		val, err := ctx.String(hd.Value)
+		if err != nil {
+			return nil, fmt.Errorf("header %s: %w", hd.Name, err)
+		}
+		s, ok := val.(string)
+		if !ok {
+			s = fmt.Sprint(val)
+		}
+		h.Set(hd.Name, s)
+	}
+	return h, nil
+}
+
+// Request returns the headers of one attempt made at time at, signed with
+// signer (nil sends it unsigned, as esimaccess). Every attempt gets a fresh
+// signature, and a fresh timestamp where the scheme has one.
+func (d *Delivery) Request(signer signing.Signer, at time.Time) (http.Header, error) {
+	h, err := d.Variant.renderHeaders(d.Event, d.ID, at)
+	if err != nil {
+		return nil, err
+	}
+	if signer != nil {
+		sh, err := signer.Sign(signing.Message{ID: d.ID, Timestamp: at, Body: d.Body})
+		if err != nil {
+			return nil, err
+		}
+		for k, vs := range sh {
+			h[k] = vs
+		}
+	}
+	return h, nil
+}
+
+// ErrNoKey is returned by Key when the value the key is read from is absent.
+var ErrNoKey = errors.New("no idempotency key")
+
+// KeySpec returns the idempotency key rule of event e.
+func (v *Variant) KeySpec(e *Event) KeySpec {
+	if e != nil && e.Idempotency != nil {
+		return *e.Idempotency
+	}
+	return v.Idempotency
+}
+
+// Key returns the idempotency key a receiver should deduplicate a request
+// with headers h and body on, per the profile's table.
+func (v *Variant) Key(e *Event, h http.Header, body []byte) (string, error) {
+	ks := v.KeySpec(e)
+	switch ks.From {
+	case "header":
+		if s := h.Get(ks.Name); s != "" {
+			return s, nil
+		}
+		return "", fmt.Errorf("%w: header %s missing", ErrNoKey, ks.Name)
+	case "body":
+		p, err := jsonv.Parse(body)
+		if err != nil {
+			return "", fmt.Errorf("%w: body: %v", ErrNoKey, err)
+		}
+		path, _ := jsonv.ParsePath(ks.Name)
+		val, ok := jsonv.Get(p, path)
+		if !ok {
+			return "", fmt.Errorf("%w: %s missing", ErrNoKey, ks.Name)
+		}
+		if s, ok := val.(string); ok {
+			return s, nil
+		}
+		return fmt.Sprint(val), nil
+	default:
+		sum := sha256.Sum256(body)
+		return hex.EncodeToString(sum[:]), nil
+	}
+}
+
+// Key returns the delivery's idempotency key.
+func (d *Delivery) Key() string {
+	h, err := d.Request(nil, time.Unix(0, 0))
+	if err == nil {
+		h.Set("webhook-id", d.ID)
+		if k, err := d.Variant.Key(d.Event, h, d.Body); err == nil {
+			return k
+		}
+	}
+	return d.ID
+}

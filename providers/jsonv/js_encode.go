@@ -1,0 +1,42 @@
+package jsonv
+
+// EncodeJS returns the exact bytes JavaScript's JSON.stringify(value) (no
+// replacer, no indent) produces for the value JSON.parse would build from
+// v's JSON text:
+//
+//   - Numbers are JavaScript Numbers: each literal becomes the nearest
+//     float64 (so 8944000000000000001 prints 8944000000000000000) and
+//     prints by Number::toString — shortest round-trip digits, plain
+//     notation for 1e-7 < |x| < 1e21 and exponent form such as "1e+21" or
+//     "1.5e-7" otherwise; -0 prints "0"; a literal that overflows to
+//     ±Infinity (1e400) prints "null".
+//   - Strings are quoted as QuoteJSONString does (see appendJSString):
+//     nothing beyond " \ and control characters is escaped, except lone
+//     surrogates, which print as \udxxx.
+//   - Object members come in JavaScript property order: keys that are
+//     array indices ("0" … "4294967294" in canonical form) first in
+//     ascending numeric order, then the other keys in insertion order, so
+//     {"b":1,"1":2} prints {"1":2,"b":1}.
+//   - There is no white space.
+//
+// It fails with ErrNotEncodable for values that are not valid Values or
+// nest deeper than MaxDepth.
+func EncodeJS(v Value) ([]byte, error) {
+	e := textEncoder{js: true}
+	if err := e.value(v, 0); err != nil {
+		return nil, err
+	}
+	return e.buf, nil
+}
+
+// StringifyJS returns JSON.stringify(JSON.parse(body)) as JavaScript
+// computes it, that is EncodeJS of Parse(body). A body is safe for a
+// verifier that signs the re-serialised body exactly when
+// StringifyJS(body) equals body.
+func StringifyJS(body []byte) ([]byte, error) {
+	v, err := Parse(body)
+	if err != nil {
+		return nil, err
+	}
+	return EncodeJS(v)
+}

@@ -1,0 +1,211 @@
+package jsonv
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+// PHPMaxDepth is the deepest nesting of arrays and objects that PHP's
+// json_decode accepts with its default $depth = 512: the decoder counts one
+// level more than the containers, so 511 nested arrays decode and 512 fail
+// with JSON_ERROR_DEPTH (checked with PHP 8.2). EncodePHP fails on deeper
+// values too.
+const PHPMaxDepth = 511
+
+// EncodePHP returns the exact bytes PHP's json_encode($x) produces with
+// default flags, where $x = json_decode($json, true) of v's JSON text, on
+// PHP >= 7.1 with the default serialize_precision = -1. The rules follow
+// ext/json/json_scanner.re, json_encoder.c and zend_gcvt in main/snprintf.c:
+//
+//   - A number literal without fraction or exponent that fits a 64-bit
+//     zend_long decodes to an int and prints in decimal ("-0" prints "0").
+//     Every other literal, including integers that overflow, decodes to a
+//     double via zend_strtod and prints by formatPHPDouble: shortest
+//     round-trip digits, "5.50" → 5.5, "5.0" → 5, "1e-5" → 1.0e-5,
+//     "10000000000000000000" → 1.0e+19, "-0.0" → -0. A literal that
+//     overflows to INF makes json_encode fail (JSON_ERROR_INF_OR_NAN).
+//   - Strings are escaped by php_json_escape_string: \" \\ \/ \b \f \n \r
+//     \t, other bytes below 0x20 as \u00xx, every non-ASCII character as
+//     \uxxxx (a surrogate pair above U+FFFF), all hex lowercase; 0x7f and
+//     "<>&'" stay literal. A lone surrogate fails, because json_decode
+//     rejects it (JSON_ERROR_UTF16).
+//   - Objects decode to PHP arrays: an empty object prints "[]"; an object
+//     whose keys are exactly "0", "1", … "n-1" in that order is a list and
+//     prints as a JSON array; any other object prints as an object in
+//     insertion order, integer-like keys still quoted. Duplicate keys were
+//     already merged by Parse the way zend_symtable_update merges them.
+//   - Nesting deeper than PHPMaxDepth fails (JSON_ERROR_DEPTH).
+//   - There is no white space.
+//
+// Failures wrap ErrNotEncodable.
+func EncodePHP(v Value) ([]byte, error) {
+	e := phpEncoder{}
+	if err := e.value(v, 0); err != nil {
+		return nil, err
+	}
+	return e.buf, nil
+}
+
+// PHPRoundTrip returns json_encode(json_decode($body, true)) as PHP
+// computes it: EncodePHP of Parse(body), with the extra failures below. A
+// body is safe for a
+// verifier that signs the re-serialised body exactly when PHPRoundTrip(body)
+// equals body. PHP's own round trip is not quite idempotent: "-0.0"
+// becomes "-0", which then decodes as int 0 and prints "0".
+//
+// It also fails when json_decode would fail
+// on a part of the body that Parse drops, the value of a duplicate key that
+// a later one replaced: a lone surrogate escape or nesting deeper than
+// PHPMaxDepth there still makes PHP's json_decode fail.
+func PHPRoundTrip(body []byte) ([]byte, error) {
+	v, p, err := parse(body)
+	if err != nil {
+		return nil, err
+	}
+	if p.lone {
+		return nil, notEncodable("PHP json_decode rejects lone surrogate escapes (JSON_ERROR_UTF16)")
+	}
+	if p.maxDepth > PHPMaxDepth {
+		return nil, notEncodable("PHP json_decode rejects nesting deeper than %d (JSON_ERROR_DEPTH)", PHPMaxDepth)
+	}
+	return EncodePHP(v)
+}
+
+type phpEncoder struct {
+	buf []byte
+}
+
+// phpIsList reports whether o's keys are exactly "0", "1", … in order, so
+// that the PHP array json_decode builds from it is a list
+// (zend_array_is_list). An empty object is a list too.
+func phpIsList(o *Object) bool {
+	for i, k := range o.keys {
+		if k != strconv.Itoa(i) {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *phpEncoder) value(v Value, depth int) error {
+	var err error
+	switch x := v.(type) {
+	case nil:
+		e.buf = append(e.buf, "null"...)
+	case bool:
+		e.buf = strconv.AppendBool(e.buf, x)
+	case string:
+		e.buf, err = appendPHPString(e.buf, x)
+	case Number:
+		if !isNumberLiteral(string(x)) {
+			return notEncodable("invalid number literal %q", string(x))
+		}
+		text, ok := phpNumber(string(x))
+		if !ok {
+			return notEncodable("PHP json_encode fails on INF (number %s)", string(x))
+		}
+		e.buf = append(e.buf, text...)
+	case []Value:
+		if depth >= PHPMaxDepth {
+			return notEncodable("PHP nesting deeper than %d", PHPMaxDepth)
+		}
+		e.buf = append(e.buf, '[')
+		for i, el := range x {
+			if i > 0 {
+				e.buf = append(e.buf, ',')
+			}
+			if err := e.value(el, depth+1); err != nil {
+				return err
+			}
+		}
+		e.buf = append(e.buf, ']')
+	case *Object:
+		if depth >= PHPMaxDepth {
+			return notEncodable("PHP nesting deeper than %d", PHPMaxDepth)
+		}
+		if x == nil || phpIsList(x) {
+			e.buf = append(e.buf, '[')
+			for i, k := range x.Keys() {
+				if i > 0 {
+					e.buf = append(e.buf, ',')
+				}
+				if err := e.value(x.vals[k], depth+1); err != nil {
+					return err
+				}
+			}
+			e.buf = append(e.buf, ']')
+			return nil
+		}
+		e.buf = append(e.buf, '{')
+		for i, k := range x.keys {
+			if i > 0 {
+				e.buf = append(e.buf, ',')
+			}
+			if e.buf, err = appendPHPString(e.buf, k); err != nil {
+				return err
+			}
+			e.buf = append(e.buf, ':')
+			if err := e.value(x.vals[k], depth+1); err != nil {
+				return err
+			}
+		}
+		e.buf = append(e.buf, '}')
+	default:
+		return notEncodable("unsupported type %T", v)
+	}
+	return err
+}
+
+// appendPHPString appends s quoted as php_json_escape_string does with
+// default flags (see EncodePHP).
+func appendPHPString(buf []byte, s string) ([]byte, error) {
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '/' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch c {
+			case '"', '\\', '/':
+				buf = append(buf, '\\', c)
+			case '\b':
+				buf = append(buf, '\\', 'b')
+			case '\f':
+				buf = append(buf, '\\', 'f')
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = appendU4(buf, rune(c))
+			}
+			i++
+			start = i
+			continue
+		}
+		buf = append(buf, s[start:i]...)
+		r, size := decodeWTF8(s[i:])
+		switch {
+		case size == 0:
+			return nil, notEncodable("invalid UTF-8 at byte %d of string %q", i, s)
+		case isSurrogate(r):
+			return nil, notEncodable("PHP json_decode rejects the lone surrogate \\u%04x (JSON_ERROR_UTF16)", r)
+		case r >= 0x10000:
+			r -= 0x10000
+			buf = appendU4(buf, 0xD800|r>>10)
+			buf = appendU4(buf, 0xDC00|r&0x3FF)
+		default:
+			buf = appendU4(buf, r)
+		}
+		i += size
+		start = i
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"'), nil
+}

@@ -1,0 +1,212 @@
+package jsonv
+
+import (
+	"bytes"
+	"encoding/base64"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// diffDocs is how many generated documents each differential test sends:
+// 240 by default, or JSONV_DIFF_DOCS for a longer run.
+func diffDocs(t *testing.T) int {
+	if s := os.Getenv("JSONV_DIFF_DOCS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("JSONV_DIFF_DOCS=%q is not a positive count", s)
+		}
+		return n
+	}
+	return 240
+}
+
+// diffSeed is the corpus seed: fixed by default, or JSONV_DIFF_SEED.
+func diffSeed(t *testing.T, def uint64) uint64 {
+	if s := os.Getenv("JSONV_DIFF_SEED"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("JSONV_DIFF_SEED=%q is not a number", s)
+		}
+		return n
+	}
+	return def
+}
+
+// runLines feeds each input to the command as one base64 line on standard
+// input and returns one output line per input: base64 of the runtime's
+// output, or a line starting with "ERR" when the runtime rejected it.
+func runLines(t *testing.T, name string, args []string, inputs []string) []string {
+	t.Helper()
+	var in bytes.Buffer
+	for _, s := range inputs {
+		in.WriteByte('>') // keeps the line of an empty input
+		in.WriteString(base64.StdEncoding.EncodeToString([]byte(s)))
+		in.WriteByte('\n')
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Stdin = &in
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(lines) != len(inputs) {
+		t.Fatalf("%s printed %d lines for %d inputs; stderr:\n%s", name, len(lines), len(inputs), stderr.String())
+	}
+	return lines
+}
+
+func base64Decode(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
+
+// nodeStringify is the script behind the node differential test: for each
+// base64 line, the UTF-8 text (decoded as Express's body parser does), then
+// JSON.stringify(JSON.parse(text)) re-encoded as UTF-8 base64.
+const nodeStringify = `
+const lines = require('fs').readFileSync(0, 'utf8').split('\n').filter((l) => l.length > 0);
+const out = lines.map((l) => {
+  const text = Buffer.from(l.slice(1), 'base64').toString('utf8');
+  try {
+    return Buffer.from(JSON.stringify(JSON.parse(text)), 'utf8').toString('base64');
+  } catch (e) {
+    return 'ERR ' + e.message.replace(/\n/g, ' ');
+  }
+});
+process.stdout.write(out.join('\n') + '\n');
+`
+
+// phpRoundTrip is the script behind the PHP differential test: for each
+// base64 line, json_encode(json_decode($text, true)) as base64.
+const phpRoundTrip = `<?php
+while (($line = fgets(STDIN)) !== false) {
+    $line = trim($line);
+    if ($line === '') {
+        continue;
+    }
+    $x = json_decode(base64_decode(substr($line, 1)), true);
+    if (json_last_error() !== JSON_ERROR_NONE) {
+        echo 'ERR decode: ', json_last_error_msg(), "\n";
+        continue;
+    }
+    $out = json_encode($x);
+    if ($out === false) {
+        echo 'ERR encode: ', json_last_error_msg(), "\n";
+        continue;
+    }
+    echo base64_encode($out), "\n";
+}
+`
+
+// invalidDocs are texts both runtimes must reject, as Parse does.
+var invalidDocs = []string{
+	``, ` `, `{`, `[1,]`, `{"a":1,}`, `[01]`, `[1.]`, `[.5]`, `[1e]`, `[-]`,
+	`[+1]`, `[0x10]`, `[NaN]`, `[Infinity]`, `{'a':1}`, `{"a" 1}`, `"a` + "\t" + `"`,
+	`["\x"]`, `["\u12"]`, `[1] [2]`, `[true false]`, `nul`, `[1]x`, "\ufeff[1]",
+	`{"a":1}}`, `[1,2`, `"\`, `/* c */ 1`,
+}
+
+// edgeDocs are hand-picked documents for both runtimes.
+var edgeDocs = []string{
+	`{}`, `[]`, `{"0":1,"1":2}`, `{"1":1,"0":2}`, `{"0":1,"2":2}`, `{"a":1,"b":2,"a":3}`,
+	`{"b":1,"1":2,"0":3,"a":0,"1":9}`, `{"4294967294":1,"4294967295":2,"a":3,"1":4,"01":5,"-1":6}`,
+	`[5.50,1e21,1e-7,0.000001,123456789012345678901,-0,-0.0,0.1,8944000000000000001]`,
+	`["\u00e9","😀","</script>","a/b","\u2028\u2029","\u0000\u001f\u007f\b\f\n\r\t\"\\\/"]`,
+	`["\ud800","\udc00","\udc00\ud800","\ud83d\ude00","x\ud83dy"]`,
+	`[1e400]`, `[-1e400]`, `[1e-400]`, `{"__proto__":{"a":1},"constructor":2}`,
+	`{"":1,"a":{"":[]}}`, `[[[[[[[[[[]]]]]]]]]]`, `"top-level string"`, `42`, `null`, `true`,
+	" \t\r\n[1 , 2]\n", `{"0":[],"1":{}}`, `{"0":"a","1":"b","3":"c"}`,
+}
+
+func nestedArray(depth int) string {
+	return strings.Repeat("[", depth) + strings.Repeat("]", depth)
+}
+
+func nestedObject(depth int) string {
+	return strings.Repeat(`{"a":`, depth) + "1" + strings.Repeat("}", depth)
+}
+
+// TestNodeDifferential compares StringifyJS with Node's
+// JSON.stringify(JSON.parse(x)) byte for byte over ~250 generated
+// documents (3,000 number literals among them), the hand-picked edge cases
+// and invalid inputs. Node's JSON.stringify throws past a few thousand
+// levels of nesting (stack-dependent); StringifyJS does not model that.
+func TestNodeDifferential(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not in PATH; skipping the JSON.stringify differential test")
+	}
+	docs := corpus(diffSeed(t, 20240601), diffDocs(t), true, true)
+	docs = append(docs, edgeDocs...)
+	docs = append(docs, nestedArray(500), nestedObject(500))
+	docs = append(docs, invalidDocs...)
+	lines := runLines(t, node, []string{"-e", nodeStringify}, docs)
+	compared := 0
+	for i, doc := range docs {
+		got, err := StringifyJS([]byte(doc))
+		if strings.HasPrefix(lines[i], "ERR") {
+			if err == nil {
+				t.Errorf("doc %d: node rejected it (%s) but StringifyJS gave %s\ndoc: %s", i, lines[i], got, doc)
+			}
+			continue
+		}
+		want, _ := base64.StdEncoding.DecodeString(lines[i])
+		if err != nil {
+			t.Errorf("doc %d: StringifyJS: %v; node gave %s\ndoc: %s", i, err, want, doc)
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("doc %d differs\ndoc:  %s\nnode: %s\ngo:   %s", i, doc, want, got)
+		}
+		compared++
+	}
+	if compared < len(docs)-len(invalidDocs)-30 {
+		t.Errorf("only %d documents compared", compared)
+	}
+	t.Logf("compared %d documents byte for byte with node", compared)
+}
+
+// TestPHPDifferential compares PHPRoundTrip with PHP's
+// json_encode(json_decode($x, true)) when php is installed.
+func TestPHPDifferential(t *testing.T) {
+	php, err := exec.LookPath("php")
+	if err != nil {
+		t.Skip("php is not in PATH; skipping the json_encode differential test (table tests cover PHP)")
+	}
+	script := filepath.Join(t.TempDir(), "roundtrip.php")
+	if err := os.WriteFile(script, []byte(phpRoundTrip), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	docs := corpus(diffSeed(t, 20240602), diffDocs(t), true, true)
+	docs = append(docs, edgeDocs...)
+	docs = append(docs, nestedArray(512), nestedArray(513), nestedObject(512), nestedObject(513))
+	docs = append(docs, invalidDocs...)
+	lines := runLines(t, php, []string{"-n", "-d", "serialize_precision=-1", script}, docs)
+	compared := 0
+	for i, doc := range docs {
+		got, err := PHPRoundTrip([]byte(doc))
+		if strings.HasPrefix(lines[i], "ERR") {
+			if err == nil {
+				t.Errorf("doc %d: php failed (%s) but PHPRoundTrip gave %s\ndoc: %s", i, lines[i], got, doc)
+			}
+			continue
+		}
+		want, _ := base64.StdEncoding.DecodeString(lines[i])
+		if err != nil {
+			t.Errorf("doc %d: PHPRoundTrip: %v; php gave %s\ndoc: %s", i, err, want, doc)
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("doc %d differs\ndoc: %s\nphp: %s\ngo:  %s", i, doc, want, got)
+		}
+		compared++
+	}
+	if compared < len(docs)*3/4 {
+		t.Errorf("only %d documents compared", compared)
+	}
+	t.Logf("compared %d documents byte for byte with php", compared)
+}
