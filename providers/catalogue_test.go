@@ -1,7 +1,6 @@
 package providers_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +96,4 @@ func TestUnknownNamesListTheValidChoices(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "esim/usage") {
 		t.Errorf("unknown event: %v", err)
 	}
-	fmt.Sprint()
 }

@@ -11,7 +11,6 @@ import (
 	"hash"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -268,7 +267,9 @@ func TestDeliveryHeadersAndIDs(t *testing.T) {
 	if d.Key() != hex.EncodeToString(sum[:]) {
 		t.Errorf("airalo low data key = %s, want sha256 of the body", d.Key())
 	}
-	if os.Getenv("X") == "never" {
-		t.Log(lpa)
+	d, _, _ = delivery(t, "esimfly@2025-01", "order.completed", 7)
+	esims, _ := jsonv.Get(d.Payload, []string{"data", "esims", "0", "qr_code"})
+	if !lpa.MatchString(esims.(string)) {
+		t.Errorf("qr_code %v is not an LPA string", esims)
 	}
 }

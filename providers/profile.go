@@ -32,11 +32,11 @@ type Profile struct {
 // provider's documents disagree, each is a variant; the default is the form in
 // the seed document.
 type Variant struct {
-	Name        string   `json:"name"`
-	Default     bool     `json:"default,omitempty"`
-	Source      string   `json:"source"`
-	Description string   `json:"description,omitempty"`
-	Envelope    string   `json:"envelope"`
+	Name        string `json:"name"`
+	Default     bool   `json:"default,omitempty"`
+	Source      string `json:"source"`
+	Description string `json:"description,omitempty"`
+	Envelope    string `json:"envelope"`
 	// Encoding is how the body bytes are produced from the payload: "js"
 	// (JSON.stringify), "php" (PHP json_encode) or "compact".
 	Encoding string `json:"encoding"`
@@ -50,18 +50,18 @@ type Variant struct {
 	DeliveryID string `json:"delivery_id"`
 	// Headers are sent on every attempt; values are templates that may use
 	// {{event}}, {{var delivery_id}} and {{var attempt_time}} etc.
-	Headers      []Header       `json:"headers"`
-	Signature    SignatureSpec  `json:"signature"`
-	Ack          AckSpec        `json:"ack"`
-	Retry        RetrySpec      `json:"retry"`
-	Idempotency  KeySpec        `json:"idempotency"`
-	Replay       *ReplaySpec    `json:"replay,omitempty"`
-	Registration Registration   `json:"registration"`
-	SourceIPs    []string       `json:"source_ips,omitempty"`
-	Assumed      []Assumption   `json:"assumed,omitempty"`
-	Notes        []string       `json:"notes,omitempty"`
-	Events       []*Event       `json:"events"`
-	Provider     *Profile       `json:"-"`
+	Headers      []Header      `json:"headers"`
+	Signature    SignatureSpec `json:"signature"`
+	Ack          AckSpec       `json:"ack"`
+	Retry        RetrySpec     `json:"retry"`
+	Idempotency  KeySpec       `json:"idempotency"`
+	Replay       *ReplaySpec   `json:"replay,omitempty"`
+	Registration Registration  `json:"registration"`
+	SourceIPs    []string      `json:"source_ips,omitempty"`
+	Assumed      []Assumption  `json:"assumed,omitempty"`
+	Notes        []string      `json:"notes,omitempty"`
+	Events       []*Event      `json:"events"`
+	Provider     *Profile      `json:"-"`
 	byName       map[string]*Event
 }
 

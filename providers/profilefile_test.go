@@ -72,8 +72,13 @@ func TestAUserProfileFileLoadsValidatesAndGenerates(t *testing.T) {
 }
 
 func TestBrokenProfileFilesNameFileLineAndRule(t *testing.T) {
-	cases := map[string]struct{ edit func(string) string; want []string }{
-		"unknown field": {func(s string) string { return strings.Replace(s, "    encoding: js", "    encoding: js\n    colour: red", 1) },
+	cases := map[string]struct {
+		edit func(string) string
+		want []string
+	}{
+		"unknown field": {func(s string) string {
+			return strings.Replace(s, "    encoding: js", "    encoding: js\n    colour: red", 1)
+		},
 			[]string{"acme.yaml:4:5", "additionalProperties"}},
 		"bad enum": {func(s string) string { return strings.Replace(s, "encoding: js", "encoding: xml", 1) },
 			[]string{"acme.yaml:7:15", "/variants/0/encoding", "enum"}},

@@ -96,12 +96,12 @@ func TestTypesAndTimes(t *testing.T) {
 func TestTemplateErrorsNameTheFunctionAndPlace(t *testing.T) {
 	w := payload.NewWorld(1, payload.Epoch)
 	for tmpl, want := range map[string]string{
-		`{"a":{"b":"{{nope}}"}}`:      `/a/b: unknown function "nope"`,
-		`{"a":"{{int x 9 1}}"}`:       "bad range",
-		`{"a":"{{time fortnight}}"}`:  "unknown time format",
-		`{"a":["{{iccid 1000}}"]}`:    "/a/0",
-		`{"a":"{{ unclosed"}`:         "unclosed",
-		`{"a":"{{package colour}}"}`:  "unknown package field",
+		`{"a":{"b":"{{nope}}"}}`:        `/a/b: unknown function "nope"`,
+		`{"a":"{{int x 9 1}}"}`:         "bad range",
+		`{"a":"{{time fortnight}}"}`:    "unknown time format",
+		`{"a":["{{iccid 1000}}"]}`:      "/a/0",
+		`{"a":"{{ unclosed"}`:           "unclosed",
+		`{"a":"{{package colour}}"}`:    "unknown package field",
 		`{"a":"{{usage percent 101}}"}`: "percentages",
 	} {
 		v, _ := jsonv.Parse([]byte(tmpl))
