@@ -12,7 +12,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/esimhooks/esimhooks/providers"
+	catalogue "github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/schemas"
 )
 
@@ -20,7 +20,7 @@ import (
 // provider catalogue: a document and the profiles cannot drift apart.
 var expectedWebhooks = func() map[string][]string {
 	out := map[string][]string{}
-	for _, p := range providers.MustBuiltin().Profiles() {
+	for _, p := range catalogue.MustBuiltin().Profiles() {
 		for _, v := range p.Variants {
 			for _, ev := range v.Events {
 				key := ev.Name
