@@ -35,12 +35,17 @@ func runEvents(ctx context.Context, e *env, args []string) error {
 	var pf providerFlags
 	pf.register(fs)
 	asJSON := fs.Bool("json", false, "print a JSON array, one object per event")
+	asMarkdown := fs.Bool("markdown", false, "print the provider reference as Markdown (as in the README)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	cat, err := pf.catalogue()
 	if err != nil {
 		return err
+	}
+	if *asMarkdown {
+		writeMarkdown(e.stdout, cat)
+		return nil
 	}
 	var variants []*providers.Variant
 	switch {
