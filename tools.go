@@ -5,6 +5,7 @@
 package esimhooks
 
 import (
+	_ "github.com/chromedp/chromedp"
 	_ "github.com/getkin/kin-openapi/openapi3"
 	_ "github.com/onsi/ginkgo/v2"
 	_ "github.com/onsi/gomega"
