@@ -90,12 +90,14 @@ func Equal(a, b Value) bool {
 // ToAny converts v to the generic form that encoding/json and
 // github.com/santhosh-tekuri/jsonschema/v5 work with: *Object becomes
 // map[string]any (losing key order), []Value a new []any, Number
-// json.Number; strings, bools and nil stay as they are.
+// json.Number; strings, bools and nil stay as they are. A nil *Object or
+// []Value becomes an empty, non-nil map or slice, so that encoding/json
+// still writes {} or [] for it.
 func ToAny(v Value) any {
 	switch x := v.(type) {
 	case *Object:
 		if x == nil {
-			return map[string]any(nil)
+			return map[string]any{}
 		}
 		m := make(map[string]any, len(x.keys))
 		for _, k := range x.keys {
@@ -103,9 +105,6 @@ func ToAny(v Value) any {
 		}
 		return m
 	case []Value:
-		if x == nil {
-			return []any(nil)
-		}
 		a := make([]any, len(x))
 		for i, e := range x {
 			a[i] = ToAny(e)

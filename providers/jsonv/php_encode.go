@@ -15,15 +15,22 @@ const PHPMaxDepth = 511
 // EncodePHP returns the exact bytes PHP's json_encode($x) produces with
 // default flags, where $x = json_decode($json, true) of v's JSON text, on
 // PHP >= 7.1 with the default serialize_precision = -1. The rules follow
-// ext/json/json_scanner.re, json_encoder.c and zend_gcvt in main/snprintf.c:
+// php-src ext/json/json_scanner.re, ext/json/json_encoder.c and zend_gcvt
+// (main/snprintf.c, Zend/zend_strtod.c), checked against PHP 8.2:
 //
 //   - A number literal without fraction or exponent that fits a 64-bit
 //     zend_long decodes to an int and prints in decimal ("-0" prints "0").
-//     Every other literal, including integers that overflow, decodes to a
-//     double via zend_strtod and prints by formatPHPDouble: shortest
-//     round-trip digits, "5.50" → 5.5, "5.0" → 5, "1e-5" → 1.0e-5,
-//     "10000000000000000000" → 1.0e+19, "-0.0" → -0. A literal that
-//     overflows to INF makes json_encode fail (JSON_ERROR_INF_OR_NAN).
+//     Every other literal, including integers that overflow, decodes to the
+//     nearest double (zend_strtod) and prints by zend_gcvt with precision
+//     17 in mode 0: shortest round-trip digits d1d2… with value =
+//     0.d1d2… × 10^decpt, in exponent form "d1.d2…e±x" ("d1.0e±x" for a
+//     single digit) when decpt < −3 or decpt > 17, else in plain notation
+//     without a trailing ".0" (JSON_PRESERVE_ZERO_FRACTION is off):
+//     "5.50" → 5.5, "5.0" → 5, "0.0001" → 0.0001, "1e-5" → 1.0e-5,
+//     "1e16" → 10000000000000000, "1e17" → 1.0e+17,
+//     "10000000000000000000" → 1.0e+19, "-0.0" → -0 (the sign is kept).
+//     A literal that overflows to INF makes json_encode fail
+//     (JSON_ERROR_INF_OR_NAN).
 //   - Strings are escaped by php_json_escape_string: \" \\ \/ \b \f \n \r
 //     \t, other bytes below 0x20 as \u00xx, every non-ASCII character as
 //     \uxxxx (a surrogate pair above U+FFFF), all hex lowercase; 0x7f and

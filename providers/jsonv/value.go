@@ -9,8 +9,8 @@ type Value = any
 type Number string
 
 // Object is a JSON object that keeps its keys in insertion order. The zero
-// value is an empty object ready to use; an *Object must not be shared by
-// goroutines that modify it.
+// value is an empty object ready to use, and a nil *Object reads as empty.
+// Concurrent reads are safe; a write needs exclusive access.
 type Object struct {
 	keys []string
 	vals map[string]Value

@@ -164,6 +164,12 @@ func TestToAnyFromAny(t *testing.T) {
 			t.Errorf("FromAny(%T %v) = %#v, want %#v", in, in, got, want)
 		}
 	}
+	if m, ok := ToAny((*Object)(nil)).(map[string]any); !ok || m == nil {
+		t.Errorf("ToAny(nil *Object) = %#v, want an empty map", m)
+	}
+	if a, ok := ToAny([]Value(nil)).([]any); !ok || a == nil {
+		t.Errorf("ToAny(nil []Value) = %#v, want an empty slice", a)
+	}
 	if FromAny(math.NaN()) != nil {
 		t.Error("FromAny(NaN) is not nil")
 	}
