@@ -1,0 +1,180 @@
+package mockserver
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// operationHandlers maps each operationId of openapi/mockserver.yaml to
+// its handler; New fails if an operation has none. Path parameters reach
+// a handler through r.PathValue, already validated and unescaped.
+func (s *Server) operationHandlers() map[string]http.HandlerFunc {
+	return map[string]http.HandlerFunc{
+		"getOpenAPI":            s.handleOpenAPI,
+		"listProviders":         s.handleListProviders,
+		"getEventSample":        s.handleSample,
+		"getSchemaFile":         s.handleSchema,
+		"getProviderSchemaFile": s.handleSchema,
+		"getEventSchemaFile":    s.handleSchema,
+		"validatePayload":       s.handleValidate,
+		"listEndpoints":         s.handleListEndpoints,
+		"createEndpoint":        s.handleCreateEndpoint,
+		"getEndpoint":           s.handleGetEndpoint,
+		"updateEndpoint":        s.handleUpdateEndpoint,
+		"deleteEndpoint":        s.handleDeleteEndpoint,
+		"rotateEndpointSecret":  s.handleRotateSecret,
+		"getEndpointStats":      s.handleEndpointStats,
+		"createTrigger":         s.handleTrigger,
+		"listDeliveries":        s.handleListDeliveries,
+		"getDelivery":           s.handleGetDelivery,
+		"listDeliveryAttempts":  s.handleListAttempts,
+		"resendDelivery":        s.handleResend,
+		"retryDelivery":         s.handleRetry,
+		"streamAttempts":        s.handleStream,
+		"listScenarios":         s.handleListScenarios,
+		"runScenario":           s.handleRunScenario,
+	}
+}
+
+// serveAPI is the control API: bearer token, body cap, routing by the
+// OpenAPI document (404, 405 with Allow), validation of the request
+// against its operation (400, 413), then the operation's handler.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	sw := &statusWriter{ResponseWriter: w}
+	op := "none"
+	defer func() {
+		code := sw.status
+		if code == 0 {
+			code = http.StatusOK
+		}
+		s.apiReqs.WithLabelValues(op, strconv.Itoa(code)).Inc()
+		s.log.Debug("api request", "method", r.Method, "path", r.URL.Path, "operation", op,
+			"status", code, "duration", time.Since(start))
+	}()
+	h := sw.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+
+	if !s.authorized(r) {
+		h.Set("WWW-Authenticate", `Bearer realm="esimhooks"`)
+		writeProblem(sw, r, newProblem(http.StatusUnauthorized, problemUnauthorized,
+			"this server requires Authorization: Bearer <token> on /api/ requests"))
+		return
+	}
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		writeProblem(sw, r, problemf(http.StatusRequestEntityTooLarge, problemTooLarge,
+			"the request body has %d bytes; the limit is %d", r.ContentLength, s.cfg.MaxBodyBytes))
+		return
+	}
+	r.Body = http.MaxBytesReader(sw, r.Body, s.cfg.MaxBodyBytes)
+
+	route, params, allowed := s.spec.find(r)
+	if route == nil {
+		if len(allowed) > 0 {
+			h.Set("Allow", strings.Join(allowed, ", "))
+			writeProblem(sw, r, problemf(http.StatusMethodNotAllowed, problemMethod,
+				"%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, strings.Join(allowed, ", ")))
+			return
+		}
+		writeProblem(sw, r, problemf(http.StatusNotFound, problemNotFound,
+			"no route %s %s; see GET /api/openapi.yaml", r.Method, r.URL.Path))
+		return
+	}
+	op = route.Operation.OperationID
+	if p := s.spec.validate(r.Context(), r, route, params); p != nil {
+		writeProblem(sw, r, p)
+		return
+	}
+	for k, v := range params {
+		r.SetPathValue(k, v)
+	}
+	s.ops[op](sw, r)
+}
+
+// authorized reports whether r carries the configured bearer token (or no
+// token is configured). The comparison takes the same time whatever the
+// token's length or content.
+func (s *Server) authorized(r *http.Request) bool {
+	if s.cfg.Token == "" {
+		return true
+	}
+	const prefix = "bearer "
+	got := r.Header.Get("Authorization")
+	if len(got) < len(prefix) || !strings.EqualFold(got[:len(prefix)], prefix) {
+		return false
+	}
+	a := sha256.Sum256([]byte(strings.TrimSpace(got[len(prefix):])))
+	b := sha256.Sum256([]byte(s.cfg.Token))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
+
+// handleOpenAPI serves the control API's own description.
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml")
+	w.Write(s.spec.raw)
+}
+
+// writeJSON sends v as JSON with the given status. HTML characters are not
+// escaped, so payloads and bodies read as they are sent.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// decodeJSON reads the (already validated) request body into v. An empty
+// body leaves v as it is when optional is true.
+func decodeJSON(r *http.Request, v any, optional bool) *Problem {
+	dec := json.NewDecoder(r.Body)
+	err := dec.Decode(v)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, io.EOF) && optional {
+		return nil
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return problemf(http.StatusRequestEntityTooLarge, problemTooLarge, "the request body is larger than %d bytes", mbe.Limit)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fieldProblem(jsonPointer(strings.Split(te.Field, ".")), "type",
+			"must be "+te.Type.String()+", not a JSON "+te.Value)
+	}
+	return fieldProblem("", "json", "the body is not valid JSON: "+err.Error())
+}
+
+// statusWriter records the status a handler answered with. It unwraps for
+// http.ResponseController, so streaming handlers can flush through it.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap returns the underlying ResponseWriter (for http.ResponseController).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

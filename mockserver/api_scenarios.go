@@ -1,0 +1,98 @@
+package mockserver
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/esimhooks/esimhooks/providers"
+)
+
+// ScenarioRunner runs scripted scenarios (a sequence of triggers, such as
+// an order's whole life) against an endpoint. The conformance package
+// implements it; Config.Scenarios plugs it in.
+type ScenarioRunner interface {
+	// List returns the scenarios the runner knows.
+	List() []ScenarioInfo
+	// Run starts the named scenario against the endpoint and returns
+	// without waiting for it to finish. ctx is cancelled when the server
+	// closes, so work that outlives the call must stop then. An unknown
+	// scenario or endpoint is an error wrapping ErrNotFound.
+	Run(ctx context.Context, name, endpointID string) (*ScenarioRun, error)
+}
+
+// ScenarioInfo describes a scenario.
+type ScenarioInfo struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Providers   []string `json:"providers,omitempty"`
+}
+
+// ScenarioRun is a started scenario.
+type ScenarioRun struct {
+	ID         string    `json:"id"`
+	Scenario   string    `json:"scenario"`
+	EndpointID string    `json:"endpoint_id"`
+	StartedAt  time.Time `json:"started_at,omitzero"`
+	// EventIDs lists the events triggered so far.
+	EventIDs []string `json:"event_ids,omitempty"`
+}
+
+func scenariosMissing() *Problem {
+	return newProblem(http.StatusNotImplemented, problemNotImpl, "this server was started without a scenario runner")
+}
+
+// handleListScenarios lists the runner's scenarios (501 without one).
+func (s *Server) handleListScenarios(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Scenarios == nil {
+		writeProblem(w, r, scenariosMissing())
+		return
+	}
+	list := s.cfg.Scenarios.List()
+	if list == nil {
+		list = []ScenarioInfo{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"scenarios": list})
+}
+
+// handleRunScenario starts a scenario against an endpoint (501 without a
+// runner). The run is bound to the server's lifetime, not the request's.
+func (s *Server) handleRunScenario(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Scenarios == nil {
+		writeProblem(w, r, scenariosMissing())
+		return
+	}
+	var req struct {
+		EndpointID string `json:"endpoint_id"`
+	}
+	if p := decodeJSON(r, &req, false); p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	name := r.PathValue("name")
+	if _, err := s.store.GetEndpoint(r.Context(), req.EndpointID); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			p := newProblem(http.StatusUnprocessableEntity, problemUnknownName, "no endpoint "+req.EndpointID)
+			p.Errors = []ProblemError{{Pointer: "/endpoint_id", In: "body", Rule: "endpoint", Message: p.Detail}}
+			writeProblem(w, r, p)
+			return
+		}
+		writeProblem(w, r, problemFor(s.log, r, err))
+		return
+	}
+	run, err := s.cfg.Scenarios.Run(s.ctx, name, req.EndpointID)
+	if err != nil {
+		var u *providers.UnknownError
+		switch {
+		case errors.Is(err, ErrNotFound):
+			writeProblem(w, r, newProblem(http.StatusNotFound, problemNotFound, err.Error()))
+		case errors.As(err, &u):
+			writeProblem(w, r, unknownProblem(u, ""))
+		default:
+			writeProblem(w, r, problemFor(s.log, r, err))
+		}
+		return
+	}
+	writeJSON(w, http.StatusAccepted, run)
+}

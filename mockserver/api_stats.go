@@ -1,0 +1,83 @@
+package mockserver
+
+import (
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+)
+
+// endpointStats summarises an endpoint's recent deliveries.
+type endpointStats struct {
+	EndpointID string `json:"endpoint_id"`
+	// Deliveries is how many of the most recent deliveries were counted.
+	Deliveries int            `json:"deliveries"`
+	States     map[string]int `json:"states"`
+	Attempts   int            `json:"attempts"`
+	Successful int            `json:"successful_attempts"`
+	// SuccessRate is Successful / Attempts; nil without attempts.
+	SuccessRate *float64     `json:"success_rate"`
+	LatencyMS   latencyStats `json:"latency_ms"`
+}
+
+type latencyStats struct {
+	P50 *float64 `json:"p50"`
+	P95 *float64 `json:"p95"`
+}
+
+// handleEndpointStats counts the attempts of the endpoint's last `window`
+// deliveries (default 100): how many, how many succeeded, and the median
+// and 95th percentile latency of those that got an answer or timed out.
+func (s *Server) handleEndpointStats(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if _, err := s.store.GetEndpoint(r.Context(), id); err != nil {
+		writeProblem(w, r, s.endpointProblem(r, err))
+		return
+	}
+	window := 100
+	if q := r.URL.Query(); q.Has("window") {
+		window, _ = strconv.Atoi(q.Get("window")) // validated: 1..1000
+	}
+	ds, err := s.store.ListDeliveries(r.Context(), DeliveryFilter{EndpointID: id, Limit: window})
+	if err != nil {
+		writeProblem(w, r, problemFor(s.log, r, err))
+		return
+	}
+	st := endpointStats{EndpointID: id, Deliveries: len(ds), States: map[string]int{}}
+	var lat []float64
+	for _, d := range ds {
+		st.States[d.State]++
+		as, err := s.store.ListAttempts(r.Context(), d.ID)
+		if err != nil {
+			writeProblem(w, r, problemFor(s.log, r, err))
+			return
+		}
+		for _, a := range as {
+			st.Attempts++
+			if a.Success {
+				st.Successful++
+			}
+			if a.Latency > 0 {
+				lat = append(lat, millis(a.Latency))
+			}
+		}
+	}
+	if st.Attempts > 0 {
+		rate := float64(st.Successful) / float64(st.Attempts)
+		st.SuccessRate = &rate
+	}
+	st.LatencyMS.P50, st.LatencyMS.P95 = percentile(lat, 0.50), percentile(lat, 0.95)
+	writeJSON(w, http.StatusOK, st)
+}
+
+// percentile returns the nearest-rank q-quantile of xs (sorted in place),
+// or nil for none.
+func percentile(xs []float64, q float64) *float64 {
+	if len(xs) == 0 {
+		return nil
+	}
+	slices.Sort(xs)
+	i := int(math.Ceil(q*float64(len(xs)))) - 1
+	v := xs[max(i, 0)]
+	return &v
+}

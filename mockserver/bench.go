@@ -1,0 +1,325 @@
+package mockserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/providers/payload"
+)
+
+// BenchOptions configures RunBench; zero fields take the defaults.
+type BenchOptions struct {
+	// N is the number of deliveries each side sends; default 10000.
+	N int
+	// Concurrency is the number of concurrent requests on each side: the
+	// engine's Workers and MaxPerEndpoint, and the plain client's
+	// goroutines; default 16.
+	Concurrency int
+	// Provider and Event choose what is sent; default "standard" and
+	// "order.created" (signed, timestamped: the most work per attempt).
+	Provider, Event string
+	// LatencySamples is how many single triggers measure the time from
+	// Trigger to the receiver seeing the first attempt; default 200.
+	LatencySamples int
+	// Store makes the engine's store (RunBench closes it); nil uses
+	// NewMemoryStore.
+	Store func() (Store, error)
+	// Catalogue defaults to providers.Builtin().
+	Catalogue *providers.Catalogue
+}
+
+// BenchResult is what RunBench measured. Rates are deliveries per second.
+type BenchResult struct {
+	N           int     `json:"n"`
+	Concurrency int     `json:"concurrency"`
+	EngineRate  float64 `json:"engine_rate"`
+	PlainRate   float64 `json:"plain_rate"`
+	// Ratio is EngineRate / PlainRate.
+	Ratio float64 `json:"ratio"`
+	// LatencyP50 and LatencyP99: from calling Trigger to the receiver
+	// reading the first attempt's request.
+	LatencyP50 time.Duration `json:"latency_p50_ns"`
+	LatencyP99 time.Duration `json:"latency_p99_ns"`
+}
+
+// RunBench compares the engine with a plain net/http client on loopback:
+// a null receiver on 127.0.0.1 answers 200 to everything; the plain side
+// POSTs N copies of one signed request (same body and headers) from
+// Concurrency goroutines; the engine side triggers N events (a fixed
+// payload, each encoded, signed, stored and delivered) to one endpoint,
+// and counts until every attempt has been recorded. Each side runs twice
+// after a warm-up and the better run counts. Then LatencySamples
+// triggers, one at a time, measure trigger-to-first-attempt latency. ctx
+// cancels the run.
+func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
+	if opts.N <= 0 {
+		opts.N = 10000
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 16
+	}
+	if opts.Provider == "" {
+		opts.Provider, opts.Event = "standard", "order.created"
+	}
+	if opts.LatencySamples <= 0 {
+		opts.LatencySamples = 200
+	}
+	if opts.Store == nil {
+		opts.Store = func() (Store, error) { return NewMemoryStore(), nil }
+	}
+	cat := opts.Catalogue
+	if cat == nil {
+		var err error
+		if cat, err = providers.Builtin(); err != nil {
+			return nil, err
+		}
+	}
+	v, err := cat.Variant(opts.Provider, "")
+	if err != nil {
+		return nil, err
+	}
+	ev, err := v.Event(opts.Event)
+	if err != nil {
+		return nil, err
+	}
+	p, err := ev.Generate(payload.NewWorld(1, payload.Epoch))
+	if err != nil {
+		return nil, err
+	}
+
+	rcv, err := startNullReceiver()
+	if err != nil {
+		return nil, err
+	}
+	defer rcv.close()
+
+	store, err := opts.Store()
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	secret, err := v.NewSecret(bytes.NewReader(bytes.Repeat([]byte{7}, 64)))
+	if err != nil {
+		return nil, err
+	}
+	ep := &Endpoint{ID: "bench", URL: rcv.url, Provider: v.Provider.Name, Variant: v.Name, Secret: secret,
+		Source: "cli", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := store.PutEndpoint(ctx, ep); err != nil {
+		return nil, err
+	}
+	e, err := NewEngine(EngineConfig{Catalogue: cat, Store: store, Workers: opts.Concurrency, MaxPerEndpoint: opts.Concurrency})
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	if err := e.Start(ctx); err != nil {
+		return nil, err
+	}
+
+	// The plain client's request: one signed attempt, sent N times.
+	pd, err := v.NewDelivery(ev, p, "msg_bench")
+	if err != nil {
+		return nil, err
+	}
+	signer, err := e.signer(v, secret)
+	if err != nil {
+		return nil, err
+	}
+	hdr, err := pd.Request(signer, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	plain := &http.Client{Transport: &http.Transport{MaxIdleConns: opts.Concurrency * 4, MaxIdleConnsPerHost: opts.Concurrency}}
+	defer plain.CloseIdleConnections()
+
+	res := &BenchResult{N: opts.N, Concurrency: opts.Concurrency}
+	tr := Trigger{Provider: opts.Provider, Event: opts.Event, EndpointIDs: []string{ep.ID}, Payload: p}
+	warm := min(opts.N, 500)
+	if _, err := benchPlain(ctx, plain, rcv.url, hdr, pd.Body, warm, opts.Concurrency); err != nil {
+		return nil, err
+	}
+	if _, err := benchEngine(ctx, e, tr, warm, opts.Concurrency); err != nil {
+		return nil, err
+	}
+	for range 2 {
+		el, err := benchPlain(ctx, plain, rcv.url, hdr, pd.Body, opts.N, opts.Concurrency)
+		if err != nil {
+			return nil, err
+		}
+		res.PlainRate = max(res.PlainRate, float64(opts.N)/el.Seconds())
+		el, err = benchEngine(ctx, e, tr, opts.N, opts.Concurrency)
+		if err != nil {
+			return nil, err
+		}
+		res.EngineRate = max(res.EngineRate, float64(opts.N)/el.Seconds())
+	}
+	res.Ratio = res.EngineRate / res.PlainRate
+
+	lat, err := benchLatency(ctx, e, rcv, tr, opts.LatencySamples)
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(lat)
+	res.LatencyP50 = lat[len(lat)*50/100]
+	res.LatencyP99 = lat[min(len(lat)-1, len(lat)*99/100)]
+	return res, nil
+}
+
+// benchPlain POSTs body n times from conc goroutines.
+func benchPlain(ctx context.Context, c *http.Client, url string, h http.Header, body []byte, n, conc int) (time.Duration, error) {
+	var (
+		next  atomic.Int64
+		wg    sync.WaitGroup
+		errMu sync.Mutex
+		first error
+	)
+	start := time.Now()
+	for range conc {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+				if err == nil {
+					req.Header = h.Clone()
+					var resp *http.Response
+					if resp, err = c.Do(req); err == nil {
+						_, _, _ = readLimited(resp.Body, MaxResponseBody)
+						resp.Body.Close()
+						if resp.StatusCode != http.StatusOK {
+							err = fmt.Errorf("plain client: status %d", resp.StatusCode)
+						}
+					}
+				}
+				if err != nil {
+					errMu.Lock()
+					first = cmpOr(first, err)
+					errMu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start), first
+}
+
+// benchEngine triggers n deliveries from conc goroutines and waits until
+// n successful attempts have been recorded.
+func benchEngine(ctx context.Context, e *Engine, tr Trigger, n, conc int) (time.Duration, error) {
+	ch, unsub := e.Subscribe(n + 16)
+	defer unsub()
+	var (
+		next  atomic.Int64
+		wg    sync.WaitGroup
+		errMu sync.Mutex
+		first error
+	)
+	start := time.Now()
+	for range conc {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				if _, err := e.Trigger(ctx, tr); err != nil {
+					errMu.Lock()
+					first = cmpOr(first, err)
+					errMu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return 0, first
+	}
+	for got := 0; got < n; {
+		select {
+		case a, ok := <-ch:
+			if !ok {
+				return 0, ErrClosed
+			}
+			if !a.Success {
+				return 0, fmt.Errorf("engine attempt failed: %s %s", a.ErrorKind, a.Error)
+			}
+			got++
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+	return time.Since(start), nil
+}
+
+// benchLatency triggers one delivery at a time and measures until the
+// receiver has read its request.
+func benchLatency(ctx context.Context, e *Engine, rcv *nullReceiver, tr Trigger, samples int) ([]time.Duration, error) {
+	out := make([]time.Duration, 0, samples)
+	rcv.signal.Store(true)
+	defer rcv.signal.Store(false)
+	for range samples {
+		start := time.Now()
+		if _, err := e.Trigger(ctx, tr); err != nil {
+			return nil, err
+		}
+		select {
+		case at := <-rcv.arrived:
+			out = append(out, at.Sub(start))
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(10 * time.Second):
+			return nil, errors.New("latency: no attempt arrived within 10s")
+		}
+	}
+	return out, nil
+}
+
+// nullReceiver answers 200 to every request on 127.0.0.1.
+type nullReceiver struct {
+	url     string
+	srv     *http.Server
+	done    chan struct{}
+	signal  atomic.Bool
+	arrived chan time.Time
+}
+
+func startNullReceiver() (*nullReceiver, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &nullReceiver{url: "http://" + ln.Addr().String() + "/hook", done: make(chan struct{}), arrived: make(chan time.Time, 1)}
+	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_, _ = io.Copy(io.Discard, req.Body)
+		if r.signal.Load() {
+			select {
+			case r.arrived <- time.Now():
+			default:
+			}
+		}
+		w.WriteHeader(http.StatusOK)
+	}), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		defer close(r.done)
+		_ = r.srv.Serve(ln)
+	}()
+	return r, nil
+}
+
+func (r *nullReceiver) close() {
+	_ = r.srv.Close()
+	<-r.done
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,303 @@
+package mockserver
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unique"
+
+	"github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/providers/signing"
+)
+
+// ErrClosed is returned by an Engine's methods after Close.
+var ErrClosed = errors.New("engine closed")
+
+// ErrNotPending is wrapped by RetryNow's error for a delivery that is no
+// longer pending; the message names its state.
+var ErrNotPending = errors.New("delivery is not pending")
+
+// EngineConfig configures NewEngine. Catalogue and Store are required.
+type EngineConfig struct {
+	Catalogue *providers.Catalogue
+	// Store holds endpoints, deliveries and attempts. The engine does not
+	// close it: the caller owns it and may hand it to another engine after
+	// Close (recovery).
+	Store Store
+	// TimeScale multiplies every provider delay (retry schedule, chaos
+	// delay, jitter, duplicate spacing, reorder window): 0.001 makes a 1 h
+	// retry take 3.6 s. It does not scale the ack deadline, which is the
+	// receiver's real timing. 0 means 1.
+	TimeScale float64
+	// Clock is the source of time for due times and timestamps; nil is the
+	// real clock. Attempt latencies and ack deadlines are always real time.
+	Clock Clock
+	// Client sends the attempts. Nil builds one with a transport keeping
+	// MaxPerEndpoint idle connections per host; a caller's client is copied
+	// and never follows redirects.
+	Client *http.Client
+	// TLSConfig is used by the engine-built client (ignored with Client):
+	// RootCAs for a staging receiver with a private CA, or
+	// InsecureSkipVerify.
+	TLSConfig *tls.Config
+	// MaxPerEndpoint bounds the concurrent attempts to one endpoint;
+	// default 16.
+	MaxPerEndpoint int
+	// Workers bounds the concurrent attempts overall; default 64.
+	Workers int
+	// Logger receives one line per attempt at debug level (failures at
+	// info); nil discards. Secrets and header values are never logged.
+	Logger *slog.Logger
+	// Metrics records counters and histograms; nil records nothing.
+	Metrics *Metrics
+	// Seed, when not zero, makes delivery and event ids, jitter and
+	// reorder shuffles deterministic for a given sequence of calls. Two
+	// engines sharing a Store must not use the same non-zero Seed.
+	Seed uint64
+}
+
+// Engine turns triggers into deliveries and delivers them with each
+// provider's deadline, success rule and retry schedule. Make one with
+// NewEngine, call Start, and Close it when done. Its methods are safe for
+// concurrent use.
+type Engine struct {
+	cat     *providers.Catalogue
+	store   Store
+	clock   Clock
+	scale   float64
+	log     *slog.Logger
+	metrics *Metrics
+	workers int
+
+	sched  *scheduler
+	sender *sender
+	stream *stream
+	chaos  *chaosState
+
+	rngMu sync.Mutex
+	rng   *mrand.Rand
+
+	signerMu sync.Mutex
+	signers  map[signerKey]signing.Signer
+
+	pending atomic.Int64
+
+	lifeMu    sync.RWMutex
+	started   bool
+	closed    bool
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+type signerKey struct {
+	v      *providers.Variant
+	secret string
+}
+
+// NewEngine returns an engine that is not yet running; call Start.
+func NewEngine(cfg EngineConfig) (*Engine, error) {
+	if cfg.Catalogue == nil {
+		return nil, errors.New("mockserver: EngineConfig.Catalogue is required")
+	}
+	if cfg.Store == nil {
+		return nil, errors.New("mockserver: EngineConfig.Store is required")
+	}
+	if cfg.TimeScale < 0 {
+		return nil, fmt.Errorf("mockserver: TimeScale %v is negative", cfg.TimeScale)
+	}
+	if cfg.TimeScale == 0 {
+		cfg.TimeScale = 1
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = RealClock{}
+	}
+	if cfg.MaxPerEndpoint <= 0 {
+		cfg.MaxPerEndpoint = 16
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 64
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	seed := cfg.Seed
+	if seed == 0 {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		seed = binary.LittleEndian.Uint64(b[:])
+	}
+	e := &Engine{
+		cat: cfg.Catalogue, store: cfg.Store, clock: cfg.Clock, scale: cfg.TimeScale,
+		log: cfg.Logger, metrics: cfg.Metrics, workers: cfg.Workers,
+		sender:  newSender(cfg.Client, cfg.TLSConfig, max(cfg.MaxPerEndpoint, cfg.Workers)),
+		stream:  newStream(cfg.Metrics),
+		chaos:   newChaosState(),
+		rng:     mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		signers: map[signerKey]signing.Signer{},
+	}
+	e.sched = newScheduler(cfg.Clock, cfg.MaxPerEndpoint, func(delta int) {
+		e.pending.Add(int64(delta))
+		e.metrics.addPending(delta)
+	})
+	return e, nil
+}
+
+// Start recovers every pending delivery from the Store (overdue ones
+// become due at once) and starts the dispatcher and the workers. ctx bounds
+// the recovery only: the engine runs until Close. Start may be called once.
+func (e *Engine) Start(ctx context.Context) error {
+	e.lifeMu.Lock()
+	defer e.lifeMu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	if e.started {
+		return errors.New("mockserver: engine already started")
+	}
+	pend, err := e.store.Pending(ctx)
+	if err != nil {
+		return fmt.Errorf("recovering pending deliveries: %w", err)
+	}
+	now := e.clock.Now()
+	for _, d := range pend {
+		due := d.NextAttemptAt
+		if due.IsZero() {
+			due = now
+		}
+		e.sched.add(d.ID, unique.Make(d.EndpointID), due)
+	}
+	if len(pend) > 0 {
+		e.log.Info("recovered pending deliveries", "count", len(pend))
+	}
+	e.started = true
+	e.wg.Add(1 + e.workers)
+	go func() {
+		defer e.wg.Done()
+		e.sched.run()
+	}()
+	for range e.workers {
+		go e.worker()
+	}
+	return nil
+}
+
+// Close stops accepting triggers, stops the dispatcher, waits for the
+// attempts in flight to finish (each is bounded by its ack deadline),
+// closes every live-stream subscription and the idle connections. Pending
+// deliveries stay pending in the Store for the next engine; the Store is
+// not closed. Close is idempotent and always returns nil.
+func (e *Engine) Close() error {
+	e.closeOnce.Do(func() {
+		e.lifeMu.Lock()
+		e.closed = true
+		e.lifeMu.Unlock()
+		e.sched.shutdown()
+		e.wg.Wait()
+		e.chaos.reset()
+		e.stream.close()
+		e.sender.close()
+	})
+	return nil
+}
+
+func (e *Engine) isClosed() bool {
+	e.lifeMu.RLock()
+	defer e.lifeMu.RUnlock()
+	return e.closed
+}
+
+// Pending returns the number of deliveries this engine holds as pending:
+// waiting for their due time, due, or in flight.
+func (e *Engine) Pending() int { return int(e.pending.Load()) }
+
+// Catalogue returns the provider catalogue the engine was built with.
+func (e *Engine) Catalogue() *providers.Catalogue { return e.cat }
+
+// Subscribe returns a live stream of every attempt the engine records
+// (not those of Send), with room for buffer unread attempts (at least 1).
+// A subscriber that falls behind loses attempts (counted in
+// esimhooks_stream_dropped_total) and never slows the engine. The
+// received attempts are shared: the caller must not modify them. The
+// returned func unsubscribes and closes the channel; it is idempotent.
+// Close closes every subscription's channel.
+func (e *Engine) Subscribe(buffer int) (<-chan *Attempt, func()) {
+	return e.stream.subscribe(buffer)
+}
+
+// StreamDropped returns how many live-stream attempts were dropped because
+// a subscriber's buffer was full.
+func (e *Engine) StreamDropped() uint64 { return e.stream.dropped.Load() }
+
+// scaled applies the engine's TimeScale to a provider delay.
+func (e *Engine) scaled(d time.Duration) time.Duration {
+	if e.scale == 1 || d == 0 {
+		return d
+	}
+	return time.Duration(float64(d) * e.scale)
+}
+
+// randDuration returns a uniform duration in [0, d).
+func (e *Engine) randDuration(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	e.rngMu.Lock()
+	defer e.rngMu.Unlock()
+	return time.Duration(e.rng.Int64N(int64(d)))
+}
+
+const idAlphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+// newID returns prefix and 20 random base-36 characters.
+func (e *Engine) newID(prefix string) string {
+	e.rngMu.Lock()
+	a, b := e.rng.Uint64(), e.rng.Uint64()
+	e.rngMu.Unlock()
+	buf := make([]byte, len(prefix)+20)
+	copy(buf, prefix)
+	for i := len(prefix); i < len(buf); i++ {
+		if i-len(prefix) < 10 {
+			buf[i] = idAlphabet[a%36]
+			a /= 36
+		} else {
+			buf[i] = idAlphabet[b%36]
+			b /= 36
+		}
+	}
+	return string(buf)
+}
+
+// signer returns the (cached) signer of variant v for secret, or nil for
+// an unsigned variant.
+func (e *Engine) signer(v *providers.Variant, secret string) (signing.Signer, error) {
+	if v.Signature.Scheme == "none" {
+		return nil, nil
+	}
+	k := signerKey{v, secret}
+	e.signerMu.Lock()
+	s, ok := e.signers[k]
+	e.signerMu.Unlock()
+	if ok {
+		return s, nil
+	}
+	s, err := v.Signer(secret)
+	if err != nil {
+		return nil, err
+	}
+	e.signerMu.Lock()
+	if len(e.signers) >= 4096 {
+		clear(e.signers)
+	}
+	e.signers[k] = s
+	e.signerMu.Unlock()
+	return s, nil
+}

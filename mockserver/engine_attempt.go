@@ -1,0 +1,239 @@
+package mockserver
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/textproto"
+	"sort"
+	"time"
+
+	"github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/providers/signing"
+)
+
+// storeRetry is how long (real time, unscaled) a delivery waits when the
+// Store could not be read before its attempt.
+const storeRetry = time.Second
+
+// worker runs due deliveries until the scheduler stops.
+func (e *Engine) worker() {
+	defer e.wg.Done()
+	for {
+		select {
+		case job := <-e.sched.jobs:
+			for ok := true; ok; {
+				next := e.attempt(job)
+				job, ok = e.sched.finish(job, next)
+			}
+		case <-e.sched.stop:
+			return
+		}
+	}
+}
+
+// attempt makes the next attempt of a due delivery, records it, and
+// returns when the next attempt is due (nil when the delivery is done or
+// must not be retried by this engine).
+func (e *Engine) attempt(job schedEntry) *time.Time {
+	ctx := context.Background()
+	d, err := e.store.GetDelivery(ctx, job.id)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		e.log.Error("reading a due delivery", "delivery", job.id, "err", err)
+		t := e.clock.Now().Add(storeRetry)
+		return &t
+	}
+	if d.State != StatePending {
+		return nil
+	}
+	var b *barrier
+	if d.Attempts == 0 {
+		if b = e.chaos.takeBarrier(d.ID); b != nil {
+			defer func() {
+				if b != nil {
+					b.done()
+				}
+			}()
+		}
+	}
+	v, err := e.cat.Variant(d.Provider, d.Variant)
+	var ev *providers.Event
+	if err == nil {
+		ev, err = v.Event(d.Event)
+	}
+	if err != nil {
+		return e.abandon(ctx, d, ErrKindOther, "cannot attempt: "+err.Error())
+	}
+	ep, err := e.store.GetEndpoint(ctx, d.EndpointID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return e.abandon(ctx, d, ErrKindOther, "the endpoint was deleted")
+	case err != nil:
+		e.log.Error("reading the endpoint of a due delivery", "delivery", d.ID, "endpoint", d.EndpointID, "err", err)
+		t := e.clock.Now().Add(storeRetry)
+		return &t
+	case ep.Disabled:
+		return e.abandon(ctx, d, ErrKindOther, "the endpoint is disabled")
+	}
+	signer, err := e.signer(v, ep.Secret)
+	if err != nil {
+		return e.abandon(ctx, d, ErrKindOther, "cannot sign: "+err.Error())
+	}
+	if b != nil {
+		b.wait(e.sched.stop)
+		b = nil
+	}
+	a, err := e.do(ctx, ep, v, ev, signer, d.WireID, d.Body, d.Attempts+1, d.Attempts < d.Chaos.CutAfterBody)
+	if err != nil {
+		return e.abandon(ctx, d, ErrKindOther, "cannot build the request: "+err.Error())
+	}
+	a.DeliveryID = d.ID
+	return e.record(ctx, d, v, a)
+}
+
+// do makes one signed HTTP attempt of body to ep and returns it, not yet
+// judged by the retry rules (Outcome empty).
+func (e *Engine) do(ctx context.Context, ep *Endpoint, v *providers.Variant, ev *providers.Event, signer signing.Signer,
+	wireID string, body []byte, n int, cut bool) (*Attempt, error) {
+	now := e.clock.Now()
+	pd := providers.Delivery{Variant: v, Event: ev, ID: wireID, Body: body}
+	h, err := pd.Request(signer, now)
+	if err != nil {
+		return nil, err
+	}
+	for k, val := range ep.Headers {
+		ck := textproto.CanonicalMIMEHeaderKey(k)
+		if _, taken := h[ck]; !taken && ck != "Host" && ck != "Content-Length" {
+			h[ck] = []string{val}
+		}
+	}
+	if _, ok := h["Content-Type"]; !ok {
+		h["Content-Type"] = []string{"application/json"}
+	}
+	if _, ok := h["User-Agent"]; !ok {
+		h["User-Agent"] = []string{"esimhooks"}
+	}
+	r := e.sender.send(ctx, ep.URL, h, body, v.Ack.Deadline.D(), cut)
+	a := &Attempt{
+		EndpointID: ep.ID, Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name,
+		N: n, StartedAt: now, URL: ep.URL, RequestHeaders: h, RequestBody: body,
+		Status: r.status, ResponseHeaders: r.header, ResponseBody: r.body, ResponseTruncated: r.truncated,
+		Latency: r.latency, ErrorKind: r.errKind, Error: r.err,
+	}
+	a.Success = a.ErrorKind == "" && accepted(v, r.status)
+	return a, nil
+}
+
+// accepted applies the variant's success rule to a status.
+func accepted(v *providers.Variant, status int) bool {
+	if v.Ack.Success == "200" {
+		return status == http.StatusOK
+	}
+	return status >= 200 && status < 300
+}
+
+// record judges attempt a of delivery d by the retry rules, persists both
+// in one step (before anything is rescheduled), reports it, and returns
+// the next due time, if any.
+func (e *Engine) record(ctx context.Context, d *Delivery, v *providers.Variant, a *Attempt) *time.Time {
+	end := e.clock.Now()
+	sched := v.Retry.Schedule
+	var next *time.Time
+	switch {
+	case a.Success:
+		a.Outcome = StateDelivered
+	case v.Retry.NoRetryOn4xx && a.Status >= 400 && a.Status < 500:
+		a.Outcome = StateFailed
+	case a.N < len(sched):
+		t := end.Add(e.scaled(sched[a.N].D()))
+		next = &t
+		a.Outcome, a.NextRetryAt = StatePending, t
+	default:
+		a.Outcome = StateExhausted
+	}
+	if a.ErrorKind == "" && !a.Success {
+		a.Error = "answered " + http.StatusText(a.Status)
+		if a.Error == "answered " {
+			a.Error = "answered an unknown status"
+		}
+	}
+	d.Attempts, d.State, d.UpdatedAt = a.N, a.Outcome, end
+	d.NextAttemptAt = a.NextRetryAt
+	if err := e.store.AddAttempt(ctx, a, d); err != nil {
+		// The retry is still scheduled in memory: at-least-once wins.
+		e.log.Error("recording an attempt", "delivery", d.ID, "attempt", a.N, "err", err)
+	}
+	result := ResultSuccess
+	switch {
+	case a.ErrorKind != "":
+		result = a.ErrorKind
+	case !a.Success:
+		result = ResultStatus
+	}
+	e.metrics.attempt(a.Provider, a.Event, result, a.Latency.Seconds())
+	if a.Outcome != StatePending {
+		e.metrics.delivery(a.Provider, a.Event, a.Outcome)
+	}
+	e.logAttempt(d, a)
+	e.stream.publish(a)
+	return next
+}
+
+// abandon ends a delivery that cannot be attempted at all (unknown
+// provider, deleted or disabled endpoint): it is recorded as a failed
+// attempt that sent nothing.
+func (e *Engine) abandon(ctx context.Context, d *Delivery, kind, msg string) *time.Time {
+	now := e.clock.Now()
+	a := &Attempt{
+		DeliveryID: d.ID, EndpointID: d.EndpointID, Provider: d.Provider, Variant: d.Variant, Event: d.Event,
+		N: d.Attempts + 1, StartedAt: now, ErrorKind: kind, Error: msg, Outcome: StateFailed,
+	}
+	d.Attempts, d.State, d.UpdatedAt, d.NextAttemptAt = a.N, StateFailed, now, time.Time{}
+	if err := e.store.AddAttempt(ctx, a, d); err != nil {
+		e.log.Error("recording an abandoned delivery", "delivery", d.ID, "err", err)
+	}
+	e.metrics.attempt(a.Provider, a.Event, kind, 0)
+	e.metrics.delivery(a.Provider, a.Event, StateFailed)
+	e.logAttempt(d, a)
+	e.stream.publish(a)
+	return nil
+}
+
+// logAttempt writes one line: debug for an acknowledged attempt, info for
+// a failed one. Header names only, never values; never the secret.
+func (e *Engine) logAttempt(d *Delivery, a *Attempt) {
+	level := slog.LevelDebug
+	if !a.Success {
+		level = slog.LevelInfo
+	}
+	ctx := context.Background()
+	if !e.log.Enabled(ctx, level) {
+		return
+	}
+	names := make([]string, 0, len(a.RequestHeaders))
+	for k := range a.RequestHeaders {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	attrs := []slog.Attr{
+		slog.String("delivery", d.ID), slog.String("endpoint", a.EndpointID),
+		slog.String("provider", a.Provider), slog.String("event", a.Event),
+		slog.Int("attempt", a.N), slog.Int("status", a.Status),
+		slog.Duration("latency", a.Latency), slog.String("outcome", a.Outcome),
+		slog.Any("headers", names),
+	}
+	if a.URL != "" {
+		attrs = append(attrs, slog.String("url", redactURL(a.URL)))
+	}
+	if a.ErrorKind != "" || a.Error != "" {
+		attrs = append(attrs, slog.String("error_kind", a.ErrorKind), slog.String("error", a.Error))
+	}
+	if !a.NextRetryAt.IsZero() {
+		attrs = append(attrs, slog.Time("next_retry_at", a.NextRetryAt))
+	}
+	e.log.LogAttrs(ctx, level, "delivery attempt", attrs...)
+}

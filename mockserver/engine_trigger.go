@@ -1,0 +1,305 @@
+package mockserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+	"unique"
+
+	"github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/providers/jsonv"
+	"github.com/esimhooks/esimhooks/providers/payload"
+)
+
+// Trigger asks the engine to send one event.
+type Trigger struct {
+	// Provider names the provider ("esimfly", or "esimfly@2026-04");
+	// Variant its variant ("" is the default); Event the event type.
+	Provider, Variant, Event string
+	// EndpointIDs lists the receivers; empty means every enabled endpoint
+	// of that provider and variant (an endpoint's "" matching the default)
+	// subscribed to the event. Named endpoints must be enabled and of the
+	// same provider and variant.
+	EndpointIDs []string
+	// Seed is the order life's seed, so that the ids of one life agree
+	// across its events; nil draws one.
+	Seed *uint64
+	// Start is the life's start; nil is now.
+	Start *time.Time
+	// Payload, when not nil, is the whole payload instead of a generated
+	// one. Overrides are applied to it in place.
+	Payload jsonv.Value
+	// Overrides set single values of the payload.
+	Overrides []providers.Override
+	// Chaos is per-trigger misbehaviour; its non-zero fields override the
+	// endpoint's.
+	Chaos *Chaos
+}
+
+// TriggerResult is what a trigger produced. Every endpoint receives the
+// same body and the same wire id.
+type TriggerResult struct {
+	EventID    string      `json:"event_id"`
+	Payload    jsonv.Value `json:"payload"`
+	Body       []byte      `json:"-"`
+	Deliveries []*Delivery `json:"deliveries"`
+}
+
+// Trigger builds the event's payload (generated from the life's seed, or
+// t.Payload), encodes and keys it, and creates one pending delivery per
+// endpoint plus any chaos duplicates. Each delivery is persisted before it
+// is scheduled. No matching endpoint is not an error: the result then has
+// no deliveries. Unknown provider, variant or event errors wrap
+// providers.ErrUnknown; an unknown endpoint wraps ErrNotFound.
+func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error) {
+	if e.isClosed() {
+		return nil, ErrClosed
+	}
+	v, err := e.cat.Variant(t.Provider, t.Variant)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := v.Event(t.Event)
+	if err != nil {
+		return nil, err
+	}
+	eps, err := e.endpointsFor(ctx, v, ev, t.EndpointIDs)
+	if err != nil {
+		return nil, err
+	}
+	p := t.Payload
+	if p == nil {
+		var seed uint64
+		if t.Seed != nil {
+			seed = *t.Seed
+		} else {
+			e.rngMu.Lock()
+			seed = e.rng.Uint64()
+			e.rngMu.Unlock()
+		}
+		start := e.clock.Now()
+		if t.Start != nil {
+			start = *t.Start
+		}
+		if p, err = ev.Generate(payload.NewWorld(seed, start)); err != nil {
+			return nil, err
+		}
+	}
+	if p, err = providers.ApplyAll(p, t.Overrides); err != nil {
+		return nil, err
+	}
+	e.rngMu.Lock()
+	wire := v.NewDeliveryID(e.rng)
+	e.rngMu.Unlock()
+	pd, err := v.NewDelivery(ev, p, wire)
+	if err != nil {
+		return nil, err
+	}
+	res := &TriggerResult{EventID: e.newID("evt_"), Payload: p, Body: pd.Body}
+	key := pd.Key()
+	now := e.clock.Now()
+	for _, ep := range eps {
+		ch := mergeChaos(ep.Chaos, t.Chaos)
+		base := &Delivery{
+			EventID: res.EventID, EndpointID: ep.ID, Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name,
+			WireID: wire, Key: key, Body: pd.Body, State: StatePending, Chaos: ch, CreatedAt: now, UpdatedAt: now,
+		}
+		group := e.plan(base, now, v)
+		for _, d := range group {
+			if err := e.store.PutDelivery(ctx, d); err != nil {
+				e.schedule(res.Deliveries)
+				return res, fmt.Errorf("storing a delivery: %w", err)
+			}
+			res.Deliveries = append(res.Deliveries, d)
+		}
+		if len(group) > 1 && ch.DuplicateSpacing == 0 {
+			ids := make([]string, len(group))
+			for i, d := range group {
+				ids[i] = d.ID
+			}
+			e.chaos.group(ids)
+		}
+	}
+	e.schedule(res.Deliveries)
+	return res, nil
+}
+
+// plan returns the delivery and its chaos copies with their first due
+// times: the schedule's first delay plus the chaos delay and jitter, held
+// to the endpoint's reorder window if any; copy i is due i × spacing
+// after the original. Every delay is scaled.
+func (e *Engine) plan(base *Delivery, now time.Time, v *providers.Variant) []*Delivery {
+	ch := base.Chaos
+	var first time.Duration
+	if len(v.Retry.Schedule) > 0 {
+		first = v.Retry.Schedule[0].D()
+	}
+	due := now.Add(e.scaled(first) + e.scaled(ch.Delay.D()) + e.randDuration(e.scaled(ch.Jitter.D())))
+	if w := e.scaled(ch.ReorderWindow.D()); w > 0 {
+		due = e.chaos.reorder(base.EndpointID, due, w, e.randDuration)
+	}
+	out := make([]*Delivery, 0, 1+max(ch.Duplicates, 0))
+	orig := *base
+	orig.ID = e.newID("dlv_")
+	orig.NextAttemptAt = due
+	out = append(out, &orig)
+	spacing := e.scaled(ch.DuplicateSpacing.D())
+	for i := 1; i <= ch.Duplicates; i++ {
+		c := *base
+		c.ID = e.newID("dlv_")
+		c.CopyOf = orig.ID
+		c.NextAttemptAt = due.Add(time.Duration(i) * spacing)
+		out = append(out, &c)
+	}
+	return out
+}
+
+// schedule hands persisted pending deliveries to the scheduler.
+func (e *Engine) schedule(ds []*Delivery) {
+	for _, d := range ds {
+		e.sched.add(d.ID, unique.Make(d.EndpointID), d.NextAttemptAt)
+	}
+}
+
+// endpointsFor resolves the trigger's endpoints.
+func (e *Engine) endpointsFor(ctx context.Context, v *providers.Variant, ev *providers.Event, ids []string) ([]*Endpoint, error) {
+	if len(ids) > 0 {
+		out := make([]*Endpoint, 0, len(ids))
+		for _, id := range ids {
+			ep, err := e.store.GetEndpoint(ctx, id)
+			if err != nil {
+				return nil, fmt.Errorf("endpoint %q: %w", id, err)
+			}
+			if ep.Disabled {
+				return nil, fmt.Errorf("endpoint %q is disabled", id)
+			}
+			if !e.sameVariant(ep, v) {
+				return nil, fmt.Errorf("endpoint %q receives %s, not %s", id, endpointVariant(ep), v.ID())
+			}
+			out = append(out, ep)
+		}
+		return out, nil
+	}
+	all, err := e.store.ListEndpoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Endpoint
+	for _, ep := range all {
+		if ep.Disabled || !e.sameVariant(ep, v) {
+			continue
+		}
+		if len(ep.Events) == 0 && !ev.Internal || slices.Contains(ep.Events, ev.Name) {
+			out = append(out, ep)
+		}
+	}
+	return out, nil
+}
+
+func (e *Engine) sameVariant(ep *Endpoint, v *providers.Variant) bool {
+	if ep.Provider != v.Provider.Name {
+		return false
+	}
+	ev, err := e.cat.Variant(ep.Provider, ep.Variant)
+	return err == nil && ev == v
+}
+
+func endpointVariant(ep *Endpoint) string {
+	if ep.Variant == "" {
+		return ep.Provider
+	}
+	return ep.Provider + "@" + ep.Variant
+}
+
+// Resend creates a new pending delivery with the same body, wire id, event
+// and endpoint as delivery deliveryID (which may be in any state), with
+// fresh attempts and no chaos, due now — as SimplifyTrip's "resend" and
+// eSIMfly's "Test" do. It returns the new delivery.
+func (e *Engine) Resend(ctx context.Context, deliveryID string) (*Delivery, error) {
+	if e.isClosed() {
+		return nil, ErrClosed
+	}
+	orig, err := e.store.GetDelivery(ctx, deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	now := e.clock.Now()
+	d := *orig
+	d.ID = e.newID("dlv_")
+	d.ResendOf, d.CopyOf = orig.ID, ""
+	d.State, d.Attempts, d.Chaos = StatePending, 0, Chaos{}
+	d.CreatedAt, d.UpdatedAt, d.NextAttemptAt = now, now, now
+	if err := e.store.PutDelivery(ctx, &d); err != nil {
+		return nil, err
+	}
+	e.sched.add(d.ID, unique.Make(d.EndpointID), now)
+	return &d, nil
+}
+
+// RetryNow makes a pending delivery due now. It returns an error wrapping
+// ErrNotFound for an unknown id and one wrapping ErrNotPending, naming the
+// state, for a delivery that is not pending. A delivery whose attempt is
+// already under way, or that is due and waiting for a free slot, is left
+// as it is.
+func (e *Engine) RetryNow(ctx context.Context, deliveryID string) error {
+	if e.isClosed() {
+		return ErrClosed
+	}
+	d, err := e.store.GetDelivery(ctx, deliveryID)
+	if err != nil {
+		return err
+	}
+	if d.State != StatePending {
+		return fmt.Errorf("delivery %s is %s: %w", deliveryID, d.State, ErrNotPending)
+	}
+	ep := unique.Make(d.EndpointID)
+	now := e.clock.Now()
+	if !e.sched.take(deliveryID) {
+		if tracked, _ := e.sched.state(deliveryID); tracked {
+			return nil
+		}
+		// Pending in the Store but not held by this engine (not started
+		// yet, or written by another process): take it on.
+		e.sched.add(deliveryID, ep, now)
+		return nil
+	}
+	// While taken, no worker can touch it: update its due time safely.
+	if d, err = e.store.GetDelivery(ctx, deliveryID); err == nil && d.State == StatePending {
+		d.NextAttemptAt, d.UpdatedAt = now, now
+		err = e.store.PutDelivery(ctx, d)
+	}
+	e.sched.add(deliveryID, ep, now)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("updating the delivery: %w", err)
+	}
+	return nil
+}
+
+// Send makes one synchronous attempt of d to ep, signed with ep's secret,
+// with d's variant's ack deadline and success rule: no retries, no chaos,
+// recorded nowhere and not streamed (for registration checks such as
+// Airalo's opt-in or eSIM Access's CHECK_HEALTH, and simulators). A
+// failed attempt is not an error: the returned Attempt says what
+// happened; the error is for a request that could not be built. ctx may
+// cut the attempt short.
+func (e *Engine) Send(ctx context.Context, ep *Endpoint, d *providers.Delivery) (*Attempt, error) {
+	if e.isClosed() {
+		return nil, ErrClosed
+	}
+	signer, err := e.signer(d.Variant, ep.Secret)
+	if err != nil {
+		return nil, err
+	}
+	a, err := e.do(ctx, ep, d.Variant, d.Event, signer, d.ID, d.Body, 1, false)
+	if err != nil {
+		return nil, err
+	}
+	if a.Success {
+		a.Outcome = StateDelivered
+	} else {
+		a.Outcome = StateFailed
+	}
+	return a, nil
+}

@@ -1,0 +1,304 @@
+package mockserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// errStoreClosed is returned by a memory store's methods after Close.
+var errStoreClosed = errors.New("store closed")
+
+// memStore is the in-memory Store. It keeps everything until the process
+// ends — every endpoint, delivery and attempt — and is meant for tests,
+// demos and benchmarks, not for long-running servers (use the SQLite
+// store there).
+type memStore struct {
+	mu         sync.RWMutex
+	closed     bool
+	endpoints  map[string]*Endpoint
+	deliveries map[string]*memDelivery
+	// order holds every delivery sorted by (CreatedAt, ID), oldest first.
+	order   []*memDelivery
+	pending map[string]struct{}
+}
+
+type memDelivery struct {
+	d        Delivery
+	attempts []*Attempt
+}
+
+// cmpKey orders deliveries by creation time, then id.
+func cmpKey(a, b *Delivery) int {
+	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// indexLocked returns where d's key is, or would be, in order.
+func (s *memStore) indexLocked(d *Delivery) (int, bool) {
+	return slices.BinarySearchFunc(s.order, d, func(m *memDelivery, d *Delivery) int { return cmpKey(&m.d, d) })
+}
+
+// NewMemoryStore returns an empty in-memory Store. It is unbounded: it
+// keeps every endpoint, delivery and attempt until it is garbage
+// collected, so it suits tests, demos and benchmarks, not a server that
+// runs for weeks (use the SQLite store). It copies what it is given and
+// what it returns, bodies and headers included, so callers may modify
+// their values freely. ListDeliveries returns the newest first by
+// CreatedAt (ties by id), so a Before cursor pages without gaps or
+// repeats. After Close every method fails.
+func NewMemoryStore() Store {
+	return &memStore{
+		endpoints:  map[string]*Endpoint{},
+		deliveries: map[string]*memDelivery{},
+		pending:    map[string]struct{}{},
+	}
+}
+
+func copyEndpoint(e *Endpoint) *Endpoint {
+	c := *e
+	c.Events = slices.Clone(e.Events)
+	c.Headers = maps.Clone(e.Headers)
+	return &c
+}
+
+func (s *memStore) PutEndpoint(_ context.Context, e *Endpoint) error {
+	if e == nil || e.ID == "" {
+		return errors.New("endpoint without an id")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errStoreClosed
+	}
+	s.endpoints[e.ID] = copyEndpoint(e)
+	return nil
+}
+
+func (s *memStore) GetEndpoint(_ context.Context, id string) (*Endpoint, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, errStoreClosed
+	}
+	e, ok := s.endpoints[id]
+	if !ok {
+		return nil, fmt.Errorf("endpoint %q: %w", id, ErrNotFound)
+	}
+	return copyEndpoint(e), nil
+}
+
+func (s *memStore) ListEndpoints(_ context.Context) ([]*Endpoint, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, errStoreClosed
+	}
+	out := make([]*Endpoint, 0, len(s.endpoints))
+	for _, e := range s.endpoints {
+		out = append(out, copyEndpoint(e))
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
+			return out[i].CreatedAt.Before(out[j].CreatedAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+func (s *memStore) DeleteEndpoint(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errStoreClosed
+	}
+	if _, ok := s.endpoints[id]; !ok {
+		return fmt.Errorf("endpoint %q: %w", id, ErrNotFound)
+	}
+	delete(s.endpoints, id)
+	return nil
+}
+
+func (s *memStore) PutDelivery(_ context.Context, d *Delivery) error {
+	if d == nil || d.ID == "" {
+		return errors.New("delivery without an id")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errStoreClosed
+	}
+	s.putLocked(d)
+	return nil
+}
+
+func (s *memStore) putLocked(d *Delivery) {
+	md, ok := s.deliveries[d.ID]
+	if ok && !md.d.CreatedAt.Equal(d.CreatedAt) {
+		if i, found := s.indexLocked(&md.d); found {
+			s.order = slices.Delete(s.order, i, i+1)
+		}
+		ok = false
+	}
+	if md == nil {
+		md = &memDelivery{}
+		s.deliveries[d.ID] = md
+	}
+	body := md.d.Body
+	if !bytes.Equal(body, d.Body) || (body == nil) != (d.Body == nil) {
+		body = bytes.Clone(d.Body)
+	}
+	md.d = *d
+	md.d.Body = body
+	if !ok {
+		// Deliveries mostly arrive in creation order: append is the fast path.
+		if n := len(s.order); n == 0 || cmpKey(&s.order[n-1].d, d) < 0 {
+			s.order = append(s.order, md)
+		} else {
+			i, _ := s.indexLocked(d)
+			s.order = slices.Insert(s.order, i, md)
+		}
+	}
+	if d.State == StatePending {
+		s.pending[d.ID] = struct{}{}
+	} else {
+		delete(s.pending, d.ID)
+	}
+}
+
+func (s *memStore) GetDelivery(_ context.Context, id string) (*Delivery, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, errStoreClosed
+	}
+	md, ok := s.deliveries[id]
+	if !ok {
+		return nil, fmt.Errorf("delivery %q: %w", id, ErrNotFound)
+	}
+	return copyDelivery(&md.d), nil
+}
+
+func copyDelivery(d *Delivery) *Delivery {
+	c := *d
+	c.Body = bytes.Clone(d.Body)
+	return &c
+}
+
+func (s *memStore) ListDeliveries(_ context.Context, f DeliveryFilter) ([]*Delivery, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, errStoreClosed
+	}
+	i := len(s.order) - 1
+	if f.Before != "" {
+		md, ok := s.deliveries[f.Before]
+		if !ok {
+			return nil, fmt.Errorf("cursor delivery %q: %w", f.Before, ErrNotFound)
+		}
+		j, _ := s.indexLocked(&md.d)
+		i = j - 1
+	}
+	out := []*Delivery{}
+	for ; i >= 0 && len(out) < limit; i-- {
+		d := &s.order[i].d
+		if (f.Provider != "" && d.Provider != f.Provider) || (f.Event != "" && d.Event != f.Event) ||
+			(f.EndpointID != "" && d.EndpointID != f.EndpointID) || (f.State != "" && d.State != f.State) ||
+			(f.EventID != "" && d.EventID != f.EventID) {
+			continue
+		}
+		out = append(out, copyDelivery(d))
+	}
+	return out, nil
+}
+
+func (s *memStore) Pending(_ context.Context) ([]*Delivery, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, errStoreClosed
+	}
+	out := make([]*Delivery, 0, len(s.pending))
+	for id := range s.pending {
+		out = append(out, copyDelivery(&s.deliveries[id].d))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].NextAttemptAt.Before(out[j].NextAttemptAt) })
+	return out, nil
+}
+
+func (s *memStore) AddAttempt(_ context.Context, a *Attempt, d *Delivery) error {
+	if a == nil || d == nil || d.ID == "" {
+		return errors.New("attempt without a delivery")
+	}
+	if a.DeliveryID != d.ID {
+		return fmt.Errorf("attempt of delivery %q recorded with delivery %q", a.DeliveryID, d.ID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errStoreClosed
+	}
+	s.putLocked(d)
+	md := s.deliveries[d.ID]
+	ac := copyAttempt(a)
+	if bytes.Equal(a.RequestBody, md.d.Body) && a.RequestBody != nil {
+		ac.RequestBody = md.d.Body // immutable inside the store: share it
+	}
+	// Attempts list by N; they mostly arrive in that order.
+	i := len(md.attempts)
+	for i > 0 && md.attempts[i-1].N > ac.N {
+		i--
+	}
+	md.attempts = slices.Insert(md.attempts, i, ac)
+	return nil
+}
+
+func (s *memStore) ListAttempts(_ context.Context, deliveryID string) ([]*Attempt, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, errStoreClosed
+	}
+	md, ok := s.deliveries[deliveryID]
+	if !ok {
+		return nil, fmt.Errorf("delivery %q: %w", deliveryID, ErrNotFound)
+	}
+	out := make([]*Attempt, len(md.attempts))
+	for i, a := range md.attempts {
+		out[i] = copyAttempt(a)
+	}
+	return out, nil
+}
+
+// Close makes every later call fail; it is idempotent. The data is kept
+// until the store is garbage collected.
+func (s *memStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return nil
+}
+
+func copyAttempt(a *Attempt) *Attempt {
+	c := *a
+	c.RequestHeaders = a.RequestHeaders.Clone()
+	c.ResponseHeaders = a.ResponseHeaders.Clone()
+	c.RequestBody = bytes.Clone(a.RequestBody)
+	c.ResponseBody = bytes.Clone(a.ResponseBody)
+	return &c
+}

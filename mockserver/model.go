@@ -1,0 +1,171 @@
+// Package mockserver is esimhooks' mock provider: it registers receiver
+// endpoints, turns triggered events into signed deliveries with each
+// provider's timeout, retry schedule and retry rules, records every attempt,
+// and serves the control API, the providers' own registration APIs, the live
+// stream and the dashboard.
+package mockserver
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+)
+
+// Endpoint is a receiver registered with the mock: where to send which
+// provider's events, signed with which secret.
+type Endpoint struct {
+	ID       string `json:"id"`
+	URL      string `json:"url"`
+	Provider string `json:"provider"`
+	// Variant is the provider's variant; empty means the default.
+	Variant string `json:"variant"`
+	// Secret signs every delivery to this endpoint. It is shown once, when
+	// the endpoint is created (or its secret rotated), and never logged.
+	Secret string `json:"-"`
+	// Events lists the subscribed event types; empty means all.
+	Events      []string          `json:"events"`
+	Description string            `json:"description,omitempty"`
+	Headers     map[string]string `json:"headers,omitempty"`
+	Chaos       Chaos             `json:"chaos"`
+	Disabled    bool              `json:"disabled"`
+	// Source says how the endpoint was registered: "api" (control API),
+	// "airalo", "esimaccess", "esimfly" (the provider's own registration API
+	// mock), or "cli".
+	Source    string    `json:"source"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Chaos makes deliveries misbehave the way real providers do. Set per
+// endpoint, and per trigger (a trigger's non-zero fields win).
+type Chaos struct {
+	// Duplicates is the number of extra byte-identical copies of each
+	// delivery (same body, same delivery id, each freshly signed).
+	Duplicates int `json:"duplicates,omitempty"`
+	// DuplicateSpacing is the gap between copies; 0 sends them concurrently.
+	DuplicateSpacing Duration `json:"duplicate_spacing,omitempty"`
+	// ReorderWindow holds deliveries of one trigger batch (or of deliveries
+	// to one endpoint arriving within the window) and releases them in a
+	// shuffled order.
+	ReorderWindow Duration `json:"reorder_window,omitempty"`
+	// Delay is added before the first attempt; Jitter adds a random extra
+	// of up to Jitter.
+	Delay  Duration `json:"delay,omitempty"`
+	Jitter Duration `json:"jitter,omitempty"`
+	// CutAfterBody closes the connection after the request body is sent and
+	// before the answer is read, for the first CutAfterBody attempts: the
+	// receiver processes the event but the provider never sees the
+	// acknowledgement, so it retries (the lost-ack case).
+	CutAfterBody int `json:"cut_after_body,omitempty"`
+}
+
+// Delivery state values.
+const (
+	StatePending   = "pending"   // waiting for its next attempt
+	StateDelivered = "delivered" // an attempt was acknowledged
+	StateFailed    = "failed"    // stopped by a rule (SimplifyTrip 4xx) or cancelled
+	StateExhausted = "exhausted" // every scheduled attempt failed
+)
+
+// Delivery is one event on its way to one endpoint, with every attempt.
+type Delivery struct {
+	ID         string `json:"id"`
+	EventID    string `json:"event_id"`
+	EndpointID string `json:"endpoint_id"`
+	Provider   string `json:"provider"`
+	Variant    string `json:"variant"`
+	Event      string `json:"event"`
+	// WireID is the id sent on the wire (delivery-id header, webhook-id);
+	// duplicates and attempts share it.
+	WireID string `json:"wire_id"`
+	// Key is the idempotency key a receiver should deduplicate on.
+	Key  string `json:"key"`
+	Body []byte `json:"-"`
+	// CopyOf is the id of the original delivery for a duplicate copy.
+	CopyOf string `json:"copy_of,omitempty"`
+	// ResendOf is the id of the delivery a manual resend copied.
+	ResendOf string `json:"resend_of,omitempty"`
+	State    string `json:"state"`
+	Attempts int    `json:"attempts"`
+	// NextAttemptAt is when a pending delivery is due (wall clock).
+	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
+	// Chaos is the misbehaviour this delivery carries out.
+	Chaos     Chaos     `json:"chaos"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Attempt error kinds.
+const (
+	ErrKindTimeout  = "timeout"
+	ErrKindRefused  = "refused"
+	ErrKindTLS      = "tls"
+	ErrKindRedirect = "redirect"
+	ErrKindReset    = "reset"
+	ErrKindCut      = "cut" // the mock cut the connection on purpose (CutAfterBody)
+	ErrKindProtocol = "protocol"
+	ErrKindOther    = "other"
+)
+
+// Attempt is one HTTP request of a delivery and what came back.
+type Attempt struct {
+	DeliveryID     string      `json:"delivery_id"`
+	EndpointID     string      `json:"endpoint_id"`
+	Provider       string      `json:"provider"`
+	Variant        string      `json:"variant"`
+	Event          string      `json:"event"`
+	N              int         `json:"n"` // 1-based
+	StartedAt      time.Time   `json:"started_at"`
+	URL            string      `json:"url"`
+	RequestHeaders http.Header `json:"request_headers"`
+	RequestBody    []byte      `json:"-"`
+	Status         int         `json:"status"` // 0 when no answer
+	// ResponseHeaders and ResponseBody: the first 4 KiB of the body.
+	ResponseHeaders   http.Header   `json:"response_headers,omitempty"`
+	ResponseBody      []byte        `json:"-"`
+	ResponseTruncated bool          `json:"response_truncated,omitempty"`
+	Latency           time.Duration `json:"latency_ns"`
+	ErrorKind         string        `json:"error_kind,omitempty"`
+	Error             string        `json:"error,omitempty"`
+	Success           bool          `json:"success"`
+	// NextRetryAt is when the next attempt is due; zero when none follows.
+	NextRetryAt time.Time `json:"next_retry_at,omitzero"`
+	// Outcome is the delivery's state after this attempt.
+	Outcome string `json:"outcome"`
+}
+
+// DeliveryFilter selects deliveries; zero fields match everything.
+type DeliveryFilter struct {
+	Provider, Event, EndpointID, State, EventID string
+	// Before is a cursor: only deliveries created before this id's delivery.
+	Before string
+	Limit  int // default 100, at most 1000
+}
+
+// ErrNotFound is returned by a Store for an id it does not hold.
+var ErrNotFound = errors.New("not found")
+
+// Store is the delivery log and endpoint registry. Implementations: the
+// in-memory store (NewMemoryStore) and the SQLite store (package
+// mockserver/sqlite). Every method is safe for concurrent use.
+type Store interface {
+	PutEndpoint(ctx context.Context, e *Endpoint) error // insert or replace
+	GetEndpoint(ctx context.Context, id string) (*Endpoint, error)
+	ListEndpoints(ctx context.Context) ([]*Endpoint, error)
+	DeleteEndpoint(ctx context.Context, id string) error
+
+	// PutDelivery inserts or replaces a delivery (body included).
+	PutDelivery(ctx context.Context, d *Delivery) error
+	GetDelivery(ctx context.Context, id string) (*Delivery, error)
+	ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error)
+	// Pending returns every delivery in StatePending, for recovery at start.
+	Pending(ctx context.Context) ([]*Delivery, error)
+
+	// AddAttempt records an attempt and the delivery's new state in one
+	// step, so that a crash never leaves an attempt without its outcome.
+	AddAttempt(ctx context.Context, a *Attempt, d *Delivery) error
+	ListAttempts(ctx context.Context, deliveryID string) ([]*Attempt, error)
+
+	Close() error
+}

@@ -1,0 +1,286 @@
+package mockserver
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/providers/jsonv"
+)
+
+// eSIMfly's business webhooks API (variant 2026-04, providers.md
+// "esimfly" and eSIMfly's current webhooks page), mocked under /esimfly:
+//
+//	PUT /esimfly/api/v1/business/webhooks   {webhook_url, events[]}
+//	GET /esimfly/api/v1/business/webhooks   settings, available_events, recent_deliveries
+//
+// Requests need eSIMfly's RT-AccessCode, RT-RequestID, RT-Timestamp and
+// RT-Signature headers (401 AUTH_MISSING otherwise); the signature is not
+// checked, as the mock does not know the secret key. The account is the
+// access code; its webhook is endpoint ep_esimfly_<account>, receiving the
+// 2026-04 variant.
+//
+// Every PUT creates or replaces the webhook with a fresh whsec_ secret,
+// shown in that answer only (eSIMfly: "Rotate the secret by calling PUT
+// /webhooks again"). events defaults to every available event (assumed).
+// GET shows the settings without the secret, the variant's events, and the
+// last 10 deliveries to the webhook from the delivery log.
+//
+// Answers use eSIMfly's envelope: {"success": true, …} and, for errors,
+// {"success": false, "error": msg, "code": CODE, "details": {…}}.
+// Assumed: 400 VALIDATION_FAILED for a bad body, "api_key_name":
+// "default", and delivery ids being the mock's string ids (eSIMfly shows
+// numbers).
+
+const esimflyWebhookVariant = "2026-04"
+
+// esimflyMock serves eSIMfly's business webhooks API.
+type esimflyMock struct {
+	s      *Server
+	routes *providerRoutes
+}
+
+func newEsimflyMock(s *Server) *esimflyMock {
+	m := &esimflyMock{s: s}
+	m.routes = &providerRoutes{
+		routes: []providerRoute{
+			{http.MethodPut, "/esimfly/api/v1/business/webhooks", m.put},
+			{http.MethodGet, "/esimfly/api/v1/business/webhooks", m.get},
+		},
+		notFound: func(w http.ResponseWriter, r *http.Request) {
+			esimflyFail(w, http.StatusNotFound, "NOT_FOUND", "Endpoint not found", nil)
+		},
+		notAllowed: func(w http.ResponseWriter, r *http.Request) {
+			esimflyFail(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
+				fmt.Sprintf("%s is not supported here; use %s", r.Method, w.Header().Get("Allow")), nil)
+		},
+	}
+	return m
+}
+
+func (m *esimflyMock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.routes.ServeHTTP(w, r) }
+
+// esimflyFail answers eSIMfly's error envelope.
+func esimflyFail(w http.ResponseWriter, status int, code, msg string, details map[string]any) {
+	body := map[string]any{"success": false, "error": msg, "code": code}
+	if details != nil {
+		body["details"] = details
+	}
+	writeJSON(w, status, body)
+}
+
+// auth returns the caller's account, or answers 401 AUTH_MISSING.
+func (m *esimflyMock) auth(w http.ResponseWriter, r *http.Request) (string, bool) {
+	var missing []string
+	for _, h := range []string{"RT-AccessCode", "RT-RequestID", "RT-Timestamp", "RT-Signature"} {
+		if strings.TrimSpace(r.Header.Get(h)) == "" {
+			missing = append(missing, h)
+		}
+	}
+	if len(missing) > 0 {
+		esimflyFail(w, http.StatusUnauthorized, "AUTH_MISSING", "Missing authentication headers",
+			map[string]any{"missing": missing})
+		return "", false
+	}
+	return accountKey(r.Header.Get("RT-AccessCode")), true
+}
+
+// variant returns eSIMfly's 2026-04 variant, or answers 404.
+func (m *esimflyMock) variant(w http.ResponseWriter) (*providers.Variant, bool) {
+	v, err := m.s.cat.Variant("esimfly", esimflyWebhookVariant)
+	if err != nil {
+		esimflyFail(w, http.StatusNotFound, "NOT_FOUND", "esimfly@"+esimflyWebhookVariant+" is not in this server's catalogue", nil)
+		return nil, false
+	}
+	return v, true
+}
+
+func esimflyEndpointID(account string) string { return "ep_esimfly_" + account }
+
+// put creates or replaces the account's webhook and shows its new secret.
+func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
+	account, ok := m.auth(w, r)
+	if !ok {
+		return
+	}
+	v, ok := m.variant(w)
+	if !ok {
+		return
+	}
+	body, tooLarge, err := readBody(w, r, m.s.cfg.MaxBodyBytes)
+	if tooLarge {
+		esimflyFail(w, http.StatusRequestEntityTooLarge, "VALIDATION_FAILED", "Request body too large", nil)
+		return
+	}
+	var req struct {
+		WebhookURL *string   `json:"webhook_url"`
+		Events     *[]string `json:"events"`
+	}
+	if err != nil || json.Unmarshal(body, &req) != nil {
+		esimflyFail(w, http.StatusBadRequest, "VALIDATION_FAILED", "Request body must be a JSON object with webhook_url and events", nil)
+		return
+	}
+	fields := map[string]any{}
+	switch {
+	case req.WebhookURL == nil || strings.TrimSpace(*req.WebhookURL) == "":
+		fields["webhook_url"] = "webhook_url is required"
+	case checkWebhookURL(*req.WebhookURL) != "":
+		fields["webhook_url"] = "webhook_url must be an http or https URL"
+	}
+	available := esimflyAvailable(v)
+	var events []string
+	if req.Events == nil || len(*req.Events) == 0 {
+		events = available
+	} else {
+		var unknown []string
+		for _, e := range *req.Events {
+			if !slices.Contains(available, e) {
+				unknown = append(unknown, e)
+			} else if !slices.Contains(events, e) {
+				events = append(events, e)
+			}
+		}
+		if len(unknown) > 0 {
+			fields["events"] = fmt.Sprintf("unknown events %s; available: %s", strings.Join(unknown, ", "), strings.Join(available, ", "))
+		}
+	}
+	if len(fields) > 0 {
+		esimflyFail(w, http.StatusBadRequest, "VALIDATION_FAILED", "Request validation failed", fields)
+		return
+	}
+	hook := strings.TrimSpace(*req.WebhookURL)
+	id := esimflyEndpointID(account)
+	probe := &Endpoint{ID: id, URL: hook, Provider: v.Provider.Name, Variant: v.Name}
+	if err := m.s.registrationCheck(r.Context(), v, probe); err != nil {
+		var ce *checkError
+		if errors.As(err, &ce) {
+			esimflyFail(w, http.StatusBadRequest, "VALIDATION_FAILED", ce.msg, map[string]any{"webhook_url": ce.msg})
+			return
+		}
+		m.s.log.Error("esimfly webhook check failed", "err", err)
+		esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
+		return
+	}
+	secret, err := v.NewSecret(rand.Reader)
+	if err != nil {
+		esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
+		return
+	}
+	ep, err := m.s.upsertEndpoint(r.Context(), id, "esimfly", func(ep *Endpoint, _ bool) error {
+		ep.URL, ep.Provider, ep.Variant, ep.Events, ep.Secret = hook, v.Provider.Name, v.Name, events, secret
+		ep.Description = "eSIMfly PUT /api/v1/business/webhooks"
+		return nil
+	})
+	if err != nil {
+		m.s.log.Error("esimfly webhook save failed", "err", err)
+		esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
+		return
+	}
+	m.s.log.Info("esimfly webhook set", "endpoint", ep.ID, "url", logURL(ep.URL))
+	writeJSON(w, http.StatusOK, map[string]any{
+		"success": true,
+		"message": "Webhook settings updated",
+		"webhook": map[string]any{"url": ep.URL, "secret": secret, "events": ep.Events},
+		"note":    "Save your webhook_secret - it is used to verify webhook signatures via X-Webhook-Signature header.",
+	})
+}
+
+// esimflyAvailable lists the variant's public events.
+func esimflyAvailable(v *providers.Variant) []string {
+	var out []string
+	for _, e := range v.Public() {
+		out = append(out, e.Name)
+	}
+	return out
+}
+
+// esimflyDelivery is one of GET's recent_deliveries.
+type esimflyDelivery struct {
+	ID             string     `json:"id"`
+	Event          string     `json:"event"`
+	OrderReference *string    `json:"order_reference"`
+	Status         string     `json:"status"`
+	Attempts       int        `json:"attempts"`
+	LastAttempt    *time.Time `json:"last_attempt"`
+	DeliveredAt    *time.Time `json:"delivered_at"`
+}
+
+// get shows the webhook settings, the available events and the last 10
+// deliveries.
+func (m *esimflyMock) get(w http.ResponseWriter, r *http.Request) {
+	account, ok := m.auth(w, r)
+	if !ok {
+		return
+	}
+	v, ok := m.variant(w)
+	if !ok {
+		return
+	}
+	id := esimflyEndpointID(account)
+	var hook any
+	ep, err := m.s.store.GetEndpoint(r.Context(), id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+	case err != nil:
+		m.s.log.Error("esimfly webhook lookup failed", "err", err)
+		esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
+		return
+	default:
+		events := ep.Events
+		if len(events) == 0 {
+			events = esimflyAvailable(v)
+		}
+		hook = map[string]any{"url": ep.URL, "events": events, "api_key_name": "default"}
+	}
+	available := []map[string]string{}
+	for _, e := range v.Public() {
+		available = append(available, map[string]string{"event": e.Name, "description": e.Description})
+	}
+	recent := []esimflyDelivery{}
+	if hook != nil {
+		ds, err := m.s.store.ListDeliveries(r.Context(), DeliveryFilter{EndpointID: id, Limit: 10})
+		if err != nil {
+			m.s.log.Error("esimfly delivery lookup failed", "err", err)
+			esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
+			return
+		}
+		for _, d := range ds {
+			recent = append(recent, newEsimflyDelivery(d))
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"success": true, "webhook": hook, "available_events": available, "recent_deliveries": recent,
+	})
+}
+
+func newEsimflyDelivery(d *Delivery) esimflyDelivery {
+	out := esimflyDelivery{ID: d.ID, Event: d.Event, Attempts: d.Attempts}
+	switch d.State {
+	case StateDelivered:
+		out.Status = "delivered"
+		t := d.UpdatedAt
+		out.DeliveredAt = &t
+	case StatePending:
+		out.Status = "pending"
+	default:
+		out.Status = "failed"
+	}
+	if d.Attempts > 0 {
+		t := d.UpdatedAt
+		out.LastAttempt = &t
+	}
+	if p, err := jsonv.Parse(d.Body); err == nil {
+		if ref, ok := jsonv.Get(p, []string{"data", "order_reference"}); ok {
+			if s, ok := ref.(string); ok {
+				out.OrderReference = &s
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,170 @@
+package mockserver
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
+	"time"
+)
+
+// MaxResponseBody is how much of a receiver's answer body an attempt reads
+// and records; the rest is never read (the connection is closed).
+const MaxResponseBody = 4 << 10
+
+// errCut is the cause of a request the sender cancelled on purpose after
+// writing it (Chaos.CutAfterBody).
+var errCut = errors.New("connection cut after the request was written (chaos cut_after_body)")
+
+// sender makes single HTTP attempts: no redirects followed, a bounded read
+// of the answer, errors classified into ErrKind values.
+type sender struct {
+	client *http.Client
+	// transport is the engine-built transport, closed by Close; nil when
+	// the caller supplied the client.
+	transport *http.Transport
+}
+
+// newSender builds the sender. A caller's client is copied with redirects
+// disabled; otherwise a transport sized for conns idle connections per
+// host is built with tlsConf.
+func newSender(client *http.Client, tlsConf *tls.Config, conns int) *sender {
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if client != nil {
+		c := *client
+		c.CheckRedirect = noRedirect
+		return &sender{client: &c}
+	}
+	var tc *tls.Config
+	if tlsConf != nil {
+		tc = tlsConf.Clone()
+	}
+	t := &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout:   30 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		TLSClientConfig:     tc,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        conns * 4,
+		MaxIdleConnsPerHost: conns,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+		// Bodies are tiny; a 100-continue round trip would only add latency.
+		ExpectContinueTimeout: 0,
+	}
+	return &sender{client: &http.Client{Transport: t, CheckRedirect: noRedirect}, transport: t}
+}
+
+// close closes idle connections of the engine-built transport.
+func (s *sender) close() {
+	if s.transport != nil {
+		s.transport.CloseIdleConnections()
+	}
+}
+
+// sendResult is what one HTTP attempt produced.
+type sendResult struct {
+	status    int
+	header    http.Header
+	body      []byte
+	truncated bool
+	latency   time.Duration
+	errKind   string
+	err       string
+}
+
+// send POSTs body with header h to url and reads at most MaxResponseBody
+// bytes of the answer, all within deadline (a deadline <= 0 means none
+// beyond ctx). When cut is true the request is cancelled as soon as it has
+// been written. The caller must not modify h or body until send returns.
+func (s *sender) send(ctx context.Context, url string, h http.Header, body []byte, deadline time.Duration, cut bool) sendResult {
+	start := time.Now()
+	var cancel context.CancelFunc
+	if deadline > 0 {
+		ctx, cancel = context.WithTimeout(ctx, deadline)
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
+	}
+	defer cancel()
+	var cutDone atomic.Bool
+	if cut {
+		cctx, ccancel := context.WithCancelCause(ctx)
+		defer ccancel(nil)
+		ctx = httptrace.WithClientTrace(cctx, &httptrace.ClientTrace{
+			WroteRequest: func(info httptrace.WroteRequestInfo) {
+				if info.Err == nil {
+					cutDone.Store(true)
+					ccancel(errCut)
+				}
+			},
+		})
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return sendResult{errKind: ErrKindOther, err: "bad request: " + err.Error(), latency: time.Since(start)}
+	}
+	req.Header = h
+	resp, err := s.client.Do(req)
+	if cutDone.Load() {
+		// The answer, if any, is treated as lost: that is the point.
+		if err == nil {
+			resp.Body.Close()
+		}
+		return sendResult{errKind: ErrKindCut, err: errCut.Error(), latency: time.Since(start)}
+	}
+	if err != nil {
+		r := sendResult{latency: time.Since(start)}
+		r.errKind, r.err = classify(ctx, err)
+		return r
+	}
+	r := sendResult{status: resp.StatusCode, header: resp.Header}
+	r.body, r.truncated, err = readLimited(resp.Body, MaxResponseBody)
+	resp.Body.Close()
+	r.latency = time.Since(start)
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		r.errKind, r.err = ErrKindRedirect, "redirect not followed: "+resp.Status
+		if loc := resp.Header.Get("Location"); loc != "" {
+			r.err += " (Location: " + redactURL(loc) + ")"
+		}
+	case err != nil:
+		kind, msg := classify(ctx, err)
+		r.errKind, r.err = kind, "reading the answer: "+msg
+	}
+	return r
+}
+
+// readLimited reads up to max bytes of r. It reports truncated when r had
+// more; it never reads further than max+1 bytes.
+func readLimited(r io.Reader, max int) ([]byte, bool, error) {
+	buf := make([]byte, 0, 512)
+	for {
+		if len(buf) == cap(buf) {
+			if cap(buf) > max {
+				break
+			}
+			nb := make([]byte, len(buf), min(2*cap(buf), max+1))
+			copy(nb, buf)
+			buf = nb
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if len(buf) > max {
+			return buf[:max], true, nil
+		}
+		if err == io.EOF {
+			return buf, false, nil
+		}
+		if err != nil {
+			return buf, false, err
+		}
+	}
+	return buf[:max], true, nil
+}

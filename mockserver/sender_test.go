@@ -1,0 +1,261 @@
+package mockserver
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// rawServer accepts connections on 127.0.0.1 and hands each to handle.
+func rawServer(t *testing.T, handle func(c *net.TCPConn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			handle(c.(*net.TCPConn))
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+// readRequest reads one request's head and body from c.
+func readRequest(c net.Conn) {
+	r := bufio.NewReader(c)
+	req, err := http.ReadRequest(r)
+	if err == nil {
+		_, _ = r.Discard(int(req.ContentLength))
+	}
+}
+
+// sendOnce makes one engine attempt of a standard event to url.
+func sendOnce(t *testing.T, e *Engine, url string) *Attempt {
+	t.Helper()
+	return sendOnceVia(t, e, "standard", url)
+}
+
+func sendOnceVia(t *testing.T, e *Engine, provider, url string) *Attempt {
+	t.Helper()
+	ep := addEndpoint(t, e, provider, "", url, Chaos{})
+	res := trigger(t, e, provider, "order.created", ep)
+	d := waitState(t, e, res.Deliveries[0].ID, 10*time.Second)
+	as := attempts(t, e, d.ID)
+	return as[0]
+}
+
+// oneShot is an engine config whose deliveries get a single attempt: the
+// fast profile with a fake clock that nobody advances.
+func oneShot(t *testing.T) *Engine {
+	return testEngine(t, EngineConfig{Catalogue: fastCatalogue(t), Clock: NewFakeClock(time.Unix(1_700_000_000, 0))})
+}
+
+// firstAttempt triggers a fast-profile event to url and returns the first
+// attempt (later ones wait for a clock that never moves).
+func firstAttempt(t *testing.T, e *Engine, url string) *Attempt {
+	t.Helper()
+	ep := addEndpoint(t, e, "fast", "", url, Chaos{})
+	res := trigger(t, e, "fast", "order.created", ep)
+	id := res.Deliveries[0].ID
+	var as []*Attempt
+	eventually(t, 10*time.Second, "the first attempt", func() bool {
+		as = attempts(t, e, id)
+		return len(as) > 0
+	})
+	return as[0]
+}
+
+func TestSenderRedirectNotFollowed(t *testing.T) {
+	target := newReceiver(t, nil)
+	rc := newReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.srv.URL+"/elsewhere?token=s3cr3t", http.StatusFound)
+	})
+	e := oneShot(t)
+	a := firstAttempt(t, e, rc.srv.URL)
+	if a.Success || a.ErrorKind != ErrKindRedirect || a.Status != http.StatusFound {
+		t.Fatalf("attempt = status %d kind %q success %v", a.Status, a.ErrorKind, a.Success)
+	}
+	if strings.Contains(a.Error, "s3cr3t") {
+		t.Errorf("error repeats the Location's query: %q", a.Error)
+	}
+	if target.count() != 0 {
+		t.Fatalf("the redirect was followed")
+	}
+}
+
+func TestSenderEndlessBody(t *testing.T) {
+	stop := make(chan struct{})
+	rc := newReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		chunk := []byte(strings.Repeat("x", 1024))
+		for {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-stop:
+				return
+			default:
+			}
+		}
+	})
+	defer close(stop)
+	e := oneShot(t)
+	a := firstAttempt(t, e, rc.srv.URL)
+	if !a.Success || !a.ResponseTruncated || len(a.ResponseBody) != MaxResponseBody {
+		t.Fatalf("attempt = success %v truncated %v body %d bytes kind %q", a.Success, a.ResponseTruncated, len(a.ResponseBody), a.ErrorKind)
+	}
+	if a.Latency >= 300*time.Millisecond {
+		t.Errorf("reading an endless body took %v: it should stop at 4 KiB", a.Latency)
+	}
+}
+
+func TestSenderGarbageStatusLine(t *testing.T) {
+	url := rawServer(t, func(c *net.TCPConn) {
+		readRequest(c)
+		c.Write([]byte("garbage\r\n\r\n"))
+		c.Close()
+	})
+	a := firstAttempt(t, oneShot(t), url)
+	if a.Success || a.ErrorKind != ErrKindProtocol {
+		t.Fatalf("attempt = kind %q error %q", a.ErrorKind, a.Error)
+	}
+}
+
+func TestSenderConnectionReset(t *testing.T) {
+	url := rawServer(t, func(c *net.TCPConn) {
+		readRequest(c)
+		c.SetLinger(0) // close with RST
+		c.Close()
+	})
+	a := firstAttempt(t, oneShot(t), url)
+	if a.Success || a.ErrorKind != ErrKindReset {
+		t.Fatalf("attempt = kind %q error %q", a.ErrorKind, a.Error)
+	}
+}
+
+func TestSenderRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	ln.Close()
+	a := firstAttempt(t, oneShot(t), url)
+	if a.Success || a.ErrorKind != ErrKindRefused {
+		t.Fatalf("attempt = kind %q error %q", a.ErrorKind, a.Error)
+	}
+}
+
+// TestSenderTimeout: a receiver that never answers costs the ack deadline
+// (300 ms in the fast profile), even when it trickles bytes.
+func TestSenderTimeout(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	hang := newReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	trickle := newReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		tk := time.NewTicker(20 * time.Millisecond)
+		defer tk.Stop()
+		for {
+			select {
+			case <-release:
+				return
+			case <-r.Context().Done():
+				return
+			case <-tk.C:
+				w.Write([]byte("x"))
+				w.(http.Flusher).Flush()
+			}
+		}
+	})
+	e := oneShot(t)
+	for _, url := range []string{hang.srv.URL, trickle.srv.URL} {
+		a := firstAttempt(t, e, url)
+		if a.Success || a.ErrorKind != ErrKindTimeout {
+			t.Fatalf("attempt = status %d kind %q error %q", a.Status, a.ErrorKind, a.Error)
+		}
+		if a.Latency < 300*time.Millisecond || a.Latency > 2*time.Second {
+			t.Errorf("timed out after %v, want about 300ms", a.Latency)
+		}
+	}
+}
+
+func TestSenderTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer srv.Close()
+	a := firstAttempt(t, oneShot(t), srv.URL)
+	if a.Success || a.ErrorKind != ErrKindTLS {
+		t.Fatalf("untrusted: kind %q error %q", a.ErrorKind, a.Error)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	e := testEngine(t, EngineConfig{Catalogue: fastCatalogue(t), TLSConfig: &tls.Config{RootCAs: pool}})
+	if a := firstAttempt(t, e, srv.URL); !a.Success {
+		t.Fatalf("trusted CA: kind %q error %q", a.ErrorKind, a.Error)
+	}
+	e = testEngine(t, EngineConfig{Catalogue: fastCatalogue(t), TLSConfig: &tls.Config{InsecureSkipVerify: true}})
+	if a := firstAttempt(t, e, srv.URL); !a.Success {
+		t.Fatalf("insecure: kind %q error %q", a.ErrorKind, a.Error)
+	}
+}
+
+// TestSenderHeaders: endpoint headers are added but never replace the
+// provider's (signature, content type); every attempt is freshly signed
+// with the same id.
+func TestSenderHeaders(t *testing.T) {
+	rc := newReceiver(t, nil)
+	e := oneShot(t)
+	ep := addEndpoint(t, e, "esimfly", "", rc.srv.URL, Chaos{})
+	ep.Headers = map[string]string{"X-Env": "staging", "x-esimfly-signature": "forged", "Content-Type": "text/plain"}
+	if err := e.store.PutEndpoint(context.Background(), ep); err != nil {
+		t.Fatal(err)
+	}
+	res := trigger(t, e, "esimfly", "order.created", ep)
+	waitState(t, e, res.Deliveries[0].ID, 5*time.Second)
+	h := rc.all()[0].header
+	if h.Get("X-Env") != "staging" || h.Get("Content-Type") != "application/json" || h.Get("X-eSIMfly-Signature") == "forged" {
+		t.Fatalf("headers = %v", h)
+	}
+	v, _ := e.cat.Variant("esimfly", "")
+	s, _ := v.Signer(ep.Secret)
+	if err := s.Verify(h, rc.all()[0].body); err != nil {
+		t.Fatalf("signature does not verify: %v", err)
+	}
+	if h.Get("X-eSIMfly-Delivery-ID") != res.Deliveries[0].WireID {
+		t.Fatalf("delivery id header %q, want %q", h.Get("X-eSIMfly-Delivery-ID"), res.Deliveries[0].WireID)
+	}
+}
+
+// TestReadLimited checks the bounded read on its own.
+func TestReadLimited(t *testing.T) {
+	for _, n := range []int{0, 1, 511, 512, 4095, 4096, 4097, 100000} {
+		b, trunc, err := readLimited(strings.NewReader(strings.Repeat("a", n)), MaxResponseBody)
+		if err != nil || len(b) != min(n, MaxResponseBody) || trunc != (n > MaxResponseBody) {
+			t.Errorf("n=%d: %d bytes, truncated %v, %v", n, len(b), trunc, err)
+		}
+	}
+}

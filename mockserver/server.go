@@ -1,0 +1,278 @@
+package mockserver
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/esimhooks/esimhooks/providers"
+)
+
+// Config configures New. Only Store is required.
+type Config struct {
+	// Addr is the listen address; default "127.0.0.1:0" (a free loopback
+	// port). An address that is not loopback requires Token.
+	Addr string
+	// Store holds endpoints, deliveries and attempts (SQLite or memory).
+	// The server does not close it: the caller owns it.
+	Store Store
+	// Catalogue holds the providers; nil uses providers.Builtin().
+	Catalogue *providers.Catalogue
+	// TimeScale multiplies every provider delay (see EngineConfig); 0
+	// means 1.
+	TimeScale float64
+	// Token, when set, is required as "Authorization: Bearer <token>" on
+	// every /api/ request. It is required when Addr is not loopback.
+	Token string
+	// Logger receives the server's logs; nil discards them. Secrets are
+	// never logged.
+	Logger *slog.Logger
+	// Scenarios runs scripted scenarios; nil makes the scenario routes
+	// answer 501.
+	Scenarios ScenarioRunner
+	// Dashboard, when set, serves every path outside /api/, /healthz,
+	// /metrics and the providers' registration APIs.
+	Dashboard http.Handler
+	// MaxBodyBytes caps every request body (control API and registration
+	// APIs); default 1 MiB.
+	MaxBodyBytes int64
+	// TLSConfig is used for outgoing requests (deliveries and registration
+	// checks), e.g. to trust a receiver's private CA.
+	TLSConfig *tls.Config
+}
+
+// DefaultMaxBodyBytes is the default request body cap.
+const DefaultMaxBodyBytes = 1 << 20
+
+// shutdownGrace bounds how long Close waits for requests in progress
+// before cutting their connections.
+const shutdownGrace = 15 * time.Second
+
+// Server is a running mock provider: the control API, the providers'
+// registration APIs, the live stream, health and metrics, and the delivery
+// engine behind them. Make one with New and stop it with Close.
+type Server struct {
+	// URL is the base URL the server listens on, "http://127.0.0.1:PORT".
+	URL string
+
+	cfg     Config
+	store   Store
+	cat     *providers.Catalogue
+	engine  *Engine
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	apiReqs *prometheus.CounterVec
+	// metrics serves /metrics; made on first use.
+	metrics     http.Handler
+	metricsOnce sync.Once
+	spec        *apiSpec
+	ops         map[string]http.HandlerFunc
+	handler     http.Handler
+
+	httpSrv   *http.Server
+	serveDone chan struct{}
+	// ctx lives until Close; scenario runs are bound to it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	// closing is closed when Close starts, ending every live stream.
+	closing   chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+
+	// epMu serialises read-modify-write of endpoints (PATCH, rotation,
+	// provider registrations).
+	epMu sync.Mutex
+	// heartbeat is the live stream's keep-alive interval in nanoseconds
+	// (atomic, so tests may shorten it while serving).
+	heartbeat atomic.Int64
+	sse       sseState
+
+	checkClient *http.Client
+	airalo      *airaloMock
+	esimaccess  *esimaccessMock
+	esimfly     *esimflyMock
+}
+
+// New starts a server: it listens on cfg.Addr at once (so URL is usable
+// when New returns), starts the delivery engine (which recovers pending
+// deliveries from the Store) and serves in the background. The caller must
+// call Close.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("mockserver: Config.Store is required")
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	if cfg.Token == "" && !isLoopback(cfg.Addr) {
+		return nil, fmt.Errorf("mockserver: refusing to listen on %s without a token: the control API would be open to the network; set a token or listen on 127.0.0.1", cfg.Addr)
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Catalogue == nil {
+		cat, err := providers.Builtin()
+		if err != nil {
+			return nil, fmt.Errorf("mockserver: loading the provider catalogue: %w", err)
+		}
+		cfg.Catalogue = cat
+	}
+	spec, err := loadAPISpec()
+	if err != nil {
+		return nil, fmt.Errorf("mockserver: %w", err)
+	}
+
+	s := &Server{
+		cfg: cfg, store: cfg.Store, cat: cfg.Catalogue, log: cfg.Logger, spec: spec,
+		reg:       prometheus.NewRegistry(),
+		serveDone: make(chan struct{}),
+		closing:   make(chan struct{}),
+	}
+	s.heartbeat.Store(int64(15 * time.Second))
+	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.apiReqs = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "esimhooks_api_requests_total",
+		Help: "Control API requests by operation and status code.",
+	}, []string{"operation", "code"})
+	s.reg.MustRegister(s.apiReqs)
+
+	s.engine, err = NewEngine(EngineConfig{
+		Catalogue: cfg.Catalogue,
+		Store:     cfg.Store,
+		TimeScale: cfg.TimeScale,
+		Logger:    cfg.Logger,
+		Metrics:   NewMetrics(s.reg),
+		TLSConfig: cfg.TLSConfig,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mockserver: %w", err)
+	}
+	s.checkClient = newCheckClient(cfg.TLSConfig)
+	s.airalo = newAiraloMock(s)
+	s.esimaccess = newEsimaccessMock(s)
+	s.esimfly = newEsimflyMock(s)
+	if err := s.buildHandler(); err != nil {
+		s.engine.Close()
+		return nil, err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		s.engine.Close()
+		return nil, fmt.Errorf("mockserver: %w", err)
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if err := s.engine.Start(s.ctx); err != nil {
+		ln.Close()
+		s.cancel()
+		s.engine.Close()
+		return nil, fmt.Errorf("mockserver: starting the delivery engine: %w", err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	s.httpSrv = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug),
+	}
+	go func() {
+		defer close(s.serveDone)
+		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("mock server stopped serving", "err", err)
+		}
+	}()
+	s.log.Info("mock server listening", "url", s.URL)
+	return s, nil
+}
+
+// Close shuts the server down gracefully: it stops accepting connections,
+// ends live streams, waits for requests in progress (cutting them after
+// 15 s), cancels scenario runs, then closes the engine, which finishes the
+// attempts in flight and leaves pending deliveries in the Store. It blocks
+// until all of that is done and is safe to call more than once. The Store
+// is not closed.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.closing)
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		err := s.httpSrv.Shutdown(ctx)
+		cancel()
+		if err != nil {
+			err = errors.Join(err, s.httpSrv.Close())
+		}
+		<-s.serveDone
+		s.cancel()
+		s.closeErr = errors.Join(err, s.engine.Close())
+		s.log.Info("mock server closed")
+	})
+	return s.closeErr
+}
+
+// Handler returns the server's root handler, for serving it elsewhere too
+// (for example in an httptest.Server). It shares the server's engine and
+// must not be used after Close.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Engine returns the server's delivery engine. The server owns it: callers
+// must not Close it.
+func (s *Server) Engine() *Engine { return s.engine }
+
+// isLoopback reports whether addr ("host:port") names a loopback host.
+// An empty host means every interface, which is not loopback.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// buildHandler assembles the routes:
+//
+//	/api/...                  control API (validated, optional bearer token)
+//	/healthz, /metrics        operations, never authenticated
+//	/airalo/v2/...            Airalo's token, opt-in and simulator APIs
+//	/esimaccess/api/v1/...    eSIM Access's webhook save and query
+//	/esimfly/api/v1/...       eSIMfly's business webhooks API
+//	/                         the dashboard, if any
+func (s *Server) buildHandler() error {
+	s.ops = s.operationHandlers()
+	for _, id := range s.spec.operations() {
+		if s.ops[id] == nil {
+			return fmt.Errorf("mockserver: operation %s of %s has no handler", id, specFile)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/", s.serveAPI)
+	mux.HandleFunc("/healthz", s.handleHealth)
+	mux.HandleFunc("/metrics", s.handleMetrics)
+	mux.Handle("/airalo/", s.airalo)
+	mux.Handle("/esimaccess/", s.esimaccess)
+	mux.Handle("/esimfly/", s.esimfly)
+	if s.cfg.Dashboard != nil {
+		mux.Handle("/", s.cfg.Dashboard)
+	} else {
+		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			writeProblem(w, r, problemf(http.StatusNotFound, problemNotFound, "no route %s %s", r.Method, r.URL.Path))
+		})
+	}
+	s.handler = mux
+	return nil
+}

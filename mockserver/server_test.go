@@ -1,0 +1,449 @@
+package mockserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/esimhooks/esimhooks/providers"
+)
+
+// waitLimit bounds every wait of these tests; reaching it is a failure,
+// never a way to synchronise.
+const waitLimit = 10 * time.Second
+
+// newTestServer starts a server on a loopback port with an in-memory store
+// and closes it when the test ends.
+func newTestServer(t *testing.T, mods ...func(*Config)) *Server {
+	t.Helper()
+	cfg := Config{Store: NewMemoryStore()}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	})
+	return s
+}
+
+// received is one request a test receiver got.
+type received struct {
+	Method string
+	Path   string
+	Header http.Header
+	Body   []byte
+}
+
+// hookReceiver is a loopback webhook receiver whose answer the test chooses.
+type hookReceiver struct {
+	*httptest.Server
+	got    chan received
+	status atomic.Int32 // answer to POST; 0 means 200
+	head   atomic.Int32 // answer to HEAD; 0 means 200
+}
+
+func newHookReceiver(t *testing.T) *hookReceiver {
+	t.Helper()
+	rc := &hookReceiver{got: make(chan received, 64)}
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		rc.got <- received{r.Method, r.URL.Path, r.Header.Clone(), body}
+		code := rc.status.Load()
+		if r.Method == http.MethodHead {
+			code = rc.head.Load()
+		}
+		if code == 0 {
+			code = http.StatusOK
+		}
+		w.WriteHeader(int(code))
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}
+
+// next returns the next request the receiver got.
+func (rc *hookReceiver) next(t *testing.T) received {
+	t.Helper()
+	select {
+	case r := <-rc.got:
+		return r
+	case <-time.After(waitLimit):
+		t.Fatal("the receiver got nothing")
+		return received{}
+	}
+}
+
+// nextPost returns the next POST the receiver got, skipping HEAD checks.
+func (rc *hookReceiver) nextPost(t *testing.T) received {
+	t.Helper()
+	for {
+		if r := rc.next(t); r.Method == http.MethodPost {
+			return r
+		}
+	}
+}
+
+// call sends a request to the server and returns the status, headers and
+// body.
+func call(t *testing.T, method, url string, body any, headers ...string) (int, http.Header, []byte) {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, data
+}
+
+// decode unmarshals data into a generic map.
+func decode(t *testing.T, data []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatalf("not a JSON object: %v\n%s", err, data)
+	}
+	return m
+}
+
+// wantStatus fails unless got is want.
+func wantStatus(t *testing.T, got, want int, body []byte) {
+	t.Helper()
+	if got != want {
+		t.Fatalf("status %d, want %d; body: %s", got, want, body)
+	}
+}
+
+// createEndpoint registers an endpoint through the control API and
+// returns its id and secret.
+func createEndpoint(t *testing.T, s *Server, body map[string]any) (id, secret string) {
+	t.Helper()
+	code, _, data := call(t, "POST", s.URL+"/api/endpoints", body)
+	wantStatus(t, code, http.StatusCreated, data)
+	m := decode(t, data)
+	return m["id"].(string), m["secret"].(string)
+}
+
+// verify checks a received delivery's signature as the provider variant
+// documents it.
+func verify(t *testing.T, provider, variant, secret string, r received) {
+	t.Helper()
+	v, err := providers.MustBuiltin().Variant(provider, variant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg, err := v.Signer(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sg.Verify(r.Header, r.Body); err != nil {
+		t.Fatalf("the delivery's signature does not verify: %v", err)
+	}
+}
+
+// waitAttempt returns the next attempt on ch.
+func waitAttempt(t *testing.T, ch <-chan *Attempt) *Attempt {
+	t.Helper()
+	select {
+	case a, ok := <-ch:
+		if !ok {
+			t.Fatal("the attempt stream closed")
+		}
+		return a
+	case <-time.After(waitLimit):
+		t.Fatal("no attempt was recorded")
+		return nil
+	}
+}
+
+func TestNewRefusesNetworkWithoutToken(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:0", "example.com:80"} {
+		s, err := New(Config{Store: NewMemoryStore(), Addr: addr})
+		if err == nil {
+			s.Close()
+			t.Fatalf("New(%q) without a token succeeded", addr)
+		}
+		if !strings.Contains(err.Error(), "token") {
+			t.Errorf("New(%q): %v; want an error naming the token", addr, err)
+		}
+	}
+	if _, err := New(Config{}); err == nil || !strings.Contains(err.Error(), "Store") {
+		t.Errorf("New without a store: %v", err)
+	}
+}
+
+func TestNewListensOnLoopback(t *testing.T) {
+	s := newTestServer(t)
+	if !strings.HasPrefix(s.URL, "http://127.0.0.1:") {
+		t.Fatalf("URL %q, want a loopback URL", s.URL)
+	}
+	if s.Engine() == nil || s.Handler() == nil {
+		t.Fatal("Engine or Handler is nil")
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.Token = "secret-token" })
+	code, _, data := call(t, "GET", s.URL+"/healthz", nil)
+	wantStatus(t, code, http.StatusOK, data)
+	m := decode(t, data)
+	if m["status"] != "ok" || m["store"] != "ok" || m["pending"] != float64(0) || m["version"] == "" {
+		t.Fatalf("healthz = %s", data)
+	}
+	code, hdr, data := call(t, "POST", s.URL+"/healthz", "{}")
+	wantStatus(t, code, http.StatusMethodNotAllowed, data)
+	if hdr.Get("Allow") == "" {
+		t.Error("405 without Allow")
+	}
+
+	// A failing store is reported.
+	st := NewMemoryStore()
+	s2 := newTestServer(t, func(c *Config) { c.Store = st })
+	st.Close()
+	code, _, data = call(t, "GET", s2.URL+"/healthz", nil)
+	wantStatus(t, code, http.StatusServiceUnavailable, data)
+	if m := decode(t, data); m["status"] != "degraded" {
+		t.Fatalf("healthz with a closed store = %s", data)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.Token = "secret-token" })
+	call(t, "GET", s.URL+"/api/providers", nil, "Authorization", "Bearer secret-token")
+	code, hdr, data := call(t, "GET", s.URL+"/metrics", nil)
+	wantStatus(t, code, http.StatusOK, data)
+	if !strings.HasPrefix(hdr.Get("Content-Type"), "text/plain") {
+		t.Errorf("Content-Type %q", hdr.Get("Content-Type"))
+	}
+	for _, series := range []string{"esimhooks_pending", `esimhooks_api_requests_total{code="200",operation="listProviders"} 1`, "go_goroutines"} {
+		if !bytes.Contains(data, []byte(series)) {
+			t.Errorf("metrics lack %s:\n%s", series, data)
+		}
+	}
+}
+
+func TestBearerToken(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.Token = "s3cret" })
+	for _, h := range [][]string{nil, {"Authorization", "Bearer wrong"}, {"Authorization", "Basic s3cret"}, {"Authorization", "Bearer s3cret2"}} {
+		code, hdr, data := call(t, "GET", s.URL+"/api/providers", nil, h...)
+		wantStatus(t, code, http.StatusUnauthorized, data)
+		if hdr.Get("Content-Type") != "application/problem+json" || !strings.HasPrefix(hdr.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("401 headers: %v", hdr)
+		}
+		if p := decode(t, data); p["status"] != float64(401) || p["type"] == "" || p["title"] == "" {
+			t.Errorf("401 problem: %s", data)
+		}
+	}
+	code, _, data := call(t, "GET", s.URL+"/api/providers", nil, "Authorization", "Bearer s3cret")
+	wantStatus(t, code, http.StatusOK, data)
+	code, _, data = call(t, "GET", s.URL+"/api/providers", nil, "Authorization", "bearer s3cret")
+	wantStatus(t, code, http.StatusOK, data)
+	// Health and metrics never need the token.
+	code, _, data = call(t, "GET", s.URL+"/healthz", nil)
+	wantStatus(t, code, http.StatusOK, data)
+}
+
+func TestRoutes(t *testing.T) {
+	s := newTestServer(t)
+	code, hdr, data := call(t, "GET", s.URL+"/api/openapi.yaml", nil)
+	wantStatus(t, code, http.StatusOK, data)
+	if hdr.Get("Content-Type") != "application/yaml" || !bytes.Contains(data, []byte("openapi: 3.1")) {
+		t.Errorf("openapi.yaml: %v %.40s", hdr, data)
+	}
+
+	code, hdr, data = call(t, "GET", s.URL+"/api/nothing-here", nil)
+	wantStatus(t, code, http.StatusNotFound, data)
+	if hdr.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("404 Content-Type %q", hdr.Get("Content-Type"))
+	}
+
+	code, hdr, data = call(t, "PUT", s.URL+"/api/endpoints/ep_1", "{}")
+	wantStatus(t, code, http.StatusMethodNotAllowed, data)
+	if got := hdr.Get("Allow"); got != "GET, PATCH, DELETE" {
+		t.Errorf("Allow %q", got)
+	}
+	code, hdr, data = call(t, "DELETE", s.URL+"/api/providers", nil)
+	wantStatus(t, code, http.StatusMethodNotAllowed, data)
+	if got := hdr.Get("Allow"); got != "GET" {
+		t.Errorf("Allow %q", got)
+	}
+
+	// Without a dashboard, other paths are 404 problems too.
+	code, _, data = call(t, "GET", s.URL+"/", nil)
+	wantStatus(t, code, http.StatusNotFound, data)
+
+	// With one, it serves them.
+	d := newTestServer(t, func(c *Config) {
+		c.Dashboard = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "dashboard") })
+	})
+	code, _, data = call(t, "GET", d.URL+"/", nil)
+	wantStatus(t, code, http.StatusOK, data)
+	if string(data) != "dashboard" {
+		t.Errorf("dashboard served %q", data)
+	}
+}
+
+// TestCloseFinishesInFlightAttempt closes the server while the receiver
+// holds an attempt: Close must wait for it and record its outcome.
+func TestCloseFinishesInFlightAttempt(t *testing.T) {
+	store := NewMemoryStore()
+	s, err := New(Config{Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	closed := make(chan struct{})
+	var returnedEarly atomic.Bool
+	inFlight := make(chan struct{}, 1)
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		inFlight <- struct{}{}
+		<-release
+		select {
+		case <-closed:
+			returnedEarly.Store(true)
+		default:
+		}
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer rcv.Close()
+
+	id, _ := createEndpoint(t, s, map[string]any{"url": rcv.URL, "provider": "esimfly"})
+	code, _, data := call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "esimfly", "event": "order.created"})
+	wantStatus(t, code, http.StatusAccepted, data)
+	dlv := decode(t, data)["deliveries"].([]any)[0].(map[string]any)["id"].(string)
+	select {
+	case <-inFlight:
+	case <-time.After(waitLimit):
+		t.Fatal("the attempt never reached the receiver")
+	}
+
+	go func() {
+		s.Close()
+		close(closed)
+	}()
+	<-s.closing // Close has begun
+	close(release)
+	select {
+	case <-closed:
+	case <-time.After(waitLimit):
+		t.Fatal("Close did not return")
+	}
+	if returnedEarly.Load() {
+		t.Fatal("Close returned before the attempt in flight finished")
+	}
+	d, err := store.GetDelivery(context.Background(), dlv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.State != StateDelivered || d.Attempts != 1 || d.EndpointID != id {
+		t.Fatalf("after Close the delivery is %+v; want delivered after 1 attempt", d)
+	}
+	if _, err := http.Get(s.URL + "/healthz"); err == nil {
+		t.Error("the server still accepts connections after Close")
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestLogsHoldNoSecrets drives every path that makes or takes a secret
+// with debug logging on, and checks no secret reaches the log.
+func TestLogsHoldNoSecrets(t *testing.T) {
+	var logs syncBuffer
+	s := newTestServer(t, func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	rcv := newHookReceiver(t)
+	attempts, unsubscribe := s.Engine().Subscribe(8)
+	defer unsubscribe()
+	withCreds := strings.Replace(rcv.URL, "http://", "http://user:pa55word@", 1) + "/hook?token=qu3rytoken"
+
+	var secrets []string
+	id, secret := createEndpoint(t, s, map[string]any{"url": withCreds, "provider": "esimfly"})
+	secrets = append(secrets, secret)
+	code, _, data := call(t, "POST", s.URL+"/api/endpoints/"+id+"/rotate-secret", map[string]any{"secret": "given-secret-1"})
+	wantStatus(t, code, http.StatusOK, data)
+	secrets = append(secrets, "given-secret-1")
+	code, _, data = call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "esimfly", "event": "order.created"})
+	wantStatus(t, code, http.StatusAccepted, data)
+	rcv.nextPost(t)
+	waitAttempt(t, attempts)
+
+	code, _, data = call(t, "POST", s.URL+"/airalo/v2/token", `{"client_id":"c","client_secret":"airalo-client-secret","grant_type":"client_credentials"}`)
+	wantStatus(t, code, http.StatusOK, data)
+	secrets = append(secrets, "airalo-client-secret")
+	code, _, data = call(t, "PUT", s.URL+"/esimfly/api/v1/business/webhooks", map[string]any{"webhook_url": withCreds}, esimflyAuth...)
+	wantStatus(t, code, http.StatusOK, data)
+	secrets = append(secrets, decode(t, data)["webhook"].(map[string]any)["secret"].(string))
+
+	out := logs.String()
+	if !strings.Contains(out, "endpoint registered") {
+		t.Fatalf("nothing logged:\n%s", out)
+	}
+	for _, sec := range append(secrets, "pa55word", "qu3rytoken") {
+		if strings.Contains(out, sec) {
+			t.Errorf("the log holds %q:\n%s", sec, out)
+		}
+	}
+}

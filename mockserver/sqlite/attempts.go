@@ -1,0 +1,134 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver"
+)
+
+// AddAttempt records attempt a and d, the state of a's delivery after it, in
+// one transaction: when it returns nil both are on file, and a crash at any
+// point leaves either both or neither. d is stored whole (as PutDelivery
+// would); recording attempt n again replaces it.
+func (s *Store) AddAttempt(ctx context.Context, a *mockserver.Attempt, d *mockserver.Delivery) error {
+	op := fmt.Sprintf("add attempt %d of delivery %q", a.N, a.DeliveryID)
+	if d == nil || d.ID != a.DeliveryID {
+		return s.fail(op, errors.New("the delivery passed is not the attempt's"))
+	}
+	dargs, err := deliveryArgs(d)
+	if err != nil {
+		return s.fail(op, err)
+	}
+	aargs, err := attemptArgs(a, d)
+	if err != nil {
+		return s.fail(op, err)
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if err := s.saveDelivery(tx, dargs, false); err != nil {
+			return err
+		}
+		_, err := tx.Stmt(s.putAttempt).Exec(aargs...)
+		return err
+	})
+	if err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}
+
+// ListAttempts returns the attempts of delivery deliveryID in order, or an
+// error wrapping mockserver.ErrNotFound if there is no such delivery.
+func (s *Store) ListAttempts(ctx context.Context, deliveryID string) (list []*mockserver.Attempt, err error) {
+	op := fmt.Sprintf("list attempts of delivery %q", deliveryID)
+	// Read the attempts and check the delivery in one snapshot.
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	rows, err := tx.StmtContext(ctx, s.listAttempts).QueryContext(ctx, deliveryID)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAttempt(rows)
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		list = append(list, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(op, err)
+	}
+	if len(list) == 0 {
+		err := tx.StmtContext(ctx, s.deliveryCursor).QueryRowContext(ctx, deliveryID).Scan(new(int64))
+		if errors.Is(err, sql.ErrNoRows) {
+			err = mockserver.ErrNotFound
+		}
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+	}
+	return list, nil
+}
+
+// attemptArgs returns a's values in attemptColumns order. A request body
+// that is d's body, as it is, is stored once: with d.
+func attemptArgs(a *mockserver.Attempt, d *mockserver.Delivery) ([]any, error) {
+	reqHeaders, err := encJSON(a.RequestHeaders)
+	if err != nil {
+		return nil, err
+	}
+	respHeaders, err := encJSON(a.ResponseHeaders)
+	if err != nil {
+		return nil, err
+	}
+	started, err := encTime(a.StartedAt)
+	if err != nil {
+		return nil, fmt.Errorf("started_at: %w", err)
+	}
+	next, err := encTime(a.NextRetryAt)
+	if err != nil {
+		return nil, fmt.Errorf("next_retry_at: %w", err)
+	}
+	var reqBody []byte // NULL
+	if !bytes.Equal(a.RequestBody, d.Body) {
+		reqBody = blob(a.RequestBody)
+	}
+	return []any{
+		a.DeliveryID, a.N, a.EndpointID, a.Provider, a.Variant, a.Event,
+		started, a.URL, reqHeaders, reqBody, a.Status,
+		respHeaders, blob(a.ResponseBody), boolInt(a.ResponseTruncated), int64(a.Latency),
+		a.ErrorKind, a.Error, boolInt(a.Success), next, a.Outcome,
+	}, nil
+}
+
+// scanAttempt reads a row of attemptColumns.
+func scanAttempt(r scanner) (*mockserver.Attempt, error) {
+	var (
+		a                       mockserver.Attempt
+		reqHeaders, respHeaders string
+		started, latency, next  int64
+	)
+	err := r.Scan(&a.DeliveryID, &a.N, &a.EndpointID, &a.Provider, &a.Variant, &a.Event,
+		&started, &a.URL, &reqHeaders, &a.RequestBody, &a.Status,
+		&respHeaders, &a.ResponseBody, &a.ResponseTruncated, &latency,
+		&a.ErrorKind, &a.Error, &a.Success, &next, &a.Outcome)
+	if err != nil {
+		return nil, err
+	}
+	if err := decJSON(reqHeaders, &a.RequestHeaders); err != nil {
+		return nil, fmt.Errorf("attempt %d: request headers: %w", a.N, err)
+	}
+	if err := decJSON(respHeaders, &a.ResponseHeaders); err != nil {
+		return nil, fmt.Errorf("attempt %d: response headers: %w", a.N, err)
+	}
+	a.StartedAt, a.NextRetryAt, a.Latency = decTime(started), decTime(next), time.Duration(latency)
+	return &a, nil
+}

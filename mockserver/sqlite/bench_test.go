@@ -1,0 +1,144 @@
+package sqlite
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver"
+)
+
+// benchDelivery returns a delivery like the engine's: a 1 KiB body.
+func benchDelivery(id string) *mockserver.Delivery {
+	now := time.Now()
+	return &mockserver.Delivery{
+		ID: id, EventID: "evt_" + id, EndpointID: "ep1", Provider: "airalo", Event: "order.completed",
+		WireID: "wire_" + id, Key: "key_" + id, Body: bytes.Repeat([]byte("x"), 1024),
+		State: mockserver.StatePending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+// benchAttempt returns attempt n of d, with headers and a short answer.
+func benchAttempt(d *mockserver.Delivery, n int) *mockserver.Attempt {
+	return &mockserver.Attempt{
+		DeliveryID: d.ID, EndpointID: d.EndpointID, Provider: d.Provider, Event: d.Event, N: n,
+		StartedAt: time.Now(), URL: "http://127.0.0.1:8080/hook",
+		RequestHeaders: http.Header{"Content-Type": {"application/json"}, "X-Signature": {"t=1,v1=0123456789abcdef0123456789abcdef"}},
+		RequestBody:    d.Body, Status: 200, ResponseHeaders: http.Header{"Content-Length": {"2"}},
+		ResponseBody: []byte("ok"), Latency: time.Millisecond, Success: true, Outcome: mockserver.StateDelivered,
+	}
+}
+
+// reportRate adds ops/s to b's results.
+func reportRate(b *testing.B, unit string) {
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), unit)
+}
+
+func BenchmarkPutDelivery(b *testing.B) {
+	s, _ := openTemp(b)
+	ctx := b.Context()
+	i := 0
+	for b.Loop() {
+		if err := s.PutDelivery(ctx, benchDelivery(fmt.Sprintf("d%09d", i))); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	reportRate(b, "puts/s")
+}
+
+// putPool puts n deliveries for the attempt benchmarks and returns them.
+func putPool(b *testing.B, s *Store, n int) []*mockserver.Delivery {
+	pool := make([]*mockserver.Delivery, n)
+	for i := range pool {
+		pool[i] = benchDelivery(fmt.Sprintf("d%09d", i))
+		if err := s.PutDelivery(b.Context(), pool[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return pool
+}
+
+// attemptOn returns attempt i of the benchmark on pool, and the delivery's
+// state after it: the deliveries take attempts in turn, each a retry.
+func attemptOn(pool []*mockserver.Delivery, i int) (*mockserver.Attempt, *mockserver.Delivery) {
+	d := *pool[i%len(pool)]
+	d.Attempts = i/len(pool) + 1
+	d.NextAttemptAt = d.CreatedAt.Add(time.Duration(d.Attempts) * time.Second)
+	d.UpdatedAt = time.Now()
+	a := benchAttempt(&d, d.Attempts)
+	a.Status, a.Success, a.Outcome, a.NextRetryAt = 503, false, mockserver.StatePending, d.NextAttemptAt
+	return a, &d
+}
+
+// BenchmarkAddAttempt records attempts one after another, each on a
+// delivery already in the log, as the engine does.
+func BenchmarkAddAttempt(b *testing.B) {
+	s, _ := openTemp(b)
+	ctx := b.Context()
+	pool := putPool(b, s, 1000)
+	i := 0
+	for b.Loop() {
+		a, d := attemptOn(pool, i)
+		if err := s.AddAttempt(ctx, a, d); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	reportRate(b, "attempts/s")
+}
+
+// BenchmarkAddAttemptParallel records attempts from many goroutines, as
+// the engine's senders do.
+func BenchmarkAddAttemptParallel(b *testing.B) {
+	s, _ := openTemp(b)
+	ctx := b.Context()
+	pool := putPool(b, s, 1000)
+	var next atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			a, d := attemptOn(pool, int(next.Add(1)-1))
+			if err := s.AddAttempt(ctx, a, d); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	reportRate(b, "attempts/s")
+}
+
+// BenchmarkDeliveryParallel runs whole deliveries from many goroutines:
+// PutDelivery, a failed attempt, then a successful one.
+func BenchmarkDeliveryParallel(b *testing.B) {
+	s, _ := openTemp(b)
+	ctx := b.Context()
+	var next atomic.Int64
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			d := benchDelivery(fmt.Sprintf("d%09d", next.Add(1)))
+			if err := s.PutDelivery(ctx, d); err != nil {
+				b.Error(err)
+				return
+			}
+			for n := 1; n <= 2; n++ {
+				a := benchAttempt(d, n)
+				d.Attempts, d.State = n, a.Outcome
+				if n == 1 {
+					a.Status, a.Success, a.Outcome = 503, false, mockserver.StatePending
+					d.State = a.Outcome
+				}
+				if err := s.AddAttempt(ctx, a, d); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}
+	})
+	reportRate(b, "deliveries/s")
+}

@@ -1,0 +1,206 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/esimhooks/esimhooks/mockserver"
+)
+
+// Limits of ListDeliveries.
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+// PutDelivery inserts d, or replaces the delivery with d's id in place (its
+// attempts and its place in the list stay).
+func (s *Store) PutDelivery(ctx context.Context, d *mockserver.Delivery) error {
+	op := fmt.Sprintf("put delivery %q", d.ID)
+	args, err := deliveryArgs(d)
+	if err != nil {
+		return s.fail(op, err)
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error { return s.saveDelivery(tx, args, true) })
+	if err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}
+
+// saveDelivery stores the delivery whose deliveryArgs are args. It tries an
+// insert and an update that leaves the list indexes and the body alone (a
+// change of state), the likelier first: the insert when likelyNew. Failing
+// both, the delivery changes its body or an indexed field: it is replaced,
+// after its attempts that share its body get a copy of the old one.
+func (s *Store) saveDelivery(tx *sql.Tx, args []any, likelyNew bool) error {
+	insert := func() (sql.Result, error) { return tx.Stmt(s.insertDelivery).Exec(args...) }
+	update := func() (sql.Result, error) {
+		return tx.Stmt(s.updateDelivery).Exec(reorder(args, updateDeliveryArgs)...)
+	}
+	tries := [2]func() (sql.Result, error){update, insert}
+	if likelyNew {
+		tries = [2]func() (sql.Result, error){insert, update}
+	}
+	for _, try := range tries {
+		res, err := try()
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+	}
+	if _, err := tx.Stmt(s.keepAttemptBodies).Exec(args[0]); err != nil {
+		return err
+	}
+	_, err := tx.Stmt(s.upsertDelivery).Exec(args...)
+	return err
+}
+
+// GetDelivery returns the delivery with id, body included, or an error
+// wrapping mockserver.ErrNotFound.
+func (s *Store) GetDelivery(ctx context.Context, id string) (*mockserver.Delivery, error) {
+	d, err := scanDelivery(s.getDelivery.QueryRowContext(ctx, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = mockserver.ErrNotFound
+	}
+	if err != nil {
+		return nil, s.fail(fmt.Sprintf("get delivery %q", id), err)
+	}
+	return d, nil
+}
+
+// ListDeliveries returns the deliveries that match f, newest (by CreatedAt)
+// first; deliveries created at the same instant come by id, descending, as
+// in the memory store.
+// f.Before is a cursor: only deliveries after that one in this order are
+// returned, and an unknown cursor is an error wrapping
+// mockserver.ErrNotFound. f.Limit defaults to 100 and is capped at 1000.
+func (s *Store) ListDeliveries(ctx context.Context, f mockserver.DeliveryFilter) ([]*mockserver.Delivery, error) {
+	const op = "list deliveries"
+	var (
+		where []string
+		args  []any
+	)
+	for _, c := range []struct{ col, val string }{
+		{"provider", f.Provider},
+		{"event", f.Event},
+		{"endpoint_id", f.EndpointID},
+		{"state", f.State},
+		{"event_id", f.EventID},
+	} {
+		if c.val != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.val)
+		}
+	}
+	if f.Before != "" {
+		var created int64
+		err := s.deliveryCursor.QueryRowContext(ctx, f.Before).Scan(&created)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = fmt.Errorf("cursor delivery %q: %w", f.Before, mockserver.ErrNotFound)
+		}
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		where = append(where, "(created_at, id) < (?, ?)")
+		args = append(args, created, f.Before)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	limit = min(limit, maxLimit)
+	q := "SELECT " + deliveryCols + " FROM deliveries"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
+	args = append(args, limit)
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	list, err := scanDeliveries(rows)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	return list, nil
+}
+
+// Pending returns every delivery in mockserver.StatePending, the soonest due
+// first.
+func (s *Store) Pending(ctx context.Context) ([]*mockserver.Delivery, error) {
+	rows, err := s.pending.QueryContext(ctx)
+	if err != nil {
+		return nil, s.fail("list pending deliveries", err)
+	}
+	list, err := scanDeliveries(rows)
+	if err != nil {
+		return nil, s.fail("list pending deliveries", err)
+	}
+	return list, nil
+}
+
+// deliveryArgs returns d's values in deliveryColumns order.
+func deliveryArgs(d *mockserver.Delivery) ([]any, error) {
+	chaos, err := encJSON(d.Chaos)
+	if err != nil {
+		return nil, err
+	}
+	next, err := encTime(d.NextAttemptAt)
+	if err != nil {
+		return nil, fmt.Errorf("next_attempt_at: %w", err)
+	}
+	created, err := encTime(d.CreatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("created_at: %w", err)
+	}
+	updated, err := encTime(d.UpdatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("updated_at: %w", err)
+	}
+	return []any{
+		d.ID, d.EventID, d.EndpointID, d.Provider, d.Variant, d.Event, d.WireID,
+		d.Key, blob(d.Body), d.CopyOf, d.ResendOf, d.State, d.Attempts,
+		next, chaos, created, updated,
+	}, nil
+}
+
+// scanDelivery reads a row of deliveryColumns.
+func scanDelivery(r scanner) (*mockserver.Delivery, error) {
+	var (
+		d                      mockserver.Delivery
+		chaos                  string
+		next, created, updated int64
+	)
+	err := r.Scan(&d.ID, &d.EventID, &d.EndpointID, &d.Provider, &d.Variant, &d.Event, &d.WireID,
+		&d.Key, &d.Body, &d.CopyOf, &d.ResendOf, &d.State, &d.Attempts,
+		&next, &chaos, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	if err := decJSON(chaos, &d.Chaos); err != nil {
+		return nil, fmt.Errorf("delivery %q: chaos: %w", d.ID, err)
+	}
+	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = decTime(next), decTime(created), decTime(updated)
+	return &d, nil
+}
+
+// scanDeliveries reads and closes rows of deliveryColumns.
+func scanDeliveries(rows *sql.Rows) ([]*mockserver.Delivery, error) {
+	defer rows.Close()
+	var list []*mockserver.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, d)
+	}
+	return list, rows.Err()
+}

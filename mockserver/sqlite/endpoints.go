@@ -1,0 +1,140 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/esimhooks/esimhooks/mockserver"
+)
+
+// PutEndpoint inserts e, or replaces the endpoint with e's id, secret
+// included.
+func (s *Store) PutEndpoint(ctx context.Context, e *mockserver.Endpoint) error {
+	op := fmt.Sprintf("put endpoint %q", e.ID)
+	args, err := endpointArgs(e)
+	if err != nil {
+		return s.fail(op, err)
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Stmt(s.putEndpoint).Exec(args...)
+		return err
+	})
+	if err != nil {
+		return s.fail(op, err)
+	}
+	return nil
+}
+
+// GetEndpoint returns the endpoint with id, or an error wrapping
+// mockserver.ErrNotFound.
+func (s *Store) GetEndpoint(ctx context.Context, id string) (*mockserver.Endpoint, error) {
+	e, err := scanEndpoint(s.getEndpoint.QueryRowContext(ctx, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		err = mockserver.ErrNotFound
+	}
+	if err != nil {
+		return nil, s.fail(fmt.Sprintf("get endpoint %q", id), err)
+	}
+	return e, nil
+}
+
+// ListEndpoints returns every endpoint, oldest first.
+func (s *Store) ListEndpoints(ctx context.Context) ([]*mockserver.Endpoint, error) {
+	rows, err := s.listEndpoints.QueryContext(ctx)
+	if err != nil {
+		return nil, s.fail("list endpoints", err)
+	}
+	defer rows.Close()
+	var list []*mockserver.Endpoint
+	for rows.Next() {
+		e, err := scanEndpoint(rows)
+		if err != nil {
+			return nil, s.fail("list endpoints", err)
+		}
+		list = append(list, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail("list endpoints", err)
+	}
+	return list, nil
+}
+
+// DeleteEndpoint deletes the endpoint with id, or returns an error wrapping
+// mockserver.ErrNotFound. Its deliveries stay in the log.
+func (s *Store) DeleteEndpoint(ctx context.Context, id string) error {
+	op := fmt.Sprintf("delete endpoint %q", id)
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Stmt(s.deleteEndpoint).Exec(id)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return s.fail(op, err)
+	}
+	if n == 0 {
+		return s.fail(op, mockserver.ErrNotFound)
+	}
+	return nil
+}
+
+// endpointArgs returns e's values in endpointColumns order.
+func endpointArgs(e *mockserver.Endpoint) ([]any, error) {
+	events, err := encJSON(e.Events)
+	if err != nil {
+		return nil, err
+	}
+	headers, err := encJSON(e.Headers)
+	if err != nil {
+		return nil, err
+	}
+	chaos, err := encJSON(e.Chaos)
+	if err != nil {
+		return nil, err
+	}
+	created, err := encTime(e.CreatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("created_at: %w", err)
+	}
+	updated, err := encTime(e.UpdatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("updated_at: %w", err)
+	}
+	return []any{
+		e.ID, e.URL, e.Provider, e.Variant, e.Secret, events, e.Description,
+		headers, chaos, boolInt(e.Disabled), e.Source, created, updated,
+	}, nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// scanEndpoint reads a row of endpointColumns.
+func scanEndpoint(r scanner) (*mockserver.Endpoint, error) {
+	var (
+		e                      mockserver.Endpoint
+		events, headers, chaos string
+		created, updated       int64
+	)
+	err := r.Scan(&e.ID, &e.URL, &e.Provider, &e.Variant, &e.Secret, &events, &e.Description,
+		&headers, &chaos, &e.Disabled, &e.Source, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	if err := decJSON(events, &e.Events); err != nil {
+		return nil, fmt.Errorf("endpoint %q: events: %w", e.ID, err)
+	}
+	if err := decJSON(headers, &e.Headers); err != nil {
+		return nil, fmt.Errorf("endpoint %q: headers: %w", e.ID, err)
+	}
+	if err := decJSON(chaos, &e.Chaos); err != nil {
+		return nil, fmt.Errorf("endpoint %q: chaos: %w", e.ID, err)
+	}
+	e.CreatedAt, e.UpdatedAt = decTime(created), decTime(updated)
+	return &e, nil
+}

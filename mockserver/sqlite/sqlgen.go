@@ -1,0 +1,118 @@
+package sqlite
+
+import (
+	"slices"
+	"strings"
+)
+
+// Column lists, in the order the scan functions read them and the put
+// functions bind them.
+var (
+	endpointColumns = []string{
+		"id", "url", "provider", "variant", "secret", "events", "description",
+		"headers", "chaos", "disabled", "source", "created_at", "updated_at",
+	}
+	deliveryColumns = []string{
+		"id", "event_id", "endpoint_id", "provider", "variant", "event", "wire_id",
+		"key", "body", "copy_of", "resend_of", "state", "attempts",
+		"next_attempt_at", "chaos", "created_at", "updated_at",
+	}
+	attemptColumns = []string{
+		"delivery_id", "n", "endpoint_id", "provider", "variant", "event",
+		"started_at", "url", "request_headers", "request_body", "status",
+		"response_headers", "response_body", "response_truncated", "latency_ns",
+		"error_kind", "error", "success", "next_retry_at", "outcome",
+	}
+
+	endpointCols = strings.Join(endpointColumns, ", ")
+	deliveryCols = strings.Join(deliveryColumns, ", ")
+
+	// deliveryFixed are the columns a delivery's change of state leaves as
+	// they are: those the list indexes hold, and the body, the bulk of the
+	// row.
+	deliveryFixed = []string{"id", "provider", "event", "endpoint_id", "event_id", "created_at", "body"}
+
+	upsertEndpointSQL = upsertSQL("endpoints", endpointColumns, "id")
+	insertDeliverySQL = "INSERT INTO deliveries (" + deliveryCols + ") VALUES (" + params(len(deliveryColumns)) + ") ON CONFLICT (id) DO NOTHING"
+	upsertDeliverySQL = upsertSQL("deliveries", deliveryColumns, "id")
+	upsertAttemptSQL  = upsertSQL("attempts", attemptColumns, "delivery_id, n")
+
+	updateDeliverySQL, updateDeliveryArgs = updateSQL("deliveries", deliveryColumns, deliveryFixed)
+
+	// keepAttemptBodiesSQL gives the attempts of delivery ?1 that share its
+	// body (request_body NULL) a copy, before the body changes.
+	keepAttemptBodiesSQL = "UPDATE attempts SET request_body = (SELECT body FROM deliveries WHERE id = ?1) WHERE delivery_id = ?1 AND request_body IS NULL"
+
+	// listAttemptsSQL reads the attempts of delivery ?, an attempt that
+	// shares its delivery's body taking it from there.
+	listAttemptsSQL = "SELECT " + attemptSelect() + " FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.delivery_id = ? ORDER BY a.n"
+)
+
+// params returns n comma-separated question marks.
+func params(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// attemptSelect returns attemptColumns for listAttemptsSQL.
+func attemptSelect() string {
+	cols := make([]string, len(attemptColumns))
+	for i, c := range attemptColumns {
+		cols[i] = "a." + c
+		if c == "request_body" {
+			cols[i] = "coalesce(a.request_body, d.body)"
+		}
+	}
+	return strings.Join(cols, ", ")
+}
+
+// upsertSQL returns an INSERT of cols into table that, on a conflict on key,
+// updates the row in place. An update in place, unlike INSERT OR REPLACE,
+// does not delete the row and so does not cascade to a delivery's attempts.
+func upsertSQL(table string, cols []string, key string) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (")
+	b.WriteString(params(len(cols)))
+	b.WriteString(") ON CONFLICT (" + key + ") DO UPDATE SET ")
+	keys := strings.Split(key, ", ")
+	first := true
+	for _, c := range cols {
+		if slices.Contains(keys, c) {
+			continue
+		}
+		if !first {
+			b.WriteString(", ")
+		}
+		first = false
+		b.WriteString(c + " = excluded." + c)
+	}
+	return b.String()
+}
+
+// updateSQL returns an UPDATE of table that sets every column of cols but
+// those in fixed, where the fixed ones hold the values given: it changes a
+// row only where an update need not touch the indexes on fixed columns.
+// order maps the UPDATE's parameters to positions in cols.
+func updateSQL(table string, cols, fixed []string) (query string, order []int) {
+	var set, where []string
+	var setOrder, whereOrder []int
+	for i, c := range cols {
+		if slices.Contains(fixed, c) {
+			where = append(where, c+" = ?")
+			whereOrder = append(whereOrder, i)
+		} else {
+			set = append(set, c+" = ?")
+			setOrder = append(setOrder, i)
+		}
+	}
+	query = "UPDATE " + table + " SET " + strings.Join(set, ", ") + " WHERE " + strings.Join(where, " AND ")
+	return query, append(setOrder, whereOrder...)
+}
+
+// reorder returns args[order[0]], args[order[1]], ...
+func reorder(args []any, order []int) []any {
+	out := make([]any, len(order))
+	for i, j := range order {
+		out[i] = args[j]
+	}
+	return out
+}

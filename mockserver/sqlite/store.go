@@ -1,0 +1,242 @@
+// Package sqlite is esimhooks' default delivery log: a mockserver.Store kept
+// in one SQLite file, through modernc.org/sqlite (pure Go, no cgo).
+//
+// The file holds every endpoint's signing secret in clear: Open creates it
+// with mode 0600, and SQLite gives the -wal and -shm files beside it the
+// database file's mode. Keep it out of anything shared.
+//
+// # Durability
+//
+// The database runs in WAL mode with synchronous=NORMAL. A commit appends the
+// transaction's pages and a checksummed commit frame to the -wal file with
+// write(2) before COMMIT returns; only checkpoints call fsync. Once write(2)
+// has returned, the data is in the kernel's page cache, which belongs to the
+// file and not to the process, so a crash of the process (a panic, the OOM
+// killer, kill -9) cannot lose it: the next Open replays the WAL up to the
+// last valid commit frame. Every PutDelivery, PutEndpoint, DeleteEndpoint and
+// AddAttempt that has returned nil is therefore on file for the next Open,
+// however the server dies; the crash test in this package checks it with
+// SIGKILL. What NORMAL gives up compared with FULL (an fsync per commit) is
+// the last few commits before a power cut or a kernel crash; the database
+// still comes back consistent, at an earlier commit. The mock promises to
+// survive its own crash, not the machine's, and an fsync per attempt would
+// cost more than the HTTP request it records.
+//
+// # Concurrency
+//
+// Writes go through one goroutine and one connection, with prepared
+// statements; the writes that queue up while a transaction commits are
+// committed together in the next (group commit), and each caller returns
+// once its own write is on file. Reads use a separate pool of read-only
+// connections, which WAL lets run while a write is in progress.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/esimhooks/esimhooks/mockserver"
+	sqlitedrv "modernc.org/sqlite"
+)
+
+// busyTimeoutMS is how long a connection waits for a lock another process
+// holds before failing with SQLITE_BUSY.
+const busyTimeoutMS = 10000
+
+// Store is a mockserver.Store in an SQLite file. It is safe for concurrent
+// use; Close it when done.
+type Store struct {
+	path string
+	w    *sql.DB // the one write connection
+	r    *sql.DB // read-only pool
+
+	putEndpoint, deleteEndpoint, insertDelivery, updateDelivery,
+	upsertDelivery, keepAttemptBodies, putAttempt *sql.Stmt // on w
+
+	getEndpoint, listEndpoints, getDelivery, deliveryCursor,
+	pending, listAttempts *sql.Stmt // on r
+
+	reqs       chan *writeReq // to the writer goroutine
+	writerDone chan struct{}  // closed when the writer has returned
+	mu         sync.RWMutex   // guards closed against sends on reqs
+	closed     bool
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ mockserver.Store = (*Store)(nil)
+
+// Open opens the delivery log at path, creating the file (mode 0600; a file
+// that exists keeps its mode) and its schema if needed, and migrating an
+// older schema to SchemaVersion. path must name a file: ":memory:" is
+// refused, since the write connection and the read pool must share one
+// database. A file that is not an SQLite database gives an error that says
+// so and names path.
+func Open(path string) (*Store, error) {
+	ctx := context.Background()
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("sqlite: open %q: need the path of a database file", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	// Create the file before SQLite does, so that it (and the -wal and -shm
+	// files, which take its mode) is never readable by others.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+		err = pe.Err // the path is in the message already
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+
+	s := &Store{path: path}
+	fail := func(err error) (*Store, error) {
+		_ = s.closeDBs()
+		return nil, openError(path, err)
+	}
+	uri := "file:" + escapePath(abs) + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeoutMS)
+	if s.w, err = sql.Open("sqlite", uri+"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(4000)&_txlock=immediate"); err != nil {
+		return fail(err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	var mode string
+	if err := s.w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+		return fail(err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fail(fmt.Errorf("cannot switch to WAL mode (journal_mode is %q)", mode))
+	}
+	if err := migrate(ctx, s.w); err != nil {
+		return fail(err)
+	}
+	if s.r, err = sql.Open("sqlite", uri+"&_pragma=query_only(1)"); err != nil {
+		return fail(err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	s.r.SetMaxOpenConns(n)
+	s.r.SetMaxIdleConns(n)
+	if err := s.prepare(ctx); err != nil {
+		return fail(err)
+	}
+	s.reqs = make(chan *writeReq, maxBatch)
+	s.writerDone = make(chan struct{})
+	go s.writer()
+	return s, nil
+}
+
+// Path returns the path the store was opened with.
+func (s *Store) Path() string { return s.path }
+
+// Close waits for the writes in progress, then closes the store; the last
+// connection to close checkpoints the WAL into the database file. Writes
+// after Close fail. Close is idempotent.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		close(s.reqs)
+		s.mu.Unlock()
+		<-s.writerDone
+		if err := s.closeDBs(); err != nil {
+			s.closeErr = fmt.Errorf("sqlite: close %s: %w", s.path, err)
+		}
+	})
+	return s.closeErr
+}
+
+// closeDBs closes the statements, then the read pool, then the writer.
+func (s *Store) closeDBs() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{
+		s.putEndpoint, s.deleteEndpoint, s.insertDelivery, s.updateDelivery,
+		s.upsertDelivery, s.keepAttemptBodies, s.putAttempt,
+		s.getEndpoint, s.listEndpoints, s.getDelivery, s.deliveryCursor, s.pending, s.listAttempts,
+	} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	for _, db := range []*sql.DB{s.r, s.w} {
+		if db != nil {
+			errs = append(errs, db.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// prepare prepares the fixed statements, the writes on s.w and the reads on
+// s.r.
+func (s *Store) prepare(ctx context.Context) error {
+	for _, p := range []struct {
+		db  *sql.DB
+		st  **sql.Stmt
+		sql string
+	}{
+		{s.w, &s.putEndpoint, upsertEndpointSQL},
+		{s.w, &s.deleteEndpoint, `DELETE FROM endpoints WHERE id = ?`},
+		{s.w, &s.insertDelivery, insertDeliverySQL},
+		{s.w, &s.updateDelivery, updateDeliverySQL},
+		{s.w, &s.upsertDelivery, upsertDeliverySQL},
+		{s.w, &s.keepAttemptBodies, keepAttemptBodiesSQL},
+		{s.w, &s.putAttempt, upsertAttemptSQL},
+		{s.r, &s.getEndpoint, `SELECT ` + endpointCols + ` FROM endpoints WHERE id = ?`},
+		{s.r, &s.listEndpoints, `SELECT ` + endpointCols + ` FROM endpoints ORDER BY created_at, id`},
+		{s.r, &s.getDelivery, `SELECT ` + deliveryCols + ` FROM deliveries WHERE id = ?`},
+		{s.r, &s.deliveryCursor, `SELECT created_at FROM deliveries WHERE id = ?`},
+		{s.r, &s.pending, `SELECT ` + deliveryCols + ` FROM deliveries INDEXED BY deliveries_due WHERE state = 'pending' ORDER BY next_attempt_at, seq`},
+		{s.r, &s.listAttempts, listAttemptsSQL},
+	} {
+		st, err := p.db.PrepareContext(ctx, p.sql)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", p.sql, err)
+		}
+		*p.st = st
+	}
+	return nil
+}
+
+// fail wraps err from operation op (such as `get delivery "d_1"`) with the
+// store's path.
+func (s *Store) fail(op string, err error) error {
+	return fmt.Errorf("sqlite: %s (%s): %w", op, s.path, err)
+}
+
+// openError wraps an error from Open, saying in words when the file is not
+// an SQLite database at all or is damaged.
+func openError(path string, err error) error {
+	var e *sqlitedrv.Error
+	if errors.As(err, &e) {
+		switch e.Code() & 0xff {
+		case 26: // SQLITE_NOTADB
+			return fmt.Errorf("sqlite: open %s: not an SQLite database: %w", path, err)
+		case 11: // SQLITE_CORRUPT
+			return fmt.Errorf("sqlite: open %s: the database file is corrupt: %w", path, err)
+		}
+	}
+	return fmt.Errorf("sqlite: open %s: %w", path, err)
+}
+
+// escapePath escapes the characters that would end or alter the path part of
+// an SQLite "file:" URI.
+func escapePath(p string) string {
+	p = filepath.ToSlash(p)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // a Windows drive letter: file:/C:/dir/log.db
+	}
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+}

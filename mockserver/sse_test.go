@@ -1,0 +1,195 @@
+package mockserver
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sseClient reads a live stream line by line.
+type sseClient struct {
+	resp  *http.Response
+	lines chan string
+}
+
+// openStream connects to /api/stream and waits for the server's first
+// comment, after which the subscription is in place.
+func openStream(t *testing.T, ctx context.Context, url string) *sseClient {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("stream answered %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	c := &sseClient{resp: resp, lines: make(chan string, 64)}
+	go func() {
+		defer close(c.lines)
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			c.lines <- sc.Text()
+		}
+	}()
+	for {
+		if c.line(t) == ": connected" {
+			return c
+		}
+	}
+}
+
+// line returns the next line; "" at a blank line. It fails the test if the
+// stream ends.
+func (c *sseClient) line(t *testing.T) string {
+	t.Helper()
+	select {
+	case l, ok := <-c.lines:
+		if !ok {
+			t.Fatal("the stream ended")
+		}
+		return l
+	case <-time.After(waitLimit):
+		t.Fatal("the stream sent nothing")
+		return ""
+	}
+}
+
+// event returns the next event's id, name and data.
+func (c *sseClient) event(t *testing.T) (id int, name, data string) {
+	t.Helper()
+	for {
+		l := c.line(t)
+		switch {
+		case strings.HasPrefix(l, "id: "):
+			id, _ = strconv.Atoi(l[4:])
+		case strings.HasPrefix(l, "event: "):
+			name = l[7:]
+		case strings.HasPrefix(l, "data: "):
+			data = l[6:]
+		case l == "" && name != "":
+			return id, name, data
+		}
+	}
+}
+
+// waitEnded waits until the stream's body is at its end.
+func (c *sseClient) waitEnded(t *testing.T) {
+	t.Helper()
+	for {
+		select {
+		case _, ok := <-c.lines:
+			if !ok {
+				return
+			}
+		case <-time.After(waitLimit):
+			t.Fatal("the stream did not end")
+		}
+	}
+}
+
+func TestStreamAttemptsLive(t *testing.T) {
+	s := newTestServer(t)
+	ended := make(chan struct{}, 4)
+	onEnd := func() { ended <- struct{}{} }
+	s.sse.onEnd.Store(&onEnd)
+	rcv := newHookReceiver(t)
+	id, _ := createEndpoint(t, s, map[string]any{"url": rcv.URL, "provider": "esimfly"})
+	createEndpoint(t, s, map[string]any{"url": rcv.URL, "provider": "roamify"})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	all := openStream(t, ctx, s.URL+"/api/stream")
+	onlyFly := openStream(t, ctx, s.URL+"/api/stream?provider=esimfly&event=order.failed")
+
+	for _, tr := range []map[string]any{
+		{"provider": "roamify", "event": "esim/esim_status"},
+		{"provider": "esimfly", "event": "order.failed"},
+	} {
+		code, _, data := call(t, "POST", s.URL+"/api/triggers", tr)
+		wantStatus(t, code, http.StatusAccepted, data)
+		rcv.nextPost(t)
+	}
+	var lastID int
+	seen := map[string]bool{}
+	for range 2 {
+		evID, name, data := all.event(t)
+		if name != "attempt" || evID <= lastID {
+			t.Fatalf("event %d %q after id %d", evID, name, lastID)
+		}
+		lastID = evID
+		var ev attemptEvent
+		if err := json.Unmarshal([]byte(data), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.DeliveryID == "" || ev.Attempt != 1 || ev.Status != 200 || !ev.Success || ev.Outcome != StateDelivered || ev.LatencyMS <= 0 {
+			t.Errorf("attempt event %s", data)
+		}
+		seen[ev.Provider] = true
+	}
+	if !seen["esimfly"] || !seen["roamify"] {
+		t.Errorf("the unfiltered stream saw %v", seen)
+	}
+	_, _, data := onlyFly.event(t)
+	var ev attemptEvent
+	json.Unmarshal([]byte(data), &ev)
+	if ev.Provider != "esimfly" || ev.Event != "order.failed" || ev.EndpointID != id {
+		t.Fatalf("the filtered stream got %s", data)
+	}
+
+	// The client going away ends its handler.
+	cancel()
+	for range 2 {
+		select {
+		case <-ended:
+		case <-time.After(waitLimit):
+			t.Fatal("a stream handler did not return after its client left")
+		}
+	}
+	if s.engine.stream.active() {
+		t.Error("a subscription outlived its stream")
+	}
+}
+
+func TestStreamHeartbeatAndServerClose(t *testing.T) {
+	s, err := New(Config{Store: NewMemoryStore()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.heartbeat.Store(int64(10 * time.Millisecond))
+	ended := make(chan struct{}, 1)
+	onEnd := func() { ended <- struct{}{} }
+	s.sse.onEnd.Store(&onEnd)
+
+	c := openStream(t, context.Background(), s.URL+"/api/stream")
+	for c.line(t) != ": heartbeat" {
+	}
+	done := make(chan struct{})
+	go func() {
+		s.Close()
+		close(done)
+	}()
+	c.waitEnded(t)
+	c.resp.Body.Close()
+	select {
+	case <-ended:
+	case <-time.After(waitLimit):
+		t.Fatal("the stream handler did not return on Close")
+	}
+	select {
+	case <-done:
+	case <-time.After(waitLimit):
+		t.Fatal("Close did not return with a stream open")
+	}
+	io.Copy(io.Discard, c.resp.Body)
+}

@@ -1,0 +1,88 @@
+// Package storetest is a behavioural test suite for any mockserver.Store:
+// the in-memory store and the SQLite delivery log both run it, so that the
+// engine and the API behave the same on either.
+//
+// The contract it checks, beyond the Store interface's documentation:
+//   - Every value round-trips exactly: the endpoint's Secret, bodies byte for
+//     byte (empty and non-UTF-8 included), headers, times (compared with
+//     time.Equal: the location and the monotonic reading need not survive).
+//     An empty slice or map may come back as nil and the other way round.
+//   - Values are copied: changing a value after Put, or a value a Get
+//     returned, does not change what the store holds.
+//   - A missing id gives an error for which errors.Is(err,
+//     mockserver.ErrNotFound) holds: GetEndpoint, DeleteEndpoint,
+//     GetDelivery, ListAttempts (of an unknown delivery; a known delivery
+//     without attempts gives an empty list) and an unknown
+//     DeliveryFilter.Before cursor.
+//   - ListDeliveries is newest first by CreatedAt, whatever the order of
+//     insertion, and deliveries with equal CreatedAt come by ID,
+//     descending; so Before paginates without gaps or repeats, and a page
+//     after the cursor is unaffected by deliveries inserted since. Limit 0
+//     means 100, and a Limit over 1000 means 1000.
+//   - PutDelivery replaces in place: the delivery's attempts stay.
+//   - AddAttempt stores the attempt and the delivery it is given.
+//   - ListEndpoints order is unspecified; Pending order is unspecified.
+package storetest
+
+import (
+	"testing"
+
+	"github.com/esimhooks/esimhooks/mockserver"
+)
+
+// Run runs the suite against the stores newStore makes. newStore must return
+// a new, empty store each time it is called; Run closes it (once) when the
+// subtest that asked for it ends, so newStore must not.
+func Run(t *testing.T, newStore func(t *testing.T) mockserver.Store) {
+	t.Helper()
+	open := func(t *testing.T) mockserver.Store {
+		t.Helper()
+		s := newStore(t)
+		t.Cleanup(func() {
+			if err := s.Close(); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+		})
+		return s
+	}
+	for _, tc := range []struct {
+		name string
+		run  func(t *testing.T, s mockserver.Store)
+	}{
+		{"Endpoint/PutGet", testEndpointPutGet},
+		{"Endpoint/Replace", testEndpointReplace},
+		{"Endpoint/List", testEndpointList},
+		{"Endpoint/Delete", testEndpointDelete},
+		{"Endpoint/NotFound", testEndpointNotFound},
+		{"Endpoint/Copies", testEndpointCopies},
+		{"Delivery/PutGet", testDeliveryPutGet},
+		{"Delivery/Bodies", testDeliveryBodies},
+		{"Delivery/Replace", testDeliveryReplace},
+		{"Delivery/NotFound", testDeliveryNotFound},
+		{"Delivery/Copies", testDeliveryCopies},
+		{"ListDeliveries/Filters", testListFilters},
+		{"ListDeliveries/NewestFirst", testListNewestFirst},
+		{"ListDeliveries/Limit", testListLimit},
+		{"ListDeliveries/Pagination", testListPagination},
+		{"ListDeliveries/PaginationWhileInserting", testListPaginationWhileInserting},
+		{"ListDeliveries/CursorOutsideFilter", testListCursorOutsideFilter},
+		{"Pending", testPending},
+		{"AddAttempt/StoresBoth", testAddAttemptStoresBoth},
+		{"AddAttempt/PutDeliveryKeepsAttempts", testPutDeliveryKeepsAttempts},
+		{"ListAttempts/RoundTrip", testAttemptRoundTrip},
+		{"ListAttempts/Order", testAttemptOrder},
+		{"ListAttempts/Empty", testAttemptEmpty},
+		{"Concurrent", testConcurrent},
+	} {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
+	}
+	t.Run("Close", func(t *testing.T) {
+		s := newStore(t)
+		if err := s.PutEndpoint(t.Context(), endpoint("ep1")); err != nil {
+			t.Fatalf("PutEndpoint: %v", err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	})
+}
