@@ -40,6 +40,7 @@ func (s *Server) operationHandlers() map[string]http.HandlerFunc {
 		"streamAttempts":        s.handleStream,
 		"listScenarios":         s.handleListScenarios,
 		"runScenario":           s.handleRunScenario,
+		"getScenarioRun":        s.handleGetScenarioRun,
 	}
 }
 

@@ -20,6 +20,9 @@ type ScenarioRunner interface {
 	// closes, so work that outlives the call must stop then. An unknown
 	// scenario or endpoint is an error wrapping ErrNotFound.
 	Run(ctx context.Context, name, endpointID string) (*ScenarioRun, error)
+	// Get returns a run with the steps finished so far; an unknown id is
+	// an error wrapping ErrNotFound.
+	Get(id string) (*ScenarioRun, error)
 }
 
 // ScenarioInfo describes a scenario.
@@ -37,6 +40,31 @@ type ScenarioRun struct {
 	StartedAt  time.Time `json:"started_at,omitzero"`
 	// EventIDs lists the events triggered so far.
 	EventIDs []string `json:"event_ids,omitempty"`
+	// Done is true once every step and the final expectations ran;
+	// Passed then says whether every expectation passed or was skipped.
+	Done   bool `json:"done"`
+	Passed bool `json:"passed"`
+	// Steps are the steps finished so far, in order.
+	Steps []ScenarioStep `json:"steps,omitempty"`
+	// Error is why the run could not go on (e.g. the server closed).
+	Error string `json:"error,omitempty"`
+}
+
+// ScenarioStep is one finished step of a run (or the final expectations).
+type ScenarioStep struct {
+	Label string `json:"label"`
+	Event string `json:"event,omitempty"`
+	// Statuses are the HTTP statuses of the step's requests (0: no answer).
+	Statuses     []int                 `json:"statuses,omitempty"`
+	Expectations []ScenarioExpectation `json:"expectations,omitempty"`
+	Error        string                `json:"error,omitempty"`
+}
+
+// ScenarioExpectation is one checked expectation and its evidence.
+type ScenarioExpectation struct {
+	What     string `json:"what"`
+	Outcome  string `json:"outcome"` // passed, failed or skipped
+	Evidence string `json:"evidence,omitempty"`
 }
 
 func scenariosMissing() *Problem {
@@ -95,4 +123,22 @@ func (s *Server) handleRunScenario(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, run)
+}
+
+// handleGetScenarioRun reports a run's progress (501 without a runner).
+func (s *Server) handleGetScenarioRun(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Scenarios == nil {
+		writeProblem(w, r, scenariosMissing())
+		return
+	}
+	run, err := s.cfg.Scenarios.Get(r.PathValue("id"))
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			writeProblem(w, r, newProblem(http.StatusNotFound, problemNotFound, err.Error()))
+			return
+		}
+		writeProblem(w, r, problemFor(s.log, r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, run)
 }

@@ -431,6 +431,15 @@ func (f *fakeRunner) Run(ctx context.Context, name, endpointID string) (*Scenari
 	return &ScenarioRun{ID: "run_1", Scenario: name, EndpointID: endpointID}, nil
 }
 
+func (f *fakeRunner) Get(id string) (*ScenarioRun, error) {
+	if id != "run_1" {
+		return nil, fmt.Errorf("run %q: %w", id, ErrNotFound)
+	}
+	return &ScenarioRun{ID: id, Scenario: "order-life", EndpointID: "ep_1", Done: true, Passed: true,
+		Steps: []ScenarioStep{{Label: "1 order.created", Event: "order.created", Statuses: []int{200},
+			Expectations: []ScenarioExpectation{{What: "ack 2xx", Outcome: "passed", Evidence: "200 in 3 ms"}}}}}, nil
+}
+
 func TestScenarios(t *testing.T) {
 	s := newTestServer(t)
 	code, _, data := call(t, "GET", s.URL+"/api/scenarios", nil)
@@ -451,6 +460,13 @@ func TestScenarios(t *testing.T) {
 	if got := <-fr.ran; got != id {
 		t.Errorf("ran against %s", got)
 	}
+	code, _, data = call(t, "GET", s.URL+"/api/scenario-runs/run_1", nil)
+	wantStatus(t, code, http.StatusOK, data)
+	if !bytes.Contains(data, []byte(`"evidence":"200 in 3 ms"`)) || !bytes.Contains(data, []byte(`"done":true`)) {
+		t.Errorf("run progress %s", data)
+	}
+	code, _, data = call(t, "GET", s.URL+"/api/scenario-runs/run_2", nil)
+	wantStatus(t, code, http.StatusNotFound, data)
 	code, _, data = call(t, "POST", s.URL+"/api/scenarios/nope/runs", map[string]any{"endpoint_id": id})
 	wantStatus(t, code, http.StatusNotFound, data)
 	code, _, data = call(t, "POST", s.URL+"/api/scenarios/order-life/runs", map[string]any{"endpoint_id": "ep_nope"})
