@@ -75,11 +75,11 @@ func (s *Store) GetDelivery(ctx context.Context, id string) (*mockserver.Deliver
 }
 
 // ListDeliveries returns the deliveries that match f, newest (by CreatedAt)
-// first; deliveries created at the same instant come by id, descending, as
-// in the memory store.
-// f.Before is a cursor: only deliveries after that one in this order are
-// returned, and an unknown cursor is an error wrapping
-// mockserver.ErrNotFound. f.Limit defaults to 100 and is capped at 1000.
+// first, and deliveries created at the same instant by id, descending, as
+// the memory store does. f.Before is a cursor: only deliveries after that
+// one in this order are returned, and an unknown cursor is an error
+// wrapping mockserver.ErrNotFound. f.Limit defaults to 100 and is capped at
+// 1000.
 func (s *Store) ListDeliveries(ctx context.Context, f mockserver.DeliveryFilter) ([]*mockserver.Delivery, error) {
 	const op = "list deliveries"
 	var (

@@ -124,6 +124,11 @@ func Open(path string) (*Store, error) {
 	if err := migrate(ctx, s.w); err != nil {
 		return fail(err)
 	}
+	// Keep the query planner's statistics fresh, cheaply, so that it picks
+	// the right index when a list combines filters.
+	if _, err := s.w.ExecContext(ctx, "PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002"); err != nil {
+		return fail(err)
+	}
 	if s.r, err = sql.Open("sqlite", uri+"&_pragma=query_only(1)"); err != nil {
 		return fail(err)
 	}
@@ -152,7 +157,8 @@ func (s *Store) Close() error {
 		close(s.reqs)
 		s.mu.Unlock()
 		<-s.writerDone
-		if err := s.closeDBs(); err != nil {
+		_, err := s.w.Exec("PRAGMA optimize")
+		if err := errors.Join(err, s.closeDBs()); err != nil {
 			s.closeErr = fmt.Errorf("sqlite: close %s: %w", s.path, err)
 		}
 	})
