@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/dashboard"
+	"github.com/esimhooks/esimhooks/mockserver/sqlite"
+)
+
+func init() {
+	register("serve", "run the mock provider: control API, provider APIs, dashboard, metrics", runServe)
+}
+
+// envFlag registers a string flag whose default comes from an ESIMHOOKS_*
+// environment variable.
+func envFlag(fs *flag.FlagSet, e *env, name, def, usage string) *string {
+	key := "ESIMHOOKS_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	if v := e.getenv(key); v != "" {
+		def = v
+	}
+	return fs.String(name, def, usage+" (env "+key+")")
+}
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("serve", "[flags]", e)
+	addr := envFlag(fs, e, "addr", "127.0.0.1:7700", "listen address; anything but loopback requires --token")
+	store := envFlag(fs, e, "store", "sqlite", "delivery log: sqlite (a file, survives restarts) or memory (throwaway)")
+	db := envFlag(fs, e, "db", "esimhooks.db", "SQLite file for --store sqlite (created 0600: it holds endpoint secrets)")
+	scale := envFlag(fs, e, "time-scale", "1", "multiply every provider delay (retry schedule, chaos delays) by this; 0.001 turns a 1 h retry into 3.6 s. Ack deadlines are not scaled")
+	token := envFlag(fs, e, "token", "", "require 'Authorization: Bearer TOKEN' on /api/")
+	logFormat := envFlag(fs, e, "log-format", "text", "log format: text or json")
+	logLevel := envFlag(fs, e, "log-level", "info", "log level: debug, info, warn, error")
+	caFile := envFlag(fs, e, "ca-file", "", "PEM file of CAs to trust for receivers with private certificates")
+	insecure := envFlag(fs, e, "insecure", "false", "accept any receiver TLS certificate (staging only)")
+	scenarios := envFlag(fs, e, "scenarios", "", "a directory of extra scenario files (YAML) added to the shipped library")
+	var pf providerFlags
+	pf.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	ts, err := strconv.ParseFloat(*scale, 64)
+	if err != nil || ts <= 0 || ts > 1000 {
+		return usageErr("--time-scale %q: want a number in (0, 1000], e.g. 0.001", *scale)
+	}
+	logger, err := newLogger(e, *logFormat, *logLevel)
+	if err != nil {
+		return err
+	}
+	cat, err := pf.catalogue()
+	if err != nil {
+		return err
+	}
+	tlsConf, err := clientTLS(*caFile, *insecure == "true" || *insecure == "1")
+	if err != nil {
+		return err
+	}
+	var st mockserver.Store
+	switch *store {
+	case "memory":
+		st = mockserver.NewMemoryStore()
+	case "sqlite":
+		s, err := sqlite.Open(*db)
+		if err != nil {
+			return usageErr("--db %s: %v", *db, err)
+		}
+		st = s
+	default:
+		return usageErr("--store %q: want sqlite or memory", *store)
+	}
+	defer st.Close()
+	runner, err := scenarioRunner(cat, *scenarios, ts)
+	if err != nil {
+		return err
+	}
+	runner.Store = st
+	srv, err := mockserver.New(mockserver.Config{
+		Addr: *addr, Store: st, Catalogue: cat, TimeScale: ts, Token: *token,
+		Logger: logger, Dashboard: dashboard.Handler(), TLSConfig: tlsConf, Scenarios: runner,
+	})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	where := *db
+	if *store == "memory" {
+		where = "memory (lost on exit)"
+	}
+	fmt.Fprintf(e.stdout, "esimhooks mock provider listening on %s\n", srv.URL)
+	fmt.Fprintf(e.stdout, "  dashboard     %s/\n", srv.URL)
+	fmt.Fprintf(e.stdout, "  control API   %s/api/   (OpenAPI: %s/api/openapi.yaml)\n", srv.URL, srv.URL)
+	fmt.Fprintf(e.stdout, "  provider APIs %s/airalo/v2/…  %s/esimaccess/api/v1/open/…  %s/esimfly/api/v1/business/webhooks\n", srv.URL, srv.URL, srv.URL)
+	fmt.Fprintf(e.stdout, "  metrics       %s/metrics   health %s/healthz\n", srv.URL, srv.URL)
+	fmt.Fprintf(e.stdout, "  delivery log  %s, time scale %g\n", where, ts)
+	<-ctx.Done()
+	fmt.Fprintln(e.stdout, "shutting down: finishing in-flight attempts; pending deliveries stay in the log")
+	return srv.Close()
+}
+
+func newLogger(e *env, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageErr("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+	}
+	return nil, usageErr("--log-format %q: want text or json", format)
+}
+
+func clientTLS(caFile string, insecure bool) (*tls.Config, error) {
+	c := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: insecure}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, usageErr("--ca-file: %v", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, usageErr("--ca-file %s: no PEM certificate found", caFile)
+		}
+		c.RootCAs = pool
+	}
+	return c, nil
+}

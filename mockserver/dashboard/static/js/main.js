@@ -1,0 +1,115 @@
+// Boots the dashboard: the token, the catalogue and endpoints, the live
+// stream, and the hash router that shows one view at a time.
+
+import { ApiError, initToken, onUnauthorized, setToken, token } from "./api.js";
+import { initDetail, showDetail } from "./detail.js";
+import { byId, h, replace, toast } from "./dom.js";
+import { initEndpoints } from "./endpoints.js";
+import { initLog } from "./log.js";
+import { current, go, href, views } from "./route.js";
+import { initScenarios } from "./scenarios.js";
+import { initSend } from "./send.js";
+import { follow } from "./sse.js";
+import { applyAttempt, loadCatalogue, loadEndpoints, loadHistory } from "./store.js";
+
+initToken();
+onUnauthorized(askForToken);
+
+const send = initSend();
+const log = initLog();
+initDetail(log.detailEl);
+const endpoints = initEndpoints();
+const scenarios = initScenarios();
+
+window.addEventListener("hashchange", route);
+boot();
+
+async function boot() {
+  try {
+    await loadCatalogue();
+    await loadEndpoints();
+  } catch (err) {
+    fatal(err);
+    return;
+  }
+  route();
+  live();
+  loadHistory().catch((err) => toast(`The delivery log could not be read: ${err.message}`, "error"));
+  document.body.dataset.ready = "true";
+}
+
+/** Shows the view the hash names (Send when there is nothing, or Log for a delivery). */
+function route() {
+  const r = current();
+  let view = r.view;
+  if (!view) {
+    go(href("send"), true);
+    return;
+  }
+  for (const v of views) {
+    byId(`view-${v}`).hidden = v !== view;
+    const link = document.querySelector(`.nav a[data-view="${v}"]`);
+    if (v === view) link?.setAttribute("aria-current", "page");
+    else link?.removeAttribute("aria-current");
+  }
+  const titles = { send: "Send", log: r.id ? "Delivery" : "Log", endpoints: "Endpoints", scenarios: "Scenarios" };
+  document.title = `${titles[view]} · esimhooks`;
+  if (view === "send") send.show(r.params);
+  if (view === "log") {
+    log.show(r);
+    if (r.id) showDetail(r.id, Number(r.params.attempt) || 0, Object.fromEntries(["provider", "event", "endpoint", "outcome"].map((k) => [k, r.params[k] || ""])));
+  }
+  if (view === "endpoints") endpoints.show(r.params);
+  if (view === "scenarios") scenarios.show(r.params);
+}
+
+/** Follows the live stream; catches up from the list after each reconnection. */
+function live() {
+  const pill = byId("live-status");
+  const text = pill.querySelector(".live-text");
+  let opened = 0;
+  follow("/api/stream", {
+    onEvent: (type, data) => {
+      if (type === "attempt" && data && typeof data === "object") applyAttempt(data);
+    },
+    onState: (s) => {
+      pill.dataset.state = s;
+      text.textContent = s === "open" ? "Live" : s === "connecting" ? "Connecting…" : "Reconnecting…";
+      if (s === "open" && opened++ > 0) loadHistory().catch(() => {});
+    },
+  });
+}
+
+/** Asks for the server's token in the page's dialog; resolves once stored. */
+function askForToken(reason) {
+  const dlg = byId("token-dialog");
+  const input = byId("token-input");
+  byId("token-reason").textContent = reason;
+  input.value = token();
+  return new Promise((resolve) => {
+    const done = (e) => {
+      e.preventDefault();
+      if (!input.value.trim()) {
+        input.focus();
+        return;
+      }
+      setToken(input.value.trim());
+      dlg.close();
+      byId("token-form").removeEventListener("submit", done);
+      resolve();
+    };
+    byId("token-form").addEventListener("submit", done);
+    // Without a token nothing works, so Escape does not dismiss the question.
+    dlg.addEventListener("cancel", (e) => e.preventDefault(), { once: true });
+    if (!dlg.open) dlg.showModal();
+    input.focus();
+  });
+}
+
+function fatal(err) {
+  const main = byId("main");
+  replace(main, h("section", { class: "card fatal", role: "alert" },
+    h("h2", { class: "card-title" }, "The mock server does not answer"),
+    h("p", {}, err instanceof ApiError ? err.describe() : String(err)),
+    h("p", {}, "Start it with ", h("code", {}, "go run ./cmd/esimhooks serve"), " and reload this page.")));
+}
