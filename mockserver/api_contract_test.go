@@ -101,6 +101,8 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	c.do("GET", "/api/scenarios", nil)
 	c.do("POST", "/api/scenarios/order-life/runs", map[string]any{"endpoint_id": id})
 	c.do("POST", "/api/scenarios/nope/runs", map[string]any{"endpoint_id": id})
+	c.do("GET", "/api/scenario-runs/run_1", nil)
+	c.do("GET", "/api/scenario-runs/run_404", nil)
 	c.do("DELETE", "/api/endpoints/"+id, nil)
 
 	// The checker bites: a wrong body and an undocumented status fail.

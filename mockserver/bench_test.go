@@ -26,7 +26,7 @@ func BenchmarkEngineVsPlainClient(b *testing.B) {
 }
 
 // BenchmarkTriggerLatency reports the p50 and p99 time from Trigger to the
-// receiver reading the first attempt (target p99 ≤ 5 ms on loopback).
+// engReceiver reading the first attempt (target p99 ≤ 5 ms on loopback).
 func BenchmarkTriggerLatency(b *testing.B) {
 	res, err := RunBench(context.Background(), BenchOptions{N: 1000, Concurrency: 16, LatencySamples: max(b.N, 200)})
 	if err != nil {
@@ -46,14 +46,14 @@ func BenchmarkPendingMemory(b *testing.B) {
 		eps[i] = unique.Make(fmt.Sprint("ep", i))
 	}
 	for range b.N {
-		before := heapInUse()
+		before := engHeapInUse()
 		s := newScheduler(RealClock{}, 16, nil)
 		base := time.Now().Add(time.Hour)
 		for i := range n {
 			id := fmt.Sprintf("dlv_%020d", i) // as long as engine ids
 			s.add(id, eps[i%len(eps)], base.Add(time.Duration(i*7919%n)*time.Millisecond))
 		}
-		after := heapInUse()
+		after := engHeapInUse()
 		if s.count() != n {
 			b.Fatalf("count %d", s.count())
 		}
@@ -62,6 +62,6 @@ func BenchmarkPendingMemory(b *testing.B) {
 		if after-before > 1<<30 {
 			b.Fatalf("1M pending take %d bytes, over 1 GiB", after-before)
 		}
-		runtimeKeepAlive(s)
+		engKeepAlive(s)
 	}
 }

@@ -22,7 +22,7 @@ func TestDuplicatesConcurrent(t *testing.T) {
 		arrived int
 		all     = make(chan struct{})
 	)
-	rc := newReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+	rc := newEngReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		arrived++
 		if arrived == copies+1 {
@@ -36,15 +36,15 @@ func TestDuplicatesConcurrent(t *testing.T) {
 			w.WriteHeader(http.StatusTeapot) // not concurrent
 		}
 	})
-	e := testEngine(t, EngineConfig{})
-	ep := addEndpoint(t, e, "standard", "", rc.srv.URL, Chaos{Duplicates: copies})
-	res := trigger(t, e, "standard", "order.created", ep)
+	e := engTestEngine(t, EngineConfig{})
+	ep := engAddEndpoint(t, e, "standard", "", rc.srv.URL, Chaos{Duplicates: copies})
+	res := engTrigger(t, e, "standard", "order.created", ep)
 	if len(res.Deliveries) != copies+1 {
 		t.Fatalf("%d deliveries, want %d", len(res.Deliveries), copies+1)
 	}
 	orig := res.Deliveries[0]
 	for i, d := range res.Deliveries {
-		got := waitState(t, e, d.ID, 10*time.Second)
+		got := engWaitState(t, e, d.ID, 10*time.Second)
 		if got.State != StateDelivered || got.Attempts != 1 {
 			t.Errorf("delivery %d: %s after %d attempts", i, got.State, got.Attempts)
 		}
@@ -68,14 +68,14 @@ func TestDuplicatesConcurrent(t *testing.T) {
 // copy is signed afresh.
 func TestDuplicatesSpaced(t *testing.T) {
 	fc := NewFakeClock(time.Unix(1_700_000_000, 0))
-	e := testEngine(t, EngineConfig{Clock: fc, TimeScale: 0.5})
-	rc := newReceiver(t, nil)
-	ep := addEndpoint(t, e, "standard", "", rc.srv.URL, Chaos{Duplicates: 2, DuplicateSpacing: Duration(4 * time.Second)})
+	e := engTestEngine(t, EngineConfig{Clock: fc, TimeScale: 0.5})
+	rc := newEngReceiver(t, nil)
+	ep := engAddEndpoint(t, e, "standard", "", rc.srv.URL, Chaos{Duplicates: 2, DuplicateSpacing: Duration(4 * time.Second)})
 	t0 := fc.Now()
-	res := trigger(t, e, "standard", "order.created", ep)
-	drive(t, e, fc, 5*time.Second, func() bool {
+	res := engTrigger(t, e, "standard", "order.created", ep)
+	engDrive(t, e, fc, 5*time.Second, func() bool {
 		for _, d := range res.Deliveries {
-			if delivery(t, e, d.ID).State == StatePending {
+			if engDelivery(t, e, d.ID).State == StatePending {
 				return false
 			}
 		}
@@ -83,7 +83,7 @@ func TestDuplicatesSpaced(t *testing.T) {
 	})
 	sigs := map[string]bool{}
 	for i, d := range res.Deliveries {
-		as := attempts(t, e, d.ID)
+		as := engAttempts(t, e, d.ID)
 		if len(as) != 1 || !as[0].Success {
 			t.Fatalf("copy %d: %d attempts", i, len(as))
 		}
@@ -102,20 +102,20 @@ func TestDuplicatesSpaced(t *testing.T) {
 	}
 }
 
-// reorderRun triggers n events to one endpoint with a reorder window and
+// engReorderRun triggers n events to one endpoint with a reorder window and
 // returns the order (trigger index) in which they arrived.
-func reorderRun(t *testing.T, seed uint64, n int) []int {
+func engReorderRun(t *testing.T, seed uint64, n int) []int {
 	fc := NewFakeClock(time.Unix(1_700_000_000, 0))
-	e := testEngine(t, EngineConfig{Clock: fc, Seed: seed, MaxPerEndpoint: 1})
-	rc := newReceiver(t, nil)
-	ep := addEndpoint(t, e, "esimfly", "", rc.srv.URL, Chaos{ReorderWindow: Duration(time.Minute)})
+	e := engTestEngine(t, EngineConfig{Clock: fc, Seed: seed, MaxPerEndpoint: 1})
+	rc := newEngReceiver(t, nil)
+	ep := engAddEndpoint(t, e, "esimfly", "", rc.srv.URL, Chaos{ReorderWindow: Duration(time.Minute)})
 	byWire := map[string]int{}
 	for i := range n {
-		res := trigger(t, e, "esimfly", "order.created", ep)
+		res := engTrigger(t, e, "esimfly", "order.created", ep)
 		byWire[res.Deliveries[0].WireID] = i
 		fc.Advance(time.Second) // all within the window
 	}
-	drive(t, e, fc, 10*time.Second, func() bool { return rc.count() == n })
+	engDrive(t, e, fc, 10*time.Second, func() bool { return rc.count() == n })
 	var order []int
 	for _, h := range rc.all() {
 		order = append(order, byWire[h.header.Get("X-eSIMfly-Delivery-ID")])
@@ -128,7 +128,7 @@ func reorderRun(t *testing.T, seed uint64, n int) []int {
 // for a fixed seed.
 func TestReorderWindow(t *testing.T) {
 	const n = 12
-	a := reorderRun(t, 7, n)
+	a := engReorderRun(t, 7, n)
 	sorted := slices.Sorted(slices.Values(a))
 	for i, v := range sorted {
 		if v != i {
@@ -138,7 +138,7 @@ func TestReorderWindow(t *testing.T) {
 	if slices.IsSorted(a) {
 		t.Fatalf("arrivals %v are in trigger order", a)
 	}
-	if b := reorderRun(t, 7, n); !slices.Equal(a, b) {
+	if b := engReorderRun(t, 7, n); !slices.Equal(a, b) {
 		t.Errorf("same seed, different orders: %v and %v", a, b)
 	}
 }
@@ -167,9 +167,9 @@ func TestReorderWindowOpensAnew(t *testing.T) {
 // a trigger's chaos overrides the endpoint's field by field.
 func TestDelayJitter(t *testing.T) {
 	fc := NewFakeClock(time.Unix(1_700_000_000, 0))
-	e := testEngine(t, EngineConfig{Clock: fc, TimeScale: 0.1})
-	rc := newReceiver(t, nil)
-	ep := addEndpoint(t, e, "esimfly", "", rc.srv.URL, Chaos{Delay: Duration(time.Hour), Jitter: Duration(10 * time.Second)})
+	e := engTestEngine(t, EngineConfig{Clock: fc, TimeScale: 0.1})
+	rc := newEngReceiver(t, nil)
+	ep := engAddEndpoint(t, e, "esimfly", "", rc.srv.URL, Chaos{Delay: Duration(time.Hour), Jitter: Duration(10 * time.Second)})
 	t0 := fc.Now()
 	res, err := e.Trigger(context.Background(), Trigger{Provider: "esimfly", Event: "order.created",
 		EndpointIDs: []string{ep.ID}, Chaos: &Chaos{Delay: Duration(100 * time.Second)}})
@@ -185,11 +185,11 @@ func TestDelayJitter(t *testing.T) {
 		t.Fatalf("due %v, want in [%v, %v)", d.NextAttemptAt, lo, hi)
 	}
 	fc.Set(d.NextAttemptAt.Add(-time.Nanosecond))
-	if rc.count() != 0 || delivery(t, e, d.ID).Attempts != 0 {
+	if rc.count() != 0 || engDelivery(t, e, d.ID).Attempts != 0 {
 		t.Fatalf("sent before its delay")
 	}
-	drive(t, e, fc, 5*time.Second, func() bool { return delivery(t, e, d.ID).State != StatePending })
-	if as := attempts(t, e, d.ID); !as[0].StartedAt.Equal(d.NextAttemptAt) {
+	engDrive(t, e, fc, 5*time.Second, func() bool { return engDelivery(t, e, d.ID).State != StatePending })
+	if as := engAttempts(t, e, d.ID); !as[0].StartedAt.Equal(d.NextAttemptAt) {
 		t.Errorf("sent at %v, due %v", as[0].StartedAt, d.NextAttemptAt)
 	}
 }
@@ -199,9 +199,9 @@ func TestDelayJitter(t *testing.T) {
 // retry is delivered.
 func TestCutAfterBody(t *testing.T) {
 	fc := NewFakeClock(time.Unix(1_700_000_000, 0))
-	e := testEngine(t, EngineConfig{Clock: fc})
+	e := engTestEngine(t, EngineConfig{Clock: fc})
 	release := make(chan struct{})
-	rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+	rc := newEngReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
 		if n == 1 {
 			// Answer only after the mock has hung up.
 			select {
@@ -212,11 +212,11 @@ func TestCutAfterBody(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	})
 	defer close(release)
-	ep := addEndpoint(t, e, "esimfly", "", rc.srv.URL, Chaos{CutAfterBody: 1})
-	res := trigger(t, e, "esimfly", "order.created", ep)
+	ep := engAddEndpoint(t, e, "esimfly", "", rc.srv.URL, Chaos{CutAfterBody: 1})
+	res := engTrigger(t, e, "esimfly", "order.created", ep)
 	id := res.Deliveries[0].ID
-	drive(t, e, fc, 5*time.Second, func() bool { return delivery(t, e, id).State != StatePending })
-	as := attempts(t, e, id)
+	engDrive(t, e, fc, 5*time.Second, func() bool { return engDelivery(t, e, id).State != StatePending })
+	as := engAttempts(t, e, id)
 	if len(as) != 2 || as[0].ErrorKind != ErrKindCut || as[0].Success || !as[1].Success {
 		for _, a := range as {
 			t.Logf("attempt %d: status %d kind %q %q", a.N, a.Status, a.ErrorKind, a.Error)
@@ -233,18 +233,18 @@ func TestCutAfterBody(t *testing.T) {
 // enabled endpoint of the provider and variant subscribed to the event.
 func TestTriggerSelection(t *testing.T) {
 	fc := NewFakeClock(time.Unix(1_700_000_000, 0))
-	e := testEngine(t, EngineConfig{Clock: fc})
+	e := engTestEngine(t, EngineConfig{Clock: fc})
 	url := "http://127.0.0.1:1"
-	all := addEndpoint(t, e, "esimfly", "", url, Chaos{})
-	explicitDefault := addEndpoint(t, e, "esimfly", "2025-01", url, Chaos{})
-	sub := addEndpoint(t, e, "esimfly", "", url, Chaos{})
+	all := engAddEndpoint(t, e, "esimfly", "", url, Chaos{})
+	explicitDefault := engAddEndpoint(t, e, "esimfly", "2025-01", url, Chaos{})
+	sub := engAddEndpoint(t, e, "esimfly", "", url, Chaos{})
 	sub.Events = []string{"order.created"}
-	other := addEndpoint(t, e, "esimfly", "", url, Chaos{})
+	other := engAddEndpoint(t, e, "esimfly", "", url, Chaos{})
 	other.Events = []string{"order.failed"}
-	off := addEndpoint(t, e, "esimfly", "", url, Chaos{})
+	off := engAddEndpoint(t, e, "esimfly", "", url, Chaos{})
 	off.Disabled = true
-	addEndpoint(t, e, "esimfly", "2026-04", url, Chaos{})
-	addEndpoint(t, e, "standard", "", url, Chaos{})
+	engAddEndpoint(t, e, "esimfly", "2026-04", url, Chaos{})
+	engAddEndpoint(t, e, "standard", "", url, Chaos{})
 	for _, ep := range []*Endpoint{sub, other, off} {
 		if err := e.store.PutEndpoint(context.Background(), ep); err != nil {
 			t.Fatal(err)

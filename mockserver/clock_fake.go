@@ -14,14 +14,11 @@ type FakeClock struct {
 	mu     sync.Mutex
 	now    time.Time
 	timers map[*fakeTimer]struct{}
-	// armed is signalled (without blocking) whenever a timer is armed, so
-	// a test can wait for the engine to go back to sleep.
-	armed chan struct{}
 }
 
 // NewFakeClock returns a FakeClock reading start.
 func NewFakeClock(start time.Time) *FakeClock {
-	return &FakeClock{now: start, timers: map[*fakeTimer]struct{}{}, armed: make(chan struct{}, 1)}
+	return &FakeClock{now: start, timers: map[*fakeTimer]struct{}{}}
 }
 
 // Now returns the clock's current time.
@@ -81,10 +78,6 @@ func (c *FakeClock) NextDeadline() (time.Time, bool) {
 	return best, ok
 }
 
-// Armed returns a channel that receives (at most one pending value) each
-// time a timer is armed with a future deadline.
-func (c *FakeClock) Armed() <-chan struct{} { return c.armed }
-
 func (c *FakeClock) fireLocked(ft *fakeTimer) {
 	delete(c.timers, ft)
 	select {
@@ -122,10 +115,6 @@ func (t *fakeTimer) Reset(d time.Duration) bool {
 		return running
 	}
 	t.c.timers[t] = struct{}{}
-	select {
-	case t.c.armed <- struct{}{}:
-	default:
-	}
 	return running
 }
 

@@ -69,6 +69,41 @@ type EngineConfig struct {
 // provider's deadline, success rule and retry schedule. Make one with
 // NewEngine, call Start, and Close it when done. Its methods are safe for
 // concurrent use.
+//
+// Scheduling: every pending delivery of the engine is one 32-byte entry
+// (due time, id, endpoint handle) in a single timer heap; one dispatcher
+// goroutine sleeps until the earliest due time and hands due deliveries to
+// a fixed pool of Workers goroutines, at most MaxPerEndpoint at a time per
+// endpoint (the rest wait in a per-endpoint FIFO, taken by the worker that
+// frees a slot, so a slow endpoint never starves another). There is no
+// goroutine per pending retry; bodies stay in the Store.
+//
+// Durability (at-least-once): a delivery is stored as pending, with its
+// due time, before it is scheduled; each attempt is stored together with
+// the delivery's new state and next due time (Store.AddAttempt) before the
+// retry is scheduled. Start schedules every pending delivery of the Store
+// at its stored due time (overdue ones at once), so after Close or a crash
+// another engine on the same Store carries on where this one stopped; an
+// attempt cut short by a crash is made again.
+//
+// Retries: attempt n (1-based) that fails is followed by attempt n+1 at
+// Retry.Schedule[n] (scaled) after the failure; after len(Schedule)
+// attempts the delivery is exhausted. A 4xx ends it as failed where the
+// variant has NoRetryOn4xx (SimplifyTrip). Success is any 2xx, or only 200
+// where Ack.Success is "200" (Airalo); a 3xx is never followed.
+//
+// Chaos (all delays scaled by TimeScale): Delay plus a uniform random
+// [0, Jitter) holds the first attempt; Duplicates adds separate deliveries
+// (CopyOf set, same body and wire id, each signed afresh on every
+// attempt), copy i due i×DuplicateSpacing after the original — with no
+// spacing the copies' first attempts wait at a barrier (at most a second)
+// so that they go out together; CutAfterBody cancels the first N attempts
+// of a delivery as soon as the request is written. ReorderWindow: see
+// chaosState.reorder — deliveries to one endpoint whose first attempt
+// falls within an open window of that endpoint are held to the window's
+// end and released in a uniformly random order within the next
+// millisecond (at most); the due times are stored, so the order survives
+// a restart.
 type Engine struct {
 	cat     *providers.Catalogue
 	store   Store

@@ -18,9 +18,9 @@ import (
 	"github.com/esimhooks/esimhooks/providers/payload"
 )
 
-// eventually polls cond every millisecond until it holds or timeout
+// engEventually polls cond every millisecond until it holds or timeout
 // passes, then fails t with what.
-func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+func engEventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(time.Millisecond)
@@ -33,37 +33,37 @@ func eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 	}
 }
 
-// hit is one request a test receiver got.
-type hit struct {
+// engHit is one request a test receiver got.
+type engHit struct {
 	n      int // 1-based arrival number
 	at     time.Time
 	header http.Header
 	body   []byte
 }
 
-// receiver is a test webhook receiver on 127.0.0.1 whose answer to the
+// engReceiver is a test webhook receiver on 127.0.0.1 whose answer to the
 // n-th request is given by answer (nil answers 200).
-type receiver struct {
+type engReceiver struct {
 	srv    *httptest.Server
 	answer func(n int, w http.ResponseWriter, r *http.Request)
 
 	mu   sync.Mutex
-	hits []hit
-	got  chan hit
+	hits []engHit
+	got  chan engHit
 }
 
-func newReceiver(t testing.TB, answer func(n int, w http.ResponseWriter, r *http.Request)) *receiver {
+func newEngReceiver(t testing.TB, answer func(n int, w http.ResponseWriter, r *http.Request)) *engReceiver {
 	t.Helper()
-	rc := &receiver{answer: answer, got: make(chan hit, 4096)}
+	rc := &engReceiver{answer: answer, got: make(chan engHit, 4096)}
 	rc.srv = httptest.NewServer(http.HandlerFunc(rc.serve))
 	t.Cleanup(rc.srv.Close)
 	return rc
 }
 
-func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
+func (rc *engReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	rc.mu.Lock()
-	h := hit{n: len(rc.hits) + 1, at: time.Now(), header: r.Header.Clone(), body: body}
+	h := engHit{n: len(rc.hits) + 1, at: time.Now(), header: r.Header.Clone(), body: body}
 	rc.hits = append(rc.hits, h)
 	rc.mu.Unlock()
 	select {
@@ -77,20 +77,20 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func (rc *receiver) count() int {
+func (rc *engReceiver) count() int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return len(rc.hits)
 }
 
-func (rc *receiver) all() []hit {
+func (rc *engReceiver) all() []engHit {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	return append([]hit(nil), rc.hits...)
+	return append([]engHit(nil), rc.hits...)
 }
 
-// failFirst answers status to the first k requests and 200 afterwards.
-func failFirst(k, status int) func(int, http.ResponseWriter, *http.Request) {
+// engFailFirst answers status to the first k requests and 200 afterwards.
+func engFailFirst(k, status int) func(int, http.ResponseWriter, *http.Request) {
 	return func(n int, w http.ResponseWriter, _ *http.Request) {
 		if n <= k {
 			w.WriteHeader(status)
@@ -100,10 +100,10 @@ func failFirst(k, status int) func(int, http.ResponseWriter, *http.Request) {
 	}
 }
 
-// fastCatalogue returns the shipped catalogue plus "fast", a copy of the
+// engFastCatalogue returns the shipped catalogue plus "fast", a copy of the
 // standard profile whose ack deadline is 300 ms and whose retry schedule
 // is 0, 50 ms, 50 ms.
-func fastCatalogue(t testing.TB) *providers.Catalogue {
+func engFastCatalogue(t testing.TB) *providers.Catalogue {
 	t.Helper()
 	b, err := os.ReadFile("../providers/profiles/standard.yaml")
 	if err != nil {
@@ -126,9 +126,9 @@ func fastCatalogue(t testing.TB) *providers.Catalogue {
 	return cat
 }
 
-// testEngine builds and starts an engine on a memory store (unless cfg
+// engTestEngine builds and starts an engine on a memory store (unless cfg
 // has one) and closes it when the test ends.
-func testEngine(t testing.TB, cfg EngineConfig) *Engine {
+func engTestEngine(t testing.TB, cfg EngineConfig) *Engine {
 	t.Helper()
 	if cfg.Catalogue == nil {
 		cfg.Catalogue = providers.MustBuiltin()
@@ -150,14 +150,14 @@ func testEngine(t testing.TB, cfg EngineConfig) *Engine {
 	return e
 }
 
-var epSeq struct {
+var engEpSeq struct {
 	sync.Mutex
 	n int
 }
 
-// addEndpoint registers an endpoint of provider (and variant) at url with
+// engAddEndpoint registers an endpoint of provider (and variant) at url with
 // a fresh secret.
-func addEndpoint(t testing.TB, e *Engine, provider, variant, url string, chaos Chaos) *Endpoint {
+func engAddEndpoint(t testing.TB, e *Engine, provider, variant, url string, chaos Chaos) *Endpoint {
 	t.Helper()
 	v, err := e.cat.Variant(provider, variant)
 	if err != nil {
@@ -167,10 +167,10 @@ func addEndpoint(t testing.TB, e *Engine, provider, variant, url string, chaos C
 	if err != nil {
 		t.Fatal(err)
 	}
-	epSeq.Lock()
-	epSeq.n++
-	id := "ep" + string(rune('a'+epSeq.n%26)) + strings.Repeat("x", epSeq.n/26)
-	epSeq.Unlock()
+	engEpSeq.Lock()
+	engEpSeq.n++
+	id := "ep" + string(rune('a'+engEpSeq.n%26)) + strings.Repeat("x", engEpSeq.n/26)
+	engEpSeq.Unlock()
 	ep := &Endpoint{ID: id, URL: url, Provider: provider, Variant: variant, Secret: secret, Chaos: chaos,
 		Source: "api", CreatedAt: time.Now(), UpdatedAt: time.Now()}
 	if err := e.store.PutEndpoint(context.Background(), ep); err != nil {
@@ -179,8 +179,8 @@ func addEndpoint(t testing.TB, e *Engine, provider, variant, url string, chaos C
 	return ep
 }
 
-// trigger sends event to the endpoints and returns the result.
-func trigger(t testing.TB, e *Engine, provider, event string, eps ...*Endpoint) *TriggerResult {
+// engTrigger sends event to the endpoints and returns the result.
+func engTrigger(t testing.TB, e *Engine, provider, event string, eps ...*Endpoint) *TriggerResult {
 	t.Helper()
 	tr := Trigger{Provider: provider, Event: event}
 	for _, ep := range eps {
@@ -193,8 +193,8 @@ func trigger(t testing.TB, e *Engine, provider, event string, eps ...*Endpoint) 
 	return res
 }
 
-// delivery reads delivery id from the engine's store.
-func delivery(t testing.TB, e *Engine, id string) *Delivery {
+// engDelivery reads delivery id from the engine's store.
+func engDelivery(t testing.TB, e *Engine, id string) *Delivery {
 	t.Helper()
 	d, err := e.store.GetDelivery(context.Background(), id)
 	if err != nil {
@@ -203,8 +203,8 @@ func delivery(t testing.TB, e *Engine, id string) *Delivery {
 	return d
 }
 
-// attempts lists the attempts of delivery id.
-func attempts(t testing.TB, e *Engine, id string) []*Attempt {
+// engAttempts lists the attempts of delivery id.
+func engAttempts(t testing.TB, e *Engine, id string) []*Attempt {
 	t.Helper()
 	as, err := e.store.ListAttempts(context.Background(), id)
 	if err != nil {
@@ -213,12 +213,12 @@ func attempts(t testing.TB, e *Engine, id string) []*Attempt {
 	return as
 }
 
-// waitState waits until delivery id leaves StatePending and returns it.
-func waitState(t testing.TB, e *Engine, id string, timeout time.Duration) *Delivery {
+// engWaitState waits until delivery id leaves StatePending and returns it.
+func engWaitState(t testing.TB, e *Engine, id string, timeout time.Duration) *Delivery {
 	t.Helper()
 	var d *Delivery
-	eventually(t, timeout, "delivery "+id+" to finish", func() bool {
-		d = delivery(t, e, id)
+	engEventually(t, timeout, "delivery "+id+" to finish", func() bool {
+		d = engDelivery(t, e, id)
 		return d.State != StatePending
 	})
 	return d
@@ -230,7 +230,10 @@ func (s *scheduler) nextDue() (time.Time, bool) {
 	defer s.mu.Unlock()
 	best := int64(0)
 	ok := false
-	for _, due := range s.waiting {
+	for _, due := range s.tracked {
+		if due == stateBlocked || due == stateInflight {
+			continue
+		}
 		if !ok || due < best {
 			best, ok = due, true
 		}
@@ -238,9 +241,9 @@ func (s *scheduler) nextDue() (time.Time, bool) {
 	return time.Unix(0, best), ok
 }
 
-// drive runs a fake-clock engine until done holds: whenever no attempt is
+// engDrive runs a fake-clock engine until done holds: whenever no attempt is
 // in flight it moves the clock to the next due time.
-func drive(t testing.TB, e *Engine, fc *FakeClock, timeout time.Duration, done func() bool) {
+func engDrive(t testing.TB, e *Engine, fc *FakeClock, timeout time.Duration, done func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(200 * time.Microsecond)
@@ -258,9 +261,9 @@ func drive(t testing.TB, e *Engine, fc *FakeClock, timeout time.Duration, done f
 	}
 }
 
-// checkNoLeak fails t if the number of goroutines does not come back to
+// engCheckNoLeak fails t if the number of goroutines does not come back to
 // at most before.
-func checkNoLeak(t testing.TB, before int) {
+func engCheckNoLeak(t testing.TB, before int) {
 	t.Helper()
 	var now int
 	deadline := time.Now().Add(5 * time.Second)
@@ -280,11 +283,11 @@ func checkNoLeak(t testing.TB, before int) {
 	}
 }
 
-// payloadWorld returns a fixed World for generating test payloads.
-func payloadWorld() *payload.World { return payload.NewWorld(1, payload.Epoch) }
+// engPayloadWorld returns a fixed World for generating test payloads.
+func engPayloadWorld() *payload.World { return payload.NewWorld(1, payload.Epoch) }
 
-// heapInUse returns the live heap after a full collection.
-func heapInUse() int64 {
+// engHeapInUse returns the live heap after a full collection.
+func engHeapInUse() int64 {
 	runtime.GC()
 	runtime.GC()
 	var m runtime.MemStats
@@ -292,4 +295,4 @@ func heapInUse() int64 {
 	return int64(m.HeapAlloc)
 }
 
-func runtimeKeepAlive(x any) { runtime.KeepAlive(x) }
+func engKeepAlive(x any) { runtime.KeepAlive(x) }

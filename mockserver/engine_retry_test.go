@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// providerCases lists a variant of each provider with one of its events.
-var providerCases = []struct{ provider, variant, event string }{
+// engProviderCases lists a variant of each provider with one of its events.
+var engProviderCases = []struct{ provider, variant, event string }{
 	{"airalo", "", "low_data_75"},
 	{"esimfly", "", "order.completed"},
 	{"esimfly", "2026-04", "esim.provisioned"},
@@ -20,16 +20,16 @@ var providerCases = []struct{ provider, variant, event string }{
 
 // TestRetrySchedules walks every provider's whole retry schedule on a fake
 // clock: a receiver failing all but the last attempt gets len(schedule)
-// attempts spaced exactly as the schedule (scaled) says, and one failing
+// engAttempts spaced exactly as the schedule (scaled) says, and one failing
 // every attempt leaves the delivery exhausted.
 func TestRetrySchedules(t *testing.T) {
 	for _, scale := range []float64{1, 0.5} {
-		for _, c := range providerCases {
+		for _, c := range engProviderCases {
 			name := fmt.Sprintf("scale=%v/%s@%s/%s", scale, c.provider, c.variant, c.event)
 			t.Run(name, func(t *testing.T) {
 				start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 				fc := NewFakeClock(start)
-				e := testEngine(t, EngineConfig{Clock: fc, TimeScale: scale})
+				e := engTestEngine(t, EngineConfig{Clock: fc, TimeScale: scale})
 				v, err := e.cat.Variant(c.provider, c.variant)
 				if err != nil {
 					t.Fatal(err)
@@ -40,16 +40,16 @@ func TestRetrySchedules(t *testing.T) {
 					if lastOK {
 						k--
 					}
-					rc := newReceiver(t, failFirst(k, http.StatusServiceUnavailable))
-					ep := addEndpoint(t, e, c.provider, c.variant, rc.srv.URL, Chaos{})
+					rc := newEngReceiver(t, engFailFirst(k, http.StatusServiceUnavailable))
+					ep := engAddEndpoint(t, e, c.provider, c.variant, rc.srv.URL, Chaos{})
 					t0 := fc.Now()
 					res, err := e.Trigger(t.Context(), Trigger{Provider: c.provider, Variant: c.variant, Event: c.event, EndpointIDs: []string{ep.ID}})
 					if err != nil {
 						t.Fatal(err)
 					}
 					id := res.Deliveries[0].ID
-					drive(t, e, fc, 10*time.Second, func() bool { return delivery(t, e, id).State != StatePending })
-					d := delivery(t, e, id)
+					engDrive(t, e, fc, 10*time.Second, func() bool { return engDelivery(t, e, id).State != StatePending })
+					d := engDelivery(t, e, id)
 					want := StateExhausted
 					if lastOK {
 						want = StateDelivered
@@ -57,7 +57,7 @@ func TestRetrySchedules(t *testing.T) {
 					if d.State != want || d.Attempts != len(sched) {
 						t.Fatalf("lastOK=%v: state %s after %d attempts, want %s after %d", lastOK, d.State, d.Attempts, want, len(sched))
 					}
-					as := attempts(t, e, id)
+					as := engAttempts(t, e, id)
 					if len(as) != len(sched) || rc.count() != len(sched) {
 						t.Fatalf("%d attempts recorded, %d received, want %d", len(as), rc.count(), len(sched))
 					}
@@ -95,13 +95,13 @@ func TestRetryTimeScaleRealClock(t *testing.T) {
 	} {
 		t.Run(c.provider, func(t *testing.T) {
 			t.Parallel()
-			e := testEngine(t, EngineConfig{TimeScale: scale})
+			e := engTestEngine(t, EngineConfig{TimeScale: scale})
 			v, _ := e.cat.Variant(c.provider, "")
 			sched := v.Retry.Schedule
-			rc := newReceiver(t, failFirst(len(sched)-1, http.StatusInternalServerError))
-			ep := addEndpoint(t, e, c.provider, "", rc.srv.URL, Chaos{})
-			res := trigger(t, e, c.provider, c.event, ep)
-			d := waitState(t, e, res.Deliveries[0].ID, 20*time.Second)
+			rc := newEngReceiver(t, engFailFirst(len(sched)-1, http.StatusInternalServerError))
+			ep := engAddEndpoint(t, e, c.provider, "", rc.srv.URL, Chaos{})
+			res := engTrigger(t, e, c.provider, c.event, ep)
+			d := engWaitState(t, e, res.Deliveries[0].ID, 20*time.Second)
 			if d.State != StateDelivered || d.Attempts != len(sched) {
 				t.Fatalf("state %s after %d attempts, want delivered after %d", d.State, d.Attempts, len(sched))
 			}
@@ -109,7 +109,7 @@ func TestRetryTimeScaleRealClock(t *testing.T) {
 			for i := 1; i < len(hits); i++ {
 				want := time.Duration(float64(sched[i].D()) * scale)
 				gap := hits[i].at.Sub(hits[i-1].at)
-				if gap < want || gap > want+500*time.Millisecond {
+				if gap < want || gap > want+time.Second {
 					t.Errorf("gap before attempt %d = %v, want about %v", i+1, gap, want)
 				}
 			}
@@ -121,13 +121,13 @@ func TestRetryTimeScaleRealClock(t *testing.T) {
 // is a failed attempt and is retried.
 func TestAiraloOnly200(t *testing.T) {
 	fc := NewFakeClock(time.Unix(1_700_000_000, 0))
-	e := testEngine(t, EngineConfig{Clock: fc})
-	rc := newReceiver(t, failFirst(1, http.StatusCreated))
-	ep := addEndpoint(t, e, "airalo", "", rc.srv.URL, Chaos{})
-	res := trigger(t, e, "airalo", "credit_limit", ep)
+	e := engTestEngine(t, EngineConfig{Clock: fc})
+	rc := newEngReceiver(t, engFailFirst(1, http.StatusCreated))
+	ep := engAddEndpoint(t, e, "airalo", "", rc.srv.URL, Chaos{})
+	res := engTrigger(t, e, "airalo", "credit_limit", ep)
 	id := res.Deliveries[0].ID
-	drive(t, e, fc, 5*time.Second, func() bool { return delivery(t, e, id).State != StatePending })
-	as := attempts(t, e, id)
+	engDrive(t, e, fc, 5*time.Second, func() bool { return engDelivery(t, e, id).State != StatePending })
+	as := engAttempts(t, e, id)
 	if len(as) != 2 || as[0].Status != 201 || as[0].Success || as[0].Outcome != StatePending || !as[1].Success {
 		t.Fatalf("attempts = %+v", as)
 	}
@@ -135,10 +135,10 @@ func TestAiraloOnly200(t *testing.T) {
 		t.Errorf("a 201 attempt should say why it failed")
 	}
 	// Other providers take any 2xx.
-	rc2 := newReceiver(t, failFirst(1, http.StatusAccepted))
-	ep2 := addEndpoint(t, e, "esimfly", "", rc2.srv.URL, Chaos{})
-	res = trigger(t, e, "esimfly", "order.created", ep2)
-	d := waitState(t, e, res.Deliveries[0].ID, 5*time.Second)
+	rc2 := newEngReceiver(t, engFailFirst(1, http.StatusAccepted))
+	ep2 := engAddEndpoint(t, e, "esimfly", "", rc2.srv.URL, Chaos{})
+	res = engTrigger(t, e, "esimfly", "order.created", ep2)
+	d := engWaitState(t, e, res.Deliveries[0].ID, 5*time.Second)
 	if d.State != StateDelivered || d.Attempts != 1 {
 		t.Fatalf("esimfly 202: %s after %d attempts", d.State, d.Attempts)
 	}
@@ -148,30 +148,30 @@ func TestAiraloOnly200(t *testing.T) {
 // failed, a 5xx is retried; other providers retry a 4xx.
 func TestSimplifyTripNoRetryOn4xx(t *testing.T) {
 	fc := NewFakeClock(time.Unix(1_700_000_000, 0))
-	e := testEngine(t, EngineConfig{Clock: fc})
-	rc := newReceiver(t, failFirst(100, http.StatusBadRequest))
-	ep := addEndpoint(t, e, "simplifytrip", "", rc.srv.URL, Chaos{})
-	res := trigger(t, e, "simplifytrip", "PURCHASE_ORDER_SUCCESS", ep)
-	d := waitState(t, e, res.Deliveries[0].ID, 5*time.Second)
+	e := engTestEngine(t, EngineConfig{Clock: fc})
+	rc := newEngReceiver(t, engFailFirst(100, http.StatusBadRequest))
+	ep := engAddEndpoint(t, e, "simplifytrip", "", rc.srv.URL, Chaos{})
+	res := engTrigger(t, e, "simplifytrip", "PURCHASE_ORDER_SUCCESS", ep)
+	d := engWaitState(t, e, res.Deliveries[0].ID, 5*time.Second)
 	if d.State != StateFailed || d.Attempts != 1 {
 		t.Fatalf("4xx: %s after %d attempts, want failed after 1", d.State, d.Attempts)
 	}
 
-	rc5 := newReceiver(t, failFirst(2, http.StatusBadGateway))
-	ep5 := addEndpoint(t, e, "simplifytrip", "", rc5.srv.URL, Chaos{})
-	res = trigger(t, e, "simplifytrip", "PURCHASE_ORDER_SUCCESS", ep5)
+	rc5 := newEngReceiver(t, engFailFirst(2, http.StatusBadGateway))
+	ep5 := engAddEndpoint(t, e, "simplifytrip", "", rc5.srv.URL, Chaos{})
+	res = engTrigger(t, e, "simplifytrip", "PURCHASE_ORDER_SUCCESS", ep5)
 	id := res.Deliveries[0].ID
-	drive(t, e, fc, 5*time.Second, func() bool { return delivery(t, e, id).State != StatePending })
-	if d := delivery(t, e, id); d.State != StateDelivered || d.Attempts != 3 {
+	engDrive(t, e, fc, 5*time.Second, func() bool { return engDelivery(t, e, id).State != StatePending })
+	if d := engDelivery(t, e, id); d.State != StateDelivered || d.Attempts != 3 {
 		t.Fatalf("5xx: %s after %d attempts, want delivered after 3", d.State, d.Attempts)
 	}
 
-	rcf := newReceiver(t, failFirst(1, http.StatusNotFound))
-	epf := addEndpoint(t, e, "esimfly", "", rcf.srv.URL, Chaos{})
-	res = trigger(t, e, "esimfly", "order.created", epf)
+	rcf := newEngReceiver(t, engFailFirst(1, http.StatusNotFound))
+	epf := engAddEndpoint(t, e, "esimfly", "", rcf.srv.URL, Chaos{})
+	res = engTrigger(t, e, "esimfly", "order.created", epf)
 	id = res.Deliveries[0].ID
-	drive(t, e, fc, 5*time.Second, func() bool { return delivery(t, e, id).State != StatePending })
-	if d := delivery(t, e, id); d.State != StateDelivered || d.Attempts != 2 {
+	engDrive(t, e, fc, 5*time.Second, func() bool { return engDelivery(t, e, id).State != StatePending })
+	if d := engDelivery(t, e, id); d.State != StateDelivered || d.Attempts != 2 {
 		t.Fatalf("esimfly 404: %s after %d attempts, want delivered after 2", d.State, d.Attempts)
 	}
 }

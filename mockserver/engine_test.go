@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,16 +24,16 @@ func TestRecovery(t *testing.T) {
 	start := time.Unix(1_700_000_000, 0)
 	fc := NewFakeClock(start)
 	store := NewMemoryStore()
-	rc := newReceiver(t, failFirst(2, http.StatusServiceUnavailable))
-	a := testEngine(t, EngineConfig{Clock: fc, Store: store, Seed: 1})
-	ep := addEndpoint(t, a, "esimfly", "", rc.srv.URL, Chaos{})
+	rc := newEngReceiver(t, engFailFirst(2, http.StatusServiceUnavailable))
+	a := engTestEngine(t, EngineConfig{Clock: fc, Store: store, Seed: 1})
+	ep := engAddEndpoint(t, a, "esimfly", "", rc.srv.URL, Chaos{})
 	var ids []string
 	for range 2 {
-		res := trigger(t, a, "esimfly", "order.created", ep)
+		res := engTrigger(t, a, "esimfly", "order.created", ep)
 		ids = append(ids, res.Deliveries[0].ID)
 	}
-	eventually(t, 5*time.Second, "both first attempts", func() bool {
-		return delivery(t, a, ids[0]).Attempts == 1 && delivery(t, a, ids[1]).Attempts == 1
+	engEventually(t, 5*time.Second, "both first attempts", func() bool {
+		return engDelivery(t, a, ids[0]).Attempts == 1 && engDelivery(t, a, ids[1]).Attempts == 1
 	})
 	if a.Pending() != 2 {
 		t.Fatalf("A holds %d pending, want 2", a.Pending())
@@ -42,31 +43,32 @@ func TestRecovery(t *testing.T) {
 		t.Errorf("RetryNow after Close: %v", err)
 	}
 	// A third delivery persisted pending and overdue, never attempted.
-	crashed := *delivery(t, a, ids[1])
+	crashed := *engDelivery(t, a, ids[1])
 	crashed.ID, crashed.Attempts, crashed.NextAttemptAt = "dlv_crashed", 0, start.Add(-time.Hour)
 	if err := store.PutDelivery(context.Background(), &crashed); err != nil {
 		t.Fatal(err)
 	}
 
-	due := delivery(t, a, ids[0]).NextAttemptAt
+	due := engDelivery(t, a, ids[0]).NextAttemptAt
 	if want := start.Add(5 * time.Second); !due.Equal(want) {
 		t.Fatalf("next attempt due %v, want %v", due, want)
 	}
-	b := testEngine(t, EngineConfig{Clock: fc, Store: store, Seed: 2})
-	if b.Pending() != 3 {
-		t.Fatalf("B recovered %d pending, want 3", b.Pending())
+	b := engTestEngine(t, EngineConfig{Clock: fc, Store: store, Seed: 2})
+	// Three recovered; the overdue one may already be done.
+	if p := b.Pending(); p < 2 || p > 3 {
+		t.Fatalf("B holds %d pending, want 3 recovered", p)
 	}
-	eventually(t, 5*time.Second, "the overdue delivery", func() bool { return delivery(t, b, "dlv_crashed").State != StatePending })
+	engEventually(t, 5*time.Second, "the overdue delivery", func() bool { return engDelivery(t, b, "dlv_crashed").State != StatePending })
 	for _, id := range ids {
-		if delivery(t, b, id).Attempts != 1 {
+		if engDelivery(t, b, id).Attempts != 1 {
 			t.Fatalf("sent before its due time")
 		}
 	}
-	drive(t, b, fc, 5*time.Second, func() bool {
-		return delivery(t, b, ids[0]).State != StatePending && delivery(t, b, ids[1]).State != StatePending
+	engDrive(t, b, fc, 5*time.Second, func() bool {
+		return engDelivery(t, b, ids[0]).State != StatePending && engDelivery(t, b, ids[1]).State != StatePending
 	})
 	for _, id := range ids {
-		as := attempts(t, b, id)
+		as := engAttempts(t, b, id)
 		if len(as) != 2 || as[1].N != 2 || !as[1].StartedAt.Equal(due) || !as[1].Success {
 			t.Fatalf("delivery %s: %d attempts, second at %v (want %v)", id, len(as), as[len(as)-1].StartedAt, due)
 		}
@@ -80,20 +82,20 @@ func TestRecovery(t *testing.T) {
 // finished one is refused naming its state; an unknown id is not found.
 func TestRetryNow(t *testing.T) {
 	fc := NewFakeClock(time.Unix(1_700_000_000, 0))
-	e := testEngine(t, EngineConfig{Clock: fc})
-	rc := newReceiver(t, failFirst(1, http.StatusInternalServerError))
-	ep := addEndpoint(t, e, "standard", "", rc.srv.URL, Chaos{})
-	res := trigger(t, e, "standard", "order.created", ep)
+	e := engTestEngine(t, EngineConfig{Clock: fc})
+	rc := newEngReceiver(t, engFailFirst(1, http.StatusInternalServerError))
+	ep := engAddEndpoint(t, e, "standard", "", rc.srv.URL, Chaos{})
+	res := engTrigger(t, e, "standard", "order.created", ep)
 	id := res.Deliveries[0].ID
-	eventually(t, 5*time.Second, "the first attempt", func() bool { return delivery(t, e, id).Attempts == 1 })
+	engEventually(t, 5*time.Second, "the first attempt", func() bool { return engDelivery(t, e, id).Attempts == 1 })
 	if err := e.RetryNow(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
-	d := waitState(t, e, id, 5*time.Second)
+	d := engWaitState(t, e, id, 5*time.Second)
 	if d.State != StateDelivered || d.Attempts != 2 {
 		t.Fatalf("%s after %d attempts", d.State, d.Attempts)
 	}
-	as := attempts(t, e, id)
+	as := engAttempts(t, e, id)
 	if !as[1].StartedAt.Equal(fc.Now()) {
 		t.Errorf("retried at %v without the clock moving from %v", as[1].StartedAt, fc.Now())
 	}
@@ -109,11 +111,11 @@ func TestRetryNow(t *testing.T) {
 // TestResend: a resend is a new delivery with the same body and wire id
 // and fresh attempts.
 func TestResend(t *testing.T) {
-	e := testEngine(t, EngineConfig{})
-	rc := newReceiver(t, nil)
-	ep := addEndpoint(t, e, "simplifytrip", "", rc.srv.URL, Chaos{})
-	res := trigger(t, e, "simplifytrip", "PURCHASE_ORDER_SUCCESS", ep)
-	orig := waitState(t, e, res.Deliveries[0].ID, 5*time.Second)
+	e := engTestEngine(t, EngineConfig{})
+	rc := newEngReceiver(t, nil)
+	ep := engAddEndpoint(t, e, "simplifytrip", "", rc.srv.URL, Chaos{})
+	res := engTrigger(t, e, "simplifytrip", "PURCHASE_ORDER_SUCCESS", ep)
+	orig := engWaitState(t, e, res.Deliveries[0].ID, 5*time.Second)
 	nd, err := e.Resend(context.Background(), orig.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +123,7 @@ func TestResend(t *testing.T) {
 	if nd.ID == orig.ID || nd.ResendOf != orig.ID || nd.WireID != orig.WireID || !bytes.Equal(nd.Body, orig.Body) || nd.Attempts != 0 {
 		t.Fatalf("resend = %+v", nd)
 	}
-	if d := waitState(t, e, nd.ID, 5*time.Second); d.State != StateDelivered || d.Attempts != 1 {
+	if d := engWaitState(t, e, nd.ID, 5*time.Second); d.State != StateDelivered || d.Attempts != 1 {
 		t.Fatalf("resend: %s after %d", d.State, d.Attempts)
 	}
 	hits := rc.all()
@@ -135,12 +137,12 @@ func TestResend(t *testing.T) {
 
 // TestSend: one synchronous attempt, recorded nowhere.
 func TestSend(t *testing.T) {
-	e := testEngine(t, EngineConfig{})
-	rc := newReceiver(t, failFirst(1, http.StatusNotFound))
+	e := engTestEngine(t, EngineConfig{})
+	rc := newEngReceiver(t, engFailFirst(1, http.StatusNotFound))
 	cat := e.Catalogue()
 	v, _ := cat.Variant("esimaccess", "api-reference")
 	ev, _ := v.Event("CHECK_HEALTH")
-	p, err := ev.Generate(payloadWorld())
+	p, err := ev.Generate(engPayloadWorld())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,14 +170,14 @@ func TestSend(t *testing.T) {
 // counted, without slowing the engine; unsubscribing closes the channel.
 func TestSubscribe(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	e := testEngine(t, EngineConfig{Metrics: NewMetrics(reg)})
-	rc := newReceiver(t, nil)
-	ep := addEndpoint(t, e, "standard", "", rc.srv.URL, Chaos{})
+	e := engTestEngine(t, EngineConfig{Metrics: NewMetrics(reg)})
+	rc := newEngReceiver(t, nil)
+	ep := engAddEndpoint(t, e, "standard", "", rc.srv.URL, Chaos{})
 	live, stopLive := e.Subscribe(64)
 	slow, stopSlow := e.Subscribe(1)
 	const n = 5
 	for range n {
-		trigger(t, e, "standard", "order.created", ep)
+		engTrigger(t, e, "standard", "order.created", ep)
 	}
 	for i := range n {
 		select {
@@ -187,10 +189,8 @@ func TestSubscribe(t *testing.T) {
 			t.Fatalf("attempt %d not streamed", i)
 		}
 	}
-	if e.StreamDropped() != n-1 {
-		t.Errorf("dropped %d, want %d", e.StreamDropped(), n-1)
-	}
-	if got := counterValue(t, reg, "esimhooks_stream_dropped_total", nil); got != n-1 {
+	engEventually(t, 5*time.Second, "the slow subscriber's losses", func() bool { return e.StreamDropped() == n-1 })
+	if got := engCounterValue(t, reg, "esimhooks_stream_dropped_total", nil); got != n-1 {
 		t.Errorf("dropped metric = %v, want %d", got, n-1)
 	}
 	stopSlow()
@@ -217,7 +217,7 @@ func TestCloseWaitsAndNoLeaks(t *testing.T) {
 	func() {
 		release := make(chan struct{})
 		inside := make(chan struct{}, 1)
-		rc := newReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		rc := newEngReceiver(t, func(n int, w http.ResponseWriter, r *http.Request) {
 			if n == 1 {
 				inside <- struct{}{}
 				<-release
@@ -234,8 +234,8 @@ func TestCloseWaitsAndNoLeaks(t *testing.T) {
 		if err := e.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		ep := addEndpoint(t, e, "standard", "", rc.srv.URL, Chaos{})
-		inFlight := trigger(t, e, "standard", "order.created", ep).Deliveries[0]
+		ep := engAddEndpoint(t, e, "standard", "", rc.srv.URL, Chaos{})
+		inFlight := engTrigger(t, e, "standard", "order.created", ep).Deliveries[0]
 		<-inside
 		later, err := e.Trigger(context.Background(), Trigger{Provider: "standard", Event: "order.created",
 			EndpointIDs: []string{ep.ID}, Chaos: &Chaos{Delay: Duration(time.Hour)}})
@@ -244,7 +244,7 @@ func TestCloseWaitsAndNoLeaks(t *testing.T) {
 		}
 		closed := make(chan struct{})
 		go func() { e.Close(); close(closed) }()
-		eventually(t, 5*time.Second, "Close to stop the dispatcher", func() bool { return e.isClosed() })
+		engEventually(t, 5*time.Second, "Close to stop the dispatcher", func() bool { return e.isClosed() })
 		select {
 		case <-closed:
 			t.Fatal("Close returned with an attempt in flight")
@@ -252,10 +252,10 @@ func TestCloseWaitsAndNoLeaks(t *testing.T) {
 		}
 		close(release)
 		<-closed
-		if d := delivery(t, e, inFlight.ID); d.State != StateDelivered {
+		if d := engDelivery(t, e, inFlight.ID); d.State != StateDelivered {
 			t.Errorf("in-flight delivery %s, want delivered", d.State)
 		}
-		if d := delivery(t, e, later.Deliveries[0].ID); d.State != StatePending || d.Attempts != 0 {
+		if d := engDelivery(t, e, later.Deliveries[0].ID); d.State != StatePending || d.Attempts != 0 {
 			t.Errorf("later delivery %s after %d attempts, want pending", d.State, d.Attempts)
 		}
 		if _, err := e.Trigger(context.Background(), Trigger{Provider: "standard", Event: "order.created"}); !errors.Is(err, ErrClosed) {
@@ -265,42 +265,44 @@ func TestCloseWaitsAndNoLeaks(t *testing.T) {
 			t.Errorf("second Close = %v", err)
 		}
 	}()
-	checkNoLeak(t, before)
+	engCheckNoLeak(t, before)
 }
 
 // TestMetricsAndLogs: counters follow the attempts; logs name header names
 // only — never the secret or a signature.
 func TestMetricsAndLogs(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	var logs bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logs := &lockedLogBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	fc := NewFakeClock(time.Unix(1_700_000_000, 0))
-	e := testEngine(t, EngineConfig{Clock: fc, Metrics: NewMetrics(reg), Logger: log})
+	e := engTestEngine(t, EngineConfig{Clock: fc, Metrics: NewMetrics(reg), Logger: log})
 	NewMetrics(reg) // a second registration reuses the collectors
-	rc := newReceiver(t, failFirst(1, http.StatusInternalServerError))
-	ep := addEndpoint(t, e, "standard", "", rc.srv.URL, Chaos{})
-	res := trigger(t, e, "standard", "order.created", ep)
+	rc := newEngReceiver(t, engFailFirst(1, http.StatusInternalServerError))
+	ep := engAddEndpoint(t, e, "standard", "", rc.srv.URL, Chaos{})
+	res := engTrigger(t, e, "standard", "order.created", ep)
 	id := res.Deliveries[0].ID
-	eventually(t, 5*time.Second, "first attempt", func() bool { return delivery(t, e, id).Attempts == 1 })
-	if got := gaugeValue(t, reg, "esimhooks_pending_deliveries"); got != 1 {
+	engEventually(t, 5*time.Second, "first attempt", func() bool { return engDelivery(t, e, id).Attempts == 1 })
+	if got := engGaugeValue(t, reg, "esimhooks_pending_deliveries"); got != 1 {
 		t.Errorf("pending gauge = %v, want 1", got)
 	}
-	drive(t, e, fc, 5*time.Second, func() bool { return delivery(t, e, id).State != StatePending })
+	engDrive(t, e, fc, 5*time.Second, func() bool { return engDelivery(t, e, id).State != StatePending })
+	// The state is stored before the attempt is counted and logged.
+	engEventually(t, 5*time.Second, "the engine to finish the attempt", func() bool { return e.Pending() == 0 })
 	lbl := map[string]string{"provider": "standard", "event": "order.created"}
-	if got := counterValue(t, reg, "esimhooks_attempts_total", with(lbl, "result", ResultStatus)); got != 1 {
+	if got := engCounterValue(t, reg, "esimhooks_attempts_total", engWith(lbl, "result", ResultStatus)); got != 1 {
 		t.Errorf("failed attempts = %v", got)
 	}
-	if got := counterValue(t, reg, "esimhooks_attempts_total", with(lbl, "result", ResultSuccess)); got != 1 {
+	if got := engCounterValue(t, reg, "esimhooks_attempts_total", engWith(lbl, "result", ResultSuccess)); got != 1 {
 		t.Errorf("successful attempts = %v", got)
 	}
-	if got := counterValue(t, reg, "esimhooks_deliveries_total", with(lbl, "outcome", StateDelivered)); got != 1 {
+	if got := engCounterValue(t, reg, "esimhooks_deliveries_total", engWith(lbl, "outcome", StateDelivered)); got != 1 {
 		t.Errorf("delivered = %v", got)
 	}
-	if got := gaugeValue(t, reg, "esimhooks_pending_deliveries"); got != 0 {
+	if got := engGaugeValue(t, reg, "esimhooks_pending_deliveries"); got != 0 {
 		t.Errorf("pending gauge = %v, want 0", got)
 	}
 	out := logs.String()
-	sig := attempts(t, e, id)[0].RequestHeaders.Get("webhook-signature")
+	sig := engAttempts(t, e, id)[0].RequestHeaders.Get("webhook-signature")
 	if sig == "" || strings.Contains(out, sig) || strings.Contains(out, ep.Secret) || strings.Contains(out, strings.TrimPrefix(ep.Secret, "whsec_")) {
 		t.Fatalf("the log leaks a secret or signature:\n%s", out)
 	}
@@ -309,7 +311,7 @@ func TestMetricsAndLogs(t *testing.T) {
 	}
 }
 
-func with(m map[string]string, k, v string) map[string]string {
+func engWith(m map[string]string, k, v string) map[string]string {
 	c := map[string]string{k: v}
 	for a, b := range m {
 		c[a] = b
@@ -317,8 +319,8 @@ func with(m map[string]string, k, v string) map[string]string {
 	return c
 }
 
-// counterValue sums the counter samples of name whose labels include want.
-func counterValue(t *testing.T, reg *prometheus.Registry, name string, want map[string]string) float64 {
+// engCounterValue sums the counter samples of name whose labels include want.
+func engCounterValue(t *testing.T, reg *prometheus.Registry, name string, want map[string]string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -346,7 +348,7 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string, want map[
 	return sum
 }
 
-func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+func engGaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -359,4 +361,22 @@ func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	t.Fatalf("no metric %s", name)
 	return 0
+}
+
+// lockedLogBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedLogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *lockedLogBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *lockedLogBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

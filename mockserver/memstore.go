@@ -3,9 +3,11 @@ package mockserver
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -31,7 +33,14 @@ type memStore struct {
 
 type memDelivery struct {
 	d        Delivery
-	attempts []*Attempt
+	attempts []*memAttempt
+}
+
+// memAttempt is an attempt as the memory store keeps it: the header maps
+// are packed into byte slices, which the garbage collector need not scan.
+type memAttempt struct {
+	a          Attempt // RequestHeaders and ResponseHeaders nil
+	reqH, resH []byte
 }
 
 // cmpKey orders deliveries by creation time, then id.
@@ -255,13 +264,17 @@ func (s *memStore) AddAttempt(_ context.Context, a *Attempt, d *Delivery) error 
 	}
 	s.putLocked(d)
 	md := s.deliveries[d.ID]
-	ac := copyAttempt(a)
+	ac := &memAttempt{a: *a, reqH: packHeader(a.RequestHeaders), resH: packHeader(a.ResponseHeaders)}
+	ac.a.RequestHeaders, ac.a.ResponseHeaders = nil, nil
 	if bytes.Equal(a.RequestBody, md.d.Body) && a.RequestBody != nil {
-		ac.RequestBody = md.d.Body // immutable inside the store: share it
+		ac.a.RequestBody = md.d.Body // immutable inside the store: share it
+	} else {
+		ac.a.RequestBody = bytes.Clone(a.RequestBody)
 	}
+	ac.a.ResponseBody = bytes.Clone(a.ResponseBody)
 	// Attempts list by N; they mostly arrive in that order.
 	i := len(md.attempts)
-	for i > 0 && md.attempts[i-1].N > ac.N {
+	for i > 0 && md.attempts[i-1].a.N > ac.a.N {
 		i--
 	}
 	md.attempts = slices.Insert(md.attempts, i, ac)
@@ -279,8 +292,11 @@ func (s *memStore) ListAttempts(_ context.Context, deliveryID string) ([]*Attemp
 		return nil, fmt.Errorf("delivery %q: %w", deliveryID, ErrNotFound)
 	}
 	out := make([]*Attempt, len(md.attempts))
-	for i, a := range md.attempts {
-		out[i] = copyAttempt(a)
+	for i, ma := range md.attempts {
+		a := ma.a
+		a.RequestBody, a.ResponseBody = bytes.Clone(a.RequestBody), bytes.Clone(a.ResponseBody)
+		a.RequestHeaders, a.ResponseHeaders = unpackHeader(ma.reqH), unpackHeader(ma.resH)
+		out[i] = &a
 	}
 	return out, nil
 }
@@ -294,11 +310,45 @@ func (s *memStore) Close() error {
 	return nil
 }
 
-func copyAttempt(a *Attempt) *Attempt {
-	c := *a
-	c.RequestHeaders = a.RequestHeaders.Clone()
-	c.ResponseHeaders = a.ResponseHeaders.Clone()
-	c.RequestBody = bytes.Clone(a.RequestBody)
-	c.ResponseBody = bytes.Clone(a.ResponseBody)
-	return &c
+// packHeader encodes h as a sequence of uvarint-length-prefixed name and
+// value pairs, one pair per value; nil stays nil.
+func packHeader(h http.Header) []byte {
+	if h == nil {
+		return nil
+	}
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	b := make([]byte, 0, n)
+	for k, vs := range h {
+		for _, v := range vs {
+			b = binary.AppendUvarint(b, uint64(len(k)))
+			b = append(b, k...)
+			b = binary.AppendUvarint(b, uint64(len(v)))
+			b = append(b, v...)
+		}
+	}
+	return b
+}
+
+// unpackHeader decodes what packHeader encoded.
+func unpackHeader(b []byte) http.Header {
+	if b == nil {
+		return nil
+	}
+	h := http.Header{}
+	next := func() string {
+		n, w := binary.Uvarint(b)
+		s := string(b[w : w+int(n)])
+		b = b[w+int(n):]
+		return s
+	}
+	for len(b) > 0 {
+		k := next()
+		h[k] = append(h[k], next())
+	}
+	return h
 }

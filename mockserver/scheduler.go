@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"container/heap"
+	"math"
 	"sync"
 	"time"
 	"unique"
@@ -37,23 +38,23 @@ func (h *entryHeap) Pop() any {
 // endpoint. A delivery whose endpoint is saturated waits in that
 // endpoint's FIFO queue and is taken by the worker that frees a slot.
 //
-// A delivery id is tracked in exactly one of waiting (in the heap),
-// blocked (due, endpoint saturated) or inflight (handed to a worker).
-// Heap entries are deleted lazily: an entry whose due time differs from
-// waiting[id] is stale and skipped.
+// tracked says where each delivery id is: its due time while it waits in
+// the heap, or stateBlocked (due, endpoint saturated) or stateInflight
+// (handed to a worker). Heap entries are deleted lazily: an entry whose
+// due time differs from tracked[id] is stale and skipped.
 type scheduler struct {
 	clock  Clock
 	maxPer int
-	// onCount is called (outside the lock) with the change in the number
-	// of tracked deliveries.
+	// onCount is called with the change in the number of tracked
+	// deliveries; it must be cheap and must not call back into the
+	// scheduler (it runs under the lock).
 	onCount func(delta int)
 
 	mu       sync.Mutex
 	h        entryHeap
-	waiting  map[string]int64
-	inflight map[string]struct{}
+	tracked  map[string]int64
+	nwaiting int
 	blocked  map[unique.Handle[string]][]schedEntry
-	nblocked int
 	active   map[unique.Handle[string]]int
 	stopped  bool
 
@@ -62,19 +63,24 @@ type scheduler struct {
 	jobs chan schedEntry
 }
 
+// Sentinel values of scheduler.tracked (no real due time is this small).
+const (
+	stateBlocked  = math.MinInt64
+	stateInflight = math.MinInt64 + 1
+)
+
 func newScheduler(clock Clock, maxPer int, onCount func(int)) *scheduler {
 	if onCount == nil {
 		onCount = func(int) {}
 	}
 	return &scheduler{
 		clock: clock, maxPer: maxPer, onCount: onCount,
-		waiting:  map[string]int64{},
-		inflight: map[string]struct{}{},
-		blocked:  map[unique.Handle[string]][]schedEntry{},
-		active:   map[unique.Handle[string]]int{},
-		wake:     make(chan struct{}, 1),
-		stop:     make(chan struct{}),
-		jobs:     make(chan schedEntry),
+		tracked: map[string]int64{},
+		blocked: map[unique.Handle[string]][]schedEntry{},
+		active:  map[unique.Handle[string]]int{},
+		wake:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		jobs:    make(chan schedEntry),
 	}
 }
 
@@ -84,44 +90,36 @@ func newScheduler(clock Clock, maxPer int, onCount func(int)) *scheduler {
 // stays pending in the Store for the next engine.
 func (s *scheduler) add(id string, ep unique.Handle[string], due time.Time) {
 	s.mu.Lock()
-	delta := s.addLocked(id, ep, due.UnixNano())
+	s.addLocked(id, ep, due.UnixNano())
 	s.mu.Unlock()
-	if delta != 0 {
-		s.onCount(delta)
-	}
 }
 
-func (s *scheduler) addLocked(id string, ep unique.Handle[string], due int64) int {
+func (s *scheduler) addLocked(id string, ep unique.Handle[string], due int64) {
 	if s.stopped {
-		return 0
+		return
 	}
-	if _, ok := s.inflight[id]; ok {
-		return 0
+	cur, ok := s.tracked[id]
+	if ok && (cur == stateBlocked || cur == stateInflight || cur <= due) {
+		return
 	}
-	delta := 1
-	if cur, ok := s.waiting[id]; ok {
-		if cur <= due {
-			return 0
-		}
-		delta = 0
-	} else if s.isBlockedLocked(id, ep) {
-		return 0
+	if ok {
+		s.nwaiting-- // its heap entry becomes stale
+	} else {
+		s.onCount(1)
 	}
-	s.waiting[id] = due
+	if s.active[ep] >= s.maxPer && due <= s.clock.Now().UnixNano() {
+		// Due now for a saturated endpoint (a burst of triggers): queue it
+		// for the next free slot without waking the dispatcher.
+		s.tracked[id] = stateBlocked
+		s.blocked[ep] = append(s.blocked[ep], schedEntry{due: due, id: id, ep: ep})
+		return
+	}
+	s.nwaiting++
+	s.tracked[id] = due
 	heap.Push(&s.h, schedEntry{due: due, id: id, ep: ep})
 	if s.h[0].id == id {
 		s.poke()
 	}
-	return delta
-}
-
-func (s *scheduler) isBlockedLocked(id string, ep unique.Handle[string]) bool {
-	for _, b := range s.blocked[ep] {
-		if b.id == id {
-			return true
-		}
-	}
-	return false
 }
 
 // take removes a waiting delivery from the heap so that the caller may
@@ -131,36 +129,22 @@ func (s *scheduler) isBlockedLocked(id string, ep unique.Handle[string]) bool {
 func (s *scheduler) take(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.waiting[id]; !ok {
+	cur, ok := s.tracked[id]
+	if !ok || cur == stateBlocked || cur == stateInflight {
 		return false
 	}
-	delete(s.waiting, id)
-	s.onCountLocked(-1)
+	delete(s.tracked, id)
+	s.nwaiting--
+	s.onCount(-1)
 	return true
 }
-
-// onCountLocked defers to onCount; it is cheap (an atomic add) and safe to
-// call under the lock.
-func (s *scheduler) onCountLocked(delta int) { s.onCount(delta) }
 
 // state reports whether id is tracked and, if so, whether it is waiting.
 func (s *scheduler) state(id string) (tracked, waiting bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.waiting[id]; ok {
-		return true, true
-	}
-	if _, ok := s.inflight[id]; ok {
-		return true, false
-	}
-	for _, q := range s.blocked {
-		for _, b := range q {
-			if b.id == id {
-				return true, false
-			}
-		}
-	}
-	return false, false
+	cur, ok := s.tracked[id]
+	return ok, ok && cur != stateBlocked && cur != stateInflight
 }
 
 // count returns the number of tracked deliveries: waiting, blocked and in
@@ -168,14 +152,14 @@ func (s *scheduler) state(id string) (tracked, waiting bool) {
 func (s *scheduler) count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.waiting) + s.nblocked + len(s.inflight)
+	return len(s.tracked)
 }
 
 // busy returns the number of deliveries in flight or blocked.
 func (s *scheduler) busy() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.nblocked + len(s.inflight)
+	return len(s.tracked) - s.nwaiting
 }
 
 func (s *scheduler) poke() {
@@ -214,11 +198,18 @@ func (s *scheduler) run() {
 		}
 		var wait <-chan time.Time
 		if len(s.h) > 0 {
-			d := time.Duration(s.h[0].due - now)
+			due := s.h[0].due
+			d := time.Duration(due - now)
 			if timer == nil {
 				timer = s.clock.NewTimer(d)
 			} else {
 				timer.Reset(d)
+			}
+			// A clock that moved between Now and Reset (a fake clock set
+			// by a test) would leave the timer too late: look again.
+			if s.clock.Now().UnixNano() >= due {
+				s.mu.Unlock()
+				continue
 			}
 			wait = timer.C()
 		}
@@ -237,7 +228,7 @@ func (s *scheduler) run() {
 func (s *scheduler) nextDueLocked(now int64) (schedEntry, bool) {
 	for len(s.h) > 0 {
 		top := s.h[0]
-		if due, ok := s.waiting[top.id]; !ok || due != top.due {
+		if due, ok := s.tracked[top.id]; !ok || due != top.due {
 			heap.Pop(&s.h) // stale
 			continue
 		}
@@ -245,14 +236,14 @@ func (s *scheduler) nextDueLocked(now int64) (schedEntry, bool) {
 			return schedEntry{}, false
 		}
 		heap.Pop(&s.h)
-		delete(s.waiting, top.id)
+		s.nwaiting--
 		if s.active[top.ep] >= s.maxPer {
 			s.blocked[top.ep] = append(s.blocked[top.ep], top)
-			s.nblocked++
+			s.tracked[top.id] = stateBlocked
 			continue
 		}
 		s.active[top.ep]++
-		s.inflight[top.id] = struct{}{}
+		s.tracked[top.id] = stateInflight
 		return top, true
 	}
 	return schedEntry{}, false
@@ -264,10 +255,10 @@ func (s *scheduler) nextDueLocked(now int64) (schedEntry, bool) {
 // worker to run.
 func (s *scheduler) finish(job schedEntry, next *time.Time) (schedEntry, bool) {
 	s.mu.Lock()
-	delete(s.inflight, job.id)
-	delta := -1
+	delete(s.tracked, job.id)
+	s.onCount(-1)
 	if next != nil {
-		delta += s.addLocked(job.id, job.ep, next.UnixNano())
+		s.addLocked(job.id, job.ep, next.UnixNano())
 	}
 	var (
 		nj schedEntry
@@ -281,33 +272,32 @@ func (s *scheduler) finish(job schedEntry, next *time.Time) (schedEntry, bool) {
 		} else {
 			s.blocked[job.ep] = q[1:]
 		}
-		s.nblocked--
-		s.inflight[nj.id] = struct{}{}
+		s.tracked[nj.id] = stateInflight
 	} else if s.active[job.ep]--; s.active[job.ep] <= 0 {
 		delete(s.active, job.ep)
 	}
 	s.mu.Unlock()
-	if delta != 0 {
-		s.onCount(delta)
-	}
 	return nj, ok
 }
 
-// shutdown stops the dispatcher and makes add a no-op. It returns the
-// number of deliveries that were still tracked (they stay pending in the
-// Store) so that the caller can correct its gauges.
+// shutdown stops the dispatcher and makes add a no-op. The deliveries
+// that were waiting or blocked are forgotten (they stay pending in the
+// Store); those in flight are forgotten as their workers finish.
 func (s *scheduler) shutdown() {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.stopped {
-		s.mu.Unlock()
 		return
 	}
 	s.stopped = true
-	n := len(s.waiting) + s.nblocked
-	s.h, s.waiting, s.blocked, s.nblocked = nil, map[string]int64{}, map[unique.Handle[string]][]schedEntry{}, 0
-	s.mu.Unlock()
-	close(s.stop)
-	if n != 0 {
-		s.onCount(-n)
+	n := 0
+	for id, st := range s.tracked {
+		if st != stateInflight {
+			delete(s.tracked, id)
+			n++
+		}
 	}
+	s.h, s.nwaiting, s.blocked = nil, 0, map[unique.Handle[string]][]schedEntry{}
+	close(s.stop)
+	s.onCount(-n)
 }

@@ -86,7 +86,7 @@ func TestEngineConcurrencyBounds(t *testing.T) {
 		release     = make(chan struct{})
 		peakReached = make(chan struct{})
 	)
-	slow := newReceiver(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+	slow := newEngReceiver(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
 		mu.Lock()
 		cur++
 		if cur > peak {
@@ -101,20 +101,20 @@ func TestEngineConcurrencyBounds(t *testing.T) {
 		cur--
 		mu.Unlock()
 	})
-	fast := newReceiver(t, nil)
-	e := testEngine(t, EngineConfig{MaxPerEndpoint: limit, Workers: 8})
-	epSlow := addEndpoint(t, e, "standard", "", slow.srv.URL, Chaos{})
-	epFast := addEndpoint(t, e, "standard", "", fast.srv.URL, Chaos{})
+	fast := newEngReceiver(t, nil)
+	e := engTestEngine(t, EngineConfig{MaxPerEndpoint: limit, Workers: 8})
+	epSlow := engAddEndpoint(t, e, "standard", "", slow.srv.URL, Chaos{})
+	epFast := engAddEndpoint(t, e, "standard", "", fast.srv.URL, Chaos{})
 	for range 10 {
-		trigger(t, e, "standard", "order.created", epSlow)
+		engTrigger(t, e, "standard", "order.created", epSlow)
 	}
 	<-peakReached
-	res := trigger(t, e, "standard", "order.created", epFast)
-	if d := waitState(t, e, res.Deliveries[0].ID, 5*time.Second); d.State != StateDelivered {
+	res := engTrigger(t, e, "standard", "order.created", epFast)
+	if d := engWaitState(t, e, res.Deliveries[0].ID, 5*time.Second); d.State != StateDelivered {
 		t.Fatalf("fast endpoint: %s", d.State)
 	}
 	close(release)
-	eventually(t, 10*time.Second, "all slow deliveries", func() bool { return slow.count() == 10 && e.Pending() == 0 })
+	engEventually(t, 10*time.Second, "all slow deliveries", func() bool { return slow.count() == 10 && e.Pending() == 0 })
 	if peak != limit {
 		t.Fatalf("peak concurrency %d, want %d", peak, limit)
 	}

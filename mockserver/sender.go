@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -141,30 +142,26 @@ func (s *sender) send(ctx context.Context, url string, h http.Header, body []byt
 	return r
 }
 
-// readLimited reads up to max bytes of r. It reports truncated when r had
-// more; it never reads further than max+1 bytes.
+// readBufs holds MaxResponseBody+1 byte buffers for readLimited.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, MaxResponseBody+1); return &b }}
+
+// readLimited reads up to max bytes of r (max at most MaxResponseBody). It
+// reports truncated when r had more; it never reads further than max+1
+// bytes. An empty answer gives a nil slice; otherwise the slice is exactly
+// as long as what was read.
 func readLimited(r io.Reader, max int) ([]byte, bool, error) {
-	buf := make([]byte, 0, 512)
-	for {
-		if len(buf) == cap(buf) {
-			if cap(buf) > max {
-				break
-			}
-			nb := make([]byte, len(buf), min(2*cap(buf), max+1))
-			copy(nb, buf)
-			buf = nb
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if len(buf) > max {
-			return buf[:max], true, nil
-		}
-		if err == io.EOF {
-			return buf, false, nil
-		}
-		if err != nil {
-			return buf, false, err
-		}
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	buf := (*bp)[:min(max, MaxResponseBody)+1]
+	n, err := io.ReadFull(r, buf)
+	switch {
+	case n > max:
+		return bytes.Clone(buf[:max]), true, nil
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		err = nil
 	}
-	return buf[:max], true, nil
+	if n == 0 {
+		return nil, false, err
+	}
+	return bytes.Clone(buf[:n]), false, err
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,8 +15,8 @@ import (
 	"time"
 )
 
-// rawServer accepts connections on 127.0.0.1 and hands each to handle.
-func rawServer(t *testing.T, handle func(c *net.TCPConn)) string {
+// engRawServer accepts connections on 127.0.0.1 and hands each to handle.
+func engRawServer(t *testing.T, handle func(c *net.TCPConn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -35,8 +37,8 @@ func rawServer(t *testing.T, handle func(c *net.TCPConn)) string {
 	return "http://" + ln.Addr().String()
 }
 
-// readRequest reads one request's head and body from c.
-func readRequest(c net.Conn) {
+// engReadRequest reads one request's head and body from c.
+func engReadRequest(c net.Conn) {
 	r := bufio.NewReader(c)
 	req, err := http.ReadRequest(r)
 	if err == nil {
@@ -44,49 +46,34 @@ func readRequest(c net.Conn) {
 	}
 }
 
-// sendOnce makes one engine attempt of a standard event to url.
-func sendOnce(t *testing.T, e *Engine, url string) *Attempt {
-	t.Helper()
-	return sendOnceVia(t, e, "standard", url)
-}
-
-func sendOnceVia(t *testing.T, e *Engine, provider, url string) *Attempt {
-	t.Helper()
-	ep := addEndpoint(t, e, provider, "", url, Chaos{})
-	res := trigger(t, e, provider, "order.created", ep)
-	d := waitState(t, e, res.Deliveries[0].ID, 10*time.Second)
-	as := attempts(t, e, d.ID)
-	return as[0]
-}
-
-// oneShot is an engine config whose deliveries get a single attempt: the
+// engOneShot is an engine config whose deliveries get a single attempt: the
 // fast profile with a fake clock that nobody advances.
-func oneShot(t *testing.T) *Engine {
-	return testEngine(t, EngineConfig{Catalogue: fastCatalogue(t), Clock: NewFakeClock(time.Unix(1_700_000_000, 0))})
+func engOneShot(t *testing.T) *Engine {
+	return engTestEngine(t, EngineConfig{Catalogue: engFastCatalogue(t), Clock: NewFakeClock(time.Unix(1_700_000_000, 0))})
 }
 
-// firstAttempt triggers a fast-profile event to url and returns the first
+// engFirstAttempt triggers a fast-profile event to url and returns the first
 // attempt (later ones wait for a clock that never moves).
-func firstAttempt(t *testing.T, e *Engine, url string) *Attempt {
+func engFirstAttempt(t *testing.T, e *Engine, url string) *Attempt {
 	t.Helper()
-	ep := addEndpoint(t, e, "fast", "", url, Chaos{})
-	res := trigger(t, e, "fast", "order.created", ep)
+	ep := engAddEndpoint(t, e, "fast", "", url, Chaos{})
+	res := engTrigger(t, e, "fast", "order.created", ep)
 	id := res.Deliveries[0].ID
 	var as []*Attempt
-	eventually(t, 10*time.Second, "the first attempt", func() bool {
-		as = attempts(t, e, id)
+	engEventually(t, 10*time.Second, "the first attempt", func() bool {
+		as = engAttempts(t, e, id)
 		return len(as) > 0
 	})
 	return as[0]
 }
 
 func TestSenderRedirectNotFollowed(t *testing.T) {
-	target := newReceiver(t, nil)
-	rc := newReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+	target := newEngReceiver(t, nil)
+	rc := newEngReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, target.srv.URL+"/elsewhere?token=s3cr3t", http.StatusFound)
 	})
-	e := oneShot(t)
-	a := firstAttempt(t, e, rc.srv.URL)
+	e := engOneShot(t)
+	a := engFirstAttempt(t, e, rc.srv.URL)
 	if a.Success || a.ErrorKind != ErrKindRedirect || a.Status != http.StatusFound {
 		t.Fatalf("attempt = status %d kind %q success %v", a.Status, a.ErrorKind, a.Success)
 	}
@@ -100,7 +87,7 @@ func TestSenderRedirectNotFollowed(t *testing.T) {
 
 func TestSenderEndlessBody(t *testing.T) {
 	stop := make(chan struct{})
-	rc := newReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+	rc := newEngReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		chunk := []byte(strings.Repeat("x", 1024))
 		for {
@@ -118,8 +105,8 @@ func TestSenderEndlessBody(t *testing.T) {
 		}
 	})
 	defer close(stop)
-	e := oneShot(t)
-	a := firstAttempt(t, e, rc.srv.URL)
+	e := engOneShot(t)
+	a := engFirstAttempt(t, e, rc.srv.URL)
 	if !a.Success || !a.ResponseTruncated || len(a.ResponseBody) != MaxResponseBody {
 		t.Fatalf("attempt = success %v truncated %v body %d bytes kind %q", a.Success, a.ResponseTruncated, len(a.ResponseBody), a.ErrorKind)
 	}
@@ -129,24 +116,24 @@ func TestSenderEndlessBody(t *testing.T) {
 }
 
 func TestSenderGarbageStatusLine(t *testing.T) {
-	url := rawServer(t, func(c *net.TCPConn) {
-		readRequest(c)
+	url := engRawServer(t, func(c *net.TCPConn) {
+		engReadRequest(c)
 		c.Write([]byte("garbage\r\n\r\n"))
 		c.Close()
 	})
-	a := firstAttempt(t, oneShot(t), url)
+	a := engFirstAttempt(t, engOneShot(t), url)
 	if a.Success || a.ErrorKind != ErrKindProtocol {
 		t.Fatalf("attempt = kind %q error %q", a.ErrorKind, a.Error)
 	}
 }
 
 func TestSenderConnectionReset(t *testing.T) {
-	url := rawServer(t, func(c *net.TCPConn) {
-		readRequest(c)
+	url := engRawServer(t, func(c *net.TCPConn) {
+		engReadRequest(c)
 		c.SetLinger(0) // close with RST
 		c.Close()
 	})
-	a := firstAttempt(t, oneShot(t), url)
+	a := engFirstAttempt(t, engOneShot(t), url)
 	if a.Success || a.ErrorKind != ErrKindReset {
 		t.Fatalf("attempt = kind %q error %q", a.ErrorKind, a.Error)
 	}
@@ -159,7 +146,7 @@ func TestSenderRefused(t *testing.T) {
 	}
 	url := "http://" + ln.Addr().String()
 	ln.Close()
-	a := firstAttempt(t, oneShot(t), url)
+	a := engFirstAttempt(t, engOneShot(t), url)
 	if a.Success || a.ErrorKind != ErrKindRefused {
 		t.Fatalf("attempt = kind %q error %q", a.ErrorKind, a.Error)
 	}
@@ -170,13 +157,13 @@ func TestSenderRefused(t *testing.T) {
 func TestSenderTimeout(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
-	hang := newReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+	hang := newEngReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
 		}
 	})
-	trickle := newReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+	trickle := newEngReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		tk := time.NewTicker(20 * time.Millisecond)
 		defer tk.Stop()
@@ -192,9 +179,9 @@ func TestSenderTimeout(t *testing.T) {
 			}
 		}
 	})
-	e := oneShot(t)
+	e := engOneShot(t)
 	for _, url := range []string{hang.srv.URL, trickle.srv.URL} {
-		a := firstAttempt(t, e, url)
+		a := engFirstAttempt(t, e, url)
 		if a.Success || a.ErrorKind != ErrKindTimeout {
 			t.Fatalf("attempt = status %d kind %q error %q", a.Status, a.ErrorKind, a.Error)
 		}
@@ -205,20 +192,22 @@ func TestSenderTimeout(t *testing.T) {
 }
 
 func TestSenderTLS(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted handshake is expected
+	srv.StartTLS()
 	defer srv.Close()
-	a := firstAttempt(t, oneShot(t), srv.URL)
+	a := engFirstAttempt(t, engOneShot(t), srv.URL)
 	if a.Success || a.ErrorKind != ErrKindTLS {
 		t.Fatalf("untrusted: kind %q error %q", a.ErrorKind, a.Error)
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
-	e := testEngine(t, EngineConfig{Catalogue: fastCatalogue(t), TLSConfig: &tls.Config{RootCAs: pool}})
-	if a := firstAttempt(t, e, srv.URL); !a.Success {
+	e := engTestEngine(t, EngineConfig{Catalogue: engFastCatalogue(t), TLSConfig: &tls.Config{RootCAs: pool}})
+	if a := engFirstAttempt(t, e, srv.URL); !a.Success {
 		t.Fatalf("trusted CA: kind %q error %q", a.ErrorKind, a.Error)
 	}
-	e = testEngine(t, EngineConfig{Catalogue: fastCatalogue(t), TLSConfig: &tls.Config{InsecureSkipVerify: true}})
-	if a := firstAttempt(t, e, srv.URL); !a.Success {
+	e = engTestEngine(t, EngineConfig{Catalogue: engFastCatalogue(t), TLSConfig: &tls.Config{InsecureSkipVerify: true}})
+	if a := engFirstAttempt(t, e, srv.URL); !a.Success {
 		t.Fatalf("insecure: kind %q error %q", a.ErrorKind, a.Error)
 	}
 }
@@ -227,15 +216,15 @@ func TestSenderTLS(t *testing.T) {
 // provider's (signature, content type); every attempt is freshly signed
 // with the same id.
 func TestSenderHeaders(t *testing.T) {
-	rc := newReceiver(t, nil)
-	e := oneShot(t)
-	ep := addEndpoint(t, e, "esimfly", "", rc.srv.URL, Chaos{})
+	rc := newEngReceiver(t, nil)
+	e := engOneShot(t)
+	ep := engAddEndpoint(t, e, "esimfly", "", rc.srv.URL, Chaos{})
 	ep.Headers = map[string]string{"X-Env": "staging", "x-esimfly-signature": "forged", "Content-Type": "text/plain"}
 	if err := e.store.PutEndpoint(context.Background(), ep); err != nil {
 		t.Fatal(err)
 	}
-	res := trigger(t, e, "esimfly", "order.created", ep)
-	waitState(t, e, res.Deliveries[0].ID, 5*time.Second)
+	res := engTrigger(t, e, "esimfly", "order.created", ep)
+	engWaitState(t, e, res.Deliveries[0].ID, 5*time.Second)
 	h := rc.all()[0].header
 	if h.Get("X-Env") != "staging" || h.Get("Content-Type") != "application/json" || h.Get("X-eSIMfly-Signature") == "forged" {
 		t.Fatalf("headers = %v", h)
