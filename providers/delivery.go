@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/esimhooks/esimhooks/providers/jsonv"
@@ -74,12 +75,25 @@ func (v *Variant) NewSecret(r interface{ Read([]byte) (int, error) }) (string, e
 	return signing.NewSecret(f, r)
 }
 
-// renderHeaders evaluates the variant's header templates.
+// headerWorld serves header templates, which may only use per-attempt
+// values ({{event}}, {{var delivery_id}}, {{attempt_time …}}); sharing one
+// World keeps Request from allocating one per attempt.
+var headerWorld = payload.NewWorld(0, time.Unix(0, 0))
+
+// renderHeaders evaluates the variant's header templates; values without a
+// placeholder are copied as they are.
 func (v *Variant) renderHeaders(e *Event, id string, at time.Time) (http.Header, error) {
-	ctx := &payload.Context{World: payload.NewWorld(0, at), Event: e.Name, Time: at, Attempt: at,
-		Vars: map[string]string{"delivery_id": id}}
-	h := http.Header{}
+	h := make(http.Header, len(v.Headers)+3)
+	var ctx *payload.Context
 	for _, hd := range v.Headers {
+		if !strings.Contains(hd.Value, "{{") {
+			h[http.CanonicalHeaderKey(hd.Name)] = []string{hd.Value}
+			continue
+		}
+		if ctx == nil {
+			ctx = &payload.Context{World: headerWorld, Event: e.Name, Time: at, Attempt: at,
+				Vars: map[string]string{"delivery_id": id}}
+		}
 		val, err := ctx.String(hd.Value)
 		if err != nil {
 			return nil, fmt.Errorf("header %s: %w", hd.Name, err)
@@ -88,7 +102,7 @@ func (v *Variant) renderHeaders(e *Event, id string, at time.Time) (http.Header,
 		if !ok {
 			s = fmt.Sprint(val)
 		}
-		h.Set(hd.Name, s)
+		h[http.CanonicalHeaderKey(hd.Name)] = []string{s}
 	}
 	return h, nil
 }
@@ -156,6 +170,16 @@ func (v *Variant) Key(e *Event, h http.Header, body []byte) (string, error) {
 
 // Key returns the delivery's idempotency key.
 func (d *Delivery) Key() string {
+	if ks := d.Variant.KeySpec(d.Event); ks.From == "header" {
+		if strings.EqualFold(ks.Name, "webhook-id") && d.Variant.Signature.Scheme == "standard-webhooks" {
+			return d.ID
+		}
+		for _, hd := range d.Variant.Headers {
+			if strings.EqualFold(hd.Name, ks.Name) && hd.Value == "{{var delivery_id}}" {
+				return d.ID
+			}
+		}
+	}
 	h, err := d.Request(nil, time.Unix(0, 0))
 	if err == nil {
 		h.Set("webhook-id", d.ID)
