@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/esimhooks/esimhooks/conformance"
+)
+
+func init() {
+	register("check", "grade a webhook receiver requirement by requirement (conformance suite)", runCheck)
+}
+
+func runCheck(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("check", "--provider P [--variant V] --target URL [--secret S] [--probe URL] [--strict] [--production] [...]", e)
+	var pf providerFlags
+	pf.register(fs)
+	var o conformance.Options
+	fs.StringVar(&o.Target, "target", "", "the receiver's webhook URL")
+	fs.StringVar(&o.Secret, "secret", "", "the signing secret the receiver verifies with (all providers but esimaccess)")
+	fs.StringVar(&o.Probe, "probe", "", "base URL of the receiver's probe (openapi/probe.yaml); without it probe requirements are skipped")
+	fs.BoolVar(&o.Strict, "strict", false, "fail on any applicable SHOULD too")
+	fs.BoolVar(&o.Production, "production", false, "require HTTPS with a valid certificate and TLS ≥ 1.2 (TLS-001)")
+	fs.StringVar(&o.CAFile, "ca-file", "", "PEM file of extra CAs for a staging endpoint behind a private CA")
+	fs.BoolVar(&o.Insecure, "insecure", false, "skip certificate verification (self-signed staging; not with --production)")
+	fs.StringVar(&o.LabelFilter, "label-filter", "", "run only the requirements matching this Ginkgo label filter, e.g. 'SIG || IDM', 'MUST && !probe'")
+	fs.BoolVar(&o.DryRun, "dry-run", false, "list what would run and why the rest is skipped, sending nothing")
+	fs.StringVar(&o.ReportJSON, "report-json", "", "write the summary (every requirement: id, level, outcome, evidence) to FILE")
+	fs.StringVar(&o.JUnitReport, "junit-report", "", "write a JUnit XML report to FILE (for CI)")
+	fs.StringVar(&o.JSONReport, "json-report", "", "write Ginkgo's JSON report to FILE")
+	fs.DurationVar(&o.Timeout, "timeout", 0, "bound the whole run (default 3m)")
+	fs.Uint64Var(&o.Seed, "seed", 0, "seed for the generated events (0: random; the summary reports it)")
+	var headers multi
+	fs.Var(&headers, "header", "an extra header 'Name: value' a gateway needs, sent with every request and never signed; repeatable")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	cat, err := pf.catalogue()
+	if err != nil {
+		return err
+	}
+	o.Catalogue, o.Provider, o.Variant = cat, pf.provider, pf.variant
+	o.Headers = http.Header{}
+	for _, h := range headers {
+		k, v, err := conformance.ParseHeader(h)
+		if err != nil {
+			return usageErr("--header %q: %v", h, err)
+		}
+		o.Headers.Add(k, v)
+	}
+	o.Output = e.stdout
+	sum, err := conformance.Run(ctx, o)
+	switch code := conformance.ExitCode(sum, err); code {
+	case 0:
+		return nil
+	case 2:
+		return usageErr("%v", trimUsage(err))
+	default:
+		if err != nil {
+			return failErr("%v", err)
+		}
+		return &exitError{1, ""}
+	}
+}
+
+// trimUsage drops the "usage: " prefix the conformance errors carry.
+func trimUsage(err error) error {
+	var ue *conformance.UsageError
+	if errors.As(err, &ue) {
+		return ue
+	}
+	return err
+}

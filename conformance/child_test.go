@@ -1,0 +1,91 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The tests that run the suite many times (the faulty receivers × the
+// providers) run each in a child process: the test binary re-executed with
+// childEnv holding the options as JSON. The child calls Run, as `esimhooks
+// check` does, prints the summary as JSON on its last stdout line, and
+// exits with ExitCode. Ginkgo's suite being global, this is also what lets
+// the runs go in parallel.
+const childEnv = "ESIMHOOKS_CONFORMANCE_CHILD"
+
+// childOptions is the part of Options a child run takes.
+type childOptions struct {
+	Provider, Variant, Target, Secret, Probe string
+	Strict                                   bool
+	LabelFilter                              string
+	Timeout, RequestTimeout, ProbeWait       time.Duration
+}
+
+func (c childOptions) options() Options {
+	return Options{
+		Provider: c.Provider, Variant: c.Variant, Target: c.Target, Secret: c.Secret, Probe: c.Probe,
+		Strict: c.Strict, LabelFilter: c.LabelFilter, Timeout: c.Timeout, RequestTimeout: c.RequestTimeout,
+		ProbeWait: c.ProbeWait,
+	}
+}
+
+// childMain runs one suite in a child process.
+func childMain() int {
+	var co childOptions
+	if err := json.Unmarshal([]byte(os.Getenv(childEnv)), &co); err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+		return 3
+	}
+	o := co.options()
+	o.Output = os.Stderr
+	sum, err := Run(context.Background(), o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "child:", err)
+	}
+	if sum != nil {
+		data, _ := json.Marshal(sum)
+		fmt.Printf("%s\n", data)
+	}
+	return ExitCode(sum, err)
+}
+
+// childResult is what a child run came to.
+type childResult struct {
+	Summary *Summary
+	Code    int
+	Stderr  string
+	Elapsed time.Duration
+}
+
+// runChild runs the suite with co in a child process and waits for it,
+// at most until ctx ends.
+func runChild(ctx context.Context, t testing.TB, co childOptions) childResult {
+	t.Helper()
+	data, err := json.Marshal(co)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+string(data))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err = cmd.Run()
+	res := childResult{Code: cmd.ProcessState.ExitCode(), Stderr: stderr.String(), Elapsed: time.Since(start)}
+	if err != nil && res.Code < 0 {
+		t.Fatalf("child run: %v\n%s", err, res.Stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	var sum Summary
+	if last := lines[len(lines)-1]; strings.HasPrefix(last, "{") && json.Unmarshal([]byte(last), &sum) == nil {
+		res.Summary = &sum
+	}
+	return res
+}

@@ -1,0 +1,300 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// maxResponseBody is how much of an answer the suite reads: enough for an
+// error message, never a never-ending body.
+const maxResponseBody = 4 << 10
+
+// client sends crafted requests to the target and reads the probe, with the
+// protections a hostile target calls for: a deadline on every request,
+// no redirects followed, bounded header and body reads, and the run's TLS
+// settings (CA file, insecure). It is safe for concurrent use.
+type client struct {
+	http    *http.Client
+	tls     *tls.Config
+	target  string
+	probe   string
+	extra   http.Header
+	timeout time.Duration
+}
+
+// tlsConfig builds the TLS settings of a run: the system roots plus the CA
+// file, or no verification with insecure.
+func tlsConfig(caFile string, insecure bool) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if insecure {
+		cfg.InsecureSkipVerify = true //nolint:gosec // --insecure asks for it, for self-signed staging endpoints
+	}
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, usagef("--ca-file: %v", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, usagef("--ca-file %s: no PEM certificate in it", caFile)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}
+
+func newClient(o Options, tlsCfg *tls.Config) *client {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            dialer.DialContext,
+		TLSClientConfig:        tlsCfg,
+		TLSHandshakeTimeout:    5 * time.Second,
+		MaxIdleConns:           128,
+		MaxIdleConnsPerHost:    64,
+		IdleConnTimeout:        30 * time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
+		DisableCompression:     true,
+		ExpectContinueTimeout:  time.Second,
+	}
+	return &client{
+		http: &http.Client{
+			Transport: tr,
+			// A provider never follows a redirect: a 3xx is the answer.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		tls:     tlsCfg,
+		target:  o.Target,
+		probe:   strings.TrimRight(o.Probe, "/"),
+		extra:   o.Headers,
+		timeout: o.RequestTimeout,
+	}
+}
+
+// close drops the idle connections.
+func (c *client) close() { c.http.CloseIdleConnections() }
+
+// request is one crafted request to the target.
+type request struct {
+	// Method defaults to POST.
+	Method string
+	// Header holds the provider's headers (signature included); the run's
+	// extra headers are added where the provider sets none.
+	Header http.Header
+	Body   []byte
+	// Timeout bounds the request; 0 is the client's default.
+	Timeout time.Duration
+}
+
+// response is what came back, or why nothing did.
+type response struct {
+	Status  int
+	Header  http.Header
+	Body    []byte // at most maxResponseBody bytes
+	Latency time.Duration
+	Err     error
+	Timeout time.Duration // the request's bound, for the evidence
+}
+
+// send makes one request to the target and never returns before its
+// bound.
+func (c *client) send(ctx context.Context, r request) response {
+	if r.Method == "" {
+		r.Method = http.MethodPost
+	}
+	if r.Timeout <= 0 {
+		r.Timeout = c.timeout
+	}
+	return c.do(ctx, r.Method, c.target, r.Header, r.Body, r.Timeout)
+}
+
+func (c *client) do(ctx context.Context, method, u string, h http.Header, body []byte, timeout time.Duration) response {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return response{Err: err, Timeout: timeout}
+	}
+	for k, vs := range c.extra {
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	for k, vs := range h {
+		req.Header[k] = vs // the provider's own headers win over extras
+	}
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "esimhooks-conformance")
+	}
+	start := time.Now()
+	res, err := c.http.Do(req)
+	if err != nil {
+		return response{Err: err, Latency: time.Since(start), Timeout: timeout}
+	}
+	defer res.Body.Close()
+	// Read a bounded prefix; a never-ending body is cut by the limit and
+	// the deadline, and the connection is then dropped, not drained.
+	data, _ := io.ReadAll(io.LimitReader(res.Body, maxResponseBody))
+	return response{Status: res.StatusCode, Header: res.Header, Body: data, Latency: time.Since(start), Timeout: timeout}
+}
+
+// Is2xx reports a 2xx answer.
+func (r response) Is2xx() bool { return r.Err == nil && r.Status >= 200 && r.Status < 300 }
+
+// Is4xx reports a 4xx answer.
+func (r response) Is4xx() bool { return r.Err == nil && r.Status >= 400 && r.Status < 500 }
+
+// String describes the answer in a few words: "401 in 3 ms",
+// "302 redirect to https://x (not followed) in 2 ms", "no answer within
+// 10s", "connection reset after 4 ms".
+func (r response) String() string {
+	if r.Err != nil {
+		return describeErr(r.Err, r.Timeout) + " after " + ms(r.Latency)
+	}
+	s := fmt.Sprintf("%d in %s", r.Status, ms(r.Latency))
+	if r.Status >= 300 && r.Status < 400 {
+		s = fmt.Sprintf("%d redirect to %q (not followed) in %s", r.Status, r.Header.Get("Location"), ms(r.Latency))
+	}
+	return s
+}
+
+// describeErr names a transport failure in a few words.
+func describeErr(err error, timeout time.Duration) string {
+	var opErr *net.OpError
+	var uErr *url.Error
+	var recErr tls.RecordHeaderError
+	var certErr *tls.CertificateVerificationError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return fmt.Sprintf("no answer within %s", timeout)
+	case errors.Is(err, context.Canceled):
+		return "run cancelled"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed without an answer"
+	case errors.As(err, &certErr):
+		return "certificate not valid: " + certErr.Err.Error()
+	case errors.As(err, &recErr):
+		return "not a TLS server"
+	case strings.Contains(err.Error(), "malformed HTTP"):
+		return "malformed HTTP answer"
+	case errors.As(err, &opErr):
+		return opErr.Op + ": " + opErr.Err.Error()
+	case errors.As(err, &uErr):
+		return uErr.Err.Error()
+	}
+	return err.Error()
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// ms formats a latency for evidence: "0.4 ms", "35 ms", "3.4s".
+func ms(d time.Duration) string {
+	switch {
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1fs", d.Seconds())
+}
+
+// probeApplied asks the probe how many times the event with the given
+// idempotency key was applied (404 is 0).
+func (c *client) probeApplied(ctx context.Context, key string) (int, error) {
+	var v struct {
+		Applied *int `json:"applied"`
+	}
+	found, err := c.probeGet(ctx, "/events/"+url.PathEscape(key), &v)
+	if err != nil || !found {
+		return 0, err
+	}
+	if v.Applied == nil {
+		return 0, errors.New(`probe: events answer without "applied"`)
+	}
+	return *v.Applied, nil
+}
+
+// probeStatus asks the probe for a resource's status; found is false on
+// 404.
+func (c *client) probeStatus(ctx context.Context, id string) (status string, found bool, err error) {
+	var v struct {
+		Status *string `json:"status"`
+	}
+	found, err = c.probeGet(ctx, "/resources/"+url.PathEscape(id), &v)
+	if err != nil || !found {
+		return "", found, err
+	}
+	if v.Status == nil {
+		return "", true, errors.New(`probe: resources answer without "status"`)
+	}
+	return *v.Status, true, nil
+}
+
+// probeGet reads one probe URL into v; found is false on 404.
+func (c *client) probeGet(ctx context.Context, path string, v any) (found bool, err error) {
+	r := c.do(ctx, http.MethodGet, c.probe+path, nil, nil, 5*time.Second)
+	switch {
+	case r.Err != nil:
+		return false, fmt.Errorf("probe %s: %s", path, describeErr(r.Err, r.Timeout))
+	case r.Status == http.StatusNotFound:
+		return false, nil
+	case r.Status != http.StatusOK:
+		return false, fmt.Errorf("probe %s: answered %d", path, r.Status)
+	}
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		return false, fmt.Errorf("probe %s: %v", path, err)
+	}
+	return true, nil
+}
+
+// reachable checks, before a run, that something listens at u: a TCP
+// connection within a few seconds. TLS problems are left to the specs,
+// whose evidence names them.
+func (c *client) reachable(ctx context.Context, u string) error {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return err
+	}
+	host := pu.Host
+	if pu.Port() == "" {
+		if pu.Scheme == "https" {
+			host = net.JoinHostPort(pu.Hostname(), "443")
+		} else {
+			host = net.JoinHostPort(pu.Hostname(), "80")
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return errors.New(describeErr(err, 5*time.Second))
+	}
+	_ = conn.Close()
+	return nil
+}

@@ -1,0 +1,76 @@
+package conformance
+
+import (
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best unqualified
+
+	"github.com/esimhooks/esimhooks/providers"
+)
+
+// describeEvents declares EVT-001 (one entry per documented event type of
+// the run's variant, built at tree construction), ROB-001 and ROB-002.
+func describeEvents() {
+	Describe("event types", func() {
+		var entries []TableEntry
+		for _, e := range cur.v.Public() {
+			entries = append(entries, Entry(e.Name, For("EVT-001"), e.Name))
+		}
+		DescribeTable("accepts every documented event type",
+			func(ctx SpecContext, name string) {
+				e, err := cur.v.Event(name)
+				must(err)
+				d, err := cur.fx.fresh(e)
+				must(err)
+				c := is2xx(post(requestCtx(ctx), d))
+				c.Actual = name + ": " + c.Actual
+				verify(c)
+			},
+			entries,
+		)
+
+		When("the event type is unknown", func() {
+			var d *providers.Delivery
+			var header string
+			BeforeEach(func() {
+				base := freshPrimary()
+				p, h, err := unknownPayload(cur.v, base.Payload)
+				must(err)
+				header = h
+				d, err = cur.v.NewDelivery(base.Event, p, base.ID)
+				must(err)
+			})
+
+			It("answers 2xx (forward compatibility)", For("ROB-001"), func(ctx SpecContext) {
+				h, err := cur.fx.signed(d)
+				must(err)
+				// Headers that name the event say the unknown type too.
+				for _, hd := range cur.v.Headers {
+					if strings.Contains(hd.Value, "{{event}}") {
+						h.Set(hd.Name, unknownEventType)
+					}
+				}
+				if header != "" {
+					h.Set(header, unknownEventType)
+				}
+				c := is2xx(postRaw(requestCtx(ctx), h, d.Body))
+				c.Actual = "unknown type " + c.Actual
+				verify(c)
+			})
+		})
+
+		When("a known event carries fields the profile does not know", func() {
+			var d *providers.Delivery
+			BeforeEach(func() {
+				base := freshPrimary()
+				var err error
+				d, err = cur.v.NewDelivery(base.Event, withExtraFields(base.Payload), base.ID)
+				must(err)
+			})
+
+			It("answers 2xx", For("ROB-002"), func(ctx SpecContext) {
+				verify(is2xx(post(requestCtx(ctx), d)))
+			})
+		})
+	})
+}

@@ -1,0 +1,158 @@
+package conformance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best unqualified
+
+	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/providers"
+)
+
+// describeIdempotency declares IDM-001..003: duplicates are acknowledged
+// and applied once.
+func describeIdempotency() {
+	Describe("idempotency", func() {
+		var d *providers.Delivery
+		BeforeEach(func() { d = freshPrimary() })
+
+		When("a byte-identical duplicate arrives after the original", func() {
+			It("answers 2xx to both", For("IDM-001"), func(ctx SpecContext) {
+				ctx2 := requestCtx(ctx)
+				first := post(ctx2, d)
+				second := post(ctx2, d)
+				c := all(is2xx(first), is2xx(second))
+				c.Actual = "original " + first.String() + ", duplicate " + second.String()
+				verify(c)
+			})
+
+			It("applies the event once", For("IDM-002"), func(ctx SpecContext) {
+				ctx2 := requestCtx(ctx)
+				first := post(ctx2, d)
+				second := post(ctx2, d)
+				appliedOnce(ctx2, d.Key(), "copies answered "+first.String()+", "+second.String())
+			})
+		})
+
+		When("two copies arrive at the same moment", func() {
+			It("applies the event once", For("IDM-003"), func(ctx SpecContext) {
+				ctx2 := requestCtx(ctx)
+				rs := sendBurst(ctx2, []*providers.Delivery{d, d}, untimedBound())
+				appliedOnce(ctx2, d.Key(), "concurrent copies answered "+rs[0].String()+", "+rs[1].String())
+			})
+		})
+	})
+}
+
+// describeRetry declares RTY-001: the mock provider's engine cuts the
+// connection after the first attempt's body, so the acknowledgement is
+// lost, and retries on the provider's schedule, compressed.
+func describeRetry() {
+	Describe("retries", func() {
+		When("the provider retries after losing the acknowledgement", func() {
+			It("applies the event once", For("RTY-001"), func(ctx SpecContext) {
+				ctx2 := requestCtx(ctx)
+				key, note, err := retryAfterLostAck(ctx2)
+				if err != nil {
+					Fail(err.Error())
+				}
+				appliedOnce(ctx2, key, note)
+			})
+		})
+	})
+}
+
+// retryAfterLostAck triggers the primary event through a private engine
+// with CutAfterBody=1 and waits until an attempt succeeds or the delivery
+// gives up. It returns the event's idempotency key and what the attempts
+// were.
+func retryAfterLostAck(ctx context.Context) (key, note string, err error) {
+	v := cur.v
+	sched := v.Retry.Schedule
+	if len(sched) < 2 {
+		return "", "", fmt.Errorf("%s documents no retry", v.ID())
+	}
+	// Compress the schedule so the retry comes about 100 ms after the cut.
+	scale := min(1, float64(100*time.Millisecond)/float64(max(sched[1].D(), time.Millisecond)))
+	store := mockserver.NewMemoryStore()
+	defer store.Close()
+	eng, err := mockserver.NewEngine(mockserver.EngineConfig{
+		Catalogue: cur.cat, Store: store, TimeScale: scale, TLSConfig: cur.tls,
+	})
+	if err != nil {
+		return "", "", err
+	}
+	if err := eng.Start(ctx); err != nil {
+		return "", "", err
+	}
+	defer eng.Close()
+	attempts, unsubscribe := eng.Subscribe(16)
+	defer unsubscribe()
+	headers := map[string]string{}
+	for k := range cur.opts.Headers {
+		headers[k] = cur.opts.Headers.Get(k)
+	}
+	ep := &mockserver.Endpoint{
+		ID: "conformance", URL: cur.opts.Target, Provider: v.Provider.Name, Variant: v.Name,
+		Secret: cur.opts.Secret, Headers: headers, Source: "cli", CreatedAt: time.Now(), UpdatedAt: time.Now(),
+	}
+	if err := store.PutEndpoint(ctx, ep); err != nil {
+		return "", "", err
+	}
+	e := cur.fx.primary()
+	p, err := cur.fx.generate(e, cur.fx.nextSeed(), time.Now())
+	if err != nil {
+		return "", "", err
+	}
+	res, err := eng.Trigger(ctx, mockserver.Trigger{
+		Provider: v.Provider.Name, Variant: v.Name, Event: e.Name, EndpointIDs: []string{ep.ID},
+		Payload: p, Chaos: &mockserver.Chaos{CutAfterBody: 1},
+	})
+	if err != nil {
+		return "", "", err
+	}
+	if len(res.Deliveries) != 1 {
+		return "", "", fmt.Errorf("the engine planned %d deliveries, want 1", len(res.Deliveries))
+	}
+	key = res.Deliveries[0].Key
+	var seen []string
+	bound := time.NewTimer(cur.opts.RequestTimeout + timedBound()*2)
+	defer bound.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return key, strings.Join(seen, ", "), ctx.Err()
+		case <-bound.C:
+			return key, "", fmt.Errorf("expected an answered retry, got %s and no more attempts within %s",
+				strings.Join(seen, ", "), cur.opts.RequestTimeout+timedBound()*2)
+		case a, ok := <-attempts:
+			if !ok {
+				return key, "", errors.New("the engine stopped")
+			}
+			seen = append(seen, describeAttempt(a))
+			switch {
+			case a.N > 1 && a.ErrorKind == "":
+				// The retry was answered, whatever the status: whether the
+				// event is now applied once is the probe's to say.
+				return key, strings.Join(seen, ", "), nil
+			case a.Success || a.NextRetryAt.IsZero():
+				return key, "", fmt.Errorf("expected an answered retry, got %s", strings.Join(seen, ", "))
+			}
+		}
+	}
+}
+
+// describeAttempt says what one engine attempt came to, briefly.
+func describeAttempt(a *mockserver.Attempt) string {
+	switch {
+	case a.ErrorKind == mockserver.ErrKindCut:
+		return fmt.Sprintf("attempt %d cut after the body", a.N)
+	case a.ErrorKind != "":
+		return fmt.Sprintf("attempt %d: %s", a.N, a.ErrorKind)
+	}
+	return fmt.Sprintf("attempt %d: %d in %s", a.N, a.Status, ms(a.Latency))
+}
