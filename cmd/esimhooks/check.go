@@ -31,10 +31,15 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.JSONReport, "json-report", "", "write Ginkgo's JSON report to FILE")
 	fs.DurationVar(&o.Timeout, "timeout", 0, "bound the whole run (default 3m)")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed for the generated events (0: random; the summary reports it)")
+	list := fs.Bool("requirements", false, "print the requirement catalogue as a Markdown table and exit")
 	var headers multi
 	fs.Var(&headers, "header", "an extra header 'Name: value' a gateway needs, sent with every request and never signed; repeatable")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *list {
+		writeRequirements(e.stdout)
+		return nil
 	}
 	cat, err := pf.catalogue()
 	if err != nil {
