@@ -1,7 +1,6 @@
 package providers
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -23,7 +22,7 @@ func (e *Event) Effects(p jsonv.Value) []Effect {
 	for _, r := range e.Resources {
 		idPath, _ := jsonv.ParsePath(r.ID)
 		var ids, statuses []string
-		jsonv.Walk(p, idPath, func(_ []string, v jsonv.Value) { ids = append(ids, scalar(v)) })
+		jsonv.Walk(p, idPath, func(_ []string, v jsonv.Value) { ids = append(ids, jsonv.Text(v)) })
 		if lit, ok := strings.CutPrefix(r.Status, "="); ok {
 			for _, id := range ids {
 				out = append(out, Effect{id, lit})
@@ -31,7 +30,7 @@ func (e *Event) Effects(p jsonv.Value) []Effect {
 			continue
 		}
 		stPath, _ := jsonv.ParsePath(r.Status)
-		jsonv.Walk(p, stPath, func(_ []string, v jsonv.Value) { statuses = append(statuses, scalar(v)) })
+		jsonv.Walk(p, stPath, func(_ []string, v jsonv.Value) { statuses = append(statuses, jsonv.Text(v)) })
 		for i := range ids {
 			if i < len(statuses) {
 				out = append(out, Effect{ids[i], statuses[i]})
@@ -39,18 +38,6 @@ func (e *Event) Effects(p jsonv.Value) []Effect {
 		}
 	}
 	return out
-}
-
-func scalar(v jsonv.Value) string {
-	switch t := v.(type) {
-	case string:
-		return t
-	case jsonv.Number:
-		return string(t)
-	case nil:
-		return ""
-	}
-	return fmt.Sprint(v)
 }
 
 // EventTime returns the event's own time from payload p, if the profile

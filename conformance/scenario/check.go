@@ -231,7 +231,7 @@ func resolveID(w *payload.World, id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return text(v), nil
+	return jsonv.Text(v), nil
 }
 
 // label names the step's event for the payload generator. The first
@@ -266,18 +266,6 @@ func applyOne(w *payload.World, st *Step, p jsonv.Value, o providers.Override) (
 	if err != nil {
 		return nil, err
 	}
-	o.Raw = text(v)
+	o.Raw = jsonv.Text(v)
 	return o.Apply(p)
-}
-
-func text(v jsonv.Value) string {
-	switch t := v.(type) {
-	case string:
-		return t
-	case jsonv.Number:
-		return string(t)
-	case nil:
-		return ""
-	}
-	return fmt.Sprint(v)
 }

@@ -1,5 +1,7 @@
 package jsonv
 
+import "fmt"
+
 // Value is one JSON value: *Object, []Value, string, Number, bool, or nil
 // for JSON null.
 type Value = any
@@ -73,4 +75,24 @@ func (o *Object) Len() int {
 		return 0
 	}
 	return len(o.keys)
+}
+
+// Text returns the text of a scalar as templates and reports print it: a
+// string as it is, a number as its literal, a boolean as true/false, null as
+// the empty string; objects and arrays print in Go's %v form.
+func Text(v Value) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case Number:
+		return string(t)
+	case bool:
+		if t {
+			return "true"
+		}
+		return "false"
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
 }

@@ -119,24 +119,10 @@ func (c *Context) String(s string) (jsonv.Value, error) {
 		if err != nil {
 			return nil, err
 		}
-		b.WriteString(text(v))
+		b.WriteString(jsonv.Text(v))
 		rest = rest[i+j+2:]
 	}
 	return b.String(), nil
-}
-
-func text(v jsonv.Value) string {
-	switch t := v.(type) {
-	case string:
-		return t
-	case jsonv.Number:
-		return string(t)
-	case bool:
-		return strconv.FormatBool(t)
-	case nil:
-		return ""
-	}
-	return fmt.Sprint(v)
 }
 
 func (c *Context) call(expr string) (jsonv.Value, error) {
