@@ -21,6 +21,7 @@ const (
 	CategoryRetry        = "retry"
 	CategoryRobustness   = "robustness"
 	CategoryTLS          = "tls"
+	CategoryScenario     = "scenario"
 )
 
 // categoryPrefix maps each category label to the prefix of its IDs.
@@ -35,6 +36,7 @@ var categoryPrefix = map[string]string{
 	CategoryRetry:        "RTY",
 	CategoryRobustness:   "ROB",
 	CategoryTLS:          "TLS",
+	CategoryScenario:     "SCN",
 }
 
 // LabelConformance marks every spec of the suite, so a Ginkgo run that mixes

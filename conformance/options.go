@@ -84,6 +84,9 @@ type Options struct {
 	// Seed makes the generated events reproducible; 0 draws one (the
 	// summary reports it).
 	Seed uint64
+	// Scenarios is a directory of extra scenario files; SCN-001 plays
+	// them with the shipped library's scenarios for the run's variant.
+	Scenarios string
 
 	// goTest is set by the go test entry point (conformance_test.go): the
 	// Ginkgo configuration from the ginkgo flags and the test's T.

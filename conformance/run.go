@@ -15,6 +15,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 
+	"github.com/esimhooks/esimhooks/conformance/scenario"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -35,6 +36,8 @@ type runState struct {
 	fx    *fixture
 	seed  uint64
 	start time.Time
+	// scenarios are the library's scenarios for v, played by SCN-001.
+	scenarios []*scenario.Scenario
 
 	mu     sync.Mutex
 	report *types.Report
@@ -68,9 +71,13 @@ func newRunState(ctx context.Context, o Options) (*runState, error) {
 	if err != nil {
 		return nil, usagef("--secret does not suit %s: %v", v.ID(), err)
 	}
+	scs, err := scenariosFor(cat, v, o.Scenarios)
+	if err != nil {
+		return nil, err
+	}
 	return &runState{
 		ctx: ctx, opts: o, v: v, cat: cat, reqs: Requirements(), tls: tlsCfg,
-		c: newClient(o, tlsCfg), fx: fx, seed: seed, start: time.Now(),
+		c: newClient(o, tlsCfg), fx: fx, seed: seed, start: time.Now(), scenarios: scs,
 	}, nil
 }
 

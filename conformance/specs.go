@@ -32,6 +32,7 @@ func declareSpecs() {
 		describeOrdering()
 		describeRobustness()
 		describeTLS()
+		describeScenarios()
 	})
 	ReportAfterEach(func(sr SpecReport) {
 		if cur != nil {

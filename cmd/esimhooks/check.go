@@ -30,6 +30,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.JUnitReport, "junit-report", "", "write a JUnit XML report to FILE (for CI)")
 	fs.StringVar(&o.JSONReport, "json-report", "", "write Ginkgo's JSON report to FILE")
 	fs.DurationVar(&o.Timeout, "timeout", 0, "bound the whole run (default 3m)")
+	fs.StringVar(&o.Scenarios, "scenarios", "", "a directory of extra scenario files played by SCN-001 with the shipped ones")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed for the generated events (0: random; the summary reports it)")
 	list := fs.Bool("requirements", false, "print the requirement catalogue as a Markdown table and exit")
 	var headers multi
