@@ -201,3 +201,28 @@ func TestSignThenVerifyAndExplainAMismatch(t *testing.T) {
 		t.Errorf("standard test vector not reproduced:\n%s", out)
 	}
 }
+
+func TestHelpPrintsTheUsageOnceAndExits0(t *testing.T) {
+	for _, c := range commandNames() {
+		code, out, _ := cli(t, "", c, "--help")
+		if code != 0 || strings.Count(out, "Usage: esimhooks "+c) != 1 {
+			t.Errorf("%s --help: exit %d, output:\n%s", c, code, out)
+		}
+	}
+}
+
+func TestServeReadsItsEnvironment(t *testing.T) {
+	var out, errb bytes.Buffer
+	vars := map[string]string{"ESIMHOOKS_STORE": "memory", "ESIMHOOKS_ADDR": "127.0.0.1:0", "ESIMHOOKS_TIME_SCALE": "fast"}
+	code := run(context.Background(), &env{strings.NewReader(""), &out, &errb, func(k string) string { return vars[k] }}, []string{"serve"})
+	if code != 2 || !strings.Contains(errb.String(), `--time-scale "fast"`) {
+		t.Errorf("exit %d, stderr %q: the environment's time scale was not read", code, errb.String())
+	}
+	vars["ESIMHOOKS_TIME_SCALE"] = "0.01"
+	vars["ESIMHOOKS_LOG_FORMAT"] = "xml"
+	errb.Reset()
+	code = run(context.Background(), &env{strings.NewReader(""), &out, &errb, func(k string) string { return vars[k] }}, []string{"serve"})
+	if code != 2 || !strings.Contains(errb.String(), `--log-format "xml"`) {
+		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+}

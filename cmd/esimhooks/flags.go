@@ -27,7 +27,7 @@ func newFlags(name, usage string, e *env) *flag.FlagSet {
 func parse(fs *flag.FlagSet, args []string) error {
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.Usage()
+		// The flag package has printed the usage already.
 		return &exitError{0, ""}
 	}
 	if err != nil {
@@ -54,6 +54,12 @@ type providerFlags struct {
 func (p *providerFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.provider, "provider", "", "provider: airalo, esimfly, esimaccess, roamify, simplifytrip, standard (or one from --profile-file); provider@variant also works")
 	fs.StringVar(&p.variant, "variant", "", "provider variant (default: the seed document's form)")
+	p.registerProfiles(fs)
+}
+
+// registerProfiles registers --profile-file alone, for commands that serve
+// every provider.
+func (p *providerFlags) registerProfiles(fs *flag.FlagSet) {
 	fs.Var(&p.profileFiles, "profile-file", "load an extra provider profile (YAML/JSON, validated against schemas/profile.schema.json); repeatable")
 }
 

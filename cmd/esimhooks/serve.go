@@ -30,6 +30,18 @@ func envFlag(fs *flag.FlagSet, e *env, name, def, usage string) *string {
 	return fs.String(name, def, usage+" (env "+key+")")
 }
 
+// envBool registers a boolean flag whose default comes from an ESIMHOOKS_*
+// environment variable (1, true, yes).
+func envBool(fs *flag.FlagSet, e *env, name, usage string) *bool {
+	key := "ESIMHOOKS_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	def := false
+	switch strings.ToLower(e.getenv(key)) {
+	case "1", "true", "yes":
+		def = true
+	}
+	return fs.Bool(name, def, usage+" (env "+key+")")
+}
+
 func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("serve", "[flags]", e)
 	addr := envFlag(fs, e, "addr", "127.0.0.1:7700", "listen address; anything but loopback requires --token")
@@ -40,10 +52,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	logFormat := envFlag(fs, e, "log-format", "text", "log format: text or json")
 	logLevel := envFlag(fs, e, "log-level", "info", "log level: debug, info, warn, error")
 	caFile := envFlag(fs, e, "ca-file", "", "PEM file of CAs to trust for receivers with private certificates")
-	insecure := envFlag(fs, e, "insecure", "false", "accept any receiver TLS certificate (staging only)")
+	insecure := envBool(fs, e, "insecure", "accept any receiver TLS certificate (staging only)")
 	scenarios := envFlag(fs, e, "scenarios", "", "a directory of extra scenario files (YAML) added to the shipped library")
 	var pf providerFlags
-	pf.register(fs)
+	pf.registerProfiles(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -59,7 +71,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	tlsConf, err := clientTLS(*caFile, *insecure == "true" || *insecure == "1")
+	tlsConf, err := clientTLS(*caFile, *insecure)
 	if err != nil {
 		return err
 	}
