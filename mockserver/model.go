@@ -53,10 +53,11 @@ type Chaos struct {
 	// of up to Jitter.
 	Delay  Duration `json:"delay,omitempty"`
 	Jitter Duration `json:"jitter,omitempty"`
-	// CutAfterBody closes the connection after the request body is sent and
-	// before the answer is read, for the first CutAfterBody attempts: the
-	// receiver processes the event but the provider never sees the
-	// acknowledgement, so it retries (the lost-ack case).
+	// CutAfterBody closes the connection after the request body is sent,
+	// once the answer starts to arrive and before it is read, for the first
+	// CutAfterBody attempts: the receiver processes the event but the
+	// provider never sees the acknowledgement, so it retries (the lost-ack
+	// case). A receiver that never answers times out instead.
 	CutAfterBody int `json:"cut_after_body,omitempty"`
 }
 

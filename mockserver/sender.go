@@ -20,7 +20,7 @@ const MaxResponseBody = 4 << 10
 
 // errCut is the cause of a request the sender cancelled on purpose after
 // writing it (Chaos.CutAfterBody).
-var errCut = errors.New("connection cut after the request was written (chaos cut_after_body)")
+var errCut = errors.New("connection cut before the answer was read (chaos cut_after_body)")
 
 // sender makes single HTTP attempts: no redirects followed, a bounded read
 // of the answer, errors classified into ErrKind values.
@@ -83,8 +83,11 @@ type sendResult struct {
 
 // send POSTs body with header h to url and reads at most MaxResponseBody
 // bytes of the answer, all within deadline (a deadline <= 0 means none
-// beyond ctx). When cut is true the request is cancelled as soon as it has
-// been written. The caller must not modify h or body until send returns.
+// beyond ctx). When cut is true the connection is cut as soon as the first
+// byte of the answer arrives: the receiver has the whole request and has
+// answered, but the provider never reads the acknowledgement (cutting right
+// after the request is written would race with the receiver reading it:
+// a reset can discard the unread body). The caller must not modify h or body until send returns.
 func (s *sender) send(ctx context.Context, url string, h http.Header, body []byte, deadline time.Duration, cut bool) sendResult {
 	start := time.Now()
 	var cancel context.CancelFunc
@@ -99,11 +102,9 @@ func (s *sender) send(ctx context.Context, url string, h http.Header, body []byt
 		cctx, ccancel := context.WithCancelCause(ctx)
 		defer ccancel(nil)
 		ctx = httptrace.WithClientTrace(cctx, &httptrace.ClientTrace{
-			WroteRequest: func(info httptrace.WroteRequestInfo) {
-				if info.Err == nil {
-					cutDone.Store(true)
-					ccancel(errCut)
-				}
+			GotFirstResponseByte: func() {
+				cutDone.Store(true)
+				ccancel(errCut)
 			},
 		})
 	}

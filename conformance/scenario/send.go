@@ -39,9 +39,11 @@ func (p *player) post(ctx context.Context, h http.Header, body []byte) Attempt {
 	return Attempt{Status: resp.StatusCode, Latency: lat, Acked: acked(p.v.Ack.Success, resp.StatusCode), Answer: oneLine(b)}
 }
 
-// cut writes one attempt on a connection of its own and closes it at once,
-// without reading the answer: the receiver gets the whole request, the
-// provider never sees the acknowledgement.
+// cut writes one attempt on a connection of its own and closes it as soon
+// as the first byte of the answer arrives, without reading the answer: the
+// receiver has the whole request and has answered, the provider never sees
+// the acknowledgement. (Closing right after writing would race with the
+// receiver reading the body.)
 func (p *player) cut(ctx context.Context, h http.Header, body []byte) Attempt {
 	deadline := p.v.Ack.Deadline.D()
 	actx, cancel := context.WithTimeout(ctx, deadline)
@@ -71,6 +73,9 @@ func (p *player) cut(ctx context.Context, h http.Header, body []byte) Attempt {
 	if err := bw.Flush(); err != nil {
 		return fail(err)
 	}
+	// Wait for the answer to begin (bounded by the deadline set above);
+	// a receiver that never answers still had the request.
+	_, _ = conn.Read(make([]byte, 1))
 	return Attempt{Cut: true, Latency: time.Since(start)}
 }
 
