@@ -87,7 +87,9 @@ func (e *Engine) attempt(job schedEntry) *time.Time {
 		b.wait(e.sched.stop)
 		b = nil
 	}
-	a, err := e.do(ctx, ep, v, ev, signer, d.WireID, d.Body, d.Attempts+1, d.Attempts < d.Chaos.CutAfterBody)
+	// A stored body is the variant's own encoding: Trigger encoded it.
+	pd := &providers.Delivery{Variant: v, Event: ev, ID: d.WireID, Body: d.Body, Canonical: true}
+	a, err := e.do(ctx, ep, pd, signer, d.Attempts+1, d.Attempts < d.Chaos.CutAfterBody)
 	if err != nil {
 		return e.abandon(ctx, d, ErrKindOther, "cannot build the request: "+err.Error())
 	}
@@ -95,12 +97,11 @@ func (e *Engine) attempt(job schedEntry) *time.Time {
 	return e.record(ctx, d, v, a)
 }
 
-// do makes one signed HTTP attempt of body to ep and returns it, not yet
+// do makes one signed HTTP attempt of pd to ep and returns it, not yet
 // judged by the retry rules (Outcome empty).
-func (e *Engine) do(ctx context.Context, ep *Endpoint, v *providers.Variant, ev *providers.Event, signer signing.Signer,
-	wireID string, body []byte, n int, cut bool) (*Attempt, error) {
+func (e *Engine) do(ctx context.Context, ep *Endpoint, pd *providers.Delivery, signer signing.Signer, n int, cut bool) (*Attempt, error) {
 	now := e.clock.Now()
-	pd := providers.Delivery{Variant: v, Event: ev, ID: wireID, Body: body}
+	v, ev, body := pd.Variant, pd.Event, pd.Body
 	h, err := pd.Request(signer, now)
 	if err != nil {
 		return nil, err

@@ -293,7 +293,7 @@ func (e *Engine) Send(ctx context.Context, ep *Endpoint, d *providers.Delivery) 
 	if err != nil {
 		return nil, err
 	}
-	a, err := e.do(ctx, ep, d.Variant, d.Event, signer, d.ID, d.Body, 1, false)
+	a, err := e.do(ctx, ep, d, signer, 1, false)
 	if err != nil {
 		return nil, err
 	}

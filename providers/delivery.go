@@ -26,6 +26,13 @@ type Delivery struct {
 	ID      string
 	Payload jsonv.Value
 	Body    []byte
+	// Canonical is true when Body is the variant's own encoding of the
+	// payload (NewDelivery sets it; so may a caller that stored such a
+	// body). For a scheme that signs a re-serialisation identical to that
+	// encoding (js-stringify of a js body, php-json of a php body), the
+	// body is then signed as it is instead of being re-serialised on every
+	// attempt: the result is the same by construction.
+	Canonical bool
 }
 
 // NewDelivery encodes payload p as the body of a delivery of e with the
@@ -35,7 +42,7 @@ func (v *Variant) NewDelivery(e *Event, p jsonv.Value, id string) (*Delivery, er
 	if err != nil {
 		return nil, err
 	}
-	return &Delivery{Variant: v, Event: e, ID: id, Payload: p, Body: body}, nil
+	return &Delivery{Variant: v, Event: e, ID: id, Payload: p, Body: body, Canonical: true}, nil
 }
 
 // NewDeliveryID returns a delivery id in the variant's format: a UUID v4, or
@@ -116,7 +123,11 @@ func (d *Delivery) Request(signer signing.Signer, at time.Time) (http.Header, er
 		return nil, err
 	}
 	if signer != nil {
-		sh, err := signer.Sign(signing.Message{ID: d.ID, Timestamp: at, Body: d.Body})
+		msg := signing.Message{ID: d.ID, Timestamp: at, Body: d.Body}
+		if d.Canonical && d.Variant.signsItsEncoding() {
+			msg.Signed = d.Body
+		}
+		sh, err := signer.Sign(msg)
 		if err != nil {
 			return nil, err
 		}
@@ -188,4 +199,19 @@ func (d *Delivery) Key() string {
 		}
 	}
 	return d.ID
+}
+
+// signsItsEncoding reports whether the signed content of a body in the
+// variant's encoding is the body itself: raw signing, or a re-serialisation
+// that is exactly the variant's encoding.
+func (v *Variant) signsItsEncoding() bool {
+	switch v.Signature.Message {
+	case "", "raw":
+		return true
+	case "js-stringify":
+		return v.Encoding == "js"
+	case "php-json":
+		return v.Encoding == "php"
+	}
+	return false
 }

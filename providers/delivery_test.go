@@ -273,3 +273,35 @@ func TestDeliveryHeadersAndIDs(t *testing.T) {
 		t.Errorf("qr_code %v is not an LPA string", esims)
 	}
 }
+
+// TestCanonicalBodiesSignAsIfReserialised checks the shortcut Request takes
+// for a body in the variant's own encoding: the signature equals the one
+// computed by re-serialising the body, for every provider.
+func TestCanonicalBodiesSignAsIfReserialised(t *testing.T) {
+	for _, p := range providers.MustBuiltin().Profiles() {
+		for _, v := range p.Variants {
+			if v.Signature.Scheme != "hmac-hex" {
+				continue
+			}
+			for _, ev := range v.Events {
+				d, _, secret := delivery(t, v.ID(), ev.Name, 5)
+				if !d.Canonical {
+					t.Fatalf("%s: NewDelivery did not mark its body canonical", v.ID())
+				}
+				s, _ := v.Signer(secret)
+				at := time.Unix(1_800_000_000, 0)
+				fast, err := d.Request(s, at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				slow := *d
+				slow.Canonical = false
+				full, _ := slow.Request(s, at)
+				h := v.Signature.Header
+				if fast.Get(h) != full.Get(h) || s.Verify(fast, d.Body) != nil {
+					t.Errorf("%s %s: shortcut signature %s, re-serialised %s", v.ID(), ev.Name, fast.Get(h), full.Get(h))
+				}
+			}
+		}
+	}
+}

@@ -6,8 +6,10 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
@@ -127,10 +129,16 @@ func newHMAC(spec Spec, secret string) (*HMAC, error) {
 	}
 	h.size = newHash().Size()
 	key := []byte(secret)
+	// A keyed HMAC is reused through a pool: hashing the key pads once,
+	// and Reset returns the HMAC to its keyed state.
+	pool := &sync.Pool{New: func() any { return hmac.New(newHash, key) }}
 	h.mac = func(content []byte) []byte {
-		m := hmac.New(newHash, key)
+		m := pool.Get().(hash.Hash)
+		m.Reset()
 		m.Write(content)
-		return m.Sum(nil)
+		sum := m.Sum(nil)
+		pool.Put(m)
+		return sum
 	}
 	return h, nil
 }
@@ -236,9 +244,12 @@ func (h *HMAC) Sign(m Message) (http.Header, error) {
 	if err := h.ready(); err != nil {
 		return nil, err
 	}
-	content, err := h.SignedBytes(m.Body)
-	if err != nil {
-		return nil, err
+	content := m.Signed
+	if content == nil {
+		var err error
+		if content, err = h.SignedBytes(m.Body); err != nil {
+			return nil, err
+		}
 	}
 	hdr := make(http.Header, 1)
 	hdr.Set(h.header, h.prefix+hex.EncodeToString(h.mac(content)))

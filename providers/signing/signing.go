@@ -22,6 +22,12 @@ type Message struct {
 	Timestamp time.Time
 	// Body is the exact request body that will be sent.
 	Body []byte
+	// Signed, when not nil, is what the scheme signs for Body (see
+	// HMAC.SignedBytes), already known to the caller: a sender whose body
+	// is already in the signed form, or that sends one body many times,
+	// saves re-deriving it on every attempt. The caller must make sure it
+	// is exactly SignedBytes(Body); Standard Webhooks ignores it.
+	Signed []byte
 }
 
 // Signer signs outgoing deliveries and verifies incoming ones.
