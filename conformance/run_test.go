@@ -145,7 +145,10 @@ func TestHostileTargets(t *testing.T) {
 			t.Parallel()
 			url := serveRaw(t, tc.serve)
 			co := childOptions{Provider: "roamify", Target: url, Secret: strings.Repeat("ab", 32), Probe: url,
-				Timeout: budget, RequestTimeout: time.Second, ProbeWait: time.Second}
+				Timeout: budget, RequestTimeout: time.Second, ProbeWait: time.Second,
+				// Per-requirement evidence is the point here; SCN-001's
+				// sequences would spend the budget on the same failures.
+				LabelFilter: "!" + CategoryScenario}
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			res := runChild(ctx, t, co)

@@ -25,24 +25,24 @@ func (p *player) appliedExpectation(ctx context.Context, key string, want int) E
 		e.Outcome, e.Evidence = Skipped, noProbe
 		return e
 	}
-	p.settle(ctx, &e, func() (bool, string) {
+	p.settle(ctx, &e, func() (bool, string, bool) {
 		var out struct {
 			Applied *int `json:"applied"`
 		}
 		found, err := p.probe(ctx, "/events/"+url.PathEscape(key), &out)
 		switch {
 		case err != nil:
-			return false, err.Error()
+			return false, err.Error(), true
 		case !found && want == 0:
-			return true, "got 0 (the probe does not know the key)"
+			return true, "got 0 (the probe does not know the key)", false
 		case !found:
-			return false, fmt.Sprintf("expected applied=%d, got 0 (the probe does not know the key)", want)
+			return false, fmt.Sprintf("expected applied=%d, got 0 (the probe does not know the key)", want), false
 		case out.Applied == nil:
-			return false, "the probe's answer has no \"applied\" count"
+			return false, "the probe's answer has no \"applied\" count", false
 		case *out.Applied == want:
-			return true, fmt.Sprintf("got %d", want)
+			return true, fmt.Sprintf("got %d", want), false
 		}
-		return false, fmt.Sprintf("expected applied=%d, got %d", want, *out.Applied)
+		return false, fmt.Sprintf("expected applied=%d, got %d", want, *out.Applied), false
 	})
 	return e
 }
@@ -90,36 +90,38 @@ func (p *player) resourceExpectation(ctx context.Context, re ResourceExpect) Exp
 		e.Outcome, e.Evidence = Skipped, noProbe
 		return e
 	}
-	p.settle(ctx, &e, func() (bool, string) {
+	p.settle(ctx, &e, func() (bool, string, bool) {
 		var out struct {
 			Status *string `json:"status"`
 		}
 		found, err := p.probe(ctx, "/resources/"+url.PathEscape(re.ID), &out)
 		switch {
 		case err != nil:
-			return false, err.Error()
+			return false, err.Error(), true
 		case !found && re.Absent:
-			return true, "the probe does not know it (404)"
+			return true, "the probe does not know it (404)", false
 		case !found:
-			return false, fmt.Sprintf("expected %s, got nothing: the probe does not know the resource (404)", re.Status)
+			return false, fmt.Sprintf("expected %s, got nothing: the probe does not know the resource (404)", re.Status), false
 		case out.Status == nil:
-			return false, "the probe's answer has no \"status\""
+			return false, "the probe's answer has no \"status\"", false
 		case re.Absent:
-			return false, fmt.Sprintf("expected no such resource, got status %s", *out.Status)
+			return false, fmt.Sprintf("expected no such resource, got status %s", *out.Status), false
 		case *out.Status == re.Status:
-			return true, "got " + re.Status
+			return true, "got " + re.Status, false
 		}
-		return false, fmt.Sprintf("expected %s, got %s", re.Status, *out.Status)
+		return false, fmt.Sprintf("expected %s, got %s", re.Status, *out.Status), false
 	})
 	return e
 }
 
 // settle runs check until it passes, or once when Options.Settle is 0, or
-// until Settle has passed, and records the last outcome in e.
-func (p *player) settle(ctx context.Context, e *Expectation, check func() (bool, string)) {
+// until Settle has passed, and records the last outcome in e. check's
+// third result says the probe itself is broken (no answer, a bad status,
+// garbage): waiting will not help, so settle stops there.
+func (p *player) settle(ctx context.Context, e *Expectation, check func() (ok bool, evidence string, broken bool)) {
 	until := time.Now().Add(p.opts.Settle)
 	for {
-		ok, evidence := check()
+		ok, evidence, broken := check()
 		e.Evidence = evidence
 		if ok {
 			e.Outcome = Passed
@@ -127,7 +129,7 @@ func (p *player) settle(ctx context.Context, e *Expectation, check func() (bool,
 		}
 		e.Outcome = Failed
 		left := time.Until(until)
-		if left <= 0 || ctx.Err() != nil {
+		if broken || left <= 0 || ctx.Err() != nil {
 			return
 		}
 		t := time.NewTimer(min(probePoll, left))
