@@ -12,16 +12,9 @@ import (
 
 // scenariosFor returns the shipped scenarios for v plus those in dir.
 func scenariosFor(cat *providers.Catalogue, v *providers.Variant, dir string) ([]*scenario.Scenario, error) {
-	lib, err := scenario.Shipped(cat)
+	lib, err := scenario.LibraryWith(cat, dir)
 	if err != nil {
-		return nil, err
-	}
-	if dir != "" {
-		more, err := scenario.LoadDir(dir, cat)
-		if err != nil {
-			return nil, usagef("--scenarios: %v", err)
-		}
-		lib = append(lib, more...)
+		return nil, usagef("%v", err)
 	}
 	var out []*scenario.Scenario
 	for _, s := range lib {

@@ -99,16 +99,9 @@ func runPlay(ctx context.Context, e *env, args []string) error {
 }
 
 func library(cat *providers.Catalogue, dir string) ([]*scenario.Scenario, error) {
-	lib, err := scenario.Shipped(cat)
+	lib, err := scenario.LibraryWith(cat, dir)
 	if err != nil {
-		return nil, err
-	}
-	if dir != "" {
-		more, err := scenario.LoadDir(dir, cat)
-		if err != nil {
-			return nil, usageErr("--scenarios: %v", err)
-		}
-		lib = append(lib, more...)
+		return nil, usageErr("%v", err)
 	}
 	return lib, nil
 }

@@ -270,3 +270,17 @@ func joinLines(lines []string) string {
 	}
 	return "\n  " + strings.Join(lines, "\n  ")
 }
+
+// LibraryWith returns the shipped library plus the scenario files in dir
+// (none when dir is empty), as --scenarios DIR extends it.
+func LibraryWith(cat *providers.Catalogue, dir string) ([]*Scenario, error) {
+	lib, err := Shipped(cat)
+	if err != nil || dir == "" {
+		return lib, err
+	}
+	more, err := LoadDir(dir, cat)
+	if err != nil {
+		return nil, fmt.Errorf("--scenarios: %w", err)
+	}
+	return append(lib, more...), nil
+}
