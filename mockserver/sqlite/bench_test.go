@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -156,6 +157,33 @@ func BenchmarkDeliveryParallel(b *testing.B) {
 					b.Error(err)
 					return
 				}
+			}
+		}
+	})
+	reportRate(b, "deliveries/s", cpu0)
+}
+
+// BenchmarkPutAttemptParallel runs the engine's path for a delivery that
+// succeeds at once, from 16 goroutines: PutDelivery of the pending
+// delivery, then AddAttempt of its one, successful, attempt.
+func BenchmarkPutAttemptParallel(b *testing.B) {
+	s, _ := openTemp(b)
+	ctx := b.Context()
+	var next atomic.Int64
+	b.SetParallelism(max(1, 16/runtime.GOMAXPROCS(0)))
+	cpu0 := processCPU()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			d := benchDelivery(fmt.Sprintf("d%09d", next.Add(1)))
+			if err := s.PutDelivery(ctx, d); err != nil {
+				b.Error(err)
+				return
+			}
+			a := benchAttempt(d, 1)
+			d.Attempts, d.State, d.NextAttemptAt, d.UpdatedAt = 1, a.Outcome, time.Time{}, time.Now()
+			if err := s.AddAttempt(ctx, a, d); err != nil {
+				b.Error(err)
+				return
 			}
 		}
 	})
