@@ -16,29 +16,36 @@ import (
 // point leaves either both or neither. d is stored whole (as PutDelivery
 // would); recording attempt n again replaces it.
 func (s *Store) AddAttempt(ctx context.Context, a *mockserver.Attempt, d *mockserver.Delivery) error {
-	op := fmt.Sprintf("add attempt %d of delivery %q", a.N, a.DeliveryID)
+	run, err := s.addAttemptWrite(a, d)
+	if err == nil {
+		err = s.write(ctx, run)
+	}
+	if err != nil {
+		return s.fail(fmt.Sprintf("add attempt %d of delivery %q", a.N, a.DeliveryID), err)
+	}
+	return nil
+}
+
+// addAttemptWrite returns the write of AddAttempt(a, d), for the writer.
+func (s *Store) addAttemptWrite(a *mockserver.Attempt, d *mockserver.Delivery) (func(c *wconn) error, error) {
 	if d == nil || d.ID != a.DeliveryID {
-		return s.fail(op, errors.New("the delivery passed is not the attempt's"))
+		return nil, errors.New("the delivery passed is not the attempt's")
 	}
 	dargs, err := deliveryArgs(d)
 	if err != nil {
-		return s.fail(op, err)
+		return nil, err
 	}
 	aargs, err := attemptArgs(a, d)
 	if err != nil {
-		return s.fail(op, err)
+		return nil, err
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		if err := s.saveDelivery(tx, dargs, false); err != nil {
+	return func(c *wconn) error {
+		if err := saveDelivery(c, dargs, false); err != nil {
 			return err
 		}
-		_, err := tx.Stmt(s.putAttempt).Exec(aargs...)
+		_, err := c.exec(stPutAttempt, aargs...)
 		return err
-	})
-	if err != nil {
-		return s.fail(op, err)
-	}
-	return nil
+	}, nil
 }
 
 // ListAttempts returns the attempts of delivery deliveryID in order, or an
@@ -102,8 +109,8 @@ func attemptArgs(a *mockserver.Attempt, d *mockserver.Delivery) ([]any, error) {
 		reqBody = blob(a.RequestBody)
 	}
 	return []any{
-		a.DeliveryID, a.N, a.EndpointID, a.Provider, a.Variant, a.Event,
-		started, a.URL, reqHeaders, reqBody, a.Status,
+		a.DeliveryID, int64(a.N), a.EndpointID, a.Provider, a.Variant, a.Event,
+		started, a.URL, reqHeaders, reqBody, int64(a.Status),
 		respHeaders, blob(a.ResponseBody), boolInt(a.ResponseTruncated), int64(a.Latency),
 		a.ErrorKind, a.Error, boolInt(a.Success), next, a.Outcome,
 	}, nil

@@ -19,16 +19,23 @@ const (
 // PutDelivery inserts d, or replaces the delivery with d's id in place (its
 // attempts and its place in the list stay).
 func (s *Store) PutDelivery(ctx context.Context, d *mockserver.Delivery) error {
-	op := fmt.Sprintf("put delivery %q", d.ID)
-	args, err := deliveryArgs(d)
-	if err != nil {
-		return s.fail(op, err)
+	run, err := s.putDeliveryWrite(d)
+	if err == nil {
+		err = s.write(ctx, run)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error { return s.saveDelivery(tx, args, true) })
 	if err != nil {
-		return s.fail(op, err)
+		return s.fail(fmt.Sprintf("put delivery %q", d.ID), err)
 	}
 	return nil
+}
+
+// putDeliveryWrite returns the write of PutDelivery(d), for the writer.
+func (s *Store) putDeliveryWrite(d *mockserver.Delivery) (func(c *wconn) error, error) {
+	args, err := deliveryArgs(d)
+	if err != nil {
+		return nil, err
+	}
+	return func(c *wconn) error { return saveDelivery(c, args, true) }, nil
 }
 
 // saveDelivery stores the delivery whose deliveryArgs are args. It tries an
@@ -36,28 +43,22 @@ func (s *Store) PutDelivery(ctx context.Context, d *mockserver.Delivery) error {
 // change of state), the likelier first: the insert when likelyNew. Failing
 // both, the delivery changes its body or an indexed field: it is replaced,
 // after its attempts that share its body get a copy of the old one.
-func (s *Store) saveDelivery(tx *sql.Tx, args []any, likelyNew bool) error {
-	insert := func() (sql.Result, error) { return tx.Stmt(s.insertDelivery).Exec(args...) }
-	update := func() (sql.Result, error) {
-		return tx.Stmt(s.updateDelivery).Exec(reorder(args, updateDeliveryArgs)...)
-	}
-	tries := [2]func() (sql.Result, error){update, insert}
+func saveDelivery(c *wconn, args []any, likelyNew bool) error {
+	insert := func() (int64, error) { return c.exec(stInsertDelivery, args...) }
+	update := func() (int64, error) { return c.exec(stUpdateDelivery, reorder(args, updateDeliveryArgs)...) }
+	tries := [2]func() (int64, error){update, insert}
 	if likelyNew {
-		tries = [2]func() (sql.Result, error){insert, update}
+		tries = [2]func() (int64, error){insert, update}
 	}
 	for _, try := range tries {
-		res, err := try()
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n > 0 {
+		if n, err := try(); err != nil || n > 0 {
 			return err
 		}
 	}
-	if _, err := tx.Stmt(s.keepAttemptBodies).Exec(args[0]); err != nil {
+	if _, err := c.exec(stKeepAttemptBodies, args[0]); err != nil {
 		return err
 	}
-	_, err := tx.Stmt(s.upsertDelivery).Exec(args...)
+	_, err := c.exec(stUpsertDelivery, args...)
 	return err
 }
 
@@ -166,7 +167,7 @@ func deliveryArgs(d *mockserver.Delivery) ([]any, error) {
 	}
 	return []any{
 		d.ID, d.EventID, d.EndpointID, d.Provider, d.Variant, d.Event, d.WireID,
-		d.Key, blob(d.Body), d.CopyOf, d.ResendOf, d.State, d.Attempts,
+		d.Key, blob(d.Body), d.CopyOf, d.ResendOf, d.State, int64(d.Attempts),
 		next, chaos, created, updated,
 	}, nil
 }

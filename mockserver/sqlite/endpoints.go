@@ -17,8 +17,8 @@ func (s *Store) PutEndpoint(ctx context.Context, e *mockserver.Endpoint) error {
 	if err != nil {
 		return s.fail(op, err)
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Stmt(s.putEndpoint).Exec(args...)
+	err = s.write(ctx, func(c *wconn) error {
+		_, err := c.exec(stPutEndpoint, args...)
 		return err
 	})
 	if err != nil {
@@ -66,12 +66,9 @@ func (s *Store) ListEndpoints(ctx context.Context) ([]*mockserver.Endpoint, erro
 func (s *Store) DeleteEndpoint(ctx context.Context, id string) error {
 	op := fmt.Sprintf("delete endpoint %q", id)
 	var n int64
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.Stmt(s.deleteEndpoint).Exec(id)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
+	err := s.write(ctx, func(c *wconn) error {
+		var err error
+		n, err = c.exec(stDeleteEndpoint, id)
 		return err
 	})
 	if err != nil {

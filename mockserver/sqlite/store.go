@@ -55,11 +55,9 @@ const busyTimeoutMS = 10000
 // use; Close it when done.
 type Store struct {
 	path string
-	w    *sql.DB // the one write connection
+	w    *sql.DB // migrations and PRAGMA optimize, before and after the writer
+	wc   *wconn  // the writer goroutine's connection
 	r    *sql.DB // read-only pool
-
-	putEndpoint, deleteEndpoint, insertDelivery, updateDelivery,
-	upsertDelivery, keepAttemptBodies, putAttempt *sql.Stmt // on w
 
 	getEndpoint, listEndpoints, getDelivery, deliveryCursor,
 	pending, listAttempts *sql.Stmt // on r
@@ -109,7 +107,8 @@ func Open(path string) (*Store, error) {
 		return nil, openError(path, err)
 	}
 	uri := "file:" + escapePath(abs) + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeoutMS)
-	if s.w, err = sql.Open("sqlite", uri+"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(4000)&_txlock=immediate"); err != nil {
+	wdsn := uri + "&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(4000)&_txlock=immediate"
+	if s.w, err = sql.Open("sqlite", wdsn); err != nil {
 		return fail(err)
 	}
 	s.w.SetMaxOpenConns(1)
@@ -136,6 +135,9 @@ func Open(path string) (*Store, error) {
 	s.r.SetMaxOpenConns(n)
 	s.r.SetMaxIdleConns(n)
 	if err := s.prepare(ctx); err != nil {
+		return fail(err)
+	}
+	if s.wc, err = openWconn(s.w.Driver(), wdsn); err != nil {
 		return fail(err)
 	}
 	s.reqs = make(chan *writeReq, maxBatch)
@@ -165,12 +167,14 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
-// closeDBs closes the statements, then the read pool, then the writer.
+// closeDBs closes the writer's connection, the statements, then the read
+// pool, then s.w.
 func (s *Store) closeDBs() error {
 	var errs []error
+	if s.wc != nil {
+		errs = append(errs, s.wc.close())
+	}
 	for _, st := range []*sql.Stmt{
-		s.putEndpoint, s.deleteEndpoint, s.insertDelivery, s.updateDelivery,
-		s.upsertDelivery, s.keepAttemptBodies, s.putAttempt,
 		s.getEndpoint, s.listEndpoints, s.getDelivery, s.deliveryCursor, s.pending, s.listAttempts,
 	} {
 		if st != nil {
@@ -185,21 +189,13 @@ func (s *Store) closeDBs() error {
 	return errors.Join(errs...)
 }
 
-// prepare prepares the fixed statements, the writes on s.w and the reads on
-// s.r.
+// prepare prepares the reads on s.r.
 func (s *Store) prepare(ctx context.Context) error {
 	for _, p := range []struct {
 		db  *sql.DB
 		st  **sql.Stmt
 		sql string
 	}{
-		{s.w, &s.putEndpoint, upsertEndpointSQL},
-		{s.w, &s.deleteEndpoint, `DELETE FROM endpoints WHERE id = ?`},
-		{s.w, &s.insertDelivery, insertDeliverySQL},
-		{s.w, &s.updateDelivery, updateDeliverySQL},
-		{s.w, &s.upsertDelivery, upsertDeliverySQL},
-		{s.w, &s.keepAttemptBodies, keepAttemptBodiesSQL},
-		{s.w, &s.putAttempt, upsertAttemptSQL},
 		{s.r, &s.getEndpoint, `SELECT ` + endpointCols + ` FROM endpoints WHERE id = ?`},
 		{s.r, &s.listEndpoints, `SELECT ` + endpointCols + ` FROM endpoints ORDER BY created_at, id`},
 		{s.r, &s.getDelivery, `SELECT ` + deliveryCols + ` FROM deliveries WHERE id = ?`},

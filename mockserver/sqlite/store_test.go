@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,6 +120,31 @@ func TestPragmas(t *testing.T) {
 	if _, err := s.r.ExecContext(ctx, "DELETE FROM endpoints"); err == nil {
 		t.Errorf("the read pool can write")
 	}
+	// The writer's own connection, which makes every write durable.
+	for pragma, want := range map[string]string{
+		"journal_mode": "wal",
+		"synchronous":  "1", // NORMAL
+		"foreign_keys": "1",
+		"busy_timeout": "10000",
+	} {
+		if got, err := wconnPragma(s.wc, pragma); err != nil || got != want {
+			t.Errorf("writer connection: PRAGMA %s = %q, %v; want %q", pragma, got, err, want)
+		}
+	}
+}
+
+// wconnPragma returns the value of pragma on c.
+func wconnPragma(c *wconn, pragma string) (string, error) {
+	rows, err := c.conn.(driver.QueryerContext).QueryContext(context.Background(), "PRAGMA "+pragma, nil)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	dest := make([]driver.Value, len(rows.Columns()))
+	if err := rows.Next(dest); err != nil {
+		return "", err
+	}
+	return fmt.Sprint(dest[0]), nil
 }
 
 func TestFileMode(t *testing.T) {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"runtime"
 )
@@ -16,15 +15,15 @@ var errClosed = errors.New("the store is closed")
 // writeReq is one caller's write, waiting for the writer.
 type writeReq struct {
 	ctx  context.Context
-	run  func(tx *sql.Tx) error // executes the write; may run twice (see commit)
-	done chan error             // gets the outcome once the write is on file, or failed
+	run  func(c *wconn) error // executes the write; may run twice (see commit)
+	done chan error           // gets the outcome once the write is on file, or failed
 }
 
 // write hands run to the writer goroutine and waits until it is committed
 // (or has failed). Writes that arrive while a transaction commits are
 // committed together in the next one (group commit): each caller still
 // returns only once its own write is on file.
-func (s *Store) write(ctx context.Context, run func(tx *sql.Tx) error) error {
+func (s *Store) write(ctx context.Context, run func(c *wconn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -42,7 +41,7 @@ func (s *Store) write(ctx context.Context, run func(tx *sql.Tx) error) error {
 }
 
 // writer commits the queued writes in batches until s.reqs is closed and
-// drained; it is the only user of s.w after Open.
+// drained; it is the only user of s.wc.
 func (s *Store) writer() {
 	defer close(s.writerDone)
 	batch := make([]*writeReq, 0, maxBatch)
@@ -93,9 +92,9 @@ func (s *Store) commit(batch []*writeReq) {
 		live = append(live, r)
 	}
 	if len(live) > 1 {
-		err := s.inTx(func(tx *sql.Tx) error {
+		err := s.wc.inTx(func(c *wconn) error {
 			for _, r := range live {
-				if err := r.run(tx); err != nil {
+				if err := r.run(c); err != nil {
 					return err
 				}
 			}
@@ -109,19 +108,6 @@ func (s *Store) commit(batch []*writeReq) {
 		}
 	}
 	for _, r := range live {
-		r.done <- s.inTx(r.run)
+		r.done <- s.wc.inTx(r.run)
 	}
-}
-
-// inTx runs fn in a transaction on the write connection and commits it.
-func (s *Store) inTx(fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(context.Background(), nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }
