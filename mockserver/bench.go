@@ -122,6 +122,8 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 		return nil, err
 	}
 	defer e.Close()
+	cnt := &benchCounter{}
+	e.onRecord = cnt.record
 	if err := e.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -148,7 +150,7 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 	if _, err := benchPlain(ctx, plain, rcv.url, hdr, pd.Body, warm, opts.Concurrency); err != nil {
 		return nil, err
 	}
-	if _, err := benchEngine(ctx, e, tr, warm, opts.Concurrency); err != nil {
+	if _, err := benchEngine(ctx, e, cnt, tr, warm, opts.Concurrency); err != nil {
 		return nil, err
 	}
 	for range 2 {
@@ -157,7 +159,7 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 			return nil, err
 		}
 		res.PlainRate = max(res.PlainRate, float64(opts.N)/el.Seconds())
-		el, err = benchEngine(ctx, e, tr, opts.N, opts.Concurrency)
+		el, err = benchEngine(ctx, e, cnt, tr, opts.N, opts.Concurrency)
 		if err != nil {
 			return nil, err
 		}
@@ -212,11 +214,46 @@ func benchPlain(ctx context.Context, c *http.Client, url string, h http.Header, 
 	return time.Since(start), first
 }
 
+// benchCounter counts the attempts the engine records, through
+// Engine.onRecord, and signals when a target is reached.
+type benchCounter struct {
+	mu     sync.Mutex
+	n, at  int
+	reach  chan struct{}
+	failed error
+}
+
+func (c *benchCounter) record(a *Attempt) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !a.Success && c.failed == nil {
+		c.failed = fmt.Errorf("engine attempt failed: %s %s", a.ErrorKind, a.Error)
+	}
+	if c.n++; c.n == c.at && c.reach != nil {
+		close(c.reach)
+		c.reach = nil
+	}
+}
+
+// expect returns a channel closed once n more attempts have been recorded.
+func (c *benchCounter) expect(n int) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := make(chan struct{})
+	c.at, c.reach = c.n+n, ch
+	return ch
+}
+
+func (c *benchCounter) err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.failed
+}
+
 // benchEngine triggers n deliveries from conc goroutines and waits until
-// n successful attempts have been recorded.
-func benchEngine(ctx context.Context, e *Engine, tr Trigger, n, conc int) (time.Duration, error) {
-	ch, unsub := e.Subscribe(n + 16)
-	defer unsub()
+// n attempts have been recorded; any failed attempt is an error.
+func benchEngine(ctx context.Context, e *Engine, cnt *benchCounter, tr Trigger, n, conc int) (time.Duration, error) {
+	done := cnt.expect(n)
 	var (
 		next  atomic.Int64
 		wg    sync.WaitGroup
@@ -240,21 +277,13 @@ func benchEngine(ctx context.Context, e *Engine, tr Trigger, n, conc int) (time.
 	if first != nil {
 		return 0, first
 	}
-	for got := 0; got < n; {
-		select {
-		case a, ok := <-ch:
-			if !ok {
-				return 0, ErrClosed
-			}
-			if !a.Success {
-				return 0, fmt.Errorf("engine attempt failed: %s %s", a.ErrorKind, a.Error)
-			}
-			got++
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return 0, ctx.Err()
 	}
-	return time.Since(start), nil
+	el := time.Since(start)
+	return el, cnt.err()
 }
 
 // benchLatency triggers one delivery at a time and measures until the

@@ -114,6 +114,7 @@ type Engine struct {
 	workers int
 
 	sched  *scheduler
+	eps    *endpointCache
 	sender *sender
 	stream *stream
 	chaos  *chaosState
@@ -125,6 +126,10 @@ type Engine struct {
 	signers  map[signerKey]signing.Signer
 
 	pending atomic.Int64
+
+	// onRecord, when set before Start, is called with every recorded
+	// attempt (RunBench counts with it instead of a stream subscription).
+	onRecord func(*Attempt)
 
 	lifeMu    sync.RWMutex
 	started   bool
@@ -173,6 +178,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	e := &Engine{
 		cat: cfg.Catalogue, store: cfg.Store, clock: cfg.Clock, scale: cfg.TimeScale,
 		log: cfg.Logger, metrics: cfg.Metrics, workers: cfg.Workers,
+		eps:     newEndpointCache(cfg.Store),
 		sender:  newSender(cfg.Client, cfg.TLSConfig, max(cfg.MaxPerEndpoint, cfg.Workers)),
 		stream:  newStream(cfg.Metrics),
 		chaos:   newChaosState(),

@@ -38,14 +38,18 @@ func (e *Engine) worker() {
 // must not be retried by this engine).
 func (e *Engine) attempt(job schedEntry) *time.Time {
 	ctx := context.Background()
-	d, err := e.store.GetDelivery(ctx, job.id)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return nil
+	d := job.d
+	if d == nil {
+		var err error
+		d, err = e.store.GetDelivery(ctx, job.id)
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return nil
+			}
+			e.log.Error("reading a due delivery", "delivery", job.id, "err", err)
+			t := e.clock.Now().Add(storeRetry)
+			return &t
 		}
-		e.log.Error("reading a due delivery", "delivery", job.id, "err", err)
-		t := e.clock.Now().Add(storeRetry)
-		return &t
 	}
 	if d.State != StatePending {
 		return nil
@@ -68,7 +72,7 @@ func (e *Engine) attempt(job schedEntry) *time.Time {
 	if err != nil {
 		return e.abandon(ctx, d, ErrKindOther, "cannot attempt: "+err.Error())
 	}
-	ep, err := e.store.GetEndpoint(ctx, d.EndpointID)
+	snap, err := e.eps.get(ctx, d.EndpointID)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return e.abandon(ctx, d, ErrKindOther, "the endpoint was deleted")
@@ -76,10 +80,10 @@ func (e *Engine) attempt(job schedEntry) *time.Time {
 		e.log.Error("reading the endpoint of a due delivery", "delivery", d.ID, "endpoint", d.EndpointID, "err", err)
 		t := e.clock.Now().Add(storeRetry)
 		return &t
-	case ep.Disabled:
+	case snap.ep.Disabled:
 		return e.abandon(ctx, d, ErrKindOther, "the endpoint is disabled")
 	}
-	signer, err := e.signer(v, ep.Secret)
+	signer, err := e.signer(v, snap.ep.Secret)
 	if err != nil {
 		return e.abandon(ctx, d, ErrKindOther, "cannot sign: "+err.Error())
 	}
@@ -89,7 +93,7 @@ func (e *Engine) attempt(job schedEntry) *time.Time {
 	}
 	// A stored body is the variant's own encoding: Trigger encoded it.
 	pd := &providers.Delivery{Variant: v, Event: ev, ID: d.WireID, Body: d.Body, Canonical: true}
-	a, err := e.do(ctx, ep, pd, signer, d.Attempts+1, d.Attempts < d.Chaos.CutAfterBody)
+	a, err := e.do(ctx, snap, pd, signer, d.Attempts+1, d.Attempts < d.Chaos.CutAfterBody)
 	if err != nil {
 		return e.abandon(ctx, d, ErrKindOther, "cannot build the request: "+err.Error())
 	}
@@ -97,9 +101,10 @@ func (e *Engine) attempt(job schedEntry) *time.Time {
 	return e.record(ctx, d, v, a)
 }
 
-// do makes one signed HTTP attempt of pd to ep and returns it, not yet
-// judged by the retry rules (Outcome empty).
-func (e *Engine) do(ctx context.Context, ep *Endpoint, pd *providers.Delivery, signer signing.Signer, n int, cut bool) (*Attempt, error) {
+// do makes one signed HTTP attempt of pd to the endpoint and returns it,
+// not yet judged by the retry rules (Outcome empty).
+func (e *Engine) do(ctx context.Context, snap *endpointSnap, pd *providers.Delivery, signer signing.Signer, n int, cut bool) (*Attempt, error) {
+	ep := snap.ep
 	now := e.clock.Now()
 	v, ev, body := pd.Variant, pd.Event, pd.Body
 	h, err := pd.Request(signer, now)
@@ -118,7 +123,7 @@ func (e *Engine) do(ctx context.Context, ep *Endpoint, pd *providers.Delivery, s
 	if _, ok := h["User-Agent"]; !ok {
 		h["User-Agent"] = []string{"esimhooks"}
 	}
-	r := e.sender.send(ctx, ep.URL, h, body, v.Ack.Deadline.D(), cut)
+	r := e.sender.send(ctx, snap.url, ep.URL, h, body, v.Ack.Deadline.D(), cut)
 	a := &Attempt{
 		EndpointID: ep.ID, Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name,
 		N: n, StartedAt: now, URL: ep.URL, RequestHeaders: h, RequestBody: body,
@@ -181,6 +186,9 @@ func (e *Engine) record(ctx context.Context, d *Delivery, v *providers.Variant, 
 	}
 	e.logAttempt(d, a)
 	e.stream.publish(a)
+	if e.onRecord != nil {
+		e.onRecord(a)
+	}
 	return next
 }
 

@@ -157,10 +157,21 @@ func (e *Engine) plan(base *Delivery, now time.Time, v *providers.Variant) []*De
 	return out
 }
 
-// schedule hands persisted pending deliveries to the scheduler.
+// hotHorizon: a first attempt due within this of being scheduled carries
+// its delivery to the worker instead of having it read back from the Store.
+const hotHorizon = time.Second
+
+// schedule hands persisted pending deliveries to the scheduler. Those due
+// soon carry a copy of themselves (the caller keeps ds).
 func (e *Engine) schedule(ds []*Delivery) {
+	soon := e.clock.Now().Add(hotHorizon)
 	for _, d := range ds {
-		e.sched.add(d.ID, unique.Make(d.EndpointID), d.NextAttemptAt)
+		en := schedEntry{due: d.NextAttemptAt.UnixNano(), id: d.ID, ep: unique.Make(d.EndpointID)}
+		if !d.NextAttemptAt.After(soon) {
+			c := *d
+			en.d = &c
+		}
+		e.sched.addEntry(en)
 	}
 }
 
@@ -169,10 +180,11 @@ func (e *Engine) endpointsFor(ctx context.Context, v *providers.Variant, ev *pro
 	if len(ids) > 0 {
 		out := make([]*Endpoint, 0, len(ids))
 		for _, id := range ids {
-			ep, err := e.store.GetEndpoint(ctx, id)
+			snap, err := e.eps.get(ctx, id)
 			if err != nil {
 				return nil, fmt.Errorf("endpoint %q: %w", id, err)
 			}
+			ep := snap.ep
 			if ep.Disabled {
 				return nil, fmt.Errorf("endpoint %q is disabled", id)
 			}
@@ -183,7 +195,7 @@ func (e *Engine) endpointsFor(ctx context.Context, v *providers.Variant, ev *pro
 		}
 		return out, nil
 	}
-	all, err := e.store.ListEndpoints(ctx)
+	all, err := e.eps.list(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +305,7 @@ func (e *Engine) Send(ctx context.Context, ep *Endpoint, d *providers.Delivery) 
 	if err != nil {
 		return nil, err
 	}
-	a, err := e.do(ctx, ep, d, signer, 1, false)
+	a, err := e.do(ctx, newSnap(ep), d, signer, 1, false)
 	if err != nil {
 		return nil, err
 	}

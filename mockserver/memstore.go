@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // errStoreClosed is returned by a memory store's methods after Close.
@@ -29,6 +30,8 @@ type memStore struct {
 	// order holds every delivery sorted by (CreatedAt, ID), oldest first.
 	order   []*memDelivery
 	pending map[string]struct{}
+	// epVer counts endpoint writes (EndpointVersioner).
+	epVer atomic.Uint64
 }
 
 type memDelivery struct {
@@ -89,6 +92,7 @@ func (s *memStore) PutEndpoint(_ context.Context, e *Endpoint) error {
 		return errStoreClosed
 	}
 	s.endpoints[e.ID] = copyEndpoint(e)
+	s.epVer.Add(1)
 	return nil
 }
 
@@ -134,8 +138,12 @@ func (s *memStore) DeleteEndpoint(_ context.Context, id string) error {
 		return fmt.Errorf("endpoint %q: %w", id, ErrNotFound)
 	}
 	delete(s.endpoints, id)
+	s.epVer.Add(1)
 	return nil
 }
+
+// EndpointsVersion implements EndpointVersioner.
+func (s *memStore) EndpointsVersion() uint64 { return s.epVer.Load() }
 
 func (s *memStore) PutDelivery(_ context.Context, d *Delivery) error {
 	if d == nil || d.ID == "" {

@@ -9,12 +9,17 @@ import (
 )
 
 // schedEntry is one pending delivery waiting in the timer heap. It is kept
-// small (32 bytes plus the id's bytes) so that a million pending retries
+// small (40 bytes plus the id's bytes) so that a million pending retries
 // fit easily in memory: the body and everything else live in the Store.
 type schedEntry struct {
 	due int64  // unix nanoseconds
 	id  string // delivery id
 	ep  unique.Handle[string]
+	// d, when not nil, is the delivery as it was stored, carried to the
+	// worker so that it need not read it back: set only for a first
+	// attempt due within hotHorizon of being scheduled, so that what the
+	// heap holds for long waits stays small.
+	d *Delivery
 }
 
 type entryHeap []schedEntry
@@ -80,24 +85,35 @@ func newScheduler(clock Clock, maxPer int, onCount func(int)) *scheduler {
 		active:  map[unique.Handle[string]]int{},
 		wake:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
-		jobs:    make(chan schedEntry),
+		jobs:    make(chan schedEntry, jobsBuffer),
 	}
 }
+
+// jobsBuffer is how many dispatched deliveries may wait for a free worker.
+// A delivery due at once for an endpoint with a free slot goes straight
+// into this buffer from add, without a round trip through the dispatcher.
+const jobsBuffer = 64
 
 // add schedules delivery id (to endpoint ep) at due. A delivery already
 // waiting keeps the earlier of its two due times; one already blocked or
 // in flight is left alone. After stop, add does nothing: the delivery
 // stays pending in the Store for the next engine.
 func (s *scheduler) add(id string, ep unique.Handle[string], due time.Time) {
+	s.addEntry(schedEntry{due: due.UnixNano(), id: id, ep: ep})
+}
+
+// addEntry is add with a prepared entry, which may carry its delivery.
+func (s *scheduler) addEntry(en schedEntry) {
 	s.mu.Lock()
-	s.addLocked(id, ep, due.UnixNano())
+	s.addLocked(en)
 	s.mu.Unlock()
 }
 
-func (s *scheduler) addLocked(id string, ep unique.Handle[string], due int64) {
+func (s *scheduler) addLocked(en schedEntry) {
 	if s.stopped {
 		return
 	}
+	id, ep, due := en.id, en.ep, en.due
 	cur, ok := s.tracked[id]
 	if ok && (cur == stateBlocked || cur == stateInflight || cur <= due) {
 		return
@@ -107,16 +123,25 @@ func (s *scheduler) addLocked(id string, ep unique.Handle[string], due int64) {
 	} else {
 		s.onCount(1)
 	}
-	if s.active[ep] >= s.maxPer && due <= s.clock.Now().UnixNano() {
-		// Due now for a saturated endpoint (a burst of triggers): queue it
-		// for the next free slot without waking the dispatcher.
-		s.tracked[id] = stateBlocked
-		s.blocked[ep] = append(s.blocked[ep], schedEntry{due: due, id: id, ep: ep})
-		return
+	if due <= s.clock.Now().UnixNano() {
+		if s.active[ep] >= s.maxPer {
+			// Due now for a saturated endpoint (a burst of triggers): queue
+			// it for the next free slot without waking the dispatcher.
+			s.tracked[id] = stateBlocked
+			s.blocked[ep] = append(s.blocked[ep], en)
+			return
+		}
+		select {
+		case s.jobs <- en: // straight to a worker
+			s.active[ep]++
+			s.tracked[id] = stateInflight
+			return
+		default: // every worker busy and the buffer full: the heap waits
+		}
 	}
 	s.nwaiting++
 	s.tracked[id] = due
-	heap.Push(&s.h, schedEntry{due: due, id: id, ep: ep})
+	heap.Push(&s.h, en)
 	if s.h[0].id == id {
 		s.poke()
 	}
@@ -258,7 +283,7 @@ func (s *scheduler) finish(job schedEntry, next *time.Time) (schedEntry, bool) {
 	delete(s.tracked, job.id)
 	s.onCount(-1)
 	if next != nil {
-		s.addLocked(job.id, job.ep, next.UnixNano())
+		s.addLocked(schedEntry{due: next.UnixNano(), id: job.id, ep: job.ep})
 	}
 	var (
 		nj schedEntry

@@ -50,7 +50,8 @@ func TestSchedulerOrder(t *testing.T) {
 // TestSchedulerPerEndpointLimit: due deliveries beyond MaxPerEndpoint wait
 // for a slot, and are handed to the worker that frees one.
 func TestSchedulerPerEndpointLimit(t *testing.T) {
-	s := newScheduler(NewFakeClock(time.Unix(0, 0)), 2, nil)
+	// The clock stands before every due time, so that all go to the heap.
+	s := newScheduler(NewFakeClock(time.Unix(-1, 0)), 2, nil)
 	a, b := unique.Make("a"), unique.Make("b")
 	for i := range 4 {
 		s.add(fmt.Sprint("a", i), a, time.Unix(0, int64(i)))
@@ -73,6 +74,35 @@ func TestSchedulerPerEndpointLimit(t *testing.T) {
 	}
 	if tracked, waiting := s.state("a3"); !tracked || waiting {
 		t.Fatalf("a3 should be blocked")
+	}
+}
+
+// TestSchedulerDueNowSkipsDispatcher: a delivery due at once goes straight
+// into the workers' buffer, carrying its delivery, while its endpoint has a
+// free slot; beyond the limit it waits for a slot, and a full buffer sends
+// it through the heap.
+func TestSchedulerDueNowSkipsDispatcher(t *testing.T) {
+	fc := NewFakeClock(time.Unix(100, 0))
+	s := newScheduler(fc, 2, nil)
+	a := unique.Make("a")
+	d := &Delivery{ID: "a0"}
+	s.addEntry(schedEntry{due: fc.Now().UnixNano(), id: "a0", ep: a, d: d})
+	s.add("a1", a, fc.Now().Add(-time.Second))
+	s.add("a2", a, fc.Now())
+	if len(s.jobs) != 2 || len(s.h) != 0 {
+		t.Fatalf("jobs %d, heap %d: want 2 dispatched, none in the heap", len(s.jobs), len(s.h))
+	}
+	if j := <-s.jobs; j.id != "a0" || j.d != d {
+		t.Fatalf("first job %+v, want a0 with its delivery", j)
+	}
+	if tracked, waiting := s.state("a2"); !tracked || waiting {
+		t.Fatalf("a2 should wait for a slot")
+	}
+	for i := range jobsBuffer - len(s.jobs) + 1 {
+		s.add(fmt.Sprint("b", i), unique.Make(fmt.Sprint("b", i)), fc.Now())
+	}
+	if len(s.jobs) != jobsBuffer || len(s.h) != 1 {
+		t.Fatalf("jobs %d, heap %d: want a full buffer and one in the heap", len(s.jobs), len(s.h))
 	}
 }
 

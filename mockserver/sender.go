@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +27,13 @@ var errCut = errors.New("connection cut before the answer was read (chaos cut_af
 // of the answer, errors classified into ErrKind values.
 type sender struct {
 	client *http.Client
+	// rt, when not nil, is the client's transport, called directly: the
+	// client would add only redirect handling, which is disabled, and a
+	// copy of the headers.
+	rt http.RoundTripper
+	// h1, on an engine-built sender, sends to plaintext endpoints that no
+	// proxy applies to.
+	h1 *h1Pool
 	// transport is the engine-built transport, closed by Close; nil when
 	// the caller supplied the client.
 	transport *http.Transport
@@ -39,7 +47,11 @@ func newSender(client *http.Client, tlsConf *tls.Config, conns int) *sender {
 	if client != nil {
 		c := *client
 		c.CheckRedirect = noRedirect
-		return &sender{client: &c}
+		s := &sender{client: &c}
+		if c.Jar == nil && c.Timeout == 0 && c.Transport != nil {
+			s.rt = c.Transport
+		}
+		return s
 	}
 	var tc *tls.Config
 	if tlsConf != nil {
@@ -60,13 +72,16 @@ func newSender(client *http.Client, tlsConf *tls.Config, conns int) *sender {
 		// Bodies are tiny; a 100-continue round trip would only add latency.
 		ExpectContinueTimeout: 0,
 	}
-	return &sender{client: &http.Client{Transport: t, CheckRedirect: noRedirect}, transport: t}
+	return &sender{client: &http.Client{Transport: t, CheckRedirect: noRedirect}, transport: t, rt: t, h1: newH1Pool(conns)}
 }
 
 // close closes idle connections of the engine-built transport.
 func (s *sender) close() {
 	if s.transport != nil {
 		s.transport.CloseIdleConnections()
+	}
+	if s.h1 != nil {
+		s.h1.close()
 	}
 }
 
@@ -81,15 +96,36 @@ type sendResult struct {
 	err       string
 }
 
-// send POSTs body with header h to url and reads at most MaxResponseBody
+// send POSTs body with header h to u (rawURL parsed, or nil to parse
+// rawURL) and reads at most MaxResponseBody
 // bytes of the answer, all within deadline (a deadline <= 0 means none
 // beyond ctx). When cut is true the connection is cut as soon as the first
 // byte of the answer arrives: the receiver has the whole request and has
 // answered, but the provider never reads the acknowledgement (cutting right
 // after the request is written would race with the receiver reading it:
 // a reset can discard the unread body). The caller must not modify h or body until send returns.
-func (s *sender) send(ctx context.Context, url string, h http.Header, body []byte, deadline time.Duration, cut bool) sendResult {
+func (s *sender) send(ctx context.Context, u *url.URL, rawURL string, h http.Header, body []byte, deadline time.Duration, cut bool) sendResult {
 	start := time.Now()
+	target := rawURL
+	if u != nil {
+		target = "" // parsed already: set below
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return sendResult{errKind: ErrKindOther, err: "bad request: " + err.Error(), latency: time.Since(start)}
+	}
+	if u != nil {
+		req.URL, req.Host = u, u.Host
+	}
+	req.Header = h
+	if s.plain(req) {
+		basicAuth(req)
+		var dl time.Time
+		if deadline > 0 {
+			dl = start.Add(deadline)
+		}
+		return s.h1.send(ctx, req, dl, cut, start)
+	}
 	var cancel context.CancelFunc
 	if deadline > 0 {
 		ctx, cancel = context.WithTimeout(ctx, deadline)
@@ -108,12 +144,8 @@ func (s *sender) send(ctx context.Context, url string, h http.Header, body []byt
 			},
 		})
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return sendResult{errKind: ErrKindOther, err: "bad request: " + err.Error(), latency: time.Since(start)}
-	}
-	req.Header = h
-	resp, err := s.client.Do(req)
+	req = req.WithContext(ctx)
+	resp, err := s.roundTrip(req)
 	if cutDone.Load() {
 		// The answer, if any, is treated as lost: that is the point.
 		if err == nil {
@@ -141,6 +173,43 @@ func (s *sender) send(ctx context.Context, url string, h http.Header, body []byt
 		r.errKind, r.err = kind, "reading the answer: "+msg
 	}
 	return r
+}
+
+// roundTrip sends req through the transport directly when it can, as
+// http.Client would with redirects disabled: URL credentials become
+// basic auth unless the request has an Authorization header.
+func (s *sender) roundTrip(req *http.Request) (*http.Response, error) {
+	if s.rt == nil || req.URL.Scheme != "http" && req.URL.Scheme != "https" || req.URL.Host == "" {
+		return s.client.Do(req)
+	}
+	basicAuth(req)
+	return s.rt.RoundTrip(req)
+}
+
+// plain reports whether req goes through the plaintext sender: an
+// engine-built sender, an http:// URL, and no proxy for it.
+func (s *sender) plain(req *http.Request) bool {
+	if s.h1 == nil || req.URL.Scheme != "http" || req.URL.Host == "" {
+		return false
+	}
+	proxy, err := s.transport.Proxy(req)
+	return err == nil && proxy == nil
+}
+
+// basicAuth turns URL credentials into basic auth, as http.Client does,
+// unless the request has an Authorization header; the caller's header map
+// is not modified.
+func basicAuth(req *http.Request) {
+	ui := req.URL.User
+	if ui == nil {
+		return
+	}
+	if _, ok := req.Header["Authorization"]; ok {
+		return
+	}
+	req.Header = req.Header.Clone()
+	pw, _ := ui.Password()
+	req.SetBasicAuth(ui.Username(), pw)
 }
 
 // readBufs holds MaxResponseBody+1 byte buffers for readLimited.

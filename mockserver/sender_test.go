@@ -56,8 +56,14 @@ func engOneShot(t *testing.T) *Engine {
 // attempt (later ones wait for a clock that never moves).
 func engFirstAttempt(t *testing.T, e *Engine, url string) *Attempt {
 	t.Helper()
-	ep := engAddEndpoint(t, e, "fast", "", url, Chaos{})
-	res := engTrigger(t, e, "fast", "order.created", ep)
+	return engFirstAttemptOf(t, e, "fast", url)
+}
+
+// engFirstAttemptOf is engFirstAttempt for any provider's order.created.
+func engFirstAttemptOf(t *testing.T, e *Engine, provider, url string) *Attempt {
+	t.Helper()
+	ep := engAddEndpoint(t, e, provider, "", url, Chaos{})
+	res := engTrigger(t, e, provider, "order.created", ep)
 	id := res.Deliveries[0].ID
 	var as []*Attempt
 	engEventually(t, 10*time.Second, "the first attempt", func() bool {
@@ -191,23 +197,27 @@ func TestSenderTimeout(t *testing.T) {
 	}
 }
 
+// TestSenderTLS uses the standard profile's 5 s deadline: a handshake
+// under the race detector on a busy machine can take longer than the fast
+// profile's 300 ms. The fake clock never moves, so there is one attempt.
 func TestSenderTLS(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusted handshake is expected
 	srv.StartTLS()
 	defer srv.Close()
-	a := engFirstAttempt(t, engOneShot(t), srv.URL)
+	clock := func() Clock { return NewFakeClock(time.Unix(1_700_000_000, 0)) }
+	a := engFirstAttemptOf(t, engTestEngine(t, EngineConfig{Clock: clock()}), "standard", srv.URL)
 	if a.Success || a.ErrorKind != ErrKindTLS {
 		t.Fatalf("untrusted: kind %q error %q", a.ErrorKind, a.Error)
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
-	e := engTestEngine(t, EngineConfig{Catalogue: engFastCatalogue(t), TLSConfig: &tls.Config{RootCAs: pool}})
-	if a := engFirstAttempt(t, e, srv.URL); !a.Success {
+	e := engTestEngine(t, EngineConfig{Clock: clock(), TLSConfig: &tls.Config{RootCAs: pool}})
+	if a := engFirstAttemptOf(t, e, "standard", srv.URL); !a.Success {
 		t.Fatalf("trusted CA: kind %q error %q", a.ErrorKind, a.Error)
 	}
-	e = engTestEngine(t, EngineConfig{Catalogue: engFastCatalogue(t), TLSConfig: &tls.Config{InsecureSkipVerify: true}})
-	if a := engFirstAttempt(t, e, srv.URL); !a.Success {
+	e = engTestEngine(t, EngineConfig{Clock: clock(), TLSConfig: &tls.Config{InsecureSkipVerify: true}})
+	if a := engFirstAttemptOf(t, e, "standard", srv.URL); !a.Success {
 		t.Fatalf("insecure: kind %q error %q", a.ErrorKind, a.Error)
 	}
 }

@@ -1,0 +1,251 @@
+package mockserver
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// maxAnswerHeader bounds how much of a receiver's answer, status line and
+// headers, the plaintext sender reads before giving up on it.
+const maxAnswerHeader = 1 << 20
+
+// idleReuse is how long a kept connection may sit idle and still be used:
+// receivers close idle connections on their own schedule (Node.js after
+// 5 s), and a request written into a connection the receiver is closing
+// is lost.
+const idleReuse = 2 * time.Second
+
+// h1Pool sends plaintext HTTP/1.1 requests on the calling goroutine:
+// the standard library writes the request (http.Request.Write) and parses
+// the answer (http.ReadResponse), and kept-alive connections are reused
+// per host. It is what the engine uses for http:// endpoints that no proxy
+// applies to: net/http's Transport hands every request to two goroutines
+// of its own (a writer and a reader per connection), which costs about as
+// much CPU as everything else an attempt does. https:// and proxied
+// endpoints go through the Transport (HTTP/2, TLS session reuse, proxies).
+type h1Pool struct {
+	maxIdle int
+	dialer  net.Dialer
+
+	mu     sync.Mutex
+	idle   map[string][]*h1Conn // by host:port, most recently used last
+	closed bool
+}
+
+// h1Conn is one kept-alive connection with its buffers.
+type h1Conn struct {
+	net.Conn
+	lr     *limitReader
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	idleAt time.Time
+}
+
+// limitReader reads from a connection until n bytes have been read, then
+// fails with errAnswerTooLong; the sender resets n for every answer.
+type limitReader struct {
+	r io.Reader
+	n int64
+}
+
+var errAnswerTooLong = errors.New("the answer's status line and headers exceed 1 MiB")
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, errAnswerTooLong
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
+
+func newH1Pool(maxIdle int) *h1Pool {
+	return &h1Pool{
+		maxIdle: maxIdle,
+		dialer:  net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
+		idle:    map[string][]*h1Conn{},
+	}
+}
+
+// hostPort returns u's host with the scheme's default port added.
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	return net.JoinHostPort(u.Hostname(), "80")
+}
+
+// get returns a kept connection to addr that is still usable, or dials a
+// new one.
+func (p *h1Pool) get(ctx context.Context, addr string, deadline time.Time) (c *h1Conn, err error) {
+	now := time.Now()
+	p.mu.Lock()
+	for q := p.idle[addr]; len(q) > 0; q = p.idle[addr] {
+		c = q[len(q)-1]
+		q[len(q)-1] = nil
+		p.idle[addr] = q[:len(q)-1]
+		if now.Sub(c.idleAt) <= idleReuse && c.br.Buffered() == 0 {
+			break
+		}
+		c.Close()
+		c = nil
+	}
+	p.mu.Unlock()
+	if c != nil && connAlive(c.Conn) {
+		return c, nil
+	}
+	if c != nil {
+		c.Close()
+	}
+	d := p.dialer
+	if !deadline.IsZero() {
+		d.Deadline = deadline
+	}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	lr := &limitReader{r: conn}
+	return &h1Conn{Conn: conn, lr: lr, br: bufio.NewReaderSize(lr, 4096), bw: bufio.NewWriterSize(conn, 4096)}, nil
+}
+
+// put keeps c for reuse, or closes it when the pool is full or closed.
+func (p *h1Pool) put(addr string, c *h1Conn) {
+	c.idleAt = time.Now()
+	p.mu.Lock()
+	if !p.closed && len(p.idle[addr]) < p.maxIdle {
+		p.idle[addr] = append(p.idle[addr], c)
+		c = nil
+	}
+	p.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+}
+
+// close closes the idle connections; connections in use are closed by
+// their senders when they finish.
+func (p *h1Pool) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	for addr, q := range p.idle {
+		for _, c := range q {
+			c.Close()
+		}
+		delete(p.idle, addr)
+	}
+}
+
+// send makes one attempt on the calling goroutine: dial or reuse, write,
+// read the answer and at most MaxResponseBody bytes of its body, all
+// before deadline (zero: none beyond ctx). See sender.send for cut.
+func (p *h1Pool) send(ctx context.Context, req *http.Request, deadline time.Time, cut bool, start time.Time) sendResult {
+	addr := hostPort(req.URL)
+	fail := func(err error) sendResult {
+		r := sendResult{latency: time.Since(start)}
+		r.errKind, r.err = classifyH1(ctx, err)
+		return r
+	}
+	c, err := p.get(ctx, addr, deadline)
+	if err != nil {
+		return fail(err)
+	}
+	keep := false
+	defer func() {
+		if keep {
+			p.put(addr, c)
+		} else {
+			c.Close()
+		}
+	}()
+	if err := c.SetDeadline(deadline); err != nil {
+		return fail(err)
+	}
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
+		defer stop()
+	}
+	c.lr.n = maxAnswerHeader
+	if err := req.Write(c.bw); err != nil {
+		return fail(err)
+	}
+	if err := c.bw.Flush(); err != nil {
+		return fail(err)
+	}
+	if cut {
+		if _, err := c.br.Peek(1); err != nil {
+			return fail(err)
+		}
+		// The answer, if any, is treated as lost: that is the point.
+		return sendResult{errKind: ErrKindCut, err: errCut.Error(), latency: time.Since(start)}
+	}
+	resp, err := readAnswer(c.br, req)
+	if err != nil {
+		return fail(err)
+	}
+	r := sendResult{status: resp.StatusCode, header: resp.Header}
+	// The body may be as long as it likes: only MaxResponseBody+1 bytes of
+	// it (plus chunk framing, bounded by the same limit) are ever read.
+	c.lr.n = maxAnswerHeader
+	r.body, r.truncated, err = readLimited(resp.Body, MaxResponseBody)
+	r.latency = time.Since(start)
+	switch {
+	case err != nil:
+		kind, msg := classifyH1(ctx, err)
+		r.errKind, r.err = kind, "reading the answer: "+msg
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		r.errKind, r.err = ErrKindRedirect, "redirect not followed: "+resp.Status
+		if loc := resp.Header.Get("Location"); loc != "" {
+			r.err += " (Location: " + redactURL(loc) + ")"
+		}
+	}
+	// Only a connection whose answer was read to its end is reused; never
+	// drain the rest of a long one.
+	keep = err == nil && !r.truncated && !resp.Close && ctx.Err() == nil
+	return r
+}
+
+// readAnswer reads the final answer to req, skipping interim 1xx ones.
+func readAnswer(br *bufio.Reader, req *http.Request) (*http.Response, error) {
+	for range 16 {
+		resp, err := http.ReadResponse(br, req)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
+			if resp.StatusCode == http.StatusSwitchingProtocols {
+				return nil, fmt.Errorf("malformed HTTP answer: 101 Switching Protocols to a POST that asked for no upgrade")
+			}
+			return resp, nil
+		}
+	}
+	return nil, errors.New("malformed HTTP answer: more than 16 interim 1xx answers")
+}
+
+// classifyH1 is classify for the plaintext sender, whose timeouts are
+// connection deadlines rather than a context's.
+func classifyH1(ctx context.Context, err error) (kind, msg string) {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() && ctx.Err() == nil {
+		return ErrKindTimeout, "no answer within the ack deadline: " + err.Error()
+	}
+	if errors.Is(err, errAnswerTooLong) {
+		return ErrKindProtocol, err.Error()
+	}
+	if ctx.Err() != nil {
+		return classify(ctx, ctx.Err())
+	}
+	return classify(ctx, err)
+}

@@ -1,0 +1,243 @@
+package mockserver
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// h1Server accepts connections on 127.0.0.1 and serves each with handle on
+// its own goroutine; it counts the connections.
+type h1Server struct {
+	url   string
+	conns atomic.Int32
+}
+
+func newH1Server(t *testing.T, handle func(c net.Conn, br *bufio.Reader)) *h1Server {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &h1Server{url: "http://" + ln.Addr().String() + "/hook"}
+	done := make(chan struct{})
+	live := make(chan net.Conn, 64)
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		close(live)
+		for c := range live {
+			c.Close()
+		}
+	})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.conns.Add(1)
+			select {
+			case live <- c:
+			default:
+			}
+			go func() {
+				defer c.Close()
+				handle(c, bufio.NewReader(c))
+			}()
+		}
+	}()
+	return s
+}
+
+// h1Send makes one attempt through an engine-built sender.
+func h1Send(t *testing.T, s *sender, raw string, cut bool) sendResult {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := http.Header{"Content-Type": {"application/json"}}
+	return s.send(context.Background(), u, raw, h, []byte(`{"a":1}`), 2*time.Second, cut)
+}
+
+// serveRequests answers every request on the connection with answer until
+// the client closes it.
+func serveRequests(c net.Conn, br *bufio.Reader, answer func(n int, req *http.Request) string) {
+	for n := 1; ; n++ {
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		_, _ = io.Copy(io.Discard, req.Body)
+		if _, err := io.WriteString(c, answer(n, req)); err != nil {
+			return
+		}
+	}
+}
+
+const h1OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+func TestH1KeepsConnectionsAlive(t *testing.T) {
+	srv := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
+		serveRequests(c, br, func(int, *http.Request) string { return h1OK })
+	})
+	s := newSender(nil, nil, 4)
+	defer s.close()
+	for i := range 5 {
+		if r := h1Send(t, s, srv.url, false); r.status != 200 || string(r.body) != "ok" || r.errKind != "" {
+			t.Fatalf("attempt %d: status %d body %q error %s %s", i, r.status, r.body, r.errKind, r.err)
+		}
+	}
+	if n := srv.conns.Load(); n != 1 {
+		t.Fatalf("5 sequential attempts used %d connections, want 1", n)
+	}
+}
+
+// TestH1DropsClosedConnections: a connection the receiver closed while it
+// was idle is never used again: the next attempt dials afresh and succeeds.
+func TestH1DropsClosedConnections(t *testing.T) {
+	closed := make(chan struct{}, 8)
+	// This receiver closes each connection after one answer, without saying
+	// so in a Connection header.
+	once := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		_, _ = io.Copy(io.Discard, req.Body)
+		_, _ = io.WriteString(c, h1OK)
+		c.Close()
+		closed <- struct{}{}
+	})
+	s := newSender(nil, nil, 4)
+	defer s.close()
+	for i := range 3 {
+		if r := h1Send(t, s, once.url, false); r.status != 200 || r.errKind != "" {
+			t.Fatalf("attempt %d: status %d error %s %s", i, r.status, r.errKind, r.err)
+		}
+		<-closed
+	}
+	if n := once.conns.Load(); n != 3 {
+		t.Fatalf("3 attempts used %d connections, want 3", n)
+	}
+}
+
+// TestH1DoesNotReuseUnfinishedAnswers: a connection whose answer was cut
+// short (a body longer than the mock reads, a cut, Connection: close) is
+// closed, never drained and never reused.
+func TestH1DoesNotReuseUnfinishedAnswers(t *testing.T) {
+	long := "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + strings.Repeat("x", 100000)
+	for name, tc := range map[string]struct {
+		answer string
+		cut    bool
+	}{
+		"long body":        {answer: long},
+		"cut":              {answer: h1OK, cut: true},
+		"connection close": {answer: "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
+				serveRequests(c, br, func(int, *http.Request) string { return tc.answer })
+			})
+			s := newSender(nil, nil, 4)
+			defer s.close()
+			for range 2 {
+				r := h1Send(t, s, srv.url, tc.cut)
+				if tc.cut && r.errKind != ErrKindCut || !tc.cut && r.status != 200 {
+					t.Fatalf("status %d error %s %s", r.status, r.errKind, r.err)
+				}
+			}
+			if n := srv.conns.Load(); n != 2 {
+				t.Fatalf("2 attempts used %d connections, want 2", n)
+			}
+		})
+	}
+}
+
+// TestH1EndlessHeaders: an answer whose headers never end is given up after
+// 1 MiB, as a protocol error, long before the deadline.
+func TestH1EndlessHeaders(t *testing.T) {
+	srv := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
+		if _, err := http.ReadRequest(br); err != nil {
+			return
+		}
+		line := []byte("X-Filler: " + strings.Repeat("y", 1000) + "\r\n")
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\n")
+		for {
+			if _, err := c.Write(line); err != nil {
+				return
+			}
+		}
+	})
+	s := newSender(nil, nil, 4)
+	defer s.close()
+	r := h1Send(t, s, srv.url, false)
+	if r.errKind != ErrKindProtocol || !strings.Contains(r.err, "exceed 1 MiB") {
+		t.Fatalf("error %s %q, want a protocol error naming the 1 MiB limit", r.errKind, r.err)
+	}
+}
+
+// TestH1InterimAnswers: 1xx answers before the final one are skipped; 101
+// to a POST is a protocol error.
+func TestH1InterimAnswers(t *testing.T) {
+	srv := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
+		serveRequests(c, br, func(n int, _ *http.Request) string {
+			if n == 1 {
+				return "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + h1OK
+			}
+			return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n"
+		})
+	})
+	s := newSender(nil, nil, 4)
+	defer s.close()
+	if r := h1Send(t, s, srv.url, false); r.status != 200 || string(r.body) != "ok" {
+		t.Fatalf("status %d body %q error %s %s", r.status, r.body, r.errKind, r.err)
+	}
+	if r := h1Send(t, s, srv.url, false); r.errKind != ErrKindProtocol {
+		t.Fatalf("101: error %s %q, want protocol", r.errKind, r.err)
+	}
+}
+
+// TestH1Request: what the receiver gets: the path and query, Host, the
+// headers, the body with its length, and URL credentials as basic auth
+// (which do not appear in the recorded headers).
+func TestH1Request(t *testing.T) {
+	got := make(chan *http.Request, 1)
+	srv := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
+		serveRequests(c, br, func(_ int, req *http.Request) string {
+			got <- req
+			return h1OK
+		})
+	})
+	raw := strings.Replace(srv.url, "http://", "http://user:pa%20ss@", 1) + "?x=1"
+	u, _ := url.Parse(raw)
+	h := http.Header{"Content-Type": {"application/json"}, "Webhook-Id": {"msg_1"}}
+	s := newSender(nil, nil, 4)
+	defer s.close()
+	r := s.send(context.Background(), u, raw, h, []byte(`{"a":1}`), 2*time.Second, false)
+	if r.status != 200 {
+		t.Fatalf("status %d error %s %s", r.status, r.errKind, r.err)
+	}
+	req := <-got
+	user, pw, ok := req.BasicAuth()
+	want := fmt.Sprintf("%s %s %s %d %v", "POST", "/hook?x=1", "msg_1", 7, true)
+	if have := fmt.Sprintf("%s %s %s %d %v", req.Method, req.RequestURI, req.Header.Get("Webhook-Id"), req.ContentLength, ok); have != want {
+		t.Fatalf("request %q, want %q", have, want)
+	}
+	if user != "user" || pw != "pa ss" || req.Host != u.Host {
+		t.Fatalf("basic auth %q/%q host %q", user, pw, req.Host)
+	}
+	if _, leaked := h["Authorization"]; leaked {
+		t.Fatalf("the caller's headers gained the credentials")
+	}
+}
