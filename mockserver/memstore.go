@@ -28,8 +28,7 @@ type memStore struct {
 	endpoints  map[string]*Endpoint
 	deliveries map[string]*memDelivery
 	// order holds every delivery sorted by (CreatedAt, ID), oldest first.
-	order   []*memDelivery
-	pending map[string]struct{}
+	order []*memDelivery
 	// epVer counts endpoint writes (EndpointVersioner).
 	epVer atomic.Uint64
 }
@@ -71,7 +70,6 @@ func NewMemoryStore() Store {
 	return &memStore{
 		endpoints:  map[string]*Endpoint{},
 		deliveries: map[string]*memDelivery{},
-		pending:    map[string]struct{}{},
 	}
 }
 
@@ -185,11 +183,6 @@ func (s *memStore) putLocked(d *Delivery) {
 			s.order = slices.Insert(s.order, i, md)
 		}
 	}
-	if d.State == StatePending {
-		s.pending[d.ID] = struct{}{}
-	} else {
-		delete(s.pending, d.ID)
-	}
 }
 
 func (s *memStore) GetDelivery(_ context.Context, id string) (*Delivery, error) {
@@ -250,9 +243,13 @@ func (s *memStore) Pending(_ context.Context) ([]*Delivery, error) {
 	if s.closed {
 		return nil, errStoreClosed
 	}
-	out := make([]*Delivery, 0, len(s.pending))
-	for id := range s.pending {
-		out = append(out, copyDelivery(&s.deliveries[id].d))
+	// A scan: Pending is called once, when an engine starts, and keeping
+	// a pending set would cost every write.
+	out := []*Delivery{}
+	for _, md := range s.order {
+		if md.d.State == StatePending {
+			out = append(out, copyDelivery(&md.d))
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].NextAttemptAt.Before(out[j].NextAttemptAt) })
 	return out, nil

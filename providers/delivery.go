@@ -127,6 +127,12 @@ func (d *Delivery) Request(signer signing.Signer, at time.Time) (http.Header, er
 		if d.Canonical && d.Variant.signsItsEncoding() {
 			msg.Signed = d.Body
 		}
+		if ha, ok := signer.(signing.HeaderAdder); ok {
+			if err := ha.AddHeaders(h, msg); err != nil {
+				return nil, err
+			}
+			return h, nil
+		}
 		sh, err := signer.Sign(msg)
 		if err != nil {
 			return nil, err

@@ -9,7 +9,7 @@ package jsonv
 // Parse(Compact(v)) equals v. It fails with ErrNotEncodable for values that
 // are not valid Values or nest deeper than MaxDepth.
 func Compact(v Value) ([]byte, error) {
-	e := textEncoder{}
+	e := textEncoder{buf: make([]byte, 0, encodeBuf)}
 	if err := e.value(v, 0); err != nil {
 		return nil, err
 	}

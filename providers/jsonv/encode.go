@@ -133,6 +133,10 @@ func jsKeyOrder(o *Object) []string {
 	return keys
 }
 
+// encodeBuf is the encoders' starting buffer: most webhook bodies fit, so
+// encoding one allocates once instead of growing from nothing.
+const encodeBuf = 1024
+
 // textEncoder writes compact JSON with JavaScript string quoting; js
 // selects JavaScript key order and number formatting, otherwise keys keep
 // insertion order and number literals are copied verbatim.

@@ -28,7 +28,7 @@ package jsonv
 // RangeError past a few thousand levels, depending on its stack size; that
 // limit is not modelled.)
 func EncodeJS(v Value) ([]byte, error) {
-	e := textEncoder{js: true}
+	e := textEncoder{buf: make([]byte, 0, encodeBuf), js: true}
 	if err := e.value(v, 0); err != nil {
 		return nil, err
 	}

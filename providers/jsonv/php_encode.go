@@ -46,7 +46,7 @@ const PHPMaxDepth = 511
 //
 // Failures wrap ErrNotEncodable.
 func EncodePHP(v Value) ([]byte, error) {
-	e := phpEncoder{}
+	e := phpEncoder{buf: make([]byte, 0, encodeBuf)}
 	if err := e.value(v, 0); err != nil {
 		return nil, err
 	}

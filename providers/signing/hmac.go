@@ -80,6 +80,7 @@ func rawForm(body []byte) ([]byte, error) { return body, nil }
 // hash and message form and redact the key.
 type HMAC struct {
 	header  string
+	canon   string // header as net/http keys it
 	prefix  string
 	hash    string
 	message string
@@ -114,6 +115,7 @@ func newHMAC(spec Spec, secret string) (*HMAC, error) {
 	}
 	h := &HMAC{
 		header:       spec.Header,
+		canon:        http.CanonicalHeaderKey(spec.Header),
 		prefix:       spec.Prefix,
 		hash:         spec.Hash,
 		message:      spec.Message,
@@ -241,19 +243,30 @@ func (h *HMAC) ready() error {
 // ErrInvalidBody when the message form needs to parse the body and the body
 // is not JSON.
 func (h *HMAC) Sign(m Message) (http.Header, error) {
-	if err := h.ready(); err != nil {
+	hdr := make(http.Header, 1)
+	if err := h.AddHeaders(hdr, m); err != nil {
 		return nil, err
+	}
+	return hdr, nil
+}
+
+// AddHeaders implements HeaderAdder: Sign's header, set in hdr.
+func (h *HMAC) AddHeaders(hdr http.Header, m Message) error {
+	if err := h.ready(); err != nil {
+		return err
 	}
 	content := m.Signed
 	if content == nil {
 		var err error
 		if content, err = h.SignedBytes(m.Body); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	hdr := make(http.Header, 1)
-	hdr.Set(h.header, h.prefix+hex.EncodeToString(h.mac(content)))
-	return hdr, nil
+	sum := h.mac(content)
+	sig := make([]byte, 0, len(h.prefix)+hex.EncodedLen(len(sum)))
+	sig = hex.AppendEncode(append(sig, h.prefix...), sum)
+	hdr[h.canon] = []string{string(sig)}
+	return nil
 }
 
 // Verify checks the signature header in hdr against body, the raw request

@@ -11,6 +11,9 @@ type None struct{}
 // Sign returns an empty header: the provider signs nothing.
 func (None) Sign(Message) (http.Header, error) { return http.Header{}, nil }
 
+// AddHeaders implements HeaderAdder: it adds nothing.
+func (None) AddHeaders(http.Header, Message) error { return nil }
+
 // Verify always returns nil: there is nothing to check.
 func (None) Verify(http.Header, []byte) error { return nil }
 

@@ -46,6 +46,14 @@ type Signer interface {
 	Verify(h http.Header, body []byte) error
 }
 
+// HeaderAdder is implemented by the signers of this package: AddHeaders
+// does what Sign does but sets the headers in h (replacing values of the
+// same names) instead of returning a new map, which saves an allocation
+// per attempt. h must not be nil; on error it may hold some of them.
+type HeaderAdder interface {
+	AddHeaders(h http.Header, m Message) error
+}
+
 // Sentinel errors. Verify, Sign, New and NewSecret wrap them with context;
 // the caller must test them with errors.Is, never by comparing strings.
 var (

@@ -102,6 +102,13 @@ func NewStandardWebhooksRaw(keys ...[]byte) (*StandardWebhooks, error) {
 	return s, nil
 }
 
+// The header names as net/http keys them, computed once.
+var (
+	canonWebhookID        = http.CanonicalHeaderKey(HeaderWebhookID)
+	canonWebhookTimestamp = http.CanonicalHeaderKey(HeaderWebhookTimestamp)
+	canonWebhookSignature = http.CanonicalHeaderKey(HeaderWebhookSignature)
+)
+
 func (s *StandardWebhooks) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
@@ -139,12 +146,12 @@ func newKeyedMAC(key []byte) keyedMAC {
 	return func(id string, ts int64, body []byte) []byte {
 		m := pool.Get().(hash.Hash)
 		m.Reset()
-		prefix := make([]byte, 0, len(id)+22)
-		prefix = append(append(prefix, id...), '.')
+		var buf [96]byte
+		prefix := append(append(buf[:0], id...), '.')
 		prefix = append(strconv.AppendInt(prefix, ts, 10), '.')
 		m.Write(prefix)
 		m.Write(body)
-		sum := m.Sum(nil)
+		sum := m.Sum(make([]byte, 0, sha256.Size))
 		pool.Put(m)
 		return sum
 	}
@@ -154,26 +161,37 @@ func newKeyedMAC(key []byte) keyedMAC {
 // seconds, or Now when m.Timestamp is zero) and webhook-signature with one
 // v1 signature per key. It fails with ErrNoMessageID when m.ID is empty.
 func (s *StandardWebhooks) Sign(m Message) (http.Header, error) {
-	if err := s.ready(); err != nil {
+	h := make(http.Header, 3)
+	if err := s.AddHeaders(h, m); err != nil {
 		return nil, err
 	}
+	return h, nil
+}
+
+// AddHeaders implements HeaderAdder: Sign's three headers, set in h.
+func (s *StandardWebhooks) AddHeaders(h http.Header, m Message) error {
+	if err := s.ready(); err != nil {
+		return err
+	}
 	if m.ID == "" {
-		return nil, fmt.Errorf("%w: a Standard Webhooks message needs an ID", ErrNoMessageID)
+		return fmt.Errorf("%w: a Standard Webhooks message needs an ID", ErrNoMessageID)
 	}
 	t := m.Timestamp
 	if t.IsZero() {
 		t = s.now()
 	}
 	ts := t.Unix()
-	sigs := make([]string, len(s.keys))
+	sig := make([]byte, 0, len(s.keys)*(4+base64.StdEncoding.EncodedLen(sha256.Size)))
 	for i, k := range s.keys {
-		sigs[i] = "v1," + base64.StdEncoding.EncodeToString(k(m.ID, ts, m.Body))
+		if i > 0 {
+			sig = append(sig, ' ')
+		}
+		sig = base64.StdEncoding.AppendEncode(append(sig, "v1,"...), k(m.ID, ts, m.Body))
 	}
-	h := make(http.Header, 3)
-	h.Set(HeaderWebhookID, m.ID)
-	h.Set(HeaderWebhookTimestamp, strconv.FormatInt(ts, 10))
-	h.Set(HeaderWebhookSignature, strings.Join(sigs, " "))
-	return h, nil
+	h[canonWebhookID] = []string{m.ID}
+	h[canonWebhookTimestamp] = []string{strconv.FormatInt(ts, 10)}
+	h[canonWebhookSignature] = []string{string(sig)}
+	return nil
 }
 
 // Verify checks a Standard Webhooks delivery: body must be the raw request
