@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
@@ -18,13 +19,14 @@ func init() {
 }
 
 func runBench(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("bench", "[--n N] [--concurrency C] [--store memory|sqlite|both] [--json]", e)
+	fs := newFlags("bench", "[--n N] [--concurrency C] [--store memory|sqlite|both] [--json] [--cpuprofile FILE]", e)
 	n := fs.Int("n", 20000, "deliveries per side")
 	conc := fs.Int("concurrency", 16, "concurrent requests on each side")
 	which := fs.String("store", "both", "delivery log to measure: memory, sqlite or both")
 	provider := fs.String("provider", "standard", "provider whose deliveries are sent")
 	event := fs.String("event", "order.created", "event sent")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof reads it)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -47,6 +49,17 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			return usageErr("--store %q: want memory, sqlite or both", *which)
 		}
 		order = []string{*which}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return usageErr("--cpuprofile: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return failErr("--cpuprofile: %v", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	results := map[string]*mockserver.BenchResult{}
 	for _, name := range order {

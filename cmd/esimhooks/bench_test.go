@@ -1,0 +1,43 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/esimhooks/esimhooks/mockserver"
+)
+
+// TestBenchMeasuresBothSidesAndWritesAProfile: a small run reports
+// positive rates for the engine and the plain client, their ratio and the
+// latency percentiles, and --cpuprofile leaves a profile behind.
+func TestBenchMeasuresBothSidesAndWritesAProfile(t *testing.T) {
+	prof := filepath.Join(t.TempDir(), "cpu.prof")
+	code, out, errs := cli(t, "", "bench", "--n", "200", "--concurrency", "4", "--store", "memory", "--json", "--cpuprofile", prof)
+	if code == 1 && strings.Contains(errs, "already in use") {
+		t.Skip("the test binary is being profiled itself (go test -cpuprofile)")
+	}
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var res map[string]mockserver.BenchResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	r, ok := res["memory"]
+	if !ok || len(res) != 1 {
+		t.Fatalf("results %v, want the memory log only", res)
+	}
+	if r.N != 200 || r.EngineRate <= 0 || r.PlainRate <= 0 || r.Ratio != r.EngineRate/r.PlainRate ||
+		r.LatencyP50 <= 0 || r.LatencyP99 < r.LatencyP50 {
+		t.Fatalf("implausible result %+v", r)
+	}
+	if st, err := os.Stat(prof); err != nil || st.Size() == 0 {
+		t.Fatalf("no CPU profile written: %v", err)
+	}
+	if code, _, errs := cli(t, "", "bench", "--store", "mongo"); code != 2 {
+		t.Fatalf("--store mongo: exit %d, stderr %q", code, errs)
+	}
+}
