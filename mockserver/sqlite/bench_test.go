@@ -4,9 +4,9 @@ package sqlite
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -14,6 +14,13 @@ import (
 
 	"github.com/esimhooks/esimhooks/mockserver"
 )
+
+// benchID returns the id of the benchmarks' delivery i. Like the engine's
+// ids, the ids of successive deliveries are far apart in every index
+// keyed on them.
+func benchID[I int | int64](i I) string {
+	return "d_" + strconv.FormatUint(uint64(i)*0x9e3779b97f4a7c15, 36)
+}
 
 // benchDelivery returns a delivery like the engine's: a 1 KiB body.
 func benchDelivery(id string) *mockserver.Delivery {
@@ -59,7 +66,7 @@ func BenchmarkPutDelivery(b *testing.B) {
 	i := 0
 	cpu0 := processCPU()
 	for b.Loop() {
-		if err := s.PutDelivery(ctx, benchDelivery(fmt.Sprintf("d%09d", i))); err != nil {
+		if err := s.PutDelivery(ctx, benchDelivery(benchID(i))); err != nil {
 			b.Fatal(err)
 		}
 		i++
@@ -71,7 +78,7 @@ func BenchmarkPutDelivery(b *testing.B) {
 func putPool(b *testing.B, s *Store, n int) []*mockserver.Delivery {
 	pool := make([]*mockserver.Delivery, n)
 	for i := range pool {
-		pool[i] = benchDelivery(fmt.Sprintf("d%09d", i))
+		pool[i] = benchDelivery(benchID(i))
 		if err := s.PutDelivery(b.Context(), pool[i]); err != nil {
 			b.Fatal(err)
 		}
@@ -141,7 +148,7 @@ func BenchmarkDeliveryParallel(b *testing.B) {
 	cpu0 := processCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			d := benchDelivery(fmt.Sprintf("d%09d", next.Add(1)))
+			d := benchDelivery(benchID(next.Add(1)))
 			if err := s.PutDelivery(ctx, d); err != nil {
 				b.Error(err)
 				return
@@ -174,7 +181,7 @@ func BenchmarkPutAttemptParallel(b *testing.B) {
 	cpu0 := processCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			d := benchDelivery(fmt.Sprintf("d%09d", next.Add(1)))
+			d := benchDelivery(benchID(next.Add(1)))
 			if err := s.PutDelivery(ctx, d); err != nil {
 				b.Error(err)
 				return
@@ -214,7 +221,7 @@ func BenchmarkWriterBatch(b *testing.B) {
 		}
 		var next []*mockserver.Delivery
 		for range half {
-			d := benchDelivery(fmt.Sprintf("d%09d", n))
+			d := benchDelivery(benchID(n))
 			n++
 			add(s.putDeliveryWrite(d))
 			next = append(next, d)
