@@ -85,7 +85,8 @@ func (s *Store) ListAttempts(ctx context.Context, deliveryID string) (list []*mo
 	return list, nil
 }
 
-// attemptArgs returns a's values in attemptColumns order. A request body
+// attemptArgs returns a's delivery id, then its values in attemptColumns
+// order. A request body
 // that is d's body, as it is, is stored once: with d.
 func attemptArgs(a *mockserver.Attempt, d *mockserver.Delivery) ([]any, error) {
 	reqHeaders, err := encJSON(a.RequestHeaders)
@@ -116,7 +117,8 @@ func attemptArgs(a *mockserver.Attempt, d *mockserver.Delivery) ([]any, error) {
 	}, nil
 }
 
-// scanAttempt reads a row of attemptColumns.
+// scanAttempt reads a row of listAttemptsSQL: the delivery id, then
+// attemptColumns.
 func scanAttempt(r scanner) (*mockserver.Attempt, error) {
 	var (
 		a                       mockserver.Attempt

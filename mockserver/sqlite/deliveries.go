@@ -83,45 +83,18 @@ func (s *Store) GetDelivery(ctx context.Context, id string) (*mockserver.Deliver
 // 1000.
 func (s *Store) ListDeliveries(ctx context.Context, f mockserver.DeliveryFilter) ([]*mockserver.Delivery, error) {
 	const op = "list deliveries"
-	var (
-		where []string
-		args  []any
-	)
-	for _, c := range []struct{ col, val string }{
-		{"provider", f.Provider},
-		{"event", f.Event},
-		{"endpoint_id", f.EndpointID},
-		{"state", f.State},
-		{"event_id", f.EventID},
-	} {
-		if c.val != "" {
-			where = append(where, c.col+" = ?")
-			args = append(args, c.val)
-		}
-	}
+	var cursor *listCursor
 	if f.Before != "" {
-		var created int64
-		err := s.deliveryCursor.QueryRowContext(ctx, f.Before).Scan(&created)
+		cursor = &listCursor{id: f.Before}
+		err := s.deliveryCursor.QueryRowContext(ctx, f.Before).Scan(&cursor.created)
 		if errors.Is(err, sql.ErrNoRows) {
 			err = fmt.Errorf("cursor delivery %q: %w", f.Before, mockserver.ErrNotFound)
 		}
 		if err != nil {
 			return nil, s.fail(op, err)
 		}
-		where = append(where, "(created_at, id) < (?, ?)")
-		args = append(args, created, f.Before)
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = defaultLimit
-	}
-	limit = min(limit, maxLimit)
-	q := "SELECT " + deliveryCols + " FROM deliveries"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
-	args = append(args, limit)
+	q, args := listQuery(f, cursor)
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, s.fail(op, err)
@@ -131,6 +104,53 @@ func (s *Store) ListDeliveries(ctx context.Context, f mockserver.DeliveryFilter)
 		return nil, s.fail(op, err)
 	}
 	return list, nil
+}
+
+// listCursor is where a page of ListDeliveries starts: after the delivery
+// with id, created at created.
+type listCursor struct {
+	created int64
+	id      string
+}
+
+// listQuery returns the query of ListDeliveries(f) and its arguments,
+// starting after cursor if it is not nil.
+//
+// The state is compared as +state, which no index serves: a state filter
+// then scans deliveries_created, newest first, and stops at the limit,
+// rather than reading every pending delivery through deliveries_due and
+// sorting them.
+func listQuery(f mockserver.DeliveryFilter, cursor *listCursor) (string, []any) {
+	var (
+		where []string
+		args  []any
+	)
+	for _, c := range []struct{ col, val string }{
+		{"provider", f.Provider},
+		{"event", f.Event},
+		{"endpoint_id", f.EndpointID},
+		{"+state", f.State},
+		{"event_id", f.EventID},
+	} {
+		if c.val != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.val)
+		}
+	}
+	if cursor != nil {
+		where = append(where, "(created_at, id) < (?, ?)")
+		args = append(args, cursor.created, cursor.id)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	q := "SELECT " + deliveryCols + " FROM deliveries"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
+	return q, append(args, min(limit, maxLimit))
 }
 
 // Pending returns every delivery in mockserver.StatePending, the soonest due

@@ -17,8 +17,10 @@ var (
 		"key", "body", "copy_of", "resend_of", "state", "attempts",
 		"next_attempt_at", "chaos", "created_at", "updated_at",
 	}
+	// attemptColumns follow the delivery's id, which attempts hold as
+	// delivery_seq, the delivery's seq.
 	attemptColumns = []string{
-		"delivery_id", "n", "endpoint_id", "provider", "variant", "event",
+		"n", "endpoint_id", "provider", "variant", "event",
 		"started_at", "url", "request_headers", "request_body", "status",
 		"response_headers", "response_body", "response_truncated", "latency_ns",
 		"error_kind", "error", "success", "next_retry_at", "outcome",
@@ -28,24 +30,24 @@ var (
 	deliveryCols = strings.Join(deliveryColumns, ", ")
 
 	// deliveryFixed are the columns a delivery's change of state leaves as
-	// they are: those the list indexes hold, and the body, the bulk of the
-	// row.
+	// they are: those the list indexes hold but the state, and the body,
+	// the bulk of the row.
 	deliveryFixed = []string{"id", "provider", "event", "endpoint_id", "event_id", "created_at", "body"}
 
 	upsertEndpointSQL = upsertSQL("endpoints", endpointColumns, "id")
 	insertDeliverySQL = "INSERT INTO deliveries (" + deliveryCols + ") VALUES (" + params(len(deliveryColumns)) + ") ON CONFLICT (id) DO NOTHING"
 	upsertDeliverySQL = upsertSQL("deliveries", deliveryColumns, "id")
-	upsertAttemptSQL  = upsertSQL("attempts", attemptColumns, "delivery_id, n")
+	upsertAttemptSQL  = upsertAttempt()
 
 	updateDeliverySQL, updateDeliveryArgs = updateSQL("deliveries", deliveryColumns, deliveryFixed)
 
 	// keepAttemptBodiesSQL gives the attempts of delivery ?1 that share its
 	// body (request_body NULL) a copy, before the body changes.
-	keepAttemptBodiesSQL = "UPDATE attempts SET request_body = (SELECT body FROM deliveries WHERE id = ?1) WHERE delivery_id = ?1 AND request_body IS NULL"
+	keepAttemptBodiesSQL = "UPDATE attempts SET request_body = (SELECT body FROM deliveries WHERE id = ?1) WHERE delivery_seq = (SELECT seq FROM deliveries WHERE id = ?1) AND request_body IS NULL"
 
 	// listAttemptsSQL reads the attempts of delivery ?, an attempt that
 	// shares its delivery's body taking it from there.
-	listAttemptsSQL = "SELECT " + attemptSelect() + " FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE a.delivery_id = ? ORDER BY a.n"
+	listAttemptsSQL = "SELECT d.id, " + attemptSelect() + " FROM deliveries d JOIN attempts a ON a.delivery_seq = d.seq WHERE d.id = ? ORDER BY a.n"
 )
 
 // params returns n comma-separated question marks.
@@ -63,6 +65,13 @@ func attemptSelect() string {
 		}
 	}
 	return strings.Join(cols, ", ")
+}
+
+// upsertAttempt returns the upsert of an attempt: the delivery's id, then
+// attemptColumns.
+func upsertAttempt() string {
+	q := upsertSQL("attempts", append([]string{"delivery_seq"}, attemptColumns...), "delivery_seq, n")
+	return strings.Replace(q, "VALUES (?, ", "VALUES ((SELECT seq FROM deliveries WHERE id = ?), ", 1)
 }
 
 // upsertSQL returns an INSERT of cols into table that, on a conflict on key,

@@ -277,19 +277,35 @@ func TestErrorsNameOperationAndPath(t *testing.T) {
 func TestListUsesIndexes(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := t.Context()
-	for _, q := range []string{
-		"SELECT id FROM deliveries ORDER BY created_at DESC, id DESC LIMIT 100",
-		"SELECT id FROM deliveries WHERE provider = 'x' ORDER BY created_at DESC, id DESC LIMIT 100",
-		"SELECT id FROM deliveries WHERE state = 'x' AND (created_at, id) < (1, 'x') ORDER BY created_at DESC, id DESC LIMIT 100",
-		"SELECT id FROM deliveries WHERE endpoint_id = 'x' ORDER BY created_at DESC, id DESC LIMIT 100",
-		"SELECT id FROM deliveries WHERE event_id = 'x' ORDER BY created_at DESC, id DESC LIMIT 100",
-		"SELECT id FROM deliveries WHERE event = 'x' ORDER BY created_at DESC, id DESC LIMIT 100",
-		"SELECT id FROM deliveries INDEXED BY deliveries_due WHERE state = 'pending' ORDER BY next_attempt_at, seq",
-	} {
-		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q)
+	// Give the planner the statistics of a log of a million deliveries, 2%
+	// of them pending; the schema change makes every connection read them.
+	if _, err := s.w.ExecContext(ctx, `ANALYZE; DELETE FROM sqlite_stat1;
+		INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
+			('deliveries', 'sqlite_autoindex_deliveries_1', '1000000 1'),
+			('deliveries', 'deliveries_created', '1000000 1 1 1 1 1'),
+			('deliveries', 'deliveries_endpoint', '1000000 2000 1 1'),
+			('deliveries', 'deliveries_event_id', '1000000 2 1 1'),
+			('deliveries', 'deliveries_due', '20000 1');
+		CREATE TABLE reload (x); DROP TABLE reload`); err != nil {
+		t.Fatal(err)
+	}
+	// A statement that reads the database makes the connection see the
+	// schema change; EXPLAIN alone uses the schema it has.
+	conn, err := s.r.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var n int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_stat1").Scan(&n); err != nil || n != 5 {
+		t.Fatalf("statistics: %d rows, %v", n, err)
+	}
+	plan := func(q string) string {
+		rows, err := conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q)
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer rows.Close()
 		var plan []string
 		for rows.Next() {
 			var id, parent, notused int
@@ -299,10 +315,69 @@ func TestListUsesIndexes(t *testing.T) {
 			}
 			plan = append(plan, detail)
 		}
-		rows.Close()
-		p := strings.Join(plan, "; ")
-		if !strings.Contains(p, "INDEX") || strings.Contains(p, "TEMP B-TREE") {
-			t.Errorf("%s\n  plan: %s", q, p)
+		return strings.Join(plan, "; ")
+	}
+	cursor := &listCursor{created: 1, id: "x"}
+	for _, c := range []struct {
+		f      mockserver.DeliveryFilter
+		cursor *listCursor
+		index  string
+	}{
+		{mockserver.DeliveryFilter{}, nil, "deliveries_created"},
+		{mockserver.DeliveryFilter{}, cursor, "deliveries_created"},
+		{mockserver.DeliveryFilter{Provider: "x"}, nil, "deliveries_created"},
+		{mockserver.DeliveryFilter{Event: "x"}, cursor, "deliveries_created"},
+		{mockserver.DeliveryFilter{State: mockserver.StatePending}, nil, "deliveries_created"},
+		{mockserver.DeliveryFilter{State: mockserver.StateFailed, Provider: "x"}, cursor, "deliveries_created"},
+		{mockserver.DeliveryFilter{EndpointID: "x"}, nil, "deliveries_endpoint"},
+		{mockserver.DeliveryFilter{EndpointID: "x", State: mockserver.StatePending}, cursor, "deliveries_endpoint"},
+		{mockserver.DeliveryFilter{EventID: "x"}, nil, "deliveries_event_id"},
+		{mockserver.DeliveryFilter{EventID: "x", Provider: "x", Event: "x"}, cursor, "deliveries_event_id"},
+	} {
+		// SQLite plans a query again once its parameters are bound, when
+		// their values might change the plan; EXPLAIN shows the plan
+		// without them, so the test writes them into the query.
+		q, args := listQuery(c.f, c.cursor)
+		for _, a := range args {
+			lit := fmt.Sprint(a)
+			if _, ok := a.(string); ok {
+				lit = "'" + lit + "'"
+			}
+			q = strings.Replace(q, "?", lit, 1)
 		}
+		if p := plan(q); !strings.Contains(p, "INDEX "+c.index) || strings.Contains(p, "TEMP B-TREE") {
+			t.Errorf("ListDeliveries(%+v, cursor %v) reads\n  %s\nwant %s, in order", c.f, c.cursor != nil, p, c.index)
+		}
+	}
+	q := "SELECT id FROM deliveries INDEXED BY deliveries_due WHERE state = 'pending' ORDER BY next_attempt_at, seq"
+	if p := plan(q); strings.Contains(p, "TEMP B-TREE") {
+		t.Errorf("Pending reads %s", p)
+	}
+}
+
+// fillLog inserts n deliveries spread over the filter values the way a
+// busy log is: three providers, events and endpoints of uneven frequency,
+// 96% delivered, 2% pending, event ids of two deliveries each, bodies of
+// 1 KiB.
+func fillLog(t testing.TB, s *Store, n int) {
+	t.Helper()
+	_, err := s.w.ExecContext(t.Context(), `
+WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < ?)
+INSERT INTO deliveries (id, event_id, endpoint_id, provider, variant, event, wire_id, key, body,
+	copy_of, resend_of, state, attempts, next_attempt_at, chaos, created_at, updated_at)
+SELECT 'd_' || hex(randomblob(8)), 'evt_' || (n / 2), 'ep' || (n % 7 % 6),
+	CASE n % 3 WHEN 0 THEN 'airalo' WHEN 1 THEN 'esimaccess' ELSE 'esimfly' END, '',
+	CASE WHEN n % 100 = 0 THEN 'topup.failed' WHEN n % 10 < 5 THEN 'order.completed'
+		WHEN n % 10 < 8 THEN 'esim.activated' ELSE 'balance.low' END,
+	'w', 'k', randomblob(1024), '', '',
+	CASE WHEN n % 200 = 1 THEN 'exhausted' WHEN n % 200 < 5 THEN 'failed'
+		WHEN n % 200 < 9 THEN 'pending' ELSE 'delivered' END,
+	1, 1700000000000000000 + n * 1000000, '{}', 1700000000000000000 + n * 1000000, 1700000000000000000 + n * 1000000
+FROM i`, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.w.ExecContext(t.Context(), "ANALYZE"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,0 +1,159 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver"
+)
+
+// createV1 creates a database of schema version 1 at path, as a release
+// before version 2 left it: two deliveries, the first with an attempt that
+// shares its body and one that does not.
+func createV1(t *testing.T, path string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+escapePath(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := t.Context()
+	for _, q := range []string{
+		"PRAGMA journal_mode = WAL",
+		migrations[0],
+		"PRAGMA user_version = 1",
+		`INSERT INTO deliveries (seq, id, event_id, endpoint_id, provider, variant, event, wire_id, key, body,
+			copy_of, resend_of, state, attempts, next_attempt_at, chaos, created_at, updated_at) VALUES
+			(1, 'd1', 'evt1', 'ep1', 'airalo', '', 'order.completed', 'w1', 'k1', x'7b7d',
+				'', '', 'pending', 2, 3000, '{}', 1000, 2000),
+			(2, 'd2', 'evt2', 'ep2', 'esimfly', '', 'esim.activated', 'w2', 'k2', x'00ff',
+				'', '', 'delivered', 0, -9223372036854775808, '{}', 1001, 1001)`,
+		`INSERT INTO attempts (delivery_id, n, endpoint_id, provider, variant, event, started_at, url,
+			request_headers, request_body, status, response_headers, response_body, response_truncated,
+			latency_ns, error_kind, error, success, next_retry_at, outcome) VALUES
+			('d1', 1, 'ep1', 'airalo', '', 'order.completed', 1500, 'http://x', '{"A":["1"]}', NULL,
+				503, '{}', x'6e6f', 0, 7, '', 'answered Service Unavailable', 0, 2500, 'pending'),
+			('d1', 2, 'ep1', 'airalo', '', 'order.completed', 2500, 'http://x', '{}', x'6f6c64',
+				500, 'null', x'', 1, 8, 'reset', 'reset', 0, 3000, 'pending')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+func TestMigrateFromV1(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	createV1(t, path)
+	s, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open of a version 1 database: %v", err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+
+	var v int
+	if err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil || v != SchemaVersion {
+		t.Errorf("user_version = %d, %v; want %d", v, err, SchemaVersion)
+	}
+	checkIndexes(t, s, []string{
+		"deliveries_created", "deliveries_due", "deliveries_endpoint", "deliveries_event_id",
+		"sqlite_autoindex_deliveries_1", "sqlite_autoindex_endpoints_1",
+	})
+	var problems int
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM pragma_foreign_key_check").Scan(&problems); err != nil || problems != 0 {
+		t.Errorf("foreign key check: %d problems, %v", problems, err)
+	}
+
+	attempts, err := s.ListAttempts(ctx, "d1")
+	if err != nil || len(attempts) != 2 {
+		t.Fatalf("ListAttempts(d1) = %d attempts, %v; want 2", len(attempts), err)
+	}
+	a1, a2 := attempts[0], attempts[1]
+	if a1.DeliveryID != "d1" || a1.N != 1 || string(a1.RequestBody) != "{}" || a1.RequestHeaders.Get("A") != "1" ||
+		a1.Status != 503 || string(a1.ResponseBody) != "no" || a1.Latency != 7 || !a1.NextRetryAt.Equal(time.Unix(0, 2500)) {
+		t.Errorf("attempt 1 after the migration = %+v", a1)
+	}
+	if a2.N != 2 || string(a2.RequestBody) != "old" || !a2.ResponseTruncated || a2.ErrorKind != "reset" {
+		t.Errorf("attempt 2 after the migration = %+v", a2)
+	}
+	if list, err := s.ListAttempts(ctx, "d2"); err != nil || len(list) != 0 {
+		t.Errorf("ListAttempts(d2) = %d attempts, %v; want none", len(list), err)
+	}
+	for _, c := range []struct {
+		f    mockserver.DeliveryFilter
+		want []string
+	}{
+		{mockserver.DeliveryFilter{}, []string{"d2", "d1"}},
+		{mockserver.DeliveryFilter{Provider: "airalo"}, []string{"d1"}},
+		{mockserver.DeliveryFilter{Event: "esim.activated"}, []string{"d2"}},
+		{mockserver.DeliveryFilter{State: mockserver.StatePending}, []string{"d1"}},
+		{mockserver.DeliveryFilter{EndpointID: "ep2"}, []string{"d2"}},
+		{mockserver.DeliveryFilter{EventID: "evt1"}, []string{"d1"}},
+	} {
+		list, err := s.ListDeliveries(ctx, c.f)
+		var got []string
+		for _, d := range list {
+			got = append(got, d.ID)
+		}
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("ListDeliveries(%+v) = %v, %v; want %v", c.f, got, err, c.want)
+		}
+	}
+
+	// The log takes new writes: a third attempt, then a new body, which
+	// leaves attempt 1 the body it was sent.
+	d, err := s.GetDelivery(ctx, "d1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Attempts, d.State, d.NextAttemptAt = 3, mockserver.StateDelivered, time.Time{}
+	a3 := &mockserver.Attempt{DeliveryID: "d1", N: 3, RequestBody: d.Body, Status: 200, Success: true, Outcome: mockserver.StateDelivered}
+	if err := s.AddAttempt(ctx, a3, d); err != nil {
+		t.Fatal(err)
+	}
+	d.Body = []byte("new")
+	if err := s.PutDelivery(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	attempts, err = s.ListAttempts(ctx, "d1")
+	if err != nil || len(attempts) != 3 || string(attempts[0].RequestBody) != "{}" || string(attempts[2].RequestBody) != "{}" {
+		t.Errorf("attempts after a new body = %d, %v; want 3, each with the body it was sent", len(attempts), err)
+	}
+	if pending, err := s.Pending(ctx); err != nil || len(pending) != 0 {
+		t.Errorf("Pending = %d deliveries, %v; want none", len(pending), err)
+	}
+}
+
+// checkIndexes fails t unless the indexes of the database are want.
+func checkIndexes(t *testing.T, s *Store, want []string) {
+	t.Helper()
+	rows, err := s.r.QueryContext(context.Background(), "SELECT name FROM sqlite_schema WHERE type = 'index' ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, name)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("indexes = %v, want %v", got, want)
+	}
+}
+
+func TestFreshSchema(t *testing.T) {
+	s, _ := openTemp(t)
+	checkIndexes(t, s, []string{
+		"deliveries_created", "deliveries_due", "deliveries_endpoint", "deliveries_event_id",
+		"sqlite_autoindex_deliveries_1", "sqlite_autoindex_endpoints_1",
+	})
+}
