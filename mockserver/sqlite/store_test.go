@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/storetest"
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // openTemp opens a store in a new file under t.TempDir and closes it when
@@ -135,16 +136,15 @@ func TestPragmas(t *testing.T) {
 
 // wconnPragma returns the value of pragma on c.
 func wconnPragma(c *wconn, pragma string) (string, error) {
-	rows, err := c.conn.(driver.QueryerContext).QueryContext(context.Background(), "PRAGMA "+pragma, nil)
+	st, err := c.prepare("PRAGMA "+pragma, 0)
 	if err != nil {
 		return "", err
 	}
-	defer rows.Close()
-	dest := make([]driver.Value, len(rows.Columns()))
-	if err := rows.Next(dest); err != nil {
-		return "", err
+	defer sqlite3.Xsqlite3_finalize(c.tls, st)
+	if rc := sqlite3.Xsqlite3_step(c.tls, st); rc != sqlite3.SQLITE_ROW {
+		return "", c.lastError(rc)
 	}
-	return fmt.Sprint(dest[0]), nil
+	return libc.GoString(sqlite3.Xsqlite3_column_text(c.tls, st, 0)), nil
 }
 
 func TestFileMode(t *testing.T) {
