@@ -21,11 +21,19 @@ func (s *Store) PutEndpoint(ctx context.Context, e *mockserver.Endpoint) error {
 		_, err := c.exec(stPutEndpoint, args...)
 		return err
 	})
+	s.epVer.Add(1)
 	if err != nil {
 		return s.fail(op, err)
 	}
 	return nil
 }
+
+// EndpointsVersion implements mockserver.EndpointVersioner: it grows with
+// every PutEndpoint and DeleteEndpoint of this Store, once the write is
+// on file (or has failed), so an engine on this Store reads endpoints again
+// only after they change. Endpoints written by another process into the
+// same file are not counted: one serve process owns its database.
+func (s *Store) EndpointsVersion() uint64 { return s.epVer.Load() }
 
 // GetEndpoint returns the endpoint with id, or an error wrapping
 // mockserver.ErrNotFound.
@@ -71,6 +79,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, id string) error {
 		n, err = c.exec(stDeleteEndpoint, id)
 		return err
 	})
+	s.epVer.Add(1)
 	if err != nil {
 		return s.fail(op, err)
 	}

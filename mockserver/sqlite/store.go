@@ -44,6 +44,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/esimhooks/esimhooks/mockserver"
 	sqlitedrv "modernc.org/sqlite"
@@ -71,9 +72,15 @@ type Store struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// epVer counts this store's endpoint writes (EndpointsVersion).
+	epVer atomic.Uint64
 }
 
-var _ mockserver.Store = (*Store)(nil)
+var (
+	_ mockserver.Store             = (*Store)(nil)
+	_ mockserver.EndpointVersioner = (*Store)(nil)
+)
 
 // Open opens the delivery log at path, creating the file (mode 0600; a file
 // that exists keeps its mode) and its schema if needed, and migrating an

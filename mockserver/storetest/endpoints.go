@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
 )
@@ -129,4 +130,41 @@ func testEndpointCopies(t *testing.T, s mockserver.Store) {
 	checkEndpoint(t, "after changing the value put", got, endpoint("ep1"))
 	got.Events[0], got.Headers["X-Env"], got.Secret = "changed", "changed", "changed"
 	checkEndpoint(t, "after changing the value got", mustGetEndpoint(t, s, "ep1"), endpoint("ep1"))
+}
+
+// testEndpointVersion checks the EndpointVersioner contract, when the
+// store implements it.
+func testEndpointVersion(t *testing.T, s mockserver.Store) {
+	ver, ok := s.(mockserver.EndpointVersioner)
+	if !ok {
+		t.Skip("the store does not implement mockserver.EndpointVersioner")
+	}
+	last := ver.EndpointsVersion()
+	grew := func(what string, want bool) {
+		t.Helper()
+		v := ver.EndpointsVersion()
+		if v < last || (v > last) != want {
+			t.Fatalf("after %s the version went from %d to %d; want it to %s", what, last, v,
+				map[bool]string{true: "grow", false: "stay"}[want])
+		}
+		last = v
+	}
+	mustPutEndpoint(t, s, endpoint("ep1"))
+	grew("PutEndpoint", true)
+	e := endpoint("ep1")
+	e.Disabled = true
+	mustPutEndpoint(t, s, e)
+	grew("replacing an endpoint", true)
+	mustGetEndpoint(t, s, "ep1")
+	if _, err := s.ListEndpoints(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutDelivery(t.Context(), delivery("d1", time.Unix(1_700_000_000, 0))); err != nil {
+		t.Fatal(err)
+	}
+	grew("reads and a delivery", false)
+	if err := s.DeleteEndpoint(t.Context(), "ep1"); err != nil {
+		t.Fatal(err)
+	}
+	grew("DeleteEndpoint", true)
 }

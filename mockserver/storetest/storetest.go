@@ -22,6 +22,9 @@
 //   - PutDelivery replaces in place: the delivery's attempts stay.
 //   - AddAttempt stores the attempt and the delivery it is given.
 //   - ListEndpoints order is unspecified; Pending order is unspecified.
+//   - A store that implements mockserver.EndpointVersioner makes the
+//     version grow with every PutEndpoint and DeleteEndpoint, and with
+//     nothing else.
 package storetest
 
 import (
@@ -55,6 +58,7 @@ func Run(t *testing.T, newStore func(t *testing.T) mockserver.Store) {
 		{"Endpoint/Delete", testEndpointDelete},
 		{"Endpoint/NotFound", testEndpointNotFound},
 		{"Endpoint/Copies", testEndpointCopies},
+		{"Endpoint/Version", testEndpointVersion},
 		{"Delivery/PutGet", testDeliveryPutGet},
 		{"Delivery/Bodies", testDeliveryBodies},
 		{"Delivery/Replace", testDeliveryReplace},
