@@ -84,7 +84,9 @@ type EngineConfig struct {
 // retry is scheduled. Start schedules every pending delivery of the Store
 // at its stored due time (overdue ones at once), so after Close or a crash
 // another engine on the same Store carries on where this one stopped; an
-// attempt cut short by a crash is made again.
+// attempt cut short by a crash is made again. On a Store that is a
+// CommitWaiter the attempt that ends a delivery is written off the worker
+// (see CommitWaiter); Close waits for those writes.
 //
 // Retries: attempt n (1-based) that fails is followed by attempt n+1 at
 // Retry.Schedule[n] (scaled) after the failure; after len(Schedule)
@@ -113,8 +115,11 @@ type Engine struct {
 	metrics *Metrics
 	workers int
 
-	sched  *scheduler
-	eps    *endpointCache
+	sched *scheduler
+	eps   *endpointCache
+	// defer_ writes final attempts off the worker; nil unless the Store is
+	// a CommitWaiter.
+	defer_ *deferrer
 	sender *sender
 	stream *stream
 	chaos  *chaosState
@@ -185,6 +190,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		rng:     mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		signers: map[signerKey]signing.Signer{},
 	}
+	if cw, ok := cfg.Store.(CommitWaiter); ok && cw.WaitsForCommit() {
+		e.defer_ = newDeferrer()
+	}
 	e.sched = newScheduler(cfg.Clock, cfg.MaxPerEndpoint, func(delta int) {
 		e.pending.Add(int64(delta))
 		e.metrics.addPending(delta)
@@ -243,6 +251,9 @@ func (e *Engine) Close() error {
 		e.lifeMu.Unlock()
 		e.sched.shutdown()
 		e.wg.Wait()
+		if e.defer_ != nil {
+			e.defer_.wait()
+		}
 		e.chaos.reset()
 		e.stream.close()
 		e.sender.close()

@@ -169,8 +169,21 @@ func (e *Engine) record(ctx context.Context, d *Delivery, v *providers.Variant, 
 	}
 	d.Attempts, d.State, d.UpdatedAt = a.N, a.Outcome, end
 	d.NextAttemptAt = a.NextRetryAt
+	if next == nil && e.defer_ != nil {
+		// The delivery is over: nothing waits for this write, so the worker
+		// and its endpoint slot need not either.
+		e.defer_.run(d.ID, func() { e.persist(ctx, d, a) })
+		return nil
+	}
+	e.persist(ctx, d, a)
+	return next
+}
+
+// persist writes attempt a with delivery d's new state, then counts, logs
+// and streams it.
+func (e *Engine) persist(ctx context.Context, d *Delivery, a *Attempt) {
 	if err := e.store.AddAttempt(ctx, a, d); err != nil {
-		// The retry is still scheduled in memory: at-least-once wins.
+		// A retry is still scheduled in memory: at-least-once wins.
 		e.log.Error("recording an attempt", "delivery", d.ID, "attempt", a.N, "err", err)
 	}
 	result := ResultSuccess
@@ -189,7 +202,6 @@ func (e *Engine) record(ctx context.Context, d *Delivery, v *providers.Variant, 
 	if e.onRecord != nil {
 		e.onRecord(a)
 	}
-	return next
 }
 
 // abandon ends a delivery that cannot be attempted at all (unknown

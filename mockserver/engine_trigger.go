@@ -267,6 +267,9 @@ func (e *Engine) RetryNow(ctx context.Context, deliveryID string) error {
 	if d.State != StatePending {
 		return fmt.Errorf("delivery %s is %s: %w", deliveryID, d.State, ErrNotPending)
 	}
+	if e.defer_ != nil && e.defer_.busy(deliveryID) {
+		return fmt.Errorf("delivery %s has just had its last attempt: %w", deliveryID, ErrNotPending)
+	}
 	ep := unique.Make(d.EndpointID)
 	now := e.clock.Now()
 	if !e.sched.take(deliveryID) {

@@ -80,6 +80,7 @@ type Store struct {
 var (
 	_ mockserver.Store             = (*Store)(nil)
 	_ mockserver.EndpointVersioner = (*Store)(nil)
+	_ mockserver.CommitWaiter      = (*Store)(nil)
 )
 
 // Open opens the delivery log at path, creating the file (mode 0600; a file
@@ -156,6 +157,10 @@ func Open(path string) (*Store, error) {
 
 // Path returns the path the store was opened with.
 func (s *Store) Path() string { return s.path }
+
+// WaitsForCommit implements mockserver.CommitWaiter: every write returns
+// once it is committed.
+func (s *Store) WaitsForCommit() bool { return true }
 
 // Close waits for the writes in progress, then closes the store; the last
 // connection to close checkpoints the WAL into the database file. Writes
