@@ -131,6 +131,10 @@ type Engine struct {
 	signers  map[signerKey]signing.Signer
 
 	pending atomic.Int64
+	// idSeq is the sequence part of the last id (see newID); seeded says
+	// whether EngineConfig.Seed was set.
+	idSeq  atomic.Uint64
+	seeded bool
 
 	// onRecord, when set before Start, is called with every recorded
 	// attempt (RunBench counts with it instead of a stream subscription).
@@ -189,6 +193,11 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		chaos:   newChaosState(),
 		rng:     mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		signers: map[signerKey]signing.Signer{},
+	}
+	// A Seed makes the id sequence as repeatable as the rest (see nextSeq).
+	if cfg.Seed != 0 {
+		e.seeded = true
+		e.idSeq.Store(e.rng.Uint64N(1 << 40))
 	}
 	if cw, ok := cfg.Store.(CommitWaiter); ok && cw.WaitsForCommit() {
 		e.defer_ = newDeferrer()
@@ -309,23 +318,50 @@ func (e *Engine) randDuration(d time.Duration) time.Duration {
 
 const idAlphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
 
-// newID returns prefix and 20 random base-36 characters.
+// idSeqDigits is how many base-36 digits of an id are its sequence number:
+// enough for the microseconds since 1970 until the year 3100.
+const idSeqDigits = 10
+
+// newID returns prefix, idSeqDigits base-36 digits of the engine's id
+// sequence, and 10 random base-36 characters. The sequence grows with every
+// id, so ids sort in the order they were made and a log indexed by id is
+// appended to instead of written all over (with random ids, each insert
+// into a SQLite index dirtied a page of its own). The random part keeps ids
+// of different engines apart.
 func (e *Engine) newID(prefix string) string {
+	seq := e.nextSeq()
 	e.rngMu.Lock()
-	a, b := e.rng.Uint64(), e.rng.Uint64()
+	r := e.rng.Uint64()
 	e.rngMu.Unlock()
-	buf := make([]byte, len(prefix)+20)
+	buf := make([]byte, len(prefix)+idSeqDigits+10)
 	copy(buf, prefix)
-	for i := len(prefix); i < len(buf); i++ {
-		if i-len(prefix) < 10 {
-			buf[i] = idAlphabet[a%36]
-			a /= 36
-		} else {
-			buf[i] = idAlphabet[b%36]
-			b /= 36
-		}
+	for i := len(prefix) + idSeqDigits - 1; i >= len(prefix); i-- {
+		buf[i] = idAlphabet[seq%36]
+		seq /= 36
+	}
+	for i := len(prefix) + idSeqDigits; i < len(buf); i++ {
+		buf[i] = idAlphabet[r%36]
+		r /= 36
 	}
 	return string(buf)
+}
+
+// nextSeq returns the next id sequence number: with a Seed, one more than
+// the last; otherwise also at least the clock's microseconds since 1970,
+// so that an engine started after another on the same log (a restart)
+// makes ids that sort after the other's.
+func (e *Engine) nextSeq() uint64 {
+	if e.seeded {
+		return e.idSeq.Add(1)
+	}
+	now := uint64(e.clock.Now().UnixMicro())
+	for {
+		cur := e.idSeq.Load()
+		next := max(cur+1, now)
+		if e.idSeq.CompareAndSwap(cur, next) {
+			return next
+		}
+	}
 }
 
 // signer returns the (cached) signer of variant v for secret, or nil for
