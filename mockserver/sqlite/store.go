@@ -50,6 +50,22 @@ import (
 	sqlitedrv "modernc.org/sqlite"
 )
 
+// pageSize is the page size of a database this package creates (an existing
+// file keeps its own: WAL mode cannot change it). Every commit writes each
+// page it changed to the write-ahead log, and the pages a batch of
+// deliveries shares (the newest leaf of each table and index) are written
+// again by the next commit. With 2 KiB pages each such frame of the log is
+// half as large, so there is less for the checkpoints' fsyncs to flush,
+// and the engine's rate with this log rose by about 6 % in esimhooks bench
+// (interleaved runs); 1 KiB pages cost more CPU than they saved.
+const pageSize = 2048
+
+// walAutocheckpoint is when the writer moves the write-ahead log into the
+// database file, in pages (64 MiB at pageSize): a checkpoint ends with two
+// fsyncs, which stall every write for milliseconds on a virtual disk, and
+// fewer, larger checkpoints cost less in all (esimhooks bench: about 4 %).
+const walAutocheckpoint = 32000
+
 // busyTimeoutMS is how long a connection waits for a lock another process
 // holds before failing with SQLITE_BUSY.
 const busyTimeoutMS = 10000
@@ -117,7 +133,7 @@ func Open(path string) (*Store, error) {
 		return nil, openError(path, err)
 	}
 	uri := "file:" + escapePath(abs) + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeoutMS)
-	if s.w, err = sql.Open("sqlite", uri+"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(4000)&_txlock=immediate"); err != nil {
+	if s.w, err = sql.Open("sqlite", uri+fmt.Sprintf("&_pragma=page_size(%d)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(%d)&_txlock=immediate", pageSize, walAutocheckpoint)); err != nil {
 		return fail(err)
 	}
 	s.w.SetMaxOpenConns(1)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +111,8 @@ func TestPragmas(t *testing.T) {
 		{s.w, "synchronous", "1"}, // NORMAL
 		{s.w, "foreign_keys", "1"},
 		{s.w, "busy_timeout", "10000"},
+		{s.w, "page_size", strconv.Itoa(pageSize)},
+		{s.w, "wal_autocheckpoint", strconv.Itoa(walAutocheckpoint)},
 		{s.r, "query_only", "1"},
 		{s.r, "busy_timeout", "10000"},
 	} {
@@ -123,10 +126,11 @@ func TestPragmas(t *testing.T) {
 	}
 	// The writer's own connection, which makes every write durable.
 	for pragma, want := range map[string]string{
-		"journal_mode": "wal",
-		"synchronous":  "1", // NORMAL
-		"foreign_keys": "1",
-		"busy_timeout": "10000",
+		"journal_mode":       "wal",
+		"synchronous":        "1", // NORMAL
+		"foreign_keys":       "1",
+		"busy_timeout":       "10000",
+		"wal_autocheckpoint": strconv.Itoa(walAutocheckpoint),
 	} {
 		if got, err := wconnPragma(s.wc, pragma); err != nil || got != want {
 			t.Errorf("writer connection: PRAGMA %s = %q, %v; want %q", pragma, got, err, want)

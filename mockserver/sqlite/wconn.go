@@ -49,7 +49,7 @@ var writeSQL = [numStmts]string{
 var wconnPragmas = []string{
 	"PRAGMA foreign_keys = ON",
 	"PRAGMA synchronous = NORMAL",
-	"PRAGMA wal_autocheckpoint = 4000",
+	"PRAGMA wal_autocheckpoint = " + strconv.Itoa(walAutocheckpoint),
 }
 
 // wconn is the writer goroutine's connection to the database, opened
