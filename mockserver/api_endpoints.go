@@ -148,6 +148,10 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
+	if p := checkEndpointHeaders(req.Headers); p != nil {
+		writeProblem(w, r, p)
+		return
+	}
 	var secret string
 	if req.Secret != nil {
 		secret = *req.Secret
@@ -271,6 +275,10 @@ func (s *Server) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
 		ep.Description = *req.Description
 	}
 	if req.Headers != nil {
+		if p := checkEndpointHeaders(*req.Headers); p != nil {
+			writeProblem(w, r, p)
+			return
+		}
 		ep.Headers = *req.Headers
 	}
 	if req.Chaos != nil {

@@ -158,6 +158,11 @@ func (p *h1Pool) send(ctx context.Context, req *http.Request, deadline time.Time
 		r.errKind, r.err = classifyH1(ctx, err)
 		return r
 	}
+	// http.Request.Write would write a bad name as it is (net/http's
+	// Transport refuses it): refuse it too.
+	if err := checkHeaders(req.Header); err != nil {
+		return sendResult{errKind: ErrKindOther, err: "bad request: " + err.Error(), latency: time.Since(start)}
+	}
 	c, err := p.get(ctx, addr, deadline)
 	if err != nil {
 		return fail(err)

@@ -241,3 +241,27 @@ func TestH1Request(t *testing.T) {
 		t.Fatalf("the caller's headers gained the credentials")
 	}
 }
+
+// TestH1RefusesBadHeaders: a header name or value that would break the
+// request's framing is refused before anything is sent, as net/http's
+// Transport refuses it.
+func TestH1RefusesBadHeaders(t *testing.T) {
+	srv := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
+		serveRequests(c, br, func(int, *http.Request) string { return h1OK })
+	})
+	s := newSender(nil, nil, 4)
+	defer s.close()
+	u, _ := url.Parse(srv.url)
+	for _, h := range []http.Header{
+		{"X-A: b\r\nX-Evil": {"1"}},
+		{"X-Env": {"staging\r\nX-Evil: 1"}},
+	} {
+		r := s.send(context.Background(), u, srv.url, h, []byte(`{}`), 2*time.Second, false)
+		if r.errKind != ErrKindOther || !strings.Contains(r.err, "header") {
+			t.Errorf("%q: error %s %q, want the header refused", h, r.errKind, r.err)
+		}
+	}
+	if n := srv.conns.Load(); n != 0 {
+		t.Fatalf("%d connections made for refused requests", n)
+	}
+}

@@ -57,6 +57,8 @@ func TestRequestValidation(t *testing.T) {
 		{"no body", "POST", "/api/validate", "", "", "required"},
 		{"bad overrides", "POST", "/api/triggers", `{"provider":"esimfly","event":"order.created","overrides":7}`, "/overrides", "type"},
 		{"empty patch", "PATCH", "/api/endpoints/ep_1", `{}`, "", "minProperties"},
+		{"header name", "POST", "/api/endpoints", `{"provider":"esimfly","url":"http://127.0.0.1/","headers":{"X-A: b\r\nX-Evil":"1"}}`, "", "pattern"},
+		{"header value", "POST", "/api/endpoints", `{"provider":"esimfly","url":"http://127.0.0.1/","headers":{"X-Env":"a\r\nX-Evil: 1"}}`, "/headers/X-Env", "header-value"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, hdr, data := call(t, tc.method, s.URL+tc.url, tc.body)
