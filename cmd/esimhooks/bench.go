@@ -33,6 +33,14 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if *n < 100 || *conc < 1 {
 		return usageErr("--n must be at least 100 and --concurrency at least 1")
 	}
+	// The SQLite logs go into temporary directories, removed at the end
+	// (RunBench closes each store before it returns).
+	var temps []string
+	defer func() {
+		for _, dir := range temps {
+			_ = os.RemoveAll(dir)
+		}
+	}()
 	stores := map[string]func() (mockserver.Store, error){
 		"memory": func() (mockserver.Store, error) { return mockserver.NewMemoryStore(), nil },
 		"sqlite": func() (mockserver.Store, error) {
@@ -40,6 +48,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			if err != nil {
 				return nil, err
 			}
+			temps = append(temps, dir)
 			return sqlite.Open(filepath.Join(dir, "bench.db"))
 		},
 	}

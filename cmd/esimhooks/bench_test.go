@@ -41,3 +41,21 @@ func TestBenchMeasuresBothSidesAndWritesAProfile(t *testing.T) {
 		t.Fatalf("--store mongo: exit %d, stderr %q", code, errs)
 	}
 }
+
+// TestBenchRemovesItsSQLiteLog: the SQLite run's database goes into a
+// temporary directory that is gone when bench returns.
+func TestBenchRemovesItsSQLiteLog(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	code, out, errs := cli(t, "", "bench", "--n", "200", "--concurrency", "4", "--store", "sqlite", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var res map[string]mockserver.BenchResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil || res["sqlite"].EngineRate <= 0 {
+		t.Fatalf("results %v, %v", res, err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Fatalf("bench left %d entries in TMPDIR, the first %s", len(left), left[0].Name())
+	}
+}
