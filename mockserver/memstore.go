@@ -33,9 +33,32 @@ type memStore struct {
 	epVer atomic.Uint64
 }
 
+// memDelivery is a delivery as the memory store keeps it.
+//
+// Locking: s.mu guards the maps, the order and every field; a holder of
+// s.mu's read lock may also change the fields an attempt changes (State,
+// Attempts, NextAttemptAt, UpdatedAt) and the attempts, under mu, so
+// that recording attempts does not serialise on s.mu. Readers holding
+// s.mu's read lock read those under mu's read lock; the other fields
+// change only under s.mu's write lock.
 type memDelivery struct {
+	mu       sync.RWMutex
 	d        Delivery
 	attempts []*memAttempt
+}
+
+// snapshot copies md's delivery (body included); the caller holds s.mu.
+func (md *memDelivery) snapshot() *Delivery {
+	md.mu.RLock()
+	defer md.mu.RUnlock()
+	return copyDelivery(&md.d)
+}
+
+// state returns md's state; the caller holds s.mu.
+func (md *memDelivery) state() string {
+	md.mu.RLock()
+	defer md.mu.RUnlock()
+	return md.d.State
 }
 
 // memAttempt is an attempt as the memory store keeps it: the header maps
@@ -147,16 +170,19 @@ func (s *memStore) PutDelivery(_ context.Context, d *Delivery) error {
 	if d == nil || d.ID == "" {
 		return errors.New("delivery without an id")
 	}
+	body := bytes.Clone(d.Body) // outside the lock, which every write takes
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return errStoreClosed
 	}
-	s.putLocked(d)
+	s.putLocked(d, body)
 	return nil
 }
 
-func (s *memStore) putLocked(d *Delivery) {
+// putLocked stores d. body is d.Body, cloned by the caller, or nil to
+// clone it here unless it is the body already stored.
+func (s *memStore) putLocked(d *Delivery, body []byte) {
 	md, ok := s.deliveries[d.ID]
 	if ok && !md.d.CreatedAt.Equal(d.CreatedAt) {
 		if i, found := s.indexLocked(&md.d); found {
@@ -168,9 +194,11 @@ func (s *memStore) putLocked(d *Delivery) {
 		md = &memDelivery{}
 		s.deliveries[d.ID] = md
 	}
-	body := md.d.Body
-	if !bytes.Equal(body, d.Body) || (body == nil) != (d.Body == nil) {
-		body = bytes.Clone(d.Body)
+	if body == nil && d.Body != nil {
+		body = md.d.Body
+		if !bytes.Equal(body, d.Body) || body == nil {
+			body = bytes.Clone(d.Body)
+		}
 	}
 	md.d = *d
 	md.d.Body = body
@@ -195,7 +223,7 @@ func (s *memStore) GetDelivery(_ context.Context, id string) (*Delivery, error) 
 	if !ok {
 		return nil, fmt.Errorf("delivery %q: %w", id, ErrNotFound)
 	}
-	return copyDelivery(&md.d), nil
+	return md.snapshot(), nil
 }
 
 func copyDelivery(d *Delivery) *Delivery {
@@ -226,13 +254,14 @@ func (s *memStore) ListDeliveries(_ context.Context, f DeliveryFilter) ([]*Deliv
 	}
 	out := []*Delivery{}
 	for ; i >= 0 && len(out) < limit; i-- {
-		d := &s.order[i].d
+		md := s.order[i]
+		d := &md.d
 		if (f.Provider != "" && d.Provider != f.Provider) || (f.Event != "" && d.Event != f.Event) ||
-			(f.EndpointID != "" && d.EndpointID != f.EndpointID) || (f.State != "" && d.State != f.State) ||
+			(f.EndpointID != "" && d.EndpointID != f.EndpointID) || (f.State != "" && md.state() != f.State) ||
 			(f.EventID != "" && d.EventID != f.EventID) {
 			continue
 		}
-		out = append(out, copyDelivery(d))
+		out = append(out, md.snapshot())
 	}
 	return out, nil
 }
@@ -247,8 +276,8 @@ func (s *memStore) Pending(_ context.Context) ([]*Delivery, error) {
 	// a pending set would cost every write.
 	out := []*Delivery{}
 	for _, md := range s.order {
-		if md.d.State == StatePending {
-			out = append(out, copyDelivery(&md.d))
+		if md.state() == StatePending {
+			out = append(out, md.snapshot())
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].NextAttemptAt.Before(out[j].NextAttemptAt) })
@@ -262,28 +291,61 @@ func (s *memStore) AddAttempt(_ context.Context, a *Attempt, d *Delivery) error 
 	if a.DeliveryID != d.ID {
 		return fmt.Errorf("attempt of delivery %q recorded with delivery %q", a.DeliveryID, d.ID)
 	}
+	// Everything but the bookkeeping is done before a lock is taken.
+	ac := &memAttempt{a: *a, reqH: packHeader(a.RequestHeaders), resH: packHeader(a.ResponseHeaders)}
+	ac.a.RequestHeaders, ac.a.ResponseHeaders = nil, nil
+	ac.a.ResponseBody = bytes.Clone(a.ResponseBody)
+	// The usual case, an attempt that changes only what an attempt changes,
+	// needs only s.mu's read lock.
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return errStoreClosed
+	}
+	if md, ok := s.deliveries[d.ID]; ok && sameButAttemptFields(&md.d, d) {
+		md.mu.Lock()
+		md.d.State, md.d.Attempts, md.d.NextAttemptAt, md.d.UpdatedAt = d.State, d.Attempts, d.NextAttemptAt, d.UpdatedAt
+		md.addAttemptLocked(ac, a.RequestBody)
+		md.mu.Unlock()
+		s.mu.RUnlock()
+		return nil
+	}
+	s.mu.RUnlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return errStoreClosed
 	}
-	s.putLocked(d)
-	md := s.deliveries[d.ID]
-	ac := &memAttempt{a: *a, reqH: packHeader(a.RequestHeaders), resH: packHeader(a.ResponseHeaders)}
-	ac.a.RequestHeaders, ac.a.ResponseHeaders = nil, nil
-	if bytes.Equal(a.RequestBody, md.d.Body) && a.RequestBody != nil {
+	s.putLocked(d, nil)
+	s.deliveries[d.ID].addAttemptLocked(ac, a.RequestBody)
+	return nil
+}
+
+// sameButAttemptFields reports whether d differs from the stored delivery
+// only in the fields an attempt changes; the caller holds s.mu's read
+// lock, under which the others do not change.
+func sameButAttemptFields(stored, d *Delivery) bool {
+	return stored.ID == d.ID && stored.EventID == d.EventID && stored.EndpointID == d.EndpointID &&
+		stored.Provider == d.Provider && stored.Variant == d.Variant && stored.Event == d.Event &&
+		stored.WireID == d.WireID && stored.Key == d.Key && stored.CopyOf == d.CopyOf &&
+		stored.ResendOf == d.ResendOf && stored.Chaos == d.Chaos && stored.CreatedAt.Equal(d.CreatedAt) &&
+		(stored.Body == nil) == (d.Body == nil) && bytes.Equal(stored.Body, d.Body)
+}
+
+// addAttemptLocked inserts ac, sharing the stored body when the request's
+// is the same; the caller holds md.mu or s.mu's write lock.
+func (md *memDelivery) addAttemptLocked(ac *memAttempt, reqBody []byte) {
+	if bytes.Equal(reqBody, md.d.Body) && reqBody != nil {
 		ac.a.RequestBody = md.d.Body // immutable inside the store: share it
 	} else {
-		ac.a.RequestBody = bytes.Clone(a.RequestBody)
+		ac.a.RequestBody = bytes.Clone(reqBody)
 	}
-	ac.a.ResponseBody = bytes.Clone(a.ResponseBody)
 	// Attempts list by N; they mostly arrive in that order.
 	i := len(md.attempts)
 	for i > 0 && md.attempts[i-1].a.N > ac.a.N {
 		i--
 	}
 	md.attempts = slices.Insert(md.attempts, i, ac)
-	return nil
 }
 
 func (s *memStore) ListAttempts(_ context.Context, deliveryID string) ([]*Attempt, error) {
@@ -296,8 +358,11 @@ func (s *memStore) ListAttempts(_ context.Context, deliveryID string) ([]*Attemp
 	if !ok {
 		return nil, fmt.Errorf("delivery %q: %w", deliveryID, ErrNotFound)
 	}
-	out := make([]*Attempt, len(md.attempts))
-	for i, ma := range md.attempts {
+	md.mu.RLock()
+	attempts := slices.Clone(md.attempts) // an insert may shift them
+	md.mu.RUnlock()
+	out := make([]*Attempt, len(attempts))
+	for i, ma := range attempts {
 		a := ma.a
 		a.RequestBody, a.ResponseBody = bytes.Clone(a.RequestBody), bytes.Clone(a.ResponseBody)
 		a.RequestHeaders, a.ResponseHeaders = unpackHeader(ma.reqH), unpackHeader(ma.resH)

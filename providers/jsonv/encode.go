@@ -135,7 +135,7 @@ func jsKeyOrder(o *Object) []string {
 
 // encodeBuf is the encoders' starting buffer: most webhook bodies fit, so
 // encoding one allocates once instead of growing from nothing.
-const encodeBuf = 1024
+const encodeBuf = 512
 
 // textEncoder writes compact JSON with JavaScript string quoting; js
 // selects JavaScript key order and number formatting, otherwise keys keep
