@@ -148,6 +148,11 @@ func (c *wconn) run(st uintptr, args []any) (changes int64, err error) {
 	// the reset, the statement's bindings point into freed memory; SQLite
 	// reads bindings only when it steps, and the next run binds every
 	// parameter again first.
+	// Every parameter is bound on every run: one left over would still
+	// point into the buffer a previous run freed.
+	if n := int(sqlite3.Xsqlite3_bind_parameter_count(c.tls, st)); n != len(args) {
+		return 0, fmt.Errorf("the statement has %d parameters, %d arguments given", n, len(args))
+	}
 	c.text = c.text[:0]
 	for _, a := range args {
 		switch v := a.(type) {
