@@ -168,7 +168,13 @@ func (p *h1Pool) send(ctx context.Context, req *http.Request, deadline time.Time
 		return fail(err)
 	}
 	keep := false
+	var stop func() bool
 	defer func() {
+		// A cancellation that fired, or is firing, may set a deadline in
+		// the past at any moment: such a connection is not reused.
+		if stop != nil && !stop() {
+			keep = false
+		}
 		if keep {
 			p.put(addr, c)
 		} else {
@@ -179,8 +185,7 @@ func (p *h1Pool) send(ctx context.Context, req *http.Request, deadline time.Time
 		return fail(err)
 	}
 	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
-		defer stop()
+		stop = context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
 	}
 	c.lr.n = maxAnswerHeader
 	if err := req.Write(c.bw); err != nil {

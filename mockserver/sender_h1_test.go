@@ -265,3 +265,34 @@ func TestH1RefusesBadHeaders(t *testing.T) {
 		t.Fatalf("%d connections made for refused requests", n)
 	}
 }
+
+// TestH1Cancel: cancelling the caller's context ends an attempt that waits
+// for an answer at once, as a cancellation and not as a timeout, and the
+// connection is not kept.
+func TestH1Cancel(t *testing.T) {
+	got := make(chan struct{}, 1)
+	release := make(chan struct{})
+	defer close(release)
+	srv := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
+		if _, err := http.ReadRequest(br); err != nil {
+			return
+		}
+		got <- struct{}{}
+		<-release
+	})
+	s := newSender(nil, nil, 4)
+	defer s.close()
+	u, _ := url.Parse(srv.url)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-got
+		cancel()
+	}()
+	r := s.send(ctx, u, srv.url, http.Header{}, []byte(`{}`), time.Minute, false)
+	if r.errKind == ErrKindTimeout || !strings.Contains(r.err, "canceled") {
+		t.Fatalf("error %s %q, want a cancellation", r.errKind, r.err)
+	}
+	if n := len(s.h1.idle); n != 0 {
+		t.Fatalf("%d hosts with kept connections after a cancelled attempt", n)
+	}
+}
