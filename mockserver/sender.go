@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,8 +34,10 @@ type sender struct {
 	// copy of the headers.
 	rt http.RoundTripper
 	// h1, on an engine-built sender, sends to plaintext endpoints that no
-	// proxy applies to.
-	h1 *h1Pool
+	// proxy applies to; httpProxy says whether the environment names an
+	// HTTP proxy at all (if not, none applies).
+	h1        *h1Pool
+	httpProxy bool
 	// transport is the engine-built transport, closed by Close; nil when
 	// the caller supplied the client.
 	transport *http.Transport
@@ -72,7 +76,10 @@ func newSender(client *http.Client, tlsConf *tls.Config, conns int) *sender {
 		// Bodies are tiny; a 100-continue round trip would only add latency.
 		ExpectContinueTimeout: 0,
 	}
-	return &sender{client: &http.Client{Transport: t, CheckRedirect: noRedirect}, transport: t, rt: t, h1: newH1Pool(conns)}
+	return &sender{
+		client: &http.Client{Transport: t, CheckRedirect: noRedirect}, transport: t, rt: t,
+		h1: newH1Pool(conns), httpProxy: os.Getenv("HTTP_PROXY") != "" || os.Getenv("http_proxy") != "",
+	}
 }
 
 // close closes idle connections of the engine-built transport.
@@ -106,6 +113,13 @@ type sendResult struct {
 // a reset can discard the unread body). The caller must not modify h or body until send returns.
 func (s *sender) send(ctx context.Context, u *url.URL, rawURL string, h http.Header, body []byte, deadline time.Duration, cut bool) sendResult {
 	start := time.Now()
+	if s.plain(u) {
+		var dl time.Time
+		if deadline > 0 {
+			dl = start.Add(deadline)
+		}
+		return s.h1.send(ctx, u, withBasicAuth(u, h), body, dl, cut, start)
+	}
 	target := rawURL
 	if u != nil {
 		target = "" // parsed already: set below
@@ -118,14 +132,6 @@ func (s *sender) send(ctx context.Context, u *url.URL, rawURL string, h http.Hea
 		req.URL, req.Host = u, u.Host
 	}
 	req.Header = h
-	if s.plain(req) {
-		basicAuth(req)
-		var dl time.Time
-		if deadline > 0 {
-			dl = start.Add(deadline)
-		}
-		return s.h1.send(ctx, req, dl, cut, start)
-	}
 	var cancel context.CancelFunc
 	if deadline > 0 {
 		ctx, cancel = context.WithTimeout(ctx, deadline)
@@ -186,30 +192,50 @@ func (s *sender) roundTrip(req *http.Request) (*http.Response, error) {
 	return s.rt.RoundTrip(req)
 }
 
-// plain reports whether req goes through the plaintext sender: an
-// engine-built sender, an http:// URL, and no proxy for it.
-func (s *sender) plain(req *http.Request) bool {
-	if s.h1 == nil || req.URL.Scheme != "http" || req.URL.Host == "" {
+// plain reports whether a request to u goes through the plaintext
+// sender: an engine-built sender, an http:// URL with an ASCII host, and no
+// proxy for it.
+func (s *sender) plain(u *url.URL) bool {
+	if s.h1 == nil || u == nil || u.Scheme != "http" || u.Host == "" || !isASCII(u.Host) {
 		return false
 	}
-	proxy, err := s.transport.Proxy(req)
+	if !s.httpProxy {
+		return true
+	}
+	proxy, err := s.transport.Proxy(&http.Request{URL: u})
 	return err == nil && proxy == nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // basicAuth turns URL credentials into basic auth, as http.Client does,
 // unless the request has an Authorization header; the caller's header map
 // is not modified.
 func basicAuth(req *http.Request) {
-	ui := req.URL.User
+	req.Header = withBasicAuth(req.URL, req.Header)
+}
+
+// withBasicAuth returns h, or a copy of it with basic auth from u's
+// credentials when u has some and h has no Authorization header.
+func withBasicAuth(u *url.URL, h http.Header) http.Header {
+	ui := u.User
 	if ui == nil {
-		return
+		return h
 	}
-	if _, ok := req.Header["Authorization"]; ok {
-		return
+	if _, ok := h["Authorization"]; ok {
+		return h
 	}
-	req.Header = req.Header.Clone()
 	pw, _ := ui.Password()
-	req.SetBasicAuth(ui.Username(), pw)
+	h = h.Clone()
+	h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(ui.Username()+":"+pw)))
+	return h
 }
 
 // readBufs holds MaxResponseBody+1 byte buffers for readLimited.

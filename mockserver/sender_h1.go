@@ -9,6 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -151,16 +153,16 @@ func (p *h1Pool) close() {
 // send makes one attempt on the calling goroutine: dial or reuse, write,
 // read the answer and at most MaxResponseBody bytes of its body, all
 // before deadline (zero: none beyond ctx). See sender.send for cut.
-func (p *h1Pool) send(ctx context.Context, req *http.Request, deadline time.Time, cut bool, start time.Time) sendResult {
-	addr := hostPort(req.URL)
+func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byte, deadline time.Time, cut bool, start time.Time) sendResult {
+	addr := hostPort(u)
 	fail := func(err error) sendResult {
 		r := sendResult{latency: time.Since(start)}
 		r.errKind, r.err = classifyH1(ctx, err)
 		return r
 	}
-	// http.Request.Write would write a bad name as it is (net/http's
-	// Transport refuses it): refuse it too.
-	if err := checkHeaders(req.Header); err != nil {
+	// Refuse what net/http's Transport refuses: a header that would break
+	// the request's framing.
+	if err := checkHeaders(h); err != nil {
 		return sendResult{errKind: ErrKindOther, err: "bad request: " + err.Error(), latency: time.Since(start)}
 	}
 	c, err := p.get(ctx, addr, deadline)
@@ -188,10 +190,7 @@ func (p *h1Pool) send(ctx context.Context, req *http.Request, deadline time.Time
 		stop = context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
 	}
 	c.lr.n = maxAnswerHeader
-	if err := req.Write(c.bw); err != nil {
-		return fail(err)
-	}
-	if err := c.bw.Flush(); err != nil {
+	if err := writeRequest(c.bw, u, h, body); err != nil {
 		return fail(err)
 	}
 	if cut {
@@ -201,7 +200,7 @@ func (p *h1Pool) send(ctx context.Context, req *http.Request, deadline time.Time
 		// The answer, if any, is treated as lost: that is the point.
 		return sendResult{errKind: ErrKindCut, err: errCut.Error(), latency: time.Since(start)}
 	}
-	resp, err := readAnswer(c.br, req)
+	resp, err := readAnswer(c.br)
 	if err != nil {
 		return fail(err)
 	}
@@ -227,10 +226,48 @@ func (p *h1Pool) send(ctx context.Context, req *http.Request, deadline time.Time
 	return r
 }
 
-// readAnswer reads the final answer to req, skipping interim 1xx ones.
-func readAnswer(br *bufio.Reader, req *http.Request) (*http.Response, error) {
+// writeRequest writes a POST of body to u with headers h, as
+// http.Request.Write would (request line, Host, Content-Length, then the
+// headers sorted by name, values cleaned of line breaks), and flushes it.
+// h must not carry Host, Content-Length, Transfer-Encoding or Trailer:
+// those are not written.
+func writeRequest(bw *bufio.Writer, u *url.URL, h http.Header, body []byte) error {
+	bw.WriteString("POST ")
+	bw.WriteString(u.RequestURI())
+	bw.WriteString(" HTTP/1.1\r\nHost: ")
+	bw.WriteString(hostHeader(u.Host))
+	bw.WriteString("\r\nContent-Length: ")
+	var n [20]byte
+	bw.Write(strconv.AppendInt(n[:0], int64(len(body)), 10))
+	bw.WriteString("\r\n")
+	if err := h.WriteSubset(bw, framingHeaders); err != nil {
+		return err
+	}
+	bw.WriteString("\r\n")
+	bw.Write(body)
+	return bw.Flush()
+}
+
+// hostHeader is host without an IPv6 zone ("[fe80::1%eth0]:80" becomes
+// "[fe80::1]:80"), which has no place in a Host header.
+func hostHeader(host string) string {
+	if !strings.HasPrefix(host, "[") {
+		return host
+	}
+	i, j := strings.IndexByte(host, '%'), strings.LastIndexByte(host, ']')
+	if i < 0 || j < i {
+		return host
+	}
+	return host[:i] + host[j:]
+}
+
+// framingHeaders are written by writeRequest itself, never from h.
+var framingHeaders = map[string]bool{"Host": true, "Content-Length": true, "Transfer-Encoding": true, "Trailer": true}
+
+// readAnswer reads the final answer to a POST, skipping interim 1xx ones.
+func readAnswer(br *bufio.Reader) (*http.Response, error) {
 	for range 16 {
-		resp, err := http.ReadResponse(br, req)
+		resp, err := http.ReadResponse(br, nil)
 		if err != nil {
 			return nil, err
 		}

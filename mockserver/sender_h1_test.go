@@ -296,3 +296,31 @@ func TestH1Cancel(t *testing.T) {
 		t.Fatalf("%d hosts with kept connections after a cancelled attempt", n)
 	}
 }
+
+// TestH1WireFormat: the request as written: request line with path and
+// query, Host (without an IPv6 zone), Content-Length, then the headers
+// sorted by name, then the body; the framing headers of h are not written.
+func TestH1WireFormat(t *testing.T) {
+	for _, tc := range []struct{ url, line, host string }{
+		{"http://127.0.0.1:8080/hook?x=1", "POST /hook?x=1 HTTP/1.1", "127.0.0.1:8080"},
+		{"http://example.test", "POST / HTTP/1.1", "example.test"},
+		{"http://[fe80::1%25eth0]:9/h", "POST /h HTTP/1.1", "[fe80::1]:9"},
+	} {
+		u, err := url.Parse(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		bw := bufio.NewWriter(&b)
+		h := http.Header{"X-B": {"2"}, "Content-Type": {"application/json"}, "X-A": {"1"},
+			"Content-Length": {"999"}, "Host": {"evil.test"}, "Transfer-Encoding": {"chunked"}}
+		if err := writeRequest(bw, u, h, []byte(`{"a":1}`)); err != nil {
+			t.Fatal(err)
+		}
+		want := tc.line + "\r\nHost: " + tc.host + "\r\nContent-Length: 7\r\n" +
+			"Content-Type: application/json\r\nX-A: 1\r\nX-B: 2\r\n\r\n" + `{"a":1}`
+		if b.String() != want {
+			t.Errorf("%s: wrote\n%q\nwant\n%q", tc.url, b.String(), want)
+		}
+	}
+}
