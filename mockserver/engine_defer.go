@@ -6,7 +6,7 @@ import "sync"
 // they are committed to disk (the SQLite log), which takes far longer than
 // an attempt's own bookkeeping. The engine then writes the attempt that
 // ends a delivery (delivered, failed or exhausted) on a goroutine of its
-// own, at most MaxDeferred at a time, so that neither the worker nor the
+// own, at most 1024 at a time, so that neither the worker nor the
 // endpoint's slot waits for the commit. Attempts that schedule a retry are
 // still written before the retry is scheduled. If the process dies before
 // such a deferred write is on file, the delivery is still pending in the
