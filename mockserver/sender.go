@@ -104,13 +104,15 @@ type sendResult struct {
 }
 
 // send POSTs body with header h to u (rawURL parsed, or nil to parse
-// rawURL) and reads at most MaxResponseBody
-// bytes of the answer, all within deadline (a deadline <= 0 means none
-// beyond ctx). When cut is true the connection is cut as soon as the first
+// rawURL) and reads at most MaxResponseBody bytes of the answer, all within
+// deadline (a deadline <= 0 means none beyond ctx). Plaintext URLs that no
+// proxy applies to go through the h1 pool, the rest through the client's
+// transport. When cut is true the connection is cut as soon as the first
 // byte of the answer arrives: the receiver has the whole request and has
 // answered, but the provider never reads the acknowledgement (cutting right
-// after the request is written would race with the receiver reading it:
-// a reset can discard the unread body). The caller must not modify h or body until send returns.
+// after the request is written would race with the receiver reading it: a
+// reset can discard the unread body). The caller must not modify h or body
+// until send returns.
 func (s *sender) send(ctx context.Context, u *url.URL, rawURL string, h http.Header, body []byte, deadline time.Duration, cut bool) sendResult {
 	start := time.Now()
 	if s.plain(u) {
