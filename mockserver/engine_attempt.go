@@ -214,13 +214,7 @@ func (e *Engine) abandon(ctx context.Context, d *Delivery, kind, msg string) *ti
 		N: d.Attempts + 1, StartedAt: now, ErrorKind: kind, Error: msg, Outcome: StateFailed,
 	}
 	d.Attempts, d.State, d.UpdatedAt, d.NextAttemptAt = a.N, StateFailed, now, time.Time{}
-	if err := e.store.AddAttempt(ctx, a, d); err != nil {
-		e.log.Error("recording an abandoned delivery", "delivery", d.ID, "err", err)
-	}
-	e.metrics.attempt(a.Provider, a.Event, kind, 0)
-	e.metrics.delivery(a.Provider, a.Event, StateFailed)
-	e.logAttempt(d, a)
-	e.stream.publish(a)
+	e.persist(ctx, d, a)
 	return nil
 }
 
