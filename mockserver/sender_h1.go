@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -52,10 +53,31 @@ type h1Conn struct {
 }
 
 // limitReader reads from a connection until n bytes have been read, then
-// fails with errAnswerTooLong; the sender resets n for every answer.
+// fails with errAnswerTooLong; the sender resets it for every answer
+// (reset). It remembers the connection's last error and whether a line
+// end has arrived, so a status line cut short by the deadline is told
+// apart from a malformed one (textproto hands the partial line on as if
+// it were whole).
 type limitReader struct {
 	r io.Reader
 	n int64
+	// err is the connection's last read error; lineEnd is whether a '\n'
+	// has been read since reset.
+	err     error
+	lineEnd bool
+}
+
+// reset starts counting a new answer.
+func (l *limitReader) reset() { l.n, l.err, l.lineEnd = maxAnswerHeader, nil, false }
+
+// received says how much of the answer's head arrived, for a timeout's
+// message.
+func (l *limitReader) received() string {
+	got := maxAnswerHeader - l.n
+	if !l.lineEnd {
+		return fmt.Sprintf("%d bytes of the status line received", got)
+	}
+	return fmt.Sprintf("%d bytes of the status line and headers received", got)
 }
 
 var errAnswerTooLong = errors.New("the answer's status line and headers exceed 1 MiB")
@@ -69,6 +91,12 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.n -= int64(n)
+	if err != nil {
+		l.err = err
+	}
+	if !l.lineEnd && bytes.IndexByte(p[:n], '\n') >= 0 {
+		l.lineEnd = true
+	}
 	return n, err
 }
 
@@ -189,7 +217,7 @@ func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byt
 	if ctx.Done() != nil {
 		stop = context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
 	}
-	c.lr.n = maxAnswerHeader
+	c.lr.reset()
 	if err := writeRequest(c.bw, u, h, body); err != nil {
 		return fail(err)
 	}
@@ -202,12 +230,20 @@ func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byt
 	}
 	resp, err := readAnswer(c.br)
 	if err != nil {
+		// A deadline that cut the head short is a timeout, whatever the
+		// parser made of the partial line.
+		var ne net.Error
+		if errors.As(c.lr.err, &ne) && ne.Timeout() {
+			r := fail(c.lr.err)
+			r.err = strings.Replace(r.err, "no answer within the ack deadline", "no answer within the ack deadline ("+c.lr.received()+")", 1)
+			return r
+		}
 		return fail(err)
 	}
 	r := sendResult{status: resp.StatusCode, header: resp.Header}
 	// The body may be as long as it likes: only MaxResponseBody+1 bytes of
 	// it (plus chunk framing, bounded by the same limit) are ever read.
-	c.lr.n = maxAnswerHeader
+	c.lr.reset()
 	r.body, r.truncated, err = readLimited(resp.Body, MaxResponseBody)
 	r.latency = time.Since(start)
 	switch {

@@ -324,3 +324,30 @@ func TestH1WireFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestH1StatusLineTrickle: a receiver that has sent part of its status
+// line when the ack deadline passes got no answer within the deadline (the
+// evidence says how much arrived); it did not send a malformed one.
+func TestH1StatusLineTrickle(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	for _, tc := range []struct{ sent, want string }{
+		{"HTTP/", "5 bytes of the status line received"},
+		{"HTTP/1.1 200 OK\r\nContent-Ty", "27 bytes of the status line and headers received"},
+	} {
+		srv := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
+			if _, err := http.ReadRequest(br); err != nil {
+				return
+			}
+			_, _ = io.WriteString(c, tc.sent)
+			<-release
+		})
+		s := newSender(nil, nil, 4)
+		u, _ := url.Parse(srv.url)
+		r := s.send(context.Background(), u, srv.url, http.Header{}, []byte(`{}`), 300*time.Millisecond, false)
+		s.close()
+		if r.errKind != ErrKindTimeout || !strings.Contains(r.err, "no answer within the ack deadline ("+tc.want+")") || strings.Contains(r.err, "malformed") {
+			t.Errorf("after %q: error %s %q, want a timeout saying %q", tc.sent, r.errKind, r.err, tc.want)
+		}
+	}
+}
