@@ -1,8 +1,6 @@
 package mockserver
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"io"
@@ -98,23 +96,6 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		r.SetPathValue(k, v)
 	}
 	s.ops[op](sw, r)
-}
-
-// authorized reports whether r carries the configured bearer token (or no
-// token is configured). The comparison takes the same time whatever the
-// token's length or content.
-func (s *Server) authorized(r *http.Request) bool {
-	if s.cfg.Token == "" {
-		return true
-	}
-	const prefix = "bearer "
-	got := r.Header.Get("Authorization")
-	if len(got) < len(prefix) || !strings.EqualFold(got[:len(prefix)], prefix) {
-		return false
-	}
-	a := sha256.Sum256([]byte(strings.TrimSpace(got[len(prefix):])))
-	b := sha256.Sum256([]byte(s.cfg.Token))
-	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
 // handleOpenAPI serves the control API's own description.

@@ -18,6 +18,9 @@ const problemBase = "https://esimhooks.dev/problems/"
 const (
 	problemValidation    = "validation"         // 400: the request breaks the OpenAPI document
 	problemUnauthorized  = "unauthorized"       // 401
+	problemCrossOrigin   = "cross-origin"       // 403: a browser request from another origin
+	problemBodyTimeout   = "body-timeout"       // 408: the body did not arrive in time
+	problemMisdirected   = "misdirected"        // 421: a Host this server does not answer to
 	problemNotFound      = "not-found"          // 404
 	problemMethod        = "method-not-allowed" // 405
 	problemConflict      = "conflict"           // 409
@@ -107,6 +110,12 @@ func problemTitle(kind string, status int) string {
 		return "The request does not match the API description"
 	case problemUnauthorized:
 		return "Missing or wrong bearer token"
+	case problemCrossOrigin:
+		return "Cross-origin request refused"
+	case problemBodyTimeout:
+		return "Request body too slow"
+	case problemMisdirected:
+		return "Host not served"
 	case problemNotFound:
 		return "Not found"
 	case problemMethod:

@@ -32,7 +32,11 @@ type Config struct {
 	// means 1.
 	TimeScale float64
 	// Token, when set, is required as "Authorization: Bearer <token>" on
-	// every /api/ request. It is required when Addr is not loopback.
+	// every /api/ request, and the providers' registration APIs require
+	// the provider credentials derived from it (see Credentials). It is
+	// required when Addr is not loopback, has at least MinTokenLength
+	// characters and is compared exactly (see CheckToken). Without a
+	// token only requests addressed to a loopback Host are served.
 	Token string
 	// Logger receives the server's logs; nil discards them. Secrets are
 	// never logged.
@@ -46,6 +50,10 @@ type Config struct {
 	// MaxBodyBytes caps every request body (control API and registration
 	// APIs); default 1 MiB.
 	MaxBodyBytes int64
+	// BodyReadTimeout bounds how long a request body may take to arrive
+	// (headers have 10 s); default DefaultBodyReadTimeout. A slower body
+	// gets 408 and its connection is closed.
+	BodyReadTimeout time.Duration
 	// TLSConfig is used for outgoing requests (deliveries and registration
 	// checks), e.g. to trust a receiver's private CA.
 	TLSConfig *tls.Config
@@ -114,11 +122,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
+	if err := CheckToken(cfg.Token); err != nil {
+		return nil, fmt.Errorf("mockserver: %w", err)
+	}
 	if cfg.Token == "" && !isLoopback(cfg.Addr) {
 		return nil, fmt.Errorf("mockserver: refusing to listen on %s without a token: the control API would be open to the network; set a token or listen on 127.0.0.1", cfg.Addr)
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.BodyReadTimeout <= 0 {
+		cfg.BodyReadTimeout = DefaultBodyReadTimeout
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -273,6 +287,6 @@ func (s *Server) buildHandler() error {
 			writeProblem(w, r, problemf(http.StatusNotFound, problemNotFound, "no route %s %s", r.Method, r.URL.Path))
 		})
 	}
-	s.handler = mux
+	s.handler = s.guard(mux)
 	return nil
 }

@@ -99,7 +99,7 @@ func (rc *hookReceiver) nextPost(t *testing.T) received {
 }
 
 // call sends a request to the server and returns the status, headers and
-// body.
+// body. headers are name, value pairs; "Host" sets the Host header.
 func call(t *testing.T, method, url string, body any, headers ...string) (int, http.Header, []byte) {
 	t.Helper()
 	var rd io.Reader
@@ -124,6 +124,10 @@ func call(t *testing.T, method, url string, body any, headers ...string) (int, h
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i] == "Host" {
+			req.Host = headers[i+1]
+			continue
+		}
 		req.Header.Set(headers[i], headers[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -225,7 +229,7 @@ func TestNewListensOnLoopback(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.Token = "secret-token" })
+	s := newTestServer(t, func(c *Config) { c.Token = "secret-token-0123456" })
 	code, _, data := call(t, "GET", s.URL+"/healthz", nil)
 	wantStatus(t, code, http.StatusOK, data)
 	m := decode(t, data)
@@ -250,8 +254,8 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.Token = "secret-token" })
-	call(t, "GET", s.URL+"/api/providers", nil, "Authorization", "Bearer secret-token")
+	s := newTestServer(t, func(c *Config) { c.Token = "secret-token-0123456" })
+	call(t, "GET", s.URL+"/api/providers", nil, "Authorization", "Bearer secret-token-0123456")
 	code, hdr, data := call(t, "GET", s.URL+"/metrics", nil)
 	wantStatus(t, code, http.StatusOK, data)
 	if !strings.HasPrefix(hdr.Get("Content-Type"), "text/plain") {
@@ -265,8 +269,10 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestBearerToken(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.Token = "s3cret" })
-	for _, h := range [][]string{nil, {"Authorization", "Bearer wrong"}, {"Authorization", "Basic s3cret"}, {"Authorization", "Bearer s3cret2"}} {
+	const tok = "s3cret-s3cret-s3cret"
+	s := newTestServer(t, func(c *Config) { c.Token = tok })
+	for _, h := range [][]string{nil, {"Authorization", "Bearer wrong"}, {"Authorization", "Basic " + tok},
+		{"Authorization", "Bearer " + tok + "2"}, {"Authorization", "Bearer " + tok[:len(tok)-1]}, {"Authorization", "Bearer  " + tok}} {
 		code, hdr, data := call(t, "GET", s.URL+"/api/providers", nil, h...)
 		wantStatus(t, code, http.StatusUnauthorized, data)
 		if hdr.Get("Content-Type") != "application/problem+json" || !strings.HasPrefix(hdr.Get("WWW-Authenticate"), "Bearer") {
@@ -276,13 +282,40 @@ func TestBearerToken(t *testing.T) {
 			t.Errorf("401 problem: %s", data)
 		}
 	}
-	code, _, data := call(t, "GET", s.URL+"/api/providers", nil, "Authorization", "Bearer s3cret")
+	code, _, data := call(t, "GET", s.URL+"/api/providers", nil, "Authorization", "Bearer "+tok)
 	wantStatus(t, code, http.StatusOK, data)
-	code, _, data = call(t, "GET", s.URL+"/api/providers", nil, "Authorization", "bearer s3cret")
+	code, _, data = call(t, "GET", s.URL+"/api/providers", nil, "Authorization", "bearer "+tok)
 	wantStatus(t, code, http.StatusOK, data)
 	// Health and metrics never need the token.
 	code, _, data = call(t, "GET", s.URL+"/healthz", nil)
 	wantStatus(t, code, http.StatusOK, data)
+}
+
+// TestTokenRules: a token shorter than MinTokenLength, with surrounding
+// white space or with a character an Authorization header cannot carry is
+// refused by New with an error saying what is wrong.
+func TestTokenRules(t *testing.T) {
+	for _, tc := range []struct{ token, want string }{
+		{" ", "white space"},
+		{"x", "has 1 characters; at least 16"},
+		{"fifteen-chars-x", "has 15 characters"},
+		{" sixteen-chars-xx", "white space"},
+		{"sixteen-chars-xx\n", "white space"},
+		{"sixteen chars xxx", "space or control character"},
+		{"sixteen-chars-xx\t", "white space"},
+	} {
+		tok := tc.token
+		err := CheckToken(tok)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("CheckToken(%q) = %v, want an error saying %q", tok, err, tc.want)
+		}
+		if _, err := New(Config{Store: NewMemoryStore(), Token: tok}); err == nil {
+			t.Errorf("New accepted the token %q", tok)
+		}
+	}
+	if err := CheckToken("sixteen-chars-xx"); err != nil {
+		t.Errorf("a 16-character token: %v", err)
+	}
 }
 
 func TestRoutes(t *testing.T) {

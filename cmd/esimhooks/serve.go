@@ -48,7 +48,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	store := envFlag(fs, e, "store", "sqlite", "delivery log: sqlite (a file, survives restarts) or memory (throwaway)")
 	db := envFlag(fs, e, "db", "esimhooks.db", "SQLite file for --store sqlite (created 0600: it holds endpoint secrets)")
 	scale := envFlag(fs, e, "time-scale", "1", "multiply every provider delay (retry schedule, chaos delays) by this; 0.001 turns a 1 h retry into 3.6 s. Ack deadlines are not scaled")
-	token := envFlag(fs, e, "token", "", "require 'Authorization: Bearer TOKEN' on /api/")
+	token := envFlag(fs, e, "token", "", fmt.Sprintf("require 'Authorization: Bearer TOKEN' on /api/ (at least %d characters, compared exactly) and the provider credentials derived from it on the provider APIs", mockserver.MinTokenLength))
 	logFormat := envFlag(fs, e, "log-format", "text", "log format: text or json")
 	logLevel := envFlag(fs, e, "log-level", "info", "log level: debug, info, warn, error")
 	caFile := envFlag(fs, e, "ca-file", "", "PEM file of CAs to trust for receivers with private certificates")
@@ -58,6 +58,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	pf.registerProfiles(fs)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if err := mockserver.CheckToken(*token); err != nil {
+		return usageErr("--token: %v", err)
 	}
 	ts, err := strconv.ParseFloat(*scale, 64)
 	if err != nil || ts <= 0 || ts > 1000 {

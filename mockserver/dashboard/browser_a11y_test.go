@@ -35,15 +35,15 @@ func noUnlabelled(t *testing.T, ctx context.Context, where string) {
 // keyboard reachable with named controls.
 func TestDashboardTokenAndKeyboard(t *testing.T) {
 	ctx := startBrowser(t)
-	srv, _ := startServer(t, "s3cret-token", nil)
+	srv, _ := startServer(t, "s3cret-token-0123456", nil)
 
 	// ?token= is taken into sessionStorage and removed from the URL.
-	do(t, ctx, "opening with ?token=", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/?token=s3cret-token#/endpoints"))
+	do(t, ctx, "opening with ?token=", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(srv.URL+"/?token=s3cret-token-0123456#/endpoints"))
 	until(t, ctx, "the page is ready with the token", `document.body.dataset.ready === "true" && document.querySelector("#live-status").dataset.state === "open"`)
 	if loc := eval[string](t, ctx, `location.href`); strings.Contains(loc, "token") || !strings.HasSuffix(loc, "#/endpoints") {
 		t.Errorf("the address still shows the token or lost the view: %s", loc)
 	}
-	if got := eval[string](t, ctx, `sessionStorage.getItem("esimhooks.token")`); got != "s3cret-token" {
+	if got := eval[string](t, ctx, `sessionStorage.getItem("esimhooks.token")`); got != "s3cret-token-0123456" {
 		t.Errorf("sessionStorage token %q", got)
 	}
 
@@ -51,7 +51,7 @@ func TestDashboardTokenAndKeyboard(t *testing.T) {
 	eval[chromedp.Void](t, ctx, `sessionStorage.clear()`)
 	do(t, ctx, "reloading without a token", chromedp.Navigate(srv.URL+"/#/send"), chromedp.Reload())
 	do(t, ctx, "waiting for the token prompt", chromedp.WaitVisible(chromedp.CSS("#token-input")))
-	do(t, ctx, "typing the token", chromedp.SendKeys(chromedp.CSS("#token-input"), "s3cret-token"+kb.Enter))
+	do(t, ctx, "typing the token", chromedp.SendKeys(chromedp.CSS("#token-input"), "s3cret-token-0123456"+kb.Enter))
 	until(t, ctx, "the page is ready after the prompt", `document.body.dataset.ready === "true" && !document.querySelector("#token-dialog").open && document.querySelector("#onboard-title")`)
 	until(t, ctx, "the live stream is open with the token", `document.querySelector("#live-status").dataset.state === "open"`)
 
