@@ -39,6 +39,7 @@ func (s *Server) operationHandlers() map[string]http.HandlerFunc {
 		"listScenarios":         s.handleListScenarios,
 		"runScenario":           s.handleRunScenario,
 		"getScenarioRun":        s.handleGetScenarioRun,
+		"getCredentials":        s.handleCredentials,
 	}
 }
 

@@ -57,6 +57,7 @@ func TestResponsesMatchTheDocument(t *testing.T) {
 	defer unsubscribe()
 
 	c.do("GET", "/api/openapi.yaml", nil)
+	c.do("GET", "/api/credentials", nil)
 	c.do("GET", "/api/providers", nil)
 	c.do("GET", "/api/providers/esimfly/variants/default/events/order.created/sample?seed=3", nil)
 	c.do("GET", "/api/providers/nope/variants/default/events/x/sample", nil)

@@ -21,10 +21,11 @@ import (
 //	POST /airalo/v2/notifications/opt-out      {type} → 204
 //	POST /airalo/v2/simulator/webhook          see registration_airalo_simulator.go
 //
-// Every route but /v2/token needs "Authorization: Bearer <token>"; any
-// token is accepted. The account is the token's client (for tokens this
-// mock issued, which carry the client_id) or else the token itself. Bodies
-// may be JSON or form data, as Airalo accepts both.
+// Every route but /v2/token needs "Authorization: Bearer <token>" (see
+// registration_airalo_token.go for which tokens are accepted). The account
+// is the token's client (for tokens this mock issued, which carry the
+// client_id) or else the token itself. Bodies may be JSON or form data, as
+// Airalo accepts both.
 //
 // Opting in a webhook type first sends HEAD to webhook_url (the airalo
 // profile's registration check): anything but 200 fails the opt-in. A
@@ -69,9 +70,15 @@ type airaloNotification struct {
 type airaloMock struct {
 	s      *Server
 	routes *providerRoutes
-	sim    *rateLimiter
+	// sim limits the simulator per account and (4 times as much) per
+	// source address, so new accounts do not bypass it.
+	sim, simAddr *rateLimiter
+	// tokenKey signs access tokens.
+	tokenKey []byte
 
 	mu sync.Mutex
+	// clock is the tokens' clock (tests replace it with setClock).
+	clock func() time.Time
 	// secrets holds the client_secret given to /v2/token, by client_id.
 	secrets map[string]string
 	// emails holds email opt-ins, by account and type.
@@ -82,7 +89,8 @@ type airaloMock struct {
 
 func newAiraloMock(s *Server) *airaloMock {
 	m := &airaloMock{
-		s: s, sim: newRateLimiter(5, time.Minute),
+		s: s, sim: newRateLimiter(airaloSimLimit, time.Minute), simAddr: newRateLimiter(4*airaloSimLimit, time.Minute),
+		tokenKey: newAiraloTokenKey(s.cfg.Token), clock: time.Now,
 		secrets: map[string]string{}, emails: map[string]map[string]airaloNotification{}, levels: map[string][]int{},
 	}
 	m.routes = &providerRoutes{
@@ -124,38 +132,6 @@ func (m *airaloMock) variant(w http.ResponseWriter) (*providers.Variant, bool) {
 		return nil, false
 	}
 	return v, true
-}
-
-// auth returns the caller's account, or answers 401.
-func (m *airaloMock) auth(w http.ResponseWriter, r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	const prefix = "bearer "
-	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) || strings.TrimSpace(h[len(prefix):]) == "" {
-		w.Header().Set("WWW-Authenticate", "Bearer")
-		airaloMessage(w, http.StatusUnauthorized, "Unauthenticated.")
-		return "", false
-	}
-	token := strings.TrimSpace(h[len(prefix):])
-	if client := airaloTokenClient(token); client != "" {
-		return accountKey("client:" + client), true
-	}
-	return accountKey("token:" + token), true
-}
-
-// clientSecret returns the client_secret of the account's client, if this
-// mock issued its token.
-func (m *airaloMock) clientSecret(r *http.Request) string {
-	h := r.Header.Get("Authorization")
-	if len(h) < 7 {
-		return ""
-	}
-	client := airaloTokenClient(strings.TrimSpace(h[7:]))
-	if client == "" {
-		return ""
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.secrets[client]
 }
 
 // airaloEndpointID is the endpoint an account's webhook type registers.

@@ -32,8 +32,9 @@ import (
 // signed like a real delivery: a receiver answering anything but 200 makes
 // a 400 {"error": …}; success is 200 {"success":"Notification sent"}. The
 // push is recorded in the delivery log. The simulator allows 5 requests a
-// minute per account (429 with Retry-After); every authenticated request
-// counts, valid or not.
+// minute per account (429 with Retry-After), and 20 a minute per source
+// address whatever the accounts, so new client_ids do not bypass it;
+// every authenticated request counts, valid or not.
 
 // airaloSimEvents maps the simulator's event to the notification type it
 // needs and, for async orders, the event sent.
@@ -62,7 +63,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	allowed, remaining, retry := m.sim.allow(account)
+	allowed, remaining, retry := allowBoth(m.sim, account, m.simAddr, sourceAddr(r))
 	w.Header().Set("X-RateLimit-Limit", strconv.Itoa(m.sim.limit))
 	w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
 	if !allowed {
@@ -177,6 +178,29 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"success": "Notification sent"})
 }
 
+// airaloSimLimit is the simulator's requests per minute per account.
+const airaloSimLimit = 5
+
+// allowBoth counts a request against key a of limiter la and key b of lb
+// when both have room, and reports as allow does (remaining is the
+// smaller; retryAfter the longer wait). A request refused by either is
+// counted by neither.
+func allowBoth(la *rateLimiter, a string, lb *rateLimiter, b string) (ok bool, remaining int, retryAfter time.Duration) {
+	allowBothMu.Lock()
+	defer allowBothMu.Unlock()
+	okA, remA, waitA := la.check(a)
+	okB, remB, waitB := lb.check(b)
+	if !okA || !okB {
+		return false, 0, max(waitA, waitB)
+	}
+	_, remA, _ = la.allow(a)
+	_, remB, _ = lb.allow(b)
+	return true, min(remA, remB), 0
+}
+
+// allowBothMu makes allowBoth's check and count one step.
+var allowBothMu sync.Mutex
+
 // rateLimiter allows limit requests per key in any window (a sliding
 // log). Its clock can be replaced (setClock) so tests need not wait. It is
 // safe for concurrent use.
@@ -203,6 +227,16 @@ func (l *rateLimiter) setClock(now func() time.Time) {
 // allow counts a request of key and reports whether it is within the
 // limit, how many remain, and (when refused) how long until one frees up.
 func (l *rateLimiter) allow(key string) (ok bool, remaining int, retryAfter time.Duration) {
+	return l.count(key, true)
+}
+
+// check reports what allow would, without counting the request.
+func (l *rateLimiter) check(key string) (ok bool, remaining int, retryAfter time.Duration) {
+	return l.count(key, false)
+}
+
+// count is allow (record true) or check (record false).
+func (l *rateLimiter) count(key string, record bool) (ok bool, remaining int, retryAfter time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -216,6 +250,9 @@ func (l *rateLimiter) allow(key string) (ok bool, remaining int, retryAfter time
 	if len(hits) >= l.limit {
 		l.hits[key] = hits
 		return false, 0, hits[0].Add(l.window).Sub(now)
+	}
+	if !record {
+		return true, l.limit - len(hits), 0
 	}
 	hits = append(hits, now)
 	l.hits[key] = hits

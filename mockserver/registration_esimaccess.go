@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -18,9 +19,12 @@ import (
 //	POST /esimaccess/api/v1/open/webhook/query   → obj {"webhook": url} (GET works too)
 //
 // Both need the RT-AccessCode header plus RT-SecretKey (the seed's form)
-// or RT-Signature (the API reference's HMAC form; the signature is not
-// checked, the mock does not know the secret key); otherwise the answer is
-// the envelope with success false and errorCode 000101. The account is the
+// or RT-Signature (the API reference's HMAC form); otherwise the answer is
+// the envelope with success false and errorCode 000101. Without a server
+// token any values are accepted (the signature is not checked). With one,
+// they must be the eSIM Access credentials of GET /api/credentials
+// (RT-Signature computed as checkRT says); others get errorCode 000102
+// (assumed; eSIM Access documents no code for it). The account is the
 // access code: saving again replaces the account's one webhook, endpoint
 // ep_esimaccess_<account>.
 //
@@ -96,6 +100,10 @@ func (m *esimaccessMock) auth(w http.ResponseWriter, r *http.Request) (string, b
 	}
 	if strings.TrimSpace(r.Header.Get("RT-SecretKey")) == "" && strings.TrimSpace(r.Header.Get("RT-Signature")) == "" {
 		esimaccessFail(w, "000101", "Request header (mandatory) is null: RT-SecretKey")
+		return "", false
+	}
+	if c := m.s.creds; c != nil && !checkRT(r, c.Esimaccess, true, time.Now(), m.s.cfg.MaxBodyBytes) {
+		esimaccessFail(w, "000102", "Authentication failed: RT-AccessCode with RT-SecretKey or RT-Signature does not match this server's credentials (GET /api/credentials)")
 		return "", false
 	}
 	return accountKey(code), true

@@ -21,8 +21,11 @@ import (
 //	GET /esimfly/api/v1/business/webhooks   settings, available_events, recent_deliveries
 //
 // Requests need eSIMfly's RT-AccessCode, RT-RequestID, RT-Timestamp and
-// RT-Signature headers (401 AUTH_MISSING otherwise); the signature is not
-// checked, as the mock does not know the secret key. The account is the
+// RT-Signature headers (401 AUTH_MISSING otherwise). Without a server
+// token any values are accepted (the signature is not checked). With one,
+// the access code and the key of RT-Signature must be the eSIMfly
+// credentials of GET /api/credentials, and RT-Timestamp within 5 minutes
+// of now (401 AUTH_INVALID otherwise, assumed). The account is the
 // access code; its webhook is endpoint ep_esimfly_<account>, receiving the
 // 2026-04 variant.
 //
@@ -86,6 +89,10 @@ func (m *esimflyMock) auth(w http.ResponseWriter, r *http.Request) (string, bool
 	if len(missing) > 0 {
 		esimflyFail(w, http.StatusUnauthorized, "AUTH_MISSING", "Missing authentication headers",
 			map[string]any{"missing": missing})
+		return "", false
+	}
+	if c := m.s.creds; c != nil && !checkRT(r, c.Esimfly, false, time.Now(), m.s.cfg.MaxBodyBytes) {
+		esimflyFail(w, http.StatusUnauthorized, "AUTH_INVALID", "Invalid authentication: RT-AccessCode or RT-Signature does not match this server's credentials, or RT-Timestamp is more than 5 minutes off", nil)
 		return "", false
 	}
 	return accountKey(r.Header.Get("RT-AccessCode")), true

@@ -105,6 +105,9 @@ type Server struct {
 	heartbeat atomic.Int64
 	sse       sseState
 
+	// creds are the provider credentials the registration mocks require
+	// (nil without a token: any are accepted).
+	creds       *Credentials
 	checkClient *http.Client
 	airalo      *airaloMock
 	esimaccess  *esimaccessMock
@@ -152,6 +155,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, store: cfg.Store, cat: cfg.Catalogue, log: cfg.Logger, spec: spec,
 		reg:       prometheus.NewRegistry(),
+		creds:     DeriveCredentials(cfg.Token),
 		serveDone: make(chan struct{}),
 		closing:   make(chan struct{}),
 	}
