@@ -54,6 +54,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	caFile := envFlag(fs, e, "ca-file", "", "PEM file of CAs to trust for receivers with private certificates")
 	insecure := envBool(fs, e, "insecure", "accept any receiver TLS certificate (staging only)")
 	scenarios := envFlag(fs, e, "scenarios", "", "a directory of extra scenario files (YAML) added to the shipped library")
+	printCreds := fs.Bool("print-credentials", false, "print the provider credentials the registration APIs require with this --token, and exit")
 	var pf providerFlags
 	pf.registerProfiles(fs)
 	if err := parse(fs, args); err != nil {
@@ -61,6 +62,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	if err := mockserver.CheckToken(*token); err != nil {
 		return usageErr("--token: %v", err)
+	}
+	if *printCreds {
+		return printCredentials(e, *token)
 	}
 	ts, err := strconv.ParseFloat(*scale, 64)
 	if err != nil || ts <= 0 || ts > 1000 {
@@ -113,10 +117,27 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "  control API   %s/api/   (OpenAPI: %s/api/openapi.yaml)\n", srv.URL, srv.URL)
 	fmt.Fprintf(e.stdout, "  provider APIs %s/airalo/v2/…  %s/esimaccess/api/v1/open/…  %s/esimfly/api/v1/business/webhooks\n", srv.URL, srv.URL, srv.URL)
 	fmt.Fprintf(e.stdout, "  metrics       %s/metrics   health %s/healthz\n", srv.URL, srv.URL)
+	if *token != "" {
+		fmt.Fprintf(e.stdout, "  credentials   the provider APIs need the credentials of GET %s/api/credentials (with the token) or esimhooks serve --token … --print-credentials\n", srv.URL)
+	}
 	fmt.Fprintf(e.stdout, "  delivery log  %s, time scale %g\n", where, ts)
 	<-ctx.Done()
 	fmt.Fprintln(e.stdout, "shutting down: finishing in-flight attempts; pending deliveries stay in the log")
 	return srv.Close()
+}
+
+// printCredentials prints the provider credentials a server with token
+// requires (secrets included: the user asked for them; they are never
+// logged).
+func printCredentials(e *env, token string) error {
+	c := mockserver.DeriveCredentials(token)
+	if c == nil {
+		return usageErr("--print-credentials needs --token: without a token the provider APIs accept any credentials")
+	}
+	fmt.Fprintf(e.stdout, "airalo      client_id=%s client_secret=%s\n", c.Airalo.ClientID, c.Airalo.ClientSecret)
+	fmt.Fprintf(e.stdout, "esimaccess  RT-AccessCode=%s RT-SecretKey=%s\n", c.Esimaccess.AccessCode, c.Esimaccess.SecretKey)
+	fmt.Fprintf(e.stdout, "esimfly     RT-AccessCode=%s secret key (RT-Signature)=%s\n", c.Esimfly.AccessCode, c.Esimfly.SecretKey)
+	return nil
 }
 
 func newLogger(e *env, format, level string) (*slog.Logger, error) {

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver"
 )
 
 // TestMain lets a test re-run this binary as "esimhooks ARGS…" in a child
@@ -245,3 +247,24 @@ func (l *lockedBuffer) Write(p []byte) (int, error) {
 	return l.b.Write(p)
 }
 func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// TestServeTokenRules: serve refuses a blank, short or padded token with
+// exit 2 and a message naming --token, before it listens; with a good one
+// --print-credentials prints the derived provider credentials.
+func TestServeTokenRules(t *testing.T) {
+	for _, tok := range []string{" ", "x", "fifteen-chars-x", " sixteen-chars-xx"} {
+		code, out, errs := cli(t, "", "serve", "--store", "memory", "--addr", "127.0.0.1:0", "--token", tok)
+		if code != 2 || !strings.Contains(errs, "--token") || strings.Contains(out, "listening") {
+			t.Errorf("--token %q: exit %d\n%s%s", tok, code, out, errs)
+		}
+	}
+	code, out, errs := cli(t, "", "serve", "--token", "sixteen-chars-xx", "--print-credentials")
+	c := mockserver.DeriveCredentials("sixteen-chars-xx")
+	if code != 0 || !strings.Contains(out, "client_id="+c.Airalo.ClientID) || !strings.Contains(out, "RT-SecretKey="+c.Esimaccess.SecretKey) ||
+		!strings.Contains(out, c.Esimfly.SecretKey) {
+		t.Errorf("--print-credentials: exit %d\n%s%s", code, out, errs)
+	}
+	if code, _, errs := cli(t, "", "serve", "--print-credentials"); code != 2 || !strings.Contains(errs, "needs --token") {
+		t.Errorf("--print-credentials without a token: exit %d %s", code, errs)
+	}
+}
