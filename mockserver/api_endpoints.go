@@ -21,13 +21,45 @@ type endpointWithSecret struct {
 }
 
 // endpointView returns a copy of ep fit for JSON answers: no nil slices
-// or maps. (Endpoint's Secret is never marshalled.)
+// or maps, and the extra headers' values masked (they are often a
+// gateway's API key). Endpoint's Secret is never marshalled.
 func endpointView(ep *Endpoint) *Endpoint {
 	c := *ep
 	if c.Events == nil {
 		c.Events = []string{}
 	}
+	if c.Headers != nil {
+		c.Headers = make(map[string]string, len(ep.Headers))
+		for k, v := range ep.Headers {
+			c.Headers[k] = maskValue(v)
+		}
+	}
 	return &c
+}
+
+// maskValue hides a header value: "****" and, for a value of 16
+// characters or more, its last 4 (enough to tell two keys apart).
+func maskValue(v string) string {
+	const mask = "****"
+	r := []rune(v)
+	if len(r) < 16 {
+		return mask
+	}
+	return mask + string(r[len(r)-4:])
+}
+
+// unmaskHeaders returns the headers of a PATCH with every value that is
+// the mask of the endpoint's current value for the same name replaced by
+// that value, so a client may send back what it read.
+func unmaskHeaders(patch, current map[string]string) map[string]string {
+	out := make(map[string]string, len(patch))
+	for k, v := range patch {
+		if old, ok := current[k]; ok && v == maskValue(old) {
+			v = old
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // newEndpointID returns "ep_" and 20 random base-36 characters.
@@ -279,7 +311,7 @@ func (s *Server) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, r, p)
 			return
 		}
-		ep.Headers = *req.Headers
+		ep.Headers = unmaskHeaders(*req.Headers, ep.Headers)
 	}
 	if req.Chaos != nil {
 		ep.Chaos = *req.Chaos
