@@ -74,18 +74,25 @@ func equalSecret(got, want string) bool {
 //   - A request body must arrive within the body read timeout; it is read
 //     in full (up to the body cap) before the handler runs, and a body
 //     that is too slow gets 408 and the connection is closed.
+//
+// Each refusal counts in esimhooks_refused_requests_total{reason}.
 func (s *Server) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.Token == "" && !s.allowedHost(r.Host) {
+			s.refused.WithLabelValues("host").Inc()
 			writeProblem(w, r, problemf(http.StatusMisdirectedRequest, problemMisdirected,
 				"this server answers only requests addressed to a loopback host (localhost, 127.0.0.1, [::1]) or %s while it has no token; Host %q is refused so that web pages cannot reach it through DNS rebinding", s.cfg.Addr, r.Host))
 			return
 		}
 		if msg := crossOrigin(r); msg != "" {
+			s.refused.WithLabelValues("cross-origin").Inc()
 			writeProblem(w, r, newProblem(http.StatusForbidden, problemCrossOrigin, msg))
 			return
 		}
 		if p := s.readBodyInTime(w, r); p != nil {
+			if p.Status == http.StatusRequestTimeout {
+				s.refused.WithLabelValues("body-timeout").Inc()
+			}
 			w.Header().Set("Connection", "close")
 			writeProblem(w, r, p)
 			return

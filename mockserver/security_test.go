@@ -123,6 +123,10 @@ func TestSlowBodyCut(t *testing.T) {
 			t.Errorf("%s: status %d, connection closed %v; want 408 and closed", strings.SplitN(head, "\r\n", 2)[0], status, closed)
 		}
 	}
+	_, _, data := call(t, "GET", s.URL+"/metrics", nil)
+	if !strings.Contains(string(data), `esimhooks_refused_requests_total{reason="body-timeout"} 3`) {
+		t.Error("the metrics do not count 3 body timeouts")
+	}
 }
 
 // TestBodyTimeoutEndsWithTheBody: once the body has arrived, the handler

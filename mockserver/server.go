@@ -80,6 +80,8 @@ type Server struct {
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	apiReqs *prometheus.CounterVec
+	// refused counts requests the guard refused, by reason.
+	refused *prometheus.CounterVec
 	// metrics serves /metrics; made on first use.
 	metrics     http.Handler
 	metricsOnce sync.Once
@@ -166,6 +168,11 @@ func New(cfg Config) (*Server, error) {
 		Help: "Control API requests by operation and status code.",
 	}, []string{"operation", "code"})
 	s.reg.MustRegister(s.apiReqs)
+	s.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "esimhooks_refused_requests_total",
+		Help: "Requests refused before routing: host (a Host that is not loopback, without a token), cross-origin (a browser write from another origin), body-timeout (a body slower than the body read timeout).",
+	}, []string{"reason"})
+	s.reg.MustRegister(s.refused)
 
 	s.engine, err = NewEngine(EngineConfig{
 		Catalogue: cfg.Catalogue,
