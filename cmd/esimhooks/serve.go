@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/dashboard"
@@ -54,7 +55,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	caFile := envFlag(fs, e, "ca-file", "", "PEM file of CAs to trust for receivers with private certificates")
 	insecure := envBool(fs, e, "insecure", "accept any receiver TLS certificate (staging only)")
 	scenarios := envFlag(fs, e, "scenarios", "", "a directory of extra scenario files (YAML) added to the shipped library")
-	printCreds := fs.Bool("print-credentials", false, "print the provider credentials the registration APIs require with this --token, and exit")
+	bodyTimeout := envFlag(fs, e, "body-timeout", mockserver.DefaultBodyReadTimeout.String(), "how long a request body may take to arrive (at most 10m); a slower one gets 408")
+	printCreds := envBool(fs, e, "print-credentials", "print the provider credentials the registration APIs require with this --token, and exit")
 	var pf providerFlags
 	pf.registerProfiles(fs)
 	if err := parse(fs, args); err != nil {
@@ -62,6 +64,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	if err := mockserver.CheckToken(*token); err != nil {
 		return usageErr("--token: %v", err)
+	}
+	bt, err := time.ParseDuration(*bodyTimeout)
+	if err != nil || bt <= 0 || bt > 10*time.Minute {
+		return usageErr("--body-timeout %q: want a duration in (0, 10m], e.g. 30s", *bodyTimeout)
 	}
 	if *printCreds {
 		return printCredentials(e, *token)
@@ -103,7 +109,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	runner.Store = st
 	srv, err := mockserver.New(mockserver.Config{
 		Addr: *addr, Store: st, Catalogue: cat, TimeScale: ts, Token: *token,
-		Logger: logger, Dashboard: dashboard.Handler(), TLSConfig: tlsConf, Scenarios: runner,
+		Logger: logger, Dashboard: dashboard.Handler(), TLSConfig: tlsConf, Scenarios: runner, BodyReadTimeout: bt,
 	})
 	if err != nil {
 		return usageErr("%v", err)
