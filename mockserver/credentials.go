@@ -113,15 +113,20 @@ func peekBody(r *http.Request, max int64) ([]byte, error) {
 		return nil, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
-	rest := r.Body
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(body), rest), rest}
+	putBack(r, body)
 	if err == nil && int64(len(body)) > max {
 		err = errBodyTooLarge
 	}
 	return body, err
+}
+
+// putBack makes r's body read again what was read of it, then the rest.
+func putBack(r *http.Request, read []byte) {
+	rest := r.Body
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(read), rest), rest}
 }
 
 // errBodyTooLarge is peekBody's error for a body over the cap.

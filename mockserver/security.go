@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -102,8 +101,11 @@ func (s *Server) guard(next http.Handler) http.Handler {
 }
 
 // allowedHost reports whether a Host header names a loopback host or the
-// configured address's host.
+// configured address's host (or is absent).
 func (s *Server) allowedHost(hostport string) bool {
+	if hostport == "" {
+		return true // HTTP/1.0 without Host: not a browser, which always sends one
+	}
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
@@ -128,8 +130,12 @@ func crossOrigin(r *http.Request) string {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return ""
 	}
+	// Sec-Fetch-Site is the browser's own verdict (and holds behind a proxy
+	// that rewrites Host); Origin is the fallback for browsers without it.
 	switch site := r.Header.Get("Sec-Fetch-Site"); site {
-	case "", "same-origin", "none":
+	case "same-origin", "none":
+		return ""
+	case "":
 	default:
 		return fmt.Sprintf("a %s from another origin (Sec-Fetch-Site: %s) is refused; use the dashboard on this server or a client that is not a browser", r.Method, site)
 	}
@@ -171,16 +177,11 @@ func (s *Server) readBodyInTime(w http.ResponseWriter, r *http.Request) *Problem
 		}
 		return fieldProblem("", "body", "the request body could not be read: "+err.Error())
 	}
-	if int64(len(body)) > s.cfg.MaxBodyBytes {
-		// The handler refuses it (413) without reading much more; the
-		// deadline stays for what it reads.
-		r.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
-		return nil
+	putBack(r, body)
+	if int64(len(body)) <= s.cfg.MaxBodyBytes {
+		_ = rc.SetReadDeadline(time.Time{})
 	}
-	_ = rc.SetReadDeadline(time.Time{})
-	r.Body = io.NopCloser(bytes.NewReader(body))
+	// A body over the cap is refused by the handler (413) without reading
+	// much more; the deadline stays for what it reads.
 	return nil
 }

@@ -28,6 +28,11 @@ func TestHostGuard(t *testing.T) {
 		wantStatus(t, code, http.StatusOK, data)
 	}
 
+	// HTTP/1.0 without Host is no browser's request.
+	if status, _ := rawRequest(t, s, "GET /healthz HTTP/1.0", ""); status != http.StatusOK {
+		t.Errorf("HTTP/1.0 without Host: %d, want 200", status)
+	}
+
 	const tok = "a-token-of-16-chars"
 	st := newTestServer(t, func(c *Config) { c.Token = tok })
 	code, _, data := call(t, "GET", st.URL+"/api/providers", nil, "Host", "esimhooks.internal:7700", "Authorization", "Bearer "+tok)
@@ -64,7 +69,10 @@ func TestCrossOriginRefused(t *testing.T) {
 	if ds, _ := s.store.ListDeliveries(t.Context(), DeliveryFilter{}); len(ds) != 0 {
 		t.Fatalf("refused triggers made %d deliveries", len(ds))
 	}
-	for _, h := range [][]string{nil, {"Sec-Fetch-Site", "same-origin", "Origin", s.URL}, {"Sec-Fetch-Site", "none"}, {"Origin", s.URL}} {
+	// Sec-Fetch-Site same-origin is the browser's verdict, even where a
+	// proxy changed Host so that Origin differs from it.
+	for _, h := range [][]string{nil, {"Sec-Fetch-Site", "same-origin", "Origin", s.URL}, {"Sec-Fetch-Site", "none"}, {"Origin", s.URL},
+		{"Sec-Fetch-Site", "same-origin", "Origin", "https://esimhooks.example.com"}} {
 		code, _, data := call(t, "POST", s.URL+"/api/triggers", trigger, h...)
 		wantStatus(t, code, http.StatusAccepted, data)
 	}
