@@ -46,6 +46,8 @@ type TriggerResult struct {
 	Payload    jsonv.Value `json:"payload"`
 	Body       []byte      `json:"-"`
 	Deliveries []*Delivery `json:"deliveries"`
+	// Warnings name overrides that added a path the payload lacked.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Trigger builds the event's payload (generated from the life's seed, or
@@ -88,7 +90,8 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 			return nil, err
 		}
 	}
-	if p, err = providers.ApplyAll(p, t.Overrides); err != nil {
+	var warns []string
+	if p, warns, err = v.ApplyOverrides(p, t.Overrides); err != nil {
 		return nil, err
 	}
 	e.rngMu.Lock()
@@ -98,7 +101,7 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 	if err != nil {
 		return nil, err
 	}
-	res := &TriggerResult{EventID: e.newID("evt_"), Payload: p, Body: pd.Body}
+	res := &TriggerResult{EventID: e.newID("evt_"), Payload: p, Body: pd.Body, Warnings: warns}
 	key := pd.Key()
 	now := e.clock.Now()
 	for _, ep := range eps {

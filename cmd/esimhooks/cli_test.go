@@ -73,12 +73,37 @@ func TestSeededOutputIsByteForByteRepeatable(t *testing.T) {
 }
 
 func TestOverridesKeepTypesAndReachNestedValues(t *testing.T) {
-	_, out, _ := cli(t, "", "generate", "--provider", "esimfly", "--event", "order.completed", "--seed", "1",
-		"--set", "data.esims.0.iccid=8944500000000000017", "--set", "/data/order_id=ORD-1", "--set", "data.extra={\"a\":[1,true]}")
-	for _, want := range []string{`"iccid":"8944500000000000017"`, `"order_id":"ORD-1"`, `"extra":{"a":[1,true]}`} {
+	code, out, errs := cli(t, "", "generate", "--provider", "esimfly", "--event", "order.completed", "--seed", "1",
+		"--set", "data.esims.0.iccid=8944500000000000018", "--set", "/data/order_id=ORD-1", "--set", "data.extra:={\"a\":[1,true]}",
+		"--set", "data.iccid=8944500000000000017", "--set", "data.count=123", "--set", "data.big:=9007199254740991")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{`"iccid":"8944500000000000018"`, `"order_id":"ORD-1"`, `"extra":{"a":[1,true]}`,
+		`"iccid":"8944500000000000017"`, `"count":"123"`, `"big":9007199254740991`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %s in %s", want, out)
 		}
+	}
+	for _, want := range []string{"warning: --set data.iccid=8944500000000000017: the payload has no data.iccid", "warning: --set data.count=123: the payload has no data.count", "(write data.count:=123 for a number)"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	if strings.Contains(errs, "--set data.esims.0.iccid") || strings.Contains(errs, "--set /data/order_id") {
+		t.Errorf("warnings for existing paths:\n%s", errs)
+	}
+	// A number the provider's encoding would change is refused, exit 2.
+	code, _, errs = cli(t, "", "send", "--provider", "esimfly", "--event", "order.completed", "--seed", "1", "--secret", "s", "--dry-run",
+		"--set", "data.iccid:=8944500000000000017")
+	if code != 2 || !strings.Contains(errs, "would be sent as 8944500000000000000") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+	// A typo gets a suggestion.
+	_, _, errs = cli(t, "", "send", "--provider", "esimfly", "--event", "esim.activated", "--seed", "1", "--secret", "s", "--dry-run",
+		"--set", "data.iccd=8944500000000000017")
+	if !strings.Contains(errs, "(did you mean data.iccid?)") {
+		t.Errorf("no suggestion: %s", errs)
 	}
 }
 

@@ -31,9 +31,7 @@ func runGenerate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if b.warn != nil {
-		fmt.Fprintf(e.stderr, "warning: the payload no longer matches the event's schema:\n%v\n", b.warn)
-	}
+	b.printWarnings(e.stderr)
 	_, err = fmt.Fprintf(e.stdout, "%s\n", b.delivery.Body)
 	return err
 }
@@ -92,9 +90,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		}
 		h.Add(strings.TrimSpace(k), strings.TrimSpace(val))
 	}
-	if b.warn != nil {
-		fmt.Fprintf(e.stderr, "warning: the payload no longer matches the event's schema:\n%v\n", b.warn)
-	}
+	b.printWarnings(e.stderr)
 	if *dry {
 		printRequest(e.stdout, *to, h, b.delivery.Body)
 		return nil
