@@ -26,8 +26,10 @@ type Trigger struct {
 	// Seed is the order life's seed, so that the ids of one life agree
 	// across its events; nil draws one.
 	Seed *uint64
-	// Start is the life's start; nil places it so that the event's own
-	// time is now (an event triggered now happened now).
+	// Start is the life's start. Nil places a seeded life as send and
+	// generate do (at payload.Epoch, so that its events keep their
+	// offsets), and an unseeded event at now (an event triggered now
+	// happened now); see providers.Event.LifeStart.
 	Start *time.Time
 	// Payload, when not nil, is the whole payload instead of a generated
 	// one. Overrides are applied to it in place.
@@ -82,10 +84,7 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 			seed = e.rng.Uint64()
 			e.rngMu.Unlock()
 		}
-		start := e.clock.Now().UTC().Truncate(time.Second).Add(-ev.At.D())
-		if t.Start != nil {
-			start = *t.Start
-		}
+		start := ev.LifeStart(t.Seed != nil, t.Start, e.clock.Now())
 		if p, err = ev.Generate(payload.NewWorld(seed, start)); err != nil {
 			return nil, err
 		}

@@ -70,22 +70,20 @@ func (f *eventFlags) build() (*built, error) {
 		_, _ = rand.Read(b[:])
 		seed = binary.LittleEndian.Uint64(b[:])
 	}
-	start := time.Now().UTC().Truncate(time.Second).Add(-ev.At.D())
-	if f.seedSet {
-		start = payload.Epoch
-	}
+	var explicit *time.Time
+	seeded := f.seedSet
 	switch f.now {
-	case "", "now":
-		if f.now == "now" {
-			start = time.Now().UTC().Truncate(time.Second).Add(-ev.At.D())
-		}
+	case "":
+	case "now":
+		seeded = false // the ids of the seed's life, the event now
 	default:
 		t, err := time.Parse(time.RFC3339, f.now)
 		if err != nil {
 			return nil, usageErr("--now %q: want RFC 3339 like 2026-01-15T09:30:00Z, or now", f.now)
 		}
-		start = t
+		explicit = &t
 	}
+	start := ev.LifeStart(seeded, explicit, time.Now())
 	var p jsonv.Value
 	if f.payloadFile != "" {
 		data, err := os.ReadFile(f.payloadFile)
