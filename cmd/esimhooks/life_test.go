@@ -23,7 +23,7 @@ func triggerAPI(t *testing.T, base string, req map[string]any) (payload []byte, 
 	}
 	defer resp.Body.Close()
 	var out struct {
-		Body     string   `json:"body"`
+		Body     string `json:"body"`
 		Payload  json.RawMessage
 		Warnings []string `json:"warnings"`
 	}
