@@ -48,7 +48,8 @@ type TriggerResult struct {
 	Payload    jsonv.Value `json:"payload"`
 	Body       []byte      `json:"-"`
 	Deliveries []*Delivery `json:"deliveries"`
-	// Warnings name overrides that added a path the payload lacked.
+	// Warnings name overrides that added a path the payload lacked, and
+	// an event time a correct receiver will reject as a replay.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -92,6 +93,11 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 	var warns []string
 	if p, warns, err = v.ApplyOverrides(p, t.Overrides); err != nil {
 		return nil, err
+	}
+	// Attempts are signed when they are made, so only an event time in
+	// the body (SimplifyTrip's createdAt) can be stale on arrival.
+	if w := v.ReplayWarning(nil, p, e.clock.Now()); w != "" {
+		warns = append(warns, w+`; give the trigger a "start" inside the window for a fresh life with the same seed`)
 	}
 	e.rngMu.Lock()
 	wire := v.NewDeliveryID(e.rng)

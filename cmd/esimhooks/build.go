@@ -37,10 +37,13 @@ func (f *eventFlags) register(fs *flag.FlagSet) {
 		}
 		return nil
 	})
-	fs.StringVar(&f.now, "now", "", "the life's start time (RFC 3339, or \"now\"); default: now, or "+payload.Epoch.Format(time.RFC3339)+" when --seed is given")
+	fs.StringVar(&f.now, "now", "", "the life's start time (RFC 3339), or \"now\" for the event to happen now; default: now, or "+payload.Epoch.Format(time.RFC3339)+" when --seed is given. Requests are signed at the current time (a dry run with --now RFC3339 at the event's time); send warns when a receiver will reject the event's time as a replay")
 	fs.Var(&f.sets, "set", "override a payload value; repeatable. PATH=TEXT: TEXT takes the type of the value it replaces (a number must be a JSON number, kept digit for digit; a boolean true/false; a string, null or a new path: a string as it is). PATH:=JSON: a JSON value as it is (n:=5, s:=\"5\", x:=null, o:={\"a\":[1]}). PATH: dotted (data.esims.0.iccid) or a JSON pointer (/data/esims/0/iccid). A path the payload lacks is added, with a warning naming the nearest existing paths")
 	fs.StringVar(&f.payloadFile, "payload", "", "send this JSON file as the payload instead of a generated one (overrides still apply)")
 }
+
+// explicitNow reports whether --now gave the life's start as a time.
+func (f *eventFlags) explicitNow() bool { return f.now != "" && f.now != "now" }
 
 // built is a generated event ready to sign.
 type built struct {

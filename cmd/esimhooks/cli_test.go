@@ -55,7 +55,7 @@ func TestEventsJSONListsTheWholeCatalogue(t *testing.T) {
 func TestSeededOutputIsByteForByteRepeatable(t *testing.T) {
 	for _, args := range [][]string{
 		{"generate", "--provider", "airalo", "--event", "async_order", "--seed", "42"},
-		{"send", "--provider", "standard", "--event", "order.completed", "--seed", "42", "--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "--dry-run", "--to", "http://127.0.0.1:1/x"},
+		{"send", "--provider", "standard", "--event", "order.completed", "--seed", "42", "--now", "2026-01-15T09:30:00Z", "--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "--dry-run", "--to", "http://127.0.0.1:1/x"},
 		{"send", "--provider", "esimfly", "--variant", "2026-04", "--event", "esim.provisioned", "--seed", "42", "--secret", "whsec_abc", "--dry-run"},
 	} {
 		_, a, _ := cli(t, "", args...)

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/providers/payload"
 )
 
 func init() {
@@ -69,8 +72,13 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		return usageErr("--secret is required for %s (%s)", v.ID(), signatureText(v))
 	}
 	var h http.Header
-	at := time.Now()
-	if f.seedSet && *dry {
+	// Signing (attempt) times are now, as the provider's are, so that
+	// receivers with a replay window accept them; only a dry run with an
+	// explicit --now signs at the event's time in the life, for output
+	// that is the same on every run.
+	now := time.Now()
+	at := now
+	if *dry && f.explicitNow() {
 		at = b.start.Add(b.event.At.D())
 	}
 	signer, err := v.Signer(*secret)
@@ -91,6 +99,9 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		h.Add(strings.TrimSpace(k), strings.TrimSpace(val))
 	}
 	b.printWarnings(e.stderr)
+	if w := v.ReplayWarning(h, b.delivery.Payload, now); w != "" {
+		fmt.Fprintf(e.stderr, "warning: %s. %s\n", w, replayAdvice(v, &f, *dry))
+	}
 	if *dry {
 		printRequest(e.stdout, *to, h, b.delivery.Body)
 		return nil
@@ -146,6 +157,18 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		return failErr("%d of %d requests were not acknowledged", failed, len(results))
 	}
 	return nil
+}
+
+// replayAdvice says how to send a request that replayWarning found stale.
+func replayAdvice(v *providers.Variant, f *eventFlags, dry bool) string {
+	if strings.HasPrefix(v.Replay.Time, "header:") {
+		return "This dry run signs at the event's time in the life because --now is given; without --now, or without --dry-run, it signs at the current time"
+	}
+	life := "the life of --now " + f.now
+	if !f.explicitNow() {
+		life = "the --seed life, which starts at " + payload.Epoch.Format(time.RFC3339)
+	}
+	return "Its time comes from " + life + "; add --now now for the same ids in a fresh event, or --now with a start inside the window"
 }
 
 type sendResult struct {
