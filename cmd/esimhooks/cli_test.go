@@ -186,7 +186,7 @@ func TestBadInputGivesOneClearLineAndExitCode2(t *testing.T) {
 		{[]string{"send", "--provider", "esimfy", "--event", "x", "--to", dead}, `unknown provider "esimfy" (valid: airalo, esimaccess, esimfly, roamify, simplifytrip, standard)`},
 		{[]string{"send", "--provider", "esimfly", "--variant", "2030", "--event", "x", "--to", dead}, `unknown variant of esimfly "2030" (valid: 2025-01, 2026-04)`},
 		{[]string{"send", "--provider", "esimfly", "--event", "order.shipped", "--to", dead}, `valid: order.created, order.completed`},
-		{[]string{"send", "--provider", "esimfly", "--event", "order.created", "--set", "nothing", "--to", dead, "--secret", "s"}, `want PATH=VALUE`},
+		{[]string{"send", "--provider", "esimfly", "--event", "order.created", "--set", "nothing", "--to", dead, "--secret", "s"}, `want PATH=TEXT or PATH:=JSON`},
 		{[]string{"send", "--provider", "esimfly", "--event", "order.created", "--set", "data.order_id.x=1", "--to", dead, "--secret", "s"}, `--set data.order_id.x`},
 		{[]string{"send", "--provider", "esimfly", "--event", "order.created", "--to", dead, "--secret", "s"}, `is unreachable`},
 		{[]string{"send", "--provider", "esimfly", "--event", "order.created", "--to", "ftp://x", "--secret", "s"}, `want an http:// or https:// URL`},

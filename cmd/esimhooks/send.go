@@ -24,7 +24,7 @@ func init() {
 }
 
 func runGenerate(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("generate", "--provider P [--variant V] --event E [--seed N] [--set k=v]...", e)
+	fs := newFlags("generate", "--provider P [--variant V] --event E [--seed N] [--now T] [--set PATH=TEXT | PATH:=JSON]...", e)
 	var f eventFlags
 	f.register(fs)
 	if err := parse(fs, args); err != nil {
@@ -40,11 +40,12 @@ func runGenerate(ctx context.Context, e *env, args []string) error {
 }
 
 func runSend(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("send", "--provider P [--variant V] --event E --to URL --secret S [--seed N] [--set k=v]... [--duplicates N] [--dry-run]", e)
+	fs := newFlags("send", "--provider P [--variant V] --event E --to URL --secret S [--secret S2]... [--seed N] [--set PATH=TEXT | PATH:=JSON]... [--duplicates N] [--dry-run]", e)
 	var f eventFlags
 	f.register(fs)
 	to := fs.String("to", "", "the receiver's URL")
-	secret := fs.String("secret", "", "the signing secret (not needed for providers without a signature, e.g. esimaccess)")
+	var secrets multi
+	fs.Var(&secrets, "secret", "the signing secret (not needed for providers without a signature, e.g. esimaccess); repeatable for Standard Webhooks key rotation: one v1 signature per secret, in order")
 	dups := fs.Int("duplicates", 0, "send N more byte-identical copies (same body, same headers) after the first")
 	concurrent := fs.Bool("concurrent", false, "send the duplicates at the same moment as the first instead of one after another")
 	dry := fs.Bool("dry-run", false, "print the exact request (headers and body) instead of sending it")
@@ -68,7 +69,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	v := b.variant
-	if v.Signature.Scheme != "none" && *secret == "" {
+	if v.Signature.Scheme != "none" && len(secrets) == 0 {
 		return usageErr("--secret is required for %s (%s)", v.ID(), signatureText(v))
 	}
 	var h http.Header
@@ -81,7 +82,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 	if *dry && f.explicitNow() {
 		at = b.start.Add(b.event.At.D())
 	}
-	signer, err := v.Signer(*secret)
+	signer, err := v.Signers(secrets)
 	if v.Signature.Scheme == "none" {
 		signer, err = nil, nil
 	}
