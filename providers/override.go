@@ -57,7 +57,7 @@ func overrideErr(o Override, format string, args ...any) error {
 func ParseOverride(s string) (Override, error) {
 	i := strings.IndexByte(s, '=')
 	if i <= 0 || (i == 1 && s[0] == ':') {
-		return Override{}, fmt.Errorf("%q: want PATH=TEXT or PATH:=JSON, e.g. data.iccid=8944500000000000018 or data.usage:=1048576", s)
+		return Override{}, fmt.Errorf("%q: want PATH=TEXT or PATH:=JSON, e.g. data.iccid=8944500000000000014 or data.usage:=1048576", s)
 	}
 	o := Override{Path: s[:i], Raw: s[i+1:]}
 	if strings.HasSuffix(o.Path, ":") {
