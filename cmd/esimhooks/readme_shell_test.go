@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 )
@@ -17,11 +16,7 @@ import (
 // the same or a higher level.
 func readmeHeadingSection(t *testing.T, heading string) string {
 	t.Helper()
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(string(readme), "\n")
+	lines := strings.Split(readmeText(t), "\n")
 	level := len(heading) - len(strings.TrimLeft(heading, "#"))
 	for i, l := range lines {
 		if !strings.HasPrefix(l, heading) {
