@@ -38,8 +38,9 @@ func TestTriggerOverridesAreExactJSON(t *testing.T) {
 			t.Errorf("warnings lack %q:\n%s", want, warns)
 		}
 	}
-	if strings.Contains(warns, "data.esims.0.status") || len(res.Warnings) != 5 {
-		t.Errorf("warnings %q: want one per missing path", res.Warnings)
+	if strings.Contains(warns, "the payload has no data.esims.0.status") || len(res.Warnings) != 6 ||
+		!strings.Contains(res.Warnings[5], `/data/esims/0/status: const: must be "new"`) {
+		t.Errorf("warnings %q: want one per missing path, then the schema's", res.Warnings)
 	}
 
 	code, res, data = trigger(`["data.esims.0.iccid=8944500000000000018","data.count:=5","data.text=5"]`)
@@ -50,10 +51,15 @@ func TestTriggerOverridesAreExactJSON(t *testing.T) {
 		}
 	}
 
-	code, res, data = trigger(`{"data.esims.0.iccid":"8944500000000000017"}`)
+	code, res, data = trigger(`{"data.esims.0.iccid":"8944500000000000014"}`)
 	wantStatus(t, code, http.StatusAccepted, data)
 	if len(res.Warnings) != 0 || strings.Contains(string(data), `"warnings"`) {
 		t.Errorf("warnings for an existing path: %s", data)
+	}
+	code, res, data = trigger(`{"data.esims.0.iccid":"12"}`)
+	wantStatus(t, code, http.StatusAccepted, data)
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "no longer matches the event's schema") || !strings.Contains(res.Warnings[0], "/data/esims/0/iccid") {
+		t.Errorf("a schema violation: warnings %q", res.Warnings)
 	}
 
 	for _, bad := range []string{`{"data.n":8944500000000000017}`, `["data.n:=8944500000000000017"]`} {

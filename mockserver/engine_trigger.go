@@ -48,8 +48,9 @@ type TriggerResult struct {
 	Payload    jsonv.Value `json:"payload"`
 	Body       []byte      `json:"-"`
 	Deliveries []*Delivery `json:"deliveries"`
-	// Warnings name overrides that added a path the payload lacked, and
-	// an event time a correct receiver will reject as a replay.
+	// Warnings name overrides that added a path the payload lacked or
+	// broke the event's schema, and an event time a correct receiver will
+	// reject as a replay.
 	Warnings []string `json:"warnings,omitempty"`
 }
 
@@ -93,6 +94,11 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 	var warns []string
 	if p, warns, err = v.ApplyOverrides(p, t.Overrides); err != nil {
 		return nil, err
+	}
+	if len(t.Overrides) > 0 {
+		if err := ev.Validate(p); err != nil && !errors.Is(err, providers.ErrNoSchema) {
+			warns = append(warns, fmt.Sprintf("the payload no longer matches the event's schema (sent all the same): %v", err))
+		}
 	}
 	// Attempts are signed when they are made, so only an event time in
 	// the body (SimplifyTrip's createdAt) can be stale on arrival.
