@@ -15,7 +15,6 @@ import (
 	"time"
 
 	refreceiver "github.com/esimhooks/esimhooks/examples/receiver/receiver"
-	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"github.com/esimhooks/esimhooks/providers/payload"
@@ -198,12 +197,7 @@ func TestREADMECurlWalkthroughRunsAsWritten(t *testing.T) {
 	rcvAddr := "http://" + flagValue(rw, "addr")
 	loopbackOnly(t, rcvAddr)
 
-	st := mockserver.NewMemoryStore()
-	srv, err := mockserver.New(mockserver.Config{Store: st, Catalogue: providers.MustBuiltin()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close(); st.Close() })
+	base := mockServer(t)
 
 	env := map[string]string{}
 	deliveryID := ""
@@ -211,7 +205,7 @@ func TestREADMECurlWalkthroughRunsAsWritten(t *testing.T) {
 	for _, cmd := range shellBlocks(section) {
 		if name, val, ok := strings.Cut(cmd, "="); ok && regexp.MustCompile(`^[A-Z_]+$`).MatchString(name) {
 			loopbackOnly(t, val)
-			env[name] = srv.URL
+			env[name] = base
 			continue
 		}
 		if why, ok := readmeSkipped[cmd]; ok {
@@ -285,7 +279,7 @@ func TestREADMECurlWalkthroughRunsAsWritten(t *testing.T) {
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		resp, err := http.Get(srv.URL + "/api/deliveries")
+		resp, err := http.Get(base + "/api/deliveries")
 		if err != nil {
 			t.Fatal(err)
 		}
