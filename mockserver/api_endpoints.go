@@ -18,6 +18,56 @@ import (
 type endpointWithSecret struct {
 	*Endpoint
 	Secret string `json:"secret"`
+	// Secrets lists every secret of a Standard Webhooks endpoint that
+	// signs with several (key rotation), Secret first.
+	Secrets []string `json:"secrets,omitempty"`
+}
+
+// withSecret is the one-time answer for ep, whose stored Secret holds
+// several space-separated secrets where it signs with several.
+func withSecret(ep *Endpoint, v *providers.Variant) endpointWithSecret {
+	out := endpointWithSecret{Endpoint: endpointView(ep), Secret: ep.Secret}
+	if keys := endpointSecrets(ep.Secret, v); len(keys) > 1 {
+		out.Secret, out.Secrets = keys[0], keys
+	}
+	return out
+}
+
+// maxSecrets bounds the keys of one endpoint's rotation.
+const maxSecrets = 10
+
+// endpointSecrets splits a stored secret into its keys: Standard Webhooks
+// secrets (base64, never a space) may be several, separated by spaces;
+// any other scheme's secret is one, spaces and all.
+func endpointSecrets(stored string, v *providers.Variant) []string {
+	if v.Signature.Scheme == "standard-webhooks" {
+		return strings.Fields(stored)
+	}
+	return []string{stored}
+}
+
+// checkSecrets returns the secret to store for a request's secret or
+// secrets (at most one of them given; ok false when neither was), or a
+// problem naming the field.
+func checkSecrets(v *providers.Variant, one *string, many []string) (secret string, ok bool, p *Problem) {
+	switch {
+	case one != nil && many != nil:
+		return "", false, fieldProblem("/secrets", "oneOf", "give secret or secrets, not both")
+	case one != nil:
+		return *one, true, checkSecretAt(v, *one, "/secret")
+	case many == nil:
+		return "", false, nil
+	case len(many) == 0 || len(many) > maxSecrets:
+		return "", false, fieldProblem("/secrets", "maxItems", fmt.Sprintf("give 1 to %d secrets", maxSecrets))
+	case len(many) > 1 && v.Signature.Scheme != "standard-webhooks":
+		return "", false, unprocessableAt("/secrets", "maxItems", fmt.Sprintf("%s signs with one secret; only Standard Webhooks sends one signature per secret (key rotation)", v.ID()))
+	}
+	for i, s := range many {
+		if p := checkSecretAt(v, s, fmt.Sprintf("/secrets/%d", i)); p != nil {
+			return "", false, p
+		}
+	}
+	return strings.Join(many, " "), true, nil
 }
 
 // endpointView returns a copy of ep fit for JSON answers: no nil slices
@@ -111,17 +161,23 @@ func checkEvents(v *providers.Variant, events []string) ([]string, *Problem) {
 	return out, nil
 }
 
-// checkSecret returns a problem if secret cannot sign v's deliveries. The
-// problem never quotes the secret.
-func checkSecret(v *providers.Variant, secret string) *Problem {
+// unprocessableAt is a 422 problem about the field at ptr: valid JSON
+// the provider cannot use.
+func unprocessableAt(ptr, rule, msg string) *Problem {
+	p := newProblem(http.StatusUnprocessableEntity, problemUnprocessable, msg)
+	p.Errors = []ProblemError{{Pointer: ptr, In: "body", Rule: rule, Message: msg}}
+	return p
+}
+
+// checkSecretAt returns a problem (at ptr) if secret, one secret, cannot
+// sign v's deliveries. The problem never quotes the secret.
+func checkSecretAt(v *providers.Variant, secret, ptr string) *Problem {
 	if v.Signature.Scheme == "none" {
 		return nil
 	}
-	if _, err := v.Signer(secret); err != nil {
-		p := newProblem(http.StatusUnprocessableEntity, problemUnprocessable,
+	if _, err := v.Signers([]string{secret}); err != nil {
+		return unprocessableAt(ptr, "format",
 			fmt.Sprintf("the secret cannot sign %s deliveries (%s secrets look like %s)", v.ID(), v.Signature.Scheme, secretFormatHint(v)))
-		p.Errors = []ProblemError{{Pointer: "/secret", In: "body", Rule: "format", Message: p.Detail}}
-		return p
 	}
 	return nil
 }
@@ -153,6 +209,7 @@ type endpointCreate struct {
 	Variant     string            `json:"variant"`
 	Events      []string          `json:"events"`
 	Secret      *string           `json:"secret"`
+	Secrets     []string          `json:"secrets"`
 	Description string            `json:"description"`
 	Headers     map[string]string `json:"headers"`
 	Chaos       *Chaos            `json:"chaos"`
@@ -184,14 +241,12 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	var secret string
-	if req.Secret != nil {
-		secret = *req.Secret
-		if p := checkSecret(v, secret); p != nil {
-			writeProblem(w, r, p)
-			return
-		}
-	} else {
+	secret, given, p := checkSecrets(v, req.Secret, req.Secrets)
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	if !given {
 		var err error
 		if secret, err = v.NewSecret(rand.Reader); err != nil {
 			writeProblem(w, r, problemFor(s.log, r, err))
@@ -213,7 +268,7 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("endpoint registered", "id", ep.ID, "provider", ep.Provider, "variant", v.Name, "url", logURL(ep.URL))
 	w.Header().Set("Location", "/api/endpoints/"+url.PathEscape(ep.ID))
-	writeJSON(w, http.StatusCreated, endpointWithSecret{endpointView(ep), secret})
+	writeJSON(w, http.StatusCreated, withSecret(ep, v))
 }
 
 // handleListEndpoints lists every endpoint, newest first.
@@ -344,11 +399,15 @@ func (s *Server) handleDeleteEndpoint(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// handleRotateSecret replaces an endpoint's secret with the given one or a
-// fresh one in the provider's format, and shows it once.
+// handleRotateSecret replaces an endpoint's secret with the given one (or
+// several, Standard Webhooks) or a fresh one in the provider's format,
+// keeping the previous Standard Webhooks secrets after it on request, and
+// shows it once.
 func (s *Server) handleRotateSecret(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Secret *string `json:"secret"`
+		Secret       *string  `json:"secret"`
+		Secrets      []string `json:"secrets"`
+		KeepPrevious bool     `json:"keep_previous"`
 	}
 	if p := decodeJSON(r, &req, true); p != nil {
 		writeProblem(w, r, p)
@@ -366,16 +425,24 @@ func (s *Server) handleRotateSecret(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, problemFor(s.log, r, err))
 		return
 	}
-	var secret string
-	if req.Secret != nil {
-		secret = *req.Secret
-		if p := checkSecret(v, secret); p != nil {
-			writeProblem(w, r, p)
+	secret, given, p := checkSecrets(v, req.Secret, req.Secrets)
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	if !given {
+		if secret, err = v.NewSecret(rand.Reader); err != nil {
+			writeProblem(w, r, problemFor(s.log, r, err))
 			return
 		}
-	} else if secret, err = v.NewSecret(rand.Reader); err != nil {
-		writeProblem(w, r, problemFor(s.log, r, err))
-		return
+	}
+	if req.KeepPrevious {
+		if v.Signature.Scheme != "standard-webhooks" {
+			writeProblem(w, r, unprocessableAt("/keep_previous", "enum", fmt.Sprintf("%s signs with one secret; only Standard Webhooks keeps the previous secrets signing (key rotation)", v.ID())))
+			return
+		}
+		keys := append(strings.Fields(secret), endpointSecrets(ep.Secret, v)...)
+		secret = strings.Join(keys[:min(len(keys), maxSecrets)], " ")
 	}
 	ep.Secret = secret
 	ep.UpdatedAt = time.Now().UTC()
@@ -384,5 +451,5 @@ func (s *Server) handleRotateSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info("endpoint secret rotated", "id", ep.ID)
-	writeJSON(w, http.StatusOK, endpointWithSecret{endpointView(ep), secret})
+	writeJSON(w, http.StatusOK, withSecret(ep, v))
 }

@@ -40,6 +40,11 @@ type triggerResultView struct {
 	Payload    json.RawMessage       `json:"payload"`
 	Body       string                `json:"body"`
 	Deliveries []triggerDeliveryView `json:"deliveries"`
+	// Warnings says what the caller should know although the event was
+	// sent: overrides that added a path the payload lacked (with the
+	// nearest existing paths), an event time a receiver will reject as
+	// a replay.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // handleTrigger queues an event for its subscribed (or named) endpoints.
@@ -91,7 +96,7 @@ func (s *Server) handleTrigger(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case errors.As(err, &u), errors.As(err, &pe), errors.Is(err, ErrClosed):
 			writeProblem(w, r, problemFor(s.log, r, err))
-		case errors.Is(err, jsonv.ErrPath), errors.Is(err, jsonv.ErrNotEncodable):
+		case errors.Is(err, jsonv.ErrPath), errors.Is(err, jsonv.ErrNotEncodable), errors.Is(err, providers.ErrOverride):
 			// An override or payload the provider's encoding cannot carry.
 			writeProblem(w, r, problemf(http.StatusUnprocessableEntity, problemUnprocessable, "%v", err))
 		default:
@@ -105,7 +110,7 @@ func (s *Server) handleTrigger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := triggerResultView{EventID: res.EventID, Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name,
-		Payload: compact, Body: string(res.Body), Deliveries: []triggerDeliveryView{}}
+		Payload: compact, Body: string(res.Body), Deliveries: []triggerDeliveryView{}, Warnings: res.Warnings}
 	for _, d := range res.Deliveries {
 		out.Deliveries = append(out.Deliveries, triggerDeliveryView{ID: d.ID, EndpointID: d.EndpointID, State: d.State, WireID: d.WireID})
 	}
@@ -153,9 +158,10 @@ func parseSeed(n json.Number) (uint64, error) {
 	return uint64(f), nil
 }
 
-// parseOverrides reads {"path": value, ...} (in key order; a string value
-// is taken as it is, any other value as its JSON text) or
-// ["path=value", ...].
+// parseOverrides reads {"path": value, ...} (in key order; each value is
+// JSON set exactly as given, as PATH:=JSON sets it, so a string stays a
+// string and a number keeps its digits) or ["PATH=TEXT" | "PATH:=JSON",
+// ...] as --set takes them.
 func parseOverrides(raw json.RawMessage) ([]providers.Override, *Problem) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
@@ -173,22 +179,18 @@ func parseOverrides(raw json.RawMessage) ([]providers.Override, *Problem) {
 				return nil, fieldProblem(ptr, "format", fmt.Sprintf("%q is not a dotted path or JSON pointer: %v", k, err))
 			}
 			val, _ := v.Get(k)
-			raw, ok := val.(string)
-			if !ok {
-				b, err := jsonv.Compact(val)
-				if err != nil {
-					return nil, fieldProblem(ptr, "type", err.Error())
-				}
-				raw = string(b)
+			raw, err := jsonv.Compact(val)
+			if err != nil {
+				return nil, fieldProblem(ptr, "type", err.Error())
 			}
-			out = append(out, providers.Override{Path: k, Raw: raw})
+			out = append(out, providers.Override{Path: k, Raw: string(raw), JSON: true})
 		}
 	case []jsonv.Value:
 		for i, item := range v {
 			ptr := fmt.Sprintf("/overrides/%d", i)
 			str, ok := item.(string)
 			if !ok {
-				return nil, fieldProblem(ptr, "type", "must be a string path=value")
+				return nil, fieldProblem(ptr, "type", "must be a string PATH=TEXT or PATH:=JSON")
 			}
 			o, err := providers.ParseOverride(str)
 			if err != nil {
@@ -197,7 +199,7 @@ func parseOverrides(raw json.RawMessage) ([]providers.Override, *Problem) {
 			out = append(out, o)
 		}
 	default:
-		return nil, fieldProblem("/overrides", "type", `must be an object {"path": value} or an array ["path=value"]`)
+		return nil, fieldProblem("/overrides", "type", `must be an object {"path": value} or an array ["PATH=TEXT" or "PATH:=JSON"]`)
 	}
 	return out, nil
 }

@@ -26,8 +26,10 @@ type Trigger struct {
 	// Seed is the order life's seed, so that the ids of one life agree
 	// across its events; nil draws one.
 	Seed *uint64
-	// Start is the life's start; nil places it so that the event's own
-	// time is now (an event triggered now happened now).
+	// Start is the life's start. Nil places a seeded life as send and
+	// generate do (at payload.Epoch, so that its events keep their
+	// offsets), and an unseeded event at now (an event triggered now
+	// happened now); see providers.Event.LifeStart.
 	Start *time.Time
 	// Payload, when not nil, is the whole payload instead of a generated
 	// one. Overrides are applied to it in place.
@@ -46,6 +48,10 @@ type TriggerResult struct {
 	Payload    jsonv.Value `json:"payload"`
 	Body       []byte      `json:"-"`
 	Deliveries []*Delivery `json:"deliveries"`
+	// Warnings name overrides that added a path the payload lacked or
+	// broke the event's schema, and an event time a correct receiver will
+	// reject as a replay.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Trigger builds the event's payload (generated from the life's seed, or
@@ -80,16 +86,24 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 			seed = e.rng.Uint64()
 			e.rngMu.Unlock()
 		}
-		start := e.clock.Now().UTC().Truncate(time.Second).Add(-ev.At.D())
-		if t.Start != nil {
-			start = *t.Start
-		}
+		start := ev.LifeStart(t.Seed != nil, t.Start, e.clock.Now())
 		if p, err = ev.Generate(payload.NewWorld(seed, start)); err != nil {
 			return nil, err
 		}
 	}
-	if p, err = providers.ApplyAll(p, t.Overrides); err != nil {
+	var warns []string
+	if p, warns, err = v.ApplyOverrides(p, t.Overrides); err != nil {
 		return nil, err
+	}
+	if len(t.Overrides) > 0 {
+		if err := ev.Validate(p); err != nil && !errors.Is(err, providers.ErrNoSchema) {
+			warns = append(warns, fmt.Sprintf("the payload no longer matches the event's schema (sent all the same): %v", err))
+		}
+	}
+	// Attempts are signed when they are made, so only an event time in
+	// the body (SimplifyTrip's createdAt) can be stale on arrival.
+	if w := v.ReplayWarning(nil, p, e.clock.Now()); w != "" {
+		warns = append(warns, w+`; give the trigger a "start" inside the window for a fresh life with the same seed`)
 	}
 	e.rngMu.Lock()
 	wire := v.NewDeliveryID(e.rng)
@@ -98,7 +112,7 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 	if err != nil {
 		return nil, err
 	}
-	res := &TriggerResult{EventID: e.newID("evt_"), Payload: p, Body: pd.Body}
+	res := &TriggerResult{EventID: e.newID("evt_"), Payload: p, Body: pd.Body, Warnings: warns}
 	key := pd.Key()
 	now := e.clock.Now()
 	for _, ep := range eps {

@@ -60,9 +60,34 @@ func (v *Variant) NewDeliveryID(r *rand.Rand) string {
 	return payload.UUID(r)
 }
 
-// Signer returns the variant's signer for secret.
+// Signer returns the variant's signer for secret. For Standard Webhooks,
+// whose secrets are base64 and never hold a space, secret may be several
+// secrets separated by spaces (see Signers): that is how an endpoint
+// stores the keys of a rotation.
 func (v *Variant) Signer(secret string) (signing.Signer, error) {
+	if v.Signature.Scheme == signing.SchemeStandardWebhooks && strings.Contains(secret, " ") {
+		return v.Signers(strings.Fields(secret))
+	}
 	return signing.New(v.signingSpec(), secret)
+}
+
+// Signers returns the variant's signer for one or more secrets. Standard
+// Webhooks signs with each, in order (webhook-signature then holds one
+// space-separated "v1,…" per secret, as during key rotation), and verifies
+// with any; every other scheme has exactly one secret.
+func (v *Variant) Signers(secrets []string) (signing.Signer, error) {
+	if len(secrets) <= 1 {
+		return signing.New(v.signingSpec(), strings.Join(secrets, ""))
+	}
+	if v.Signature.Scheme != signing.SchemeStandardWebhooks {
+		return nil, fmt.Errorf("%w: %s signs with one secret; only Standard Webhooks sends one signature per secret (key rotation)", signing.ErrInvalidSecret, v.ID())
+	}
+	s, err := signing.NewStandardWebhooks(secrets...)
+	if err != nil {
+		return nil, err
+	}
+	s.Tolerance = time.Duration(v.Signature.Tolerance)
+	return s, nil
 }
 
 func (v *Variant) signingSpec() signing.Spec {

@@ -211,7 +211,7 @@ for (const line of input.trim().split('\n')) { const [secret, sig, b64] = line.s
 			d, h, secret := delivery(t, "esimfly@2025-01", ev, seed)
 			// Make the body hard: HTML characters, a slash, non-ASCII and a decimal.
 			p, _ := providers.Override{Path: "data.note", Raw: `<b>Café & "Zürich"</b> 5/7 — 😀`}.Apply(d.Payload)
-			p, _ = providers.Override{Path: "data.ratio", Raw: "5.50"}.Apply(p)
+			p, _ = providers.Override{Path: "data.ratio", Raw: "5.50", JSON: true}.Apply(p)
 			d, _ = d.Variant.NewDelivery(d.Event, p, d.ID)
 			s, _ := d.Variant.Signer(secret)
 			h, _ = d.Request(s, time.Now())

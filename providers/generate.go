@@ -2,7 +2,6 @@ package providers
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"github.com/esimhooks/esimhooks/providers/payload"
@@ -29,58 +28,4 @@ func (v *Variant) Encode(p jsonv.Value) ([]byte, error) {
 	default:
 		return jsonv.Compact(p)
 	}
-}
-
-// Override sets one value of a payload: Path is a JSON pointer or dotted
-// path, Raw the value as given on the command line.
-type Override struct {
-	Path string
-	Raw  string
-}
-
-// ParseOverride reads "path=value" (as --set takes it).
-func ParseOverride(s string) (Override, error) {
-	i := strings.IndexByte(s, '=')
-	if i <= 0 {
-		return Override{}, fmt.Errorf("--set %q: want PATH=VALUE, e.g. data.iccid=8944500000000000017 or /data/iccid=…", s)
-	}
-	if _, err := jsonv.ParsePath(s[:i]); err != nil {
-		return Override{}, fmt.Errorf("--set %q: %v", s, err)
-	}
-	return Override{Path: s[:i], Raw: s[i+1:]}, nil
-}
-
-// Apply sets the override in p and returns the new root. A value replacing
-// a string stays a string (so an ICCID of digits is not turned into a
-// number); otherwise a valid JSON literal keeps its JSON type and anything
-// else is a string.
-func (o Override) Apply(p jsonv.Value) (jsonv.Value, error) {
-	path, err := jsonv.ParsePath(o.Path)
-	if err != nil {
-		return nil, err
-	}
-	var nv jsonv.Value = o.Raw
-	if old, ok := jsonv.Get(p, path); !ok || !isString(old) {
-		if parsed, err := jsonv.Parse([]byte(o.Raw)); err == nil {
-			nv = parsed
-		}
-	}
-	out, err := jsonv.Set(p, path, nv)
-	if err != nil {
-		return nil, fmt.Errorf("--set %s: %w", o.Path, err)
-	}
-	return out, nil
-}
-
-func isString(v jsonv.Value) bool { _, ok := v.(string); return ok }
-
-// ApplyAll applies overrides in order.
-func ApplyAll(p jsonv.Value, os []Override) (jsonv.Value, error) {
-	for _, o := range os {
-		var err error
-		if p, err = o.Apply(p); err != nil {
-			return nil, err
-		}
-	}
-	return p, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
 	"os"
 	"time"
@@ -36,10 +37,13 @@ func (f *eventFlags) register(fs *flag.FlagSet) {
 		}
 		return nil
 	})
-	fs.StringVar(&f.now, "now", "", "the life's start time (RFC 3339, or \"now\"); default: now, or "+payload.Epoch.Format(time.RFC3339)+" when --seed is given")
-	fs.Var(&f.sets, "set", "override a payload value: PATH=VALUE, PATH a dotted path (data.iccid) or JSON pointer (/data/iccid); VALUE JSON or text (a string stays a string); repeatable")
+	fs.StringVar(&f.now, "now", "", "the life's start time (RFC 3339), or \"now\" for the event to happen now; default: now, or "+payload.Epoch.Format(time.RFC3339)+" when --seed is given. Requests are signed at the current time (a dry run with --now RFC3339 at the event's time); send warns when a receiver will reject the event's time as a replay")
+	fs.Var(&f.sets, "set", "override a payload value; repeatable. PATH=TEXT: TEXT takes the type of the value it replaces (a number must be a JSON number, kept digit for digit; a boolean true/false; a string, null or a new path: a string as it is). PATH:=JSON: a JSON value as it is (n:=5, s:=\"5\", x:=null, o:={\"a\":[1]}). PATH: dotted (data.esims.0.iccid) or a JSON pointer (/data/esims/0/iccid). A path the payload lacks is added, with a warning naming the nearest existing paths")
 	fs.StringVar(&f.payloadFile, "payload", "", "send this JSON file as the payload instead of a generated one (overrides still apply)")
 }
+
+// explicitNow reports whether --now gave the life's start as a time.
+func (f *eventFlags) explicitNow() bool { return f.now != "" && f.now != "now" }
 
 // built is a generated event ready to sign.
 type built struct {
@@ -47,7 +51,8 @@ type built struct {
 	event    *providers.Event
 	delivery *providers.Delivery
 	start    time.Time
-	warn     error // schema violations after overrides (still sent)
+	warn     error    // schema violations after overrides (still sent)
+	warnings []string // overrides that added a path the payload lacked
 }
 
 func (f *eventFlags) build() (*built, error) {
@@ -68,22 +73,20 @@ func (f *eventFlags) build() (*built, error) {
 		_, _ = rand.Read(b[:])
 		seed = binary.LittleEndian.Uint64(b[:])
 	}
-	start := time.Now().UTC().Truncate(time.Second).Add(-ev.At.D())
-	if f.seedSet {
-		start = payload.Epoch
-	}
+	var explicit *time.Time
+	seeded := f.seedSet
 	switch f.now {
-	case "", "now":
-		if f.now == "now" {
-			start = time.Now().UTC().Truncate(time.Second).Add(-ev.At.D())
-		}
+	case "":
+	case "now":
+		seeded = false // the ids of the seed's life, the event now
 	default:
 		t, err := time.Parse(time.RFC3339, f.now)
 		if err != nil {
 			return nil, usageErr("--now %q: want RFC 3339 like 2026-01-15T09:30:00Z, or now", f.now)
 		}
-		start = t
+		explicit = &t
 	}
+	start := ev.LifeStart(seeded, explicit, time.Now())
 	var p jsonv.Value
 	if f.payloadFile != "" {
 		data, err := os.ReadFile(f.payloadFile)
@@ -96,25 +99,37 @@ func (f *eventFlags) build() (*built, error) {
 	} else if p, err = ev.Generate(payload.NewWorld(seed, start)); err != nil {
 		return nil, err
 	}
-	for _, s := range f.sets {
-		o, err := providers.ParseOverride(s)
-		if err != nil {
-			return nil, usageErr("%v", err)
+	overrides := make([]providers.Override, len(f.sets))
+	for i, s := range f.sets {
+		if overrides[i], err = providers.ParseOverride(s); err != nil {
+			return nil, usageErr("--set %v", err)
 		}
-		if p, err = o.Apply(p); err != nil {
-			return nil, usageErr("%v", err)
-		}
+	}
+	var warns []string
+	if p, warns, err = v.ApplyOverrides(p, overrides); err != nil {
+		return nil, usageErr("--set %v", err)
 	}
 	id := v.NewDeliveryID(mrand.New(mrand.NewPCG(seed, 0x1d)))
 	d, err := v.NewDelivery(ev, p, id)
 	if err != nil {
 		return nil, err
 	}
-	b := &built{variant: v, event: ev, delivery: d, start: start}
+	b := &built{variant: v, event: ev, delivery: d, start: start, warnings: warns}
 	if err := ev.Validate(p); err != nil && err != providers.ErrNoSchema {
 		b.warn = err
 	}
 	return b, nil
+}
+
+// printWarnings writes what the user should know about the built event:
+// paths that overrides added, and schema violations.
+func (b *built) printWarnings(w io.Writer) {
+	for _, s := range b.warnings {
+		fmt.Fprintf(w, "warning: --set %s\n", s)
+	}
+	if b.warn != nil {
+		fmt.Fprintf(w, "warning: the payload no longer matches the event's schema:\n%v\n", b.warn)
+	}
 }
 
 func eventNames(v *providers.Variant) string {

@@ -55,7 +55,7 @@ func TestEventsJSONListsTheWholeCatalogue(t *testing.T) {
 func TestSeededOutputIsByteForByteRepeatable(t *testing.T) {
 	for _, args := range [][]string{
 		{"generate", "--provider", "airalo", "--event", "async_order", "--seed", "42"},
-		{"send", "--provider", "standard", "--event", "order.completed", "--seed", "42", "--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "--dry-run", "--to", "http://127.0.0.1:1/x"},
+		{"send", "--provider", "standard", "--event", "order.completed", "--seed", "42", "--now", "2026-01-15T09:30:00Z", "--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "--dry-run", "--to", "http://127.0.0.1:1/x"},
 		{"send", "--provider", "esimfly", "--variant", "2026-04", "--event", "esim.provisioned", "--seed", "42", "--secret", "whsec_abc", "--dry-run"},
 	} {
 		_, a, _ := cli(t, "", args...)
@@ -73,12 +73,37 @@ func TestSeededOutputIsByteForByteRepeatable(t *testing.T) {
 }
 
 func TestOverridesKeepTypesAndReachNestedValues(t *testing.T) {
-	_, out, _ := cli(t, "", "generate", "--provider", "esimfly", "--event", "order.completed", "--seed", "1",
-		"--set", "data.esims.0.iccid=8944500000000000017", "--set", "/data/order_id=ORD-1", "--set", "data.extra={\"a\":[1,true]}")
-	for _, want := range []string{`"iccid":"8944500000000000017"`, `"order_id":"ORD-1"`, `"extra":{"a":[1,true]}`} {
+	code, out, errs := cli(t, "", "generate", "--provider", "esimfly", "--event", "order.completed", "--seed", "1",
+		"--set", "data.esims.0.iccid=8944500000000000018", "--set", "/data/order_id=ORD-1", "--set", "data.extra:={\"a\":[1,true]}",
+		"--set", "data.iccid=8944500000000000017", "--set", "data.count=123", "--set", "data.big:=9007199254740991")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{`"iccid":"8944500000000000018"`, `"order_id":"ORD-1"`, `"extra":{"a":[1,true]}`,
+		`"iccid":"8944500000000000017"`, `"count":"123"`, `"big":9007199254740991`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %s in %s", want, out)
 		}
+	}
+	for _, want := range []string{"warning: --set data.iccid=8944500000000000017: the payload has no data.iccid", "warning: --set data.count=123: the payload has no data.count", "(write data.count:=123 for a number)"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	if strings.Contains(errs, "--set data.esims.0.iccid") || strings.Contains(errs, "--set /data/order_id") {
+		t.Errorf("warnings for existing paths:\n%s", errs)
+	}
+	// A number the provider's encoding would change is refused, exit 2.
+	code, _, errs = cli(t, "", "send", "--provider", "esimfly", "--event", "order.completed", "--seed", "1", "--secret", "s", "--dry-run",
+		"--set", "data.iccid:=8944500000000000017")
+	if code != 2 || !strings.Contains(errs, "would be sent as 8944500000000000000") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+	// A typo gets a suggestion.
+	_, _, errs = cli(t, "", "send", "--provider", "esimfly", "--event", "esim.activated", "--seed", "1", "--secret", "s", "--dry-run",
+		"--set", "data.iccd=8944500000000000017")
+	if !strings.Contains(errs, "(did you mean data.iccid?)") {
+		t.Errorf("no suggestion: %s", errs)
 	}
 }
 
@@ -161,7 +186,7 @@ func TestBadInputGivesOneClearLineAndExitCode2(t *testing.T) {
 		{[]string{"send", "--provider", "esimfy", "--event", "x", "--to", dead}, `unknown provider "esimfy" (valid: airalo, esimaccess, esimfly, roamify, simplifytrip, standard)`},
 		{[]string{"send", "--provider", "esimfly", "--variant", "2030", "--event", "x", "--to", dead}, `unknown variant of esimfly "2030" (valid: 2025-01, 2026-04)`},
 		{[]string{"send", "--provider", "esimfly", "--event", "order.shipped", "--to", dead}, `valid: order.created, order.completed`},
-		{[]string{"send", "--provider", "esimfly", "--event", "order.created", "--set", "nothing", "--to", dead, "--secret", "s"}, `want PATH=VALUE`},
+		{[]string{"send", "--provider", "esimfly", "--event", "order.created", "--set", "nothing", "--to", dead, "--secret", "s"}, `want PATH=TEXT or PATH:=JSON`},
 		{[]string{"send", "--provider", "esimfly", "--event", "order.created", "--set", "data.order_id.x=1", "--to", dead, "--secret", "s"}, `--set data.order_id.x`},
 		{[]string{"send", "--provider", "esimfly", "--event", "order.created", "--to", dead, "--secret", "s"}, `is unreachable`},
 		{[]string{"send", "--provider", "esimfly", "--event", "order.created", "--to", "ftp://x", "--secret", "s"}, `want an http:// or https:// URL`},

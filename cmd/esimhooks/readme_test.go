@@ -9,15 +9,21 @@ import (
 	"github.com/esimhooks/esimhooks/providers"
 )
 
-// readmeSection returns the README text between <!-- name:start --> and
-// <!-- name:end -->.
-func readmeSection(t *testing.T, name string) string {
+// readmeText returns the repository's README.
+func readmeText(t *testing.T) string {
 	t.Helper()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(readme)
+	return string(readme)
+}
+
+// readmeSection returns the README text between <!-- name:start --> and
+// <!-- name:end -->.
+func readmeSection(t *testing.T, name string) string {
+	t.Helper()
+	s := readmeText(t)
 	open, end := "<!-- "+name+":start -->\n", "<!-- "+name+":end -->"
 	i, j := strings.Index(s, open), strings.Index(s, end)
 	if i < 0 || j < i {

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/providers/payload"
 )
 
 func init() {
@@ -21,7 +24,7 @@ func init() {
 }
 
 func runGenerate(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("generate", "--provider P [--variant V] --event E [--seed N] [--set k=v]...", e)
+	fs := newFlags("generate", "--provider P [--variant V] --event E [--seed N] [--now T] [--set PATH=TEXT | PATH:=JSON]...", e)
 	var f eventFlags
 	f.register(fs)
 	if err := parse(fs, args); err != nil {
@@ -31,19 +34,18 @@ func runGenerate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if b.warn != nil {
-		fmt.Fprintf(e.stderr, "warning: the payload no longer matches the event's schema:\n%v\n", b.warn)
-	}
+	b.printWarnings(e.stderr)
 	_, err = fmt.Fprintf(e.stdout, "%s\n", b.delivery.Body)
 	return err
 }
 
 func runSend(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("send", "--provider P [--variant V] --event E --to URL --secret S [--seed N] [--set k=v]... [--duplicates N] [--dry-run]", e)
+	fs := newFlags("send", "--provider P [--variant V] --event E --to URL --secret S [--secret S2]... [--seed N] [--set PATH=TEXT | PATH:=JSON]... [--duplicates N] [--dry-run]", e)
 	var f eventFlags
 	f.register(fs)
 	to := fs.String("to", "", "the receiver's URL")
-	secret := fs.String("secret", "", "the signing secret (not needed for providers without a signature, e.g. esimaccess)")
+	var secrets multi
+	fs.Var(&secrets, "secret", "the signing secret (not needed for providers without a signature, e.g. esimaccess); repeatable for Standard Webhooks key rotation: one v1 signature per secret, in order")
 	dups := fs.Int("duplicates", 0, "send N more byte-identical copies (same body, same headers) after the first")
 	concurrent := fs.Bool("concurrent", false, "send the duplicates at the same moment as the first instead of one after another")
 	dry := fs.Bool("dry-run", false, "print the exact request (headers and body) instead of sending it")
@@ -67,15 +69,20 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	v := b.variant
-	if v.Signature.Scheme != "none" && *secret == "" {
+	if v.Signature.Scheme != "none" && len(secrets) == 0 {
 		return usageErr("--secret is required for %s (%s)", v.ID(), signatureText(v))
 	}
 	var h http.Header
-	at := time.Now()
-	if f.seedSet && *dry {
+	// Signing (attempt) times are now, as the provider's are, so that
+	// receivers with a replay window accept them; only a dry run with an
+	// explicit --now signs at the event's time in the life, for output
+	// that is the same on every run.
+	now := time.Now()
+	at := now
+	if *dry && f.explicitNow() {
 		at = b.start.Add(b.event.At.D())
 	}
-	signer, err := v.Signer(*secret)
+	signer, err := v.Signers(secrets)
 	if v.Signature.Scheme == "none" {
 		signer, err = nil, nil
 	}
@@ -92,8 +99,9 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		}
 		h.Add(strings.TrimSpace(k), strings.TrimSpace(val))
 	}
-	if b.warn != nil {
-		fmt.Fprintf(e.stderr, "warning: the payload no longer matches the event's schema:\n%v\n", b.warn)
+	b.printWarnings(e.stderr)
+	if w := v.ReplayWarning(h, b.delivery.Payload, now); w != "" {
+		fmt.Fprintf(e.stderr, "warning: %s. %s\n", w, replayAdvice(v, &f, *dry))
 	}
 	if *dry {
 		printRequest(e.stdout, *to, h, b.delivery.Body)
@@ -150,6 +158,18 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		return failErr("%d of %d requests were not acknowledged", failed, len(results))
 	}
 	return nil
+}
+
+// replayAdvice says how to send a request that replayWarning found stale.
+func replayAdvice(v *providers.Variant, f *eventFlags, dry bool) string {
+	if strings.HasPrefix(v.Replay.Time, "header:") {
+		return "This dry run signs at the event's time in the life because --now is given; without --now, or without --dry-run, it signs at the current time"
+	}
+	life := "the life of --now " + f.now
+	if !f.explicitNow() {
+		life = "the --seed life, which starts at " + payload.Epoch.Format(time.RFC3339)
+	}
+	return "Its time comes from " + life + "; add --now now for the same ids in a fresh event, or --now with a start inside the window"
 }
 
 type sendResult struct {

@@ -154,10 +154,12 @@ func (c *checker) overrides(ptr string) []providers.Override {
 	var out []providers.Override
 	for _, k := range obj.Keys() {
 		x, _ := obj.Get(k)
-		raw := ""
+		// A string is PATH=TEXT (typed by the value it replaces); a
+		// number, boolean or null is already typed: PATH:=JSON.
+		raw, sep := "", ":="
 		switch t := x.(type) {
 		case string:
-			raw = t
+			raw, sep = t, "="
 		case jsonv.Number:
 			raw = string(t)
 		case bool:
@@ -165,7 +167,7 @@ func (c *checker) overrides(ptr string) []providers.Override {
 		case nil:
 			raw = "null"
 		}
-		o, err := providers.ParseOverride(k + "=" + raw)
+		o, err := providers.ParseOverride(k + sep + raw)
 		if err != nil {
 			c.fail(ptr+"/"+escapePtr(k), "%v", err)
 			continue

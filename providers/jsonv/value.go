@@ -96,3 +96,14 @@ func Text(v Value) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// IsNumberLiteral reports whether s is exactly one JSON number literal
+// (RFC 8259: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?), with no
+// white space around it.
+func IsNumberLiteral(s string) bool { return isNumberLiteral(s) }
+
+// Equal reports whether n and m are number literals of the same exact
+// value, whatever their spelling: "5.50" equals "5.5e0", and "-0" equals
+// "0". Literals that are not valid JSON numbers are equal only when their
+// texts are.
+func (n Number) Equal(m Number) bool { return numbersEqual(n, m) }

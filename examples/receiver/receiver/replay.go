@@ -3,11 +3,9 @@ package receiver
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/esimhooks/esimhooks/providers/jsonv"
-	"github.com/esimhooks/esimhooks/providers/payload"
 )
 
 // checkReplay rejects an event whose time, where the variant's replay rule
@@ -18,32 +16,8 @@ import (
 // without a rule, or an event without the time, passes.
 func (r *Receiver) checkReplay(h http.Header, p jsonv.Value) error {
 	rule := r.v.Replay
-	if rule == nil || rule.Window <= 0 {
-		return nil
-	}
-	var raw jsonv.Value
-	if name, ok := strings.CutPrefix(rule.Time, "header:"); ok {
-		s := h.Get(name)
-		if s == "" {
-			return nil
-		}
-		raw = s
-		if n, err := jsonv.Parse([]byte(s)); err == nil {
-			raw = n // unix seconds are a number
-		}
-	} else {
-		path, err := jsonv.ParsePath(rule.Time)
-		if err != nil {
-			return nil
-		}
-		v, ok := jsonv.Get(p, path)
-		if !ok {
-			return nil
-		}
-		raw = v
-	}
-	t, err := payload.ParseTime(raw)
-	if err != nil {
+	t, ok := r.v.ReplayTime(h, p)
+	if !ok {
 		return nil
 	}
 	if age := r.now().Sub(t); age > rule.Window.D() {

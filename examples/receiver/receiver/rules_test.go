@@ -107,7 +107,7 @@ func TestExtraFieldsAccepted(t *testing.T) {
 		c := serve(t, v, nil)
 		for i, ev := range v.Public() {
 			d := c.Delivery(ev, uint64(200+i), start,
-				providers.Override{Path: "/added_later", Raw: `{"nested":[1,"two",null]}`})
+				providers.Override{Path: "/added_later", Raw: `{"nested":[1,"two",null]}`, JSON: true})
 			if st := c.Send(d); st != http.StatusOK {
 				t.Fatalf("%s: status %d, want 200", ev.Name, st)
 			}
