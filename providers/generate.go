@@ -6,6 +6,7 @@ import (
 
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"github.com/esimhooks/esimhooks/providers/payload"
+	"github.com/esimhooks/esimhooks/providers/signing"
 )
 
 // Generate fills the event's payload template from w, the World of the
@@ -19,16 +20,51 @@ func (e *Event) Generate(w *payload.World) (jsonv.Value, error) {
 	return v, nil
 }
 
+// Encodings are the values of a variant's encoding field and of send's
+// --encoding flag.
+var Encodings = []string{"js", "php", "php-utf8", "compact"}
+
 // Encode produces the body bytes of payload p in the variant's encoding.
-func (v *Variant) Encode(p jsonv.Value) ([]byte, error) {
-	switch v.Encoding {
+func (v *Variant) Encode(p jsonv.Value) ([]byte, error) { return EncodeAs(v.Encoding, p) }
+
+// EncodeAs produces the body bytes of payload p in the named encoding:
+//
+//   - js: JSON.stringify's form (jsonv.EncodeJS);
+//   - php: the Airalo form (jsonv.EncodeAiralo): the bytes PHP's
+//     json_encode writes, restricted to what the Node and Python SDKs
+//     reproduce too — "/" as "\/", non-ASCII as \uXXXX;
+//   - php-utf8: the same with non-ASCII as literal UTF-8, which the Node and
+//     Python SDKs reproduce and the PHP SDK does not;
+//   - compact (or empty): jsonv.Compact.
+func EncodeAs(encoding string, p jsonv.Value) ([]byte, error) {
+	switch encoding {
 	case "js":
 		return jsonv.EncodeJS(p)
 	case "php":
-		return jsonv.EncodePHP(p)
-	default:
+		return jsonv.EncodeAiralo(p, false)
+	case "php-utf8":
+		return jsonv.EncodeAiralo(p, true)
+	case "", "compact":
 		return jsonv.Compact(p)
 	}
+	return nil, fmt.Errorf("unknown encoding %q (want %s)", encoding, strings.Join(Encodings, ", "))
+}
+
+// BodyWarnings says which official verifiers will reject body, a body in
+// encoding, although the mock signs it correctly: for the php encodings,
+// every Airalo SDK path whose re-serialisation differs from the body (see
+// signing.AiraloRejections), so that a value the encoding rule cannot
+// express (an integer beyond ±(2^53−1), {}, non-ASCII under the chosen
+// option) is reported before it is sent.
+func BodyWarnings(encoding string, body []byte) []string {
+	if encoding != "php" && encoding != "php-utf8" {
+		return nil
+	}
+	var out []string
+	for _, r := range signing.AiraloRejections(body) {
+		out = append(out, fmt.Sprintf("the Airalo %s will reject this body: %s", r.SDK.Name, r.Reason))
+	}
+	return out
 }
 
 // Override sets one value of a payload: Path is a JSON pointer or dotted
