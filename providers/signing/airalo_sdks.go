@@ -147,7 +147,9 @@ func DescribeReencoding(body, hashed []byte) string {
 	for i < len(body) && i < len(hashed) && body[i] == hashed[i] {
 		i++
 	}
-	at := func(b []byte, j int, p string) bool { return j >= 0 && j <= len(b) && bytes.HasPrefix(b[j:], []byte(p)) }
+	at := func(b []byte, j int, p string) bool {
+		return j >= 0 && j <= len(b) && bytes.HasPrefix(b[j:], []byte(p))
+	}
 	switch {
 	case at(body, i-1, `\/`) && at(hashed, i-1, `\\/`):
 		return "the body contains `\\/`, which it turns into `\\\\/` before hashing"
