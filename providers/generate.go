@@ -12,7 +12,8 @@ import (
 // Generate fills the event's payload template from w, the World of the
 // order's life; the event's time is w.Start plus the event's offset.
 func (e *Event) Generate(w *payload.World) (jsonv.Value, error) {
-	ctx := &payload.Context{World: w, Event: e.Variant.ID() + "/" + e.Name, Time: w.Start.Add(e.At.D())}
+	ctx := &payload.Context{World: w, Event: e.Variant.ID() + "/" + e.Name, Time: w.Start.Add(e.At.D()),
+		ASCII: e.Variant.Encoding == "php" || e.Variant.Encoding == "php-utf8"}
 	v, err := payload.Generate(e.Payload, ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", e.Variant.ID(), e.Name, err)
