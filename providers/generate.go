@@ -63,7 +63,11 @@ func BodyWarnings(encoding string, body []byte) []string {
 	}
 	var out []string
 	for _, r := range signing.AiraloRejections(body) {
-		out = append(out, fmt.Sprintf("the Airalo %s will reject this body: %s", r.SDK.Name, r.Reason))
+		hint := ""
+		if strings.Contains(r.Reason, "non-ASCII") {
+			hint = " (non-ASCII text splits the SDKs: encoding php suits the PHP SDK, php-utf8 the Node and Python SDKs)"
+		}
+		out = append(out, fmt.Sprintf("the Airalo %s will reject this body: %s%s", r.SDK.Name, r.Reason, hint))
 	}
 	return out
 }

@@ -5,8 +5,11 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"io"
 	mrand "math/rand/v2"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/esimhooks/esimhooks/providers"
@@ -23,6 +26,7 @@ type eventFlags struct {
 	now         string
 	sets        multi
 	payloadFile string
+	encoding    string
 }
 
 func (f *eventFlags) register(fs *flag.FlagSet) {
@@ -39,6 +43,7 @@ func (f *eventFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.now, "now", "", "the life's start time (RFC 3339, or \"now\"); default: now, or "+payload.Epoch.Format(time.RFC3339)+" when --seed is given")
 	fs.Var(&f.sets, "set", "override a payload value: PATH=VALUE, PATH a dotted path (data.iccid) or JSON pointer (/data/iccid); VALUE JSON or text (a string stays a string); repeatable")
 	fs.StringVar(&f.payloadFile, "payload", "", "send this JSON file as the payload instead of a generated one (overrides still apply)")
+	fs.StringVar(&f.encoding, "encoding", "", "write the body in this encoding instead of the variant's: "+strings.Join(providers.Encodings, ", ")+" (Airalo: php sends non-ASCII as \\uXXXX for its PHP SDK, php-utf8 as literal UTF-8 for its Node and Python SDKs; assumed)")
 }
 
 // built is a generated event ready to sign.
@@ -48,6 +53,16 @@ type built struct {
 	delivery *providers.Delivery
 	start    time.Time
 	warn     error // schema violations after overrides (still sent)
+	// bodyWarn says which official verifiers will reject the body although
+	// it is signed correctly (providers.BodyWarnings).
+	bodyWarn []string
+}
+
+// printBodyWarnings prints b.bodyWarn, one warning a line.
+func printBodyWarnings(w io.Writer, b *built) {
+	for _, s := range b.bodyWarn {
+		fmt.Fprintf(w, "warning: %s\n", s)
+	}
 }
 
 func (f *eventFlags) build() (*built, error) {
@@ -106,11 +121,18 @@ func (f *eventFlags) build() (*built, error) {
 		}
 	}
 	id := v.NewDeliveryID(mrand.New(mrand.NewPCG(seed, 0x1d)))
-	d, err := v.NewDelivery(ev, p, id)
+	enc := v.Encoding
+	if f.encoding != "" {
+		if !slices.Contains(providers.Encodings, f.encoding) {
+			return nil, usageErr("--encoding %q: want one of %s", f.encoding, strings.Join(providers.Encodings, ", "))
+		}
+		enc = f.encoding
+	}
+	d, err := v.NewDeliveryIn(enc, ev, p, id)
 	if err != nil {
 		return nil, err
 	}
-	b := &built{variant: v, event: ev, delivery: d, start: start}
+	b := &built{variant: v, event: ev, delivery: d, start: start, bodyWarn: providers.BodyWarnings(enc, d.Body)}
 	if err := ev.Validate(p); err != nil && err != providers.ErrNoSchema {
 		b.warn = err
 	}

@@ -34,6 +34,7 @@ func runGenerate(ctx context.Context, e *env, args []string) error {
 	if b.warn != nil {
 		fmt.Fprintf(e.stderr, "warning: the payload no longer matches the event's schema:\n%v\n", b.warn)
 	}
+	printBodyWarnings(e.stderr, b)
 	_, err = fmt.Fprintf(e.stdout, "%s\n", b.delivery.Body)
 	return err
 }
@@ -95,6 +96,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 	if b.warn != nil {
 		fmt.Fprintf(e.stderr, "warning: the payload no longer matches the event's schema:\n%v\n", b.warn)
 	}
+	printBodyWarnings(e.stderr, b)
 	if *dry {
 		printRequest(e.stdout, *to, h, b.delivery.Body)
 		return nil
