@@ -92,3 +92,32 @@ func TestVerifyExplainsAUTF8AiraloBody(t *testing.T) {
 		t.Errorf("php encoding, non-ASCII: exit %d, warnings:\n%s", code, errs)
 	}
 }
+
+// TestREADMEAiraloVerifyExampleRuns runs the README's Airalo verify example
+// and compares the output with the text shown there.
+func TestREADMEAiraloVerifyExampleRuns(t *testing.T) {
+	block := readmeSection(t, "airalo-verify")
+	lines := strings.Split(strings.Trim(strings.TrimSpace(block), "`\n"), "\n")
+	var body string
+	var shown []string
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "$ printf '%s' '"):
+			body = strings.TrimSuffix(strings.TrimPrefix(l, "$ printf '%s' '"), "' \\")
+		case strings.HasPrefix(l, "    | esimhooks verify"):
+		default:
+			shown = append(shown, l)
+		}
+	}
+	if body == "" {
+		t.Fatalf("no printf line in the README example:\n%s", block)
+	}
+	_, sig, _ := cli(t, body, "sign", "--provider", "airalo", "--secret", "s3cret")
+	code, out, errs := cli(t, body, "verify", "--provider", "airalo", "--secret", "s3cret", "--header", strings.TrimSpace(sig))
+	if code != 0 {
+		t.Fatalf("verify: %d %s %s", code, out, errs)
+	}
+	if got, want := strings.TrimSpace(out), strings.TrimSpace(strings.Join(shown, "\n")); got != want {
+		t.Errorf("README example output differs\nREADME:\n%s\nactual:\n%s", want, got)
+	}
+}

@@ -148,9 +148,11 @@ func newHMAC(spec Spec, secret string) (*HMAC, error) {
 // NewAiralo returns Airalo's scheme: header airalo-signature, lowercase hex
 // HMAC-SHA512 keyed with the partner's client secret, over PHP's
 // json_encode(json_decode(body)) as the official PHP SDK's
-// Signature::checkSignature computes it. Bodies the mock sends are already
-// in that PHP encoding (compact, "/" as "\/", non-ASCII as \uXXXX), so an
-// HMAC of the raw body verifies as well. secret must not be empty.
+// Signature::checkSignature computes it. Bodies the mock sends follow
+// Airalo's encoding rule (jsonv.EncodeAiralo), whose bytes are also what the
+// Node SDK and the Python SDK given a dict hash, so an HMAC of the raw body
+// verifies as well; CheckAiralo says which SDK accepts any other body. secret
+// must not be empty.
 func NewAiralo(secret string) (*HMAC, error) { return newHMAC(airaloSpec, secret) }
 
 // NewESIMfly returns eSIMfly's 2025-01 scheme: header X-eSIMfly-Signature,
