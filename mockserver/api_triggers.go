@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/esimhooks/esimhooks/providers"
@@ -23,6 +25,7 @@ type triggerRequest struct {
 	Payload     json.RawMessage `json:"payload"`
 	Overrides   json.RawMessage `json:"overrides"`
 	Chaos       *Chaos          `json:"chaos"`
+	Encoding    string          `json:"encoding"`
 }
 
 type triggerDeliveryView struct {
@@ -57,7 +60,11 @@ func (s *Server) handleTrigger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := Trigger{Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name, EndpointIDs: req.EndpointIDs,
-		Start: req.Start, Chaos: req.Chaos}
+		Start: req.Start, Chaos: req.Chaos, Encoding: req.Encoding}
+	if req.Encoding != "" && !slices.Contains(providers.Encodings, req.Encoding) {
+		writeProblem(w, r, fieldProblem("/encoding", "enum", fmt.Sprintf("unknown encoding %q (want %s)", req.Encoding, strings.Join(providers.Encodings, ", "))))
+		return
+	}
 	if req.Seed != nil {
 		seed, err := parseSeed(*req.Seed)
 		if err != nil {

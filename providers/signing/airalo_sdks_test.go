@@ -98,3 +98,29 @@ func TestAiraloRejectionsLeaveOutTheUnavoidablePythonStr(t *testing.T) {
 		t.Errorf("{} should draw the PHP SDK only, got %+v", r)
 	}
 }
+
+// TestAiraloVerifyAcceptsTheBodyBytesAndThePHPForm: Airalo bodies are the
+// signed string in either non-ASCII form, so NewAiralo's Verify accepts a
+// signature of the bytes (php-utf8 bodies) as well as one of PHP's form.
+func TestAiraloVerifyAcceptsTheBodyBytesAndThePHPForm(t *testing.T) {
+	s, _ := NewAiralo("k")
+	body := `{"name":"Café","u":"a\/b"}`
+	for name, tc := range map[string]struct {
+		sig  string
+		want bool
+	}{
+		"bytes":        {airaloSig("k", body), true},
+		"PHP form":     {airaloSig("k", `{"name":"Caf\u00e9","u":"a\/b"}`), true},
+		"Node form":    {airaloSig("k", `{"name":"Café","u":"a/b"}`), false},
+		"wrong secret": {airaloSig("x", body), false},
+	} {
+		err := s.Verify(map[string][]string{"Airalo-Signature": {tc.sig}}, []byte(body))
+		if (err == nil) != tc.want {
+			t.Errorf("%s: Verify = %v, want ok=%v", name, err, tc.want)
+		}
+	}
+	notJSON := `{"name":`
+	if err := s.Verify(map[string][]string{"Airalo-Signature": {airaloSig("k", notJSON)}}, []byte(notJSON)); err == nil {
+		t.Error("a body that is not JSON verified")
+	}
+}
