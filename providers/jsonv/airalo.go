@@ -50,7 +50,7 @@ func EncodeAiralo(v Value, utf8 bool) ([]byte, error) {
 		buf:      make([]byte, 0, encodeBuf),
 		maxDepth: MaxDepth,
 		str: func(buf []byte, s string) ([]byte, error) {
-			return appendSlashString(buf, s, !utf8)
+			return appendQuoted(buf, s, quoting{slash: true, asciiOnly: !utf8})
 		},
 		num: func(lit string) (string, error) { return airaloNumber(lit, utf8), nil },
 	}

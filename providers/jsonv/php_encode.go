@@ -176,21 +176,10 @@ func appendPHPString(buf []byte, s string) ([]byte, error) {
 				continue
 			}
 			buf = append(buf, s[start:i]...)
-			switch c {
-			case '"', '\\', '/':
-				buf = append(buf, '\\', c)
-			case '\b':
-				buf = append(buf, '\\', 'b')
-			case '\f':
-				buf = append(buf, '\\', 'f')
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			default:
-				buf = appendU4(buf, rune(c))
+			if c == '/' {
+				buf = append(buf, '\\', '/')
+			} else {
+				buf = appendEscapedControl(buf, c)
 			}
 			i++
 			start = i

@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // PythonMaxIntDigits is CPython's default int_max_str_digits (3.11+):
@@ -120,34 +119,5 @@ func formatPython(f float64) string {
 // appendPythonString appends s quoted as json.dumps(ensure_ascii=False)
 // quotes it (see EncodePython).
 func appendPythonString(buf []byte, s string) ([]byte, error) {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			buf = append(buf, s[start:i]...)
-			buf = appendEscapedControl(buf, c)
-			i++
-			start = i
-			continue
-		}
-		r, size := nextChar(s[i:])
-		switch {
-		case size == 0:
-			return nil, notEncodable("invalid UTF-8 at byte %d of string %q", i, s)
-		case isSurrogate(r):
-			return nil, notEncodable("Python cannot encode the lone surrogate \\u%04x as UTF-8", r)
-		case size == 6:
-			buf = append(buf, s[start:i]...)
-			buf = utf8.AppendRune(buf, r)
-			start = i + size
-		}
-		i += size
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"'), nil
+	return appendQuoted(buf, s, quoting{lone: "Python cannot encode as UTF-8 the lone surrogate"})
 }

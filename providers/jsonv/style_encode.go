@@ -5,13 +5,15 @@ import (
 	"unicode/utf8"
 )
 
-// styleEncoder writes compact JSON with object keys in insertion order and
-// "{}" for an empty object, printing strings and numbers with the given
-// functions. EncodeAiralo and EncodePython are built on it.
+// styleEncoder writes compact JSON, "{}" for an empty object, printing
+// strings and (validated) number literals with the given functions, object
+// keys in the order keys gives (insertion order when nil). Compact,
+// EncodeJS, EncodeAiralo and EncodePython are built on it.
 type styleEncoder struct {
-	buf []byte
-	str func(buf []byte, s string) ([]byte, error)
-	num func(lit string) (string, error)
+	buf  []byte
+	str  func(buf []byte, s string) ([]byte, error)
+	num  func(lit string) (string, error)
+	keys func(o *Object) []string
 	// maxDepth bounds nesting (MaxDepth).
 	maxDepth int
 }
@@ -52,8 +54,12 @@ func (e *styleEncoder) value(v Value, depth int) error {
 		if depth >= e.maxDepth {
 			return notEncodable("nesting deeper than %d", e.maxDepth)
 		}
+		keys := x.Keys()
+		if e.keys != nil && x != nil {
+			keys = e.keys(x)
+		}
 		e.buf = append(e.buf, '{')
-		for i, k := range x.Keys() {
+		for i, k := range keys {
 			if i > 0 {
 				e.buf = append(e.buf, ',')
 			}
@@ -93,19 +99,32 @@ func appendEscapedControl(buf []byte, c byte) []byte {
 	return appendU4(buf, rune(c))
 }
 
-// appendSlashString appends s quoted with "/" written "\/", the control
-// characters escaped as appendEscapedControl does, lone surrogates as
-// \udxxx, and every other non-ASCII character either as \uxxxx escapes (a
-// surrogate pair above U+FFFF) when escapeNonASCII is set, or literally
-// (UTF-8, U+2028 and U+2029 included). "<", ">", "&", "'" and 0x7f stay
-// literal; all hex is lowercase.
-func appendSlashString(buf []byte, s string, escapeNonASCII bool) ([]byte, error) {
+// quoting selects how appendQuoted writes a string beyond the escapes
+// every encoder shares (appendEscapedControl).
+type quoting struct {
+	// slash writes "/" as "\/".
+	slash bool
+	// asciiOnly writes non-ASCII characters as \uxxxx escapes (a
+	// surrogate pair above U+FFFF) instead of literally.
+	asciiOnly bool
+	// lone, when set, makes a lone surrogate an error with this text;
+	// otherwise it is written as a \udxxx escape.
+	lone string
+}
+
+// appendQuoted appends s quoted: control characters as
+// appendEscapedControl does, "/" per q.slash, lone surrogates per q.lone,
+// other non-ASCII characters per q.asciiOnly; "<", ">", "&", "'" and 0x7f
+// stay literal, U+2028 and U+2029 too unless asciiOnly; all hex is
+// lowercase. A high and a low surrogate next to each other (both in WTF-8
+// form) form one code point, as in a JavaScript or Python string.
+func appendQuoted(buf []byte, s string, q quoting) ([]byte, error) {
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '/' {
+			if c >= 0x20 && c != '"' && c != '\\' && (c != '/' || !q.slash) {
 				i++
 				continue
 			}
@@ -123,11 +142,13 @@ func appendSlashString(buf []byte, s string, escapeNonASCII bool) ([]byte, error
 		switch {
 		case size == 0:
 			return nil, notEncodable("invalid UTF-8 at byte %d of string %q", i, s)
+		case isSurrogate(r) && q.lone != "":
+			return nil, notEncodable("%s \\u%04x", q.lone, r)
 		case isSurrogate(r):
 			buf = append(buf, s[start:i]...)
 			buf = appendU4(buf, r)
 			start = i + size
-		case escapeNonASCII:
+		case q.asciiOnly:
 			buf = append(buf, s[start:i]...)
 			if r >= 0x10000 {
 				r -= 0x10000
