@@ -46,7 +46,7 @@ const PHPMaxDepth = 511
 //
 // Failures wrap ErrNotEncodable.
 func EncodePHP(v Value) ([]byte, error) {
-	e := phpEncoder{buf: make([]byte, 0, encodeBuf)}
+	e := styleEncoder{buf: make([]byte, 0, encodeBuf), maxDepth: PHPMaxDepth, str: appendPHPString, num: phpNumberText, asList: phpIsList}
 	if err := e.value(v, 0); err != nil {
 		return nil, err
 	}
@@ -78,14 +78,13 @@ func PHPRoundTrip(body []byte) ([]byte, error) {
 	return EncodePHP(v)
 }
 
-type phpEncoder struct {
-	buf []byte
-}
-
 // phpIsList reports whether o's keys are exactly "0", "1", … in order, so
 // that the PHP array json_decode builds from it is a list
 // (zend_array_is_list). An empty object is a list too.
 func phpIsList(o *Object) bool {
+	if o == nil {
+		return true
+	}
 	for i, k := range o.keys {
 		if k != strconv.Itoa(i) {
 			return false
@@ -94,73 +93,13 @@ func phpIsList(o *Object) bool {
 	return true
 }
 
-func (e *phpEncoder) value(v Value, depth int) error {
-	var err error
-	switch x := v.(type) {
-	case nil:
-		e.buf = append(e.buf, "null"...)
-	case bool:
-		e.buf = strconv.AppendBool(e.buf, x)
-	case string:
-		e.buf, err = appendPHPString(e.buf, x)
-	case Number:
-		if !isNumberLiteral(string(x)) {
-			return notEncodable("invalid number literal %q", string(x))
-		}
-		text, ok := phpNumber(string(x))
-		if !ok {
-			return notEncodable("PHP json_encode fails on INF (number %s)", string(x))
-		}
-		e.buf = append(e.buf, text...)
-	case []Value:
-		if depth >= PHPMaxDepth {
-			return notEncodable("PHP nesting deeper than %d", PHPMaxDepth)
-		}
-		e.buf = append(e.buf, '[')
-		for i, el := range x {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			if err := e.value(el, depth+1); err != nil {
-				return err
-			}
-		}
-		e.buf = append(e.buf, ']')
-	case *Object:
-		if depth >= PHPMaxDepth {
-			return notEncodable("PHP nesting deeper than %d", PHPMaxDepth)
-		}
-		if x == nil || phpIsList(x) {
-			e.buf = append(e.buf, '[')
-			for i, k := range x.Keys() {
-				if i > 0 {
-					e.buf = append(e.buf, ',')
-				}
-				if err := e.value(x.vals[k], depth+1); err != nil {
-					return err
-				}
-			}
-			e.buf = append(e.buf, ']')
-			return nil
-		}
-		e.buf = append(e.buf, '{')
-		for i, k := range x.keys {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			if e.buf, err = appendPHPString(e.buf, k); err != nil {
-				return err
-			}
-			e.buf = append(e.buf, ':')
-			if err := e.value(x.vals[k], depth+1); err != nil {
-				return err
-			}
-		}
-		e.buf = append(e.buf, '}')
-	default:
-		return notEncodable("unsupported type %T", v)
+// phpNumberText is phpNumber for styleEncoder: INF makes json_encode fail.
+func phpNumberText(lit string) (string, error) {
+	text, ok := phpNumber(lit)
+	if !ok {
+		return "", notEncodable("PHP json_encode fails on INF (number %s)", lit)
 	}
-	return err
+	return text, nil
 }
 
 // appendPHPString appends s quoted as php_json_escape_string does with

@@ -2,7 +2,6 @@ package jsonv
 
 import (
 	"math"
-	"strconv"
 	"strings"
 )
 
@@ -88,18 +87,7 @@ func formatPython(f float64) string {
 			b.WriteByte('.')
 			b.WriteString(digits[1:])
 		}
-		e := decpt - 1
-		b.WriteByte('e')
-		if e < 0 {
-			b.WriteByte('-')
-			e = -e
-		} else {
-			b.WriteByte('+')
-		}
-		if e < 10 {
-			b.WriteByte('0')
-		}
-		b.WriteString(strconv.Itoa(e))
+		writeExponent(&b, decpt-1, 2)
 	case decpt <= 0:
 		b.WriteString("0.")
 		b.WriteString(strings.Repeat("0", -decpt))

@@ -14,6 +14,10 @@ type styleEncoder struct {
 	str  func(buf []byte, s string) ([]byte, error)
 	num  func(lit string) (string, error)
 	keys func(o *Object) []string
+	// asList, when set and true for an object, writes its values as a
+	// JSON array (PHP's json_decode makes an object keyed "0".."n-1" or
+	// an empty one a list).
+	asList func(o *Object) bool
 	// maxDepth bounds nesting (MaxDepth).
 	maxDepth int
 }
@@ -54,9 +58,19 @@ func (e *styleEncoder) value(v Value, depth int) error {
 		if depth >= e.maxDepth {
 			return notEncodable("nesting deeper than %d", e.maxDepth)
 		}
-		keys := x.Keys()
-		if e.keys != nil && x != nil {
-			keys = e.keys(x)
+		if e.asList != nil && e.asList(x) {
+			vals := make([]Value, 0, x.Len())
+			for _, k := range x.Keys() {
+				vals = append(vals, x.vals[k])
+			}
+			return e.value(vals, depth)
+		}
+		var keys []string
+		if x != nil {
+			keys = x.keys
+			if e.keys != nil {
+				keys = e.keys(x)
+			}
 		}
 		e.buf = append(e.buf, '{')
 		for i, k := range keys {
