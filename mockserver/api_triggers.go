@@ -42,6 +42,7 @@ type triggerResultView struct {
 	Event      string                `json:"event"`
 	Payload    json.RawMessage       `json:"payload"`
 	Body       string                `json:"body"`
+	Warnings   []string              `json:"warnings,omitempty"`
 	Deliveries []triggerDeliveryView `json:"deliveries"`
 }
 
@@ -113,6 +114,11 @@ func (s *Server) handleTrigger(w http.ResponseWriter, r *http.Request) {
 	}
 	out := triggerResultView{EventID: res.EventID, Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name,
 		Payload: compact, Body: string(res.Body), Deliveries: []triggerDeliveryView{}}
+	enc := v.Encoding
+	if req.Encoding != "" {
+		enc = req.Encoding
+	}
+	out.Warnings = providers.BodyWarnings(enc, res.Body)
 	for _, d := range res.Deliveries {
 		out.Deliveries = append(out.Deliveries, triggerDeliveryView{ID: d.ID, EndpointID: d.EndpointID, State: d.State, WireID: d.WireID})
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/esimhooks/esimhooks/providers/signing"
@@ -30,6 +31,11 @@ func TestTriggerEncodingChoosesTheAiraloNonASCIIForm(t *testing.T) {
 		}
 		code, _, data := call(t, "POST", s.URL+"/api/triggers", req)
 		wantStatus(t, code, http.StatusAccepted, data)
+		var res triggerResultView
+		json.Unmarshal(data, &res)
+		if len(res.Warnings) == 0 || !strings.Contains(strings.Join(res.Warnings, "\n"), "non-ASCII") {
+			t.Errorf("encoding %q: no non-ASCII warning in %s", tc.encoding, data)
+		}
 		got := rcv.nextPost(t)
 		if !bytes.Contains(got.Body, []byte(tc.want)) {
 			t.Errorf("encoding %q: body %s, want %s", tc.encoding, got.Body, tc.want)
@@ -49,5 +55,24 @@ func TestTriggerEncodingChoosesTheAiraloNonASCIIForm(t *testing.T) {
 	json.Unmarshal(data, &p)
 	if len(p.Errors) == 0 || p.Errors[0].Pointer != "/encoding" {
 		t.Errorf("unknown encoding: problem %s", data)
+	}
+}
+
+func TestTriggerWithinTheAiraloRuleHasNoWarnings(t *testing.T) {
+	s := newTestServer(t)
+	rcv := newHookReceiver(t)
+	createEndpoint(t, s, map[string]any{"url": rcv.URL, "provider": "airalo"})
+	code, _, data := call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "airalo", "event": "async_order", "seed": 3})
+	wantStatus(t, code, http.StatusAccepted, data)
+	rcv.nextPost(t)
+	if strings.Contains(string(data), `"warnings"`) {
+		t.Errorf("a generated body drew warnings: %s", data)
+	}
+	code, _, data = call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "airalo", "event": "low_data_75",
+		"overrides": map[string]any{"remaining_percentage": 9007199254740993}})
+	wantStatus(t, code, http.StatusAccepted, data)
+	rcv.nextPost(t)
+	if !strings.Contains(string(data), "Node SDK (string or object) will reject this body: it re-prints the number 9007199254740993") {
+		t.Errorf("no Node warning for an integer beyond 2^53: %s", data)
 	}
 }
