@@ -121,3 +121,15 @@ func TestREADMEAiraloVerifyExampleRuns(t *testing.T) {
 		t.Errorf("README example output differs\nREADME:\n%s\nactual:\n%s", want, got)
 	}
 }
+
+// TestREADMEAiraloWarningExampleRuns runs the README's warning example.
+func TestREADMEAiraloWarningExampleRuns(t *testing.T) {
+	lines := strings.Split(strings.Trim(strings.TrimSpace(readmeSection(t, "airalo-warning")), "`\n"), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "$ esimhooks ") {
+		t.Fatalf("unexpected README example:\n%s", strings.Join(lines, "\n"))
+	}
+	code, _, errs := cli(t, "", strings.Fields(strings.TrimPrefix(lines[0], "$ esimhooks "))...)
+	if code != 0 || strings.TrimSpace(errs) != lines[1] {
+		t.Errorf("exit %d, stderr:\n%s\nREADME shows:\n%s", code, errs, lines[1])
+	}
+}

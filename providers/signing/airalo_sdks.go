@@ -162,12 +162,47 @@ func DescribeReencoding(body, hashed []byte) string {
 	case i < len(body) && body[i] >= utf8.RuneSelf && at(hashed, i, `\u`):
 		return "the body has literal UTF-8 (non-ASCII) text, which it hashes as `\\uXXXX` escapes"
 	case at(body, i, "{") && at(hashed, i, "["):
-		return fmt.Sprintf("it hashes an array where the body has the object %s (PHP decodes `{}` and objects keyed \"0\", \"1\", … into lists)", excerpt(body, i, i))
+		return fmt.Sprintf("it hashes an array where the body has the object `%s` (PHP decodes `{}` and objects keyed \"0\", \"1\", … into lists)", containerAt(body, i))
 	}
 	if j, ok := numberStart(body, i); ok {
 		return fmt.Sprintf("it re-prints the number %s as %s", numberAt(body, j), numberAt(hashed, j))
 	}
 	return fmt.Sprintf("at byte %d it hashes %s where the body has %s", i, excerpt(hashed, i, i), excerpt(body, i, i))
+}
+
+// containerAt returns the object or array starting at byte i of b, cut to
+// 60 bytes.
+func containerAt(b []byte, i int) string {
+	depth, inString := 0, false
+	j := i
+	for ; j < len(b); j++ {
+		c := b[j]
+		switch {
+		case inString && c == '\\':
+			j++
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		}
+		if depth == 0 {
+			break
+		}
+	}
+	if j >= len(b) {
+		j = len(b) - 1
+	}
+	if j-i >= 60 {
+		k := i + 57
+		for k > i && !utf8.RuneStart(b[k]) {
+			k--
+		}
+		return string(b[i:k]) + "…"
+	}
+	return string(b[i : j+1])
 }
 
 func isNumByte(c byte) bool {
