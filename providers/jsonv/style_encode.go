@@ -60,8 +60,10 @@ func (e *styleEncoder) value(v Value, depth int) error {
 		}
 		if e.asList != nil && e.asList(x) {
 			vals := make([]Value, 0, x.Len())
-			for _, k := range x.Keys() {
-				vals = append(vals, x.vals[k])
+			if x != nil {
+				for _, k := range x.keys {
+					vals = append(vals, x.vals[k])
+				}
 			}
 			return e.value(vals, depth)
 		}
