@@ -2,7 +2,6 @@ package jsonv
 
 import (
 	"strconv"
-	"unicode/utf8"
 )
 
 // PHPMaxDepth is the deepest nesting of arrays and objects that PHP's
@@ -105,42 +104,6 @@ func phpNumberText(lit string) (string, error) {
 // appendPHPString appends s quoted as php_json_escape_string does with
 // default flags (see EncodePHP).
 func appendPHPString(buf []byte, s string) ([]byte, error) {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '/' {
-				i++
-				continue
-			}
-			buf = append(buf, s[start:i]...)
-			if c == '/' {
-				buf = append(buf, '\\', '/')
-			} else {
-				buf = appendEscapedControl(buf, c)
-			}
-			i++
-			start = i
-			continue
-		}
-		buf = append(buf, s[start:i]...)
-		r, size := decodeWTF8(s[i:])
-		switch {
-		case size == 0:
-			return nil, notEncodable("invalid UTF-8 at byte %d of string %q", i, s)
-		case isSurrogate(r):
-			return nil, notEncodable("PHP json_decode rejects the lone surrogate \\u%04x (JSON_ERROR_UTF16)", r)
-		case r >= 0x10000:
-			r -= 0x10000
-			buf = appendU4(buf, 0xD800|r>>10)
-			buf = appendU4(buf, 0xDC00|r&0x3FF)
-		default:
-			buf = appendU4(buf, r)
-		}
-		i += size
-		start = i
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"'), nil
+	return appendQuoted(buf, s, quoting{slash: true, asciiOnly: true,
+		lone: "PHP json_decode rejects (JSON_ERROR_UTF16) the lone surrogate"})
 }
