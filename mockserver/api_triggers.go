@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/esimhooks/esimhooks/providers"
@@ -23,6 +25,7 @@ type triggerRequest struct {
 	Payload     json.RawMessage `json:"payload"`
 	Overrides   json.RawMessage `json:"overrides"`
 	Chaos       *Chaos          `json:"chaos"`
+	Encoding    string          `json:"encoding"`
 }
 
 type triggerDeliveryView struct {
@@ -62,7 +65,11 @@ func (s *Server) handleTrigger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := Trigger{Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name, EndpointIDs: req.EndpointIDs,
-		Start: req.Start, Chaos: req.Chaos}
+		Start: req.Start, Chaos: req.Chaos, Encoding: req.Encoding}
+	if req.Encoding != "" && !slices.Contains(providers.Encodings, req.Encoding) {
+		writeProblem(w, r, fieldProblem("/encoding", "enum", fmt.Sprintf("unknown encoding %q (want %s)", req.Encoding, strings.Join(providers.Encodings, ", "))))
+		return
+	}
 	if req.Seed != nil {
 		seed, err := parseSeed(*req.Seed)
 		if err != nil {
@@ -110,7 +117,12 @@ func (s *Server) handleTrigger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := triggerResultView{EventID: res.EventID, Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name,
-		Payload: compact, Body: string(res.Body), Deliveries: []triggerDeliveryView{}, Warnings: res.Warnings}
+		Payload: compact, Body: string(res.Body), Deliveries: []triggerDeliveryView{}}
+	enc := v.Encoding
+	if req.Encoding != "" {
+		enc = req.Encoding
+	}
+	out.Warnings = append(res.Warnings, providers.BodyWarnings(enc, res.Body)...)
 	for _, d := range res.Deliveries {
 		out.Deliveries = append(out.Deliveries, triggerDeliveryView{ID: d.ID, EndpointID: d.EndpointID, State: d.State, WireID: d.WireID})
 	}

@@ -39,6 +39,9 @@ type Trigger struct {
 	// Chaos is per-trigger misbehaviour; its non-zero fields override the
 	// endpoint's.
 	Chaos *Chaos
+	// Encoding writes the body in this encoding (providers.EncodeAs)
+	// instead of the variant's, e.g. php-utf8 for Airalo.
+	Encoding string
 }
 
 // TriggerResult is what a trigger produced. Every endpoint receives the
@@ -108,7 +111,11 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 	e.rngMu.Lock()
 	wire := v.NewDeliveryID(e.rng)
 	e.rngMu.Unlock()
-	pd, err := v.NewDelivery(ev, p, wire)
+	enc := v.Encoding
+	if t.Encoding != "" {
+		enc = t.Encoding
+	}
+	pd, err := v.NewDeliveryIn(enc, ev, p, wire)
 	if err != nil {
 		return nil, err
 	}

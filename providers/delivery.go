@@ -33,16 +33,26 @@ type Delivery struct {
 	// body is then signed as it is instead of being re-serialised on every
 	// attempt: the result is the same by construction.
 	Canonical bool
+	// Encoding is the encoding Body is in when Canonical: the variant's,
+	// unless NewDeliveryIn chose another.
+	Encoding string
 }
 
 // NewDelivery encodes payload p as the body of a delivery of e with the
 // given id (see NewDeliveryID).
 func (v *Variant) NewDelivery(e *Event, p jsonv.Value, id string) (*Delivery, error) {
-	body, err := v.Encode(p)
+	return v.NewDeliveryIn(v.Encoding, e, p, id)
+}
+
+// NewDeliveryIn is NewDelivery with the body in the named encoding (see
+// EncodeAs) instead of the variant's, e.g. php-utf8 for an Airalo body
+// with non-ASCII text meant for the Node and Python SDKs.
+func (v *Variant) NewDeliveryIn(encoding string, e *Event, p jsonv.Value, id string) (*Delivery, error) {
+	body, err := EncodeAs(encoding, p)
 	if err != nil {
 		return nil, err
 	}
-	return &Delivery{Variant: v, Event: e, ID: id, Payload: p, Body: body, Canonical: true}, nil
+	return &Delivery{Variant: v, Event: e, ID: id, Payload: p, Body: body, Canonical: true, Encoding: encoding}, nil
 }
 
 // NewDeliveryID returns a delivery id in the variant's format: a UUID v4, or
@@ -149,7 +159,7 @@ func (d *Delivery) Request(signer signing.Signer, at time.Time) (http.Header, er
 	}
 	if signer != nil {
 		msg := signing.Message{ID: d.ID, Timestamp: at, Body: d.Body}
-		if d.Canonical && d.Variant.signsItsEncoding() {
+		if d.Canonical && d.Variant.signsEncoding(d.encoding()) {
 			msg.Signed = d.Body
 		}
 		if ha, ok := signer.(signing.HeaderAdder); ok {
@@ -232,17 +242,27 @@ func (d *Delivery) Key() string {
 	return d.ID
 }
 
-// signsItsEncoding reports whether the signed content of a body in the
-// variant's encoding is the body itself: raw signing, or a re-serialisation
-// that is exactly the variant's encoding.
-func (v *Variant) signsItsEncoding() bool {
+// encoding is the encoding of a canonical body.
+func (d *Delivery) encoding() string {
+	if d.Encoding == "" {
+		return d.Variant.Encoding
+	}
+	return d.Encoding
+}
+
+// signsEncoding reports whether a body in encoding is signed as it is: raw
+// signing, a re-serialisation that is exactly that encoding (js-stringify
+// of a js body), or an Airalo body (php, php-utf8), whose bytes are the
+// signed string by the encoding rule (providers.md: "the mock sends Airalo
+// bodies whose bytes are the signed string").
+func (v *Variant) signsEncoding(encoding string) bool {
 	switch v.Signature.Message {
 	case "", "raw":
 		return true
 	case "js-stringify":
-		return v.Encoding == "js"
+		return encoding == "js"
 	case "php-json":
-		return v.Encoding == "php"
+		return encoding == "php" || encoding == "php-utf8"
 	}
 	return false
 }

@@ -38,7 +38,9 @@ type Variant struct {
 	Description string `json:"description,omitempty"`
 	Envelope    string `json:"envelope"`
 	// Encoding is how the body bytes are produced from the payload: "js"
-	// (JSON.stringify), "php" (PHP json_encode) or "compact".
+	// (JSON.stringify), "php" (Airalo's rule: the PHP json_encode form every
+	// Airalo SDK reproduces, non-ASCII as \uXXXX), "php-utf8" (the same with
+	// literal UTF-8) or "compact"; see EncodeAs.
 	Encoding string `json:"encoding"`
 	// Discriminator says where the event type is: JSON pointers into the
 	// body or "header:NAME", whose values joined with "/" give the event

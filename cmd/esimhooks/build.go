@@ -8,6 +8,8 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/esimhooks/esimhooks/providers"
@@ -24,6 +26,7 @@ type eventFlags struct {
 	now         string
 	sets        multi
 	payloadFile string
+	encoding    string
 }
 
 func (f *eventFlags) register(fs *flag.FlagSet) {
@@ -40,6 +43,7 @@ func (f *eventFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.now, "now", "", "the life's start time (RFC 3339), or \"now\" for the event to happen now; default: now, or "+payload.Epoch.Format(time.RFC3339)+" when --seed is given. Requests are signed at the current time (a dry run with --now RFC3339 at the event's time); send warns when a receiver will reject the event's time as a replay")
 	fs.Var(&f.sets, "set", "override a payload value; repeatable. PATH=TEXT: TEXT takes the type of the value it replaces (a number must be a JSON number, kept digit for digit; a boolean true/false; a string, null or a new path: a string as it is). PATH:=JSON: a JSON value as it is (n:=5, s:=\"5\", x:=null, o:={\"a\":[1]}). PATH: dotted (data.esims.0.iccid) or a JSON pointer (/data/esims/0/iccid). A path the payload lacks is added, with a warning naming the nearest existing paths")
 	fs.StringVar(&f.payloadFile, "payload", "", "send this JSON file as the payload instead of a generated one (overrides still apply)")
+	fs.StringVar(&f.encoding, "encoding", "", "write the body in this encoding instead of the variant's: "+strings.Join(providers.Encodings, ", ")+" (Airalo: php sends non-ASCII as \\uXXXX for its PHP SDK, php-utf8 as literal UTF-8 for its Node and Python SDKs; assumed)")
 }
 
 // explicitNow reports whether --now gave the life's start as a time.
@@ -53,6 +57,9 @@ type built struct {
 	start    time.Time
 	warn     error    // schema violations after overrides (still sent)
 	warnings []string // overrides that added a path the payload lacked
+	// bodyWarn says which official verifiers will reject the body although
+	// it is signed correctly (providers.BodyWarnings).
+	bodyWarn []string
 }
 
 func (f *eventFlags) build() (*built, error) {
@@ -110,11 +117,18 @@ func (f *eventFlags) build() (*built, error) {
 		return nil, usageErr("--set %v", err)
 	}
 	id := v.NewDeliveryID(mrand.New(mrand.NewPCG(seed, 0x1d)))
-	d, err := v.NewDelivery(ev, p, id)
+	enc := v.Encoding
+	if f.encoding != "" {
+		if !slices.Contains(providers.Encodings, f.encoding) {
+			return nil, usageErr("--encoding %q: want one of %s", f.encoding, strings.Join(providers.Encodings, ", "))
+		}
+		enc = f.encoding
+	}
+	d, err := v.NewDeliveryIn(enc, ev, p, id)
 	if err != nil {
 		return nil, err
 	}
-	b := &built{variant: v, event: ev, delivery: d, start: start, warnings: warns}
+	b := &built{variant: v, event: ev, delivery: d, start: start, warnings: warns, bodyWarn: providers.BodyWarnings(enc, d.Body)}
 	if err := ev.Validate(p); err != nil && err != providers.ErrNoSchema {
 		b.warn = err
 	}
@@ -129,6 +143,9 @@ func (b *built) printWarnings(w io.Writer) {
 	}
 	if b.warn != nil {
 		fmt.Fprintf(w, "warning: the payload no longer matches the event's schema:\n%v\n", b.warn)
+	}
+	for _, s := range b.bodyWarn {
+		fmt.Fprintf(w, "warning: %s\n", s)
 	}
 }
 

@@ -52,7 +52,9 @@ func encodingText(e string) string {
 	case "js":
 		return "`JSON.stringify` form (compact, literal UTF-8, JavaScript numbers)"
 	case "php":
-		return "PHP `json_encode` form (`\\/` and `\\uXXXX` escapes)"
+		return "Airalo rule: the PHP `json_encode` form every Airalo SDK reproduces (`\\/`, ASCII only, non-ASCII as `\\uXXXX`; `--encoding php-utf8` sends it as UTF-8, *assumed*)"
+	case "php-utf8":
+		return "Airalo rule with non-ASCII as literal UTF-8 (Node and Python SDKs; *assumed*)"
 	}
 	return "compact JSON"
 }

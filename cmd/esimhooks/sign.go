@@ -116,13 +116,34 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageErr("--secret: %v", err)
 	}
-	if err := s.Verify(h, body); err != nil {
+	err = s.Verify(h, body)
+	if err != nil {
 		fmt.Fprintf(e.stdout, "signature INVALID for %s: %v\n", v.ID(), err)
+	} else {
+		fmt.Fprintf(e.stdout, "signature valid for %s (%s)\n", v.ID(), signatureText(v))
+	}
+	if strings.EqualFold(v.Signature.Header, signing.HeaderAiralo) {
+		explainAiralo(e.stdout, body, *secret, h.Get(signing.HeaderAiralo))
+	}
+	if err != nil {
 		explain(e.stdout, v, *secret, body)
 		return failErr("")
 	}
-	fmt.Fprintf(e.stdout, "signature valid for %s (%s)\n", v.ID(), signatureText(v))
 	return nil
+}
+
+// explainAiralo says, for each official Airalo SDK path, whether it accepts
+// the body and signature and why not: the SDKs re-encode the body before
+// hashing, and disagree (README "Body bytes: why they matter").
+func explainAiralo(w io.Writer, body []byte, secret, sig string) {
+	fmt.Fprintln(w, "Airalo's official SDKs, given this body and signature:")
+	for _, r := range signing.CheckAiralo(body, secret, sig) {
+		verdict := "accepts"
+		if !r.Accepts {
+			verdict = "rejects: " + r.Reason
+		}
+		fmt.Fprintf(w, "  %-29s %s\n", r.SDK.Name, verdict)
+	}
 }
 
 // explain prints the digests of the body forms receivers commonly hash by

@@ -9,7 +9,8 @@ package jsonv
 // Parse(Compact(v)) equals v. It fails with ErrNotEncodable for values that
 // are not valid Values or nest deeper than MaxDepth.
 func Compact(v Value) ([]byte, error) {
-	e := textEncoder{buf: make([]byte, 0, encodeBuf)}
+	e := styleEncoder{buf: make([]byte, 0, encodeBuf), maxDepth: MaxDepth, str: appendJSString,
+		num: func(lit string) (string, error) { return lit, nil }}
 	if err := e.value(v, 0); err != nil {
 		return nil, err
 	}

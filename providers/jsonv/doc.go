@@ -8,7 +8,10 @@
 //     req.body = JSON.parse(raw); EncodeJS and StringifyJS reproduce that.
 //   - Airalo's PHP SDK verifies over json_encode(json_decode($body, true))
 //     with PHP >= 7.1 defaults (serialize_precision = -1); EncodePHP and
-//     PHPRoundTrip reproduce that.
+//     PHPRoundTrip reproduce that. Its Python SDK hashes
+//     json.dumps(json.loads(…), separators=(",", ":"), ensure_ascii=False);
+//     EncodePython and PythonRoundTrip reproduce that. EncodeAiralo writes
+//     the bodies that all of Airalo's SDKs reproduce wherever one body can.
 //   - SimplifyTrip signs a flattened, key-sorted k=v&k=v canonical string;
 //     Flatten and FlattenBody build it.
 //

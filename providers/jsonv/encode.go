@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"unicode/utf8"
 )
 
 // ErrNotEncodable is the sentinel wrapped by encoder errors: the value has
@@ -34,53 +33,7 @@ func appendU4(buf []byte, r rune) []byte {
 // low surrogate next to each other (both in WTF-8 form) form one code point
 // and are written as its UTF-8, as a JavaScript string would hold them.
 func appendJSString(buf []byte, s string) ([]byte, error) {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			buf = append(buf, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				buf = append(buf, '\\', c)
-			case '\b':
-				buf = append(buf, '\\', 'b')
-			case '\f':
-				buf = append(buf, '\\', 'f')
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			default:
-				buf = appendU4(buf, rune(c))
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := nextChar(s[i:])
-		switch {
-		case size == 0:
-			return nil, notEncodable("invalid UTF-8 at byte %d of string %q", i, s)
-		case size == 6:
-			buf = append(buf, s[start:i]...)
-			buf = utf8.AppendRune(buf, r)
-			start = i + size
-		case isSurrogate(r):
-			buf = append(buf, s[start:i]...)
-			buf = appendU4(buf, r)
-			start = i + size
-		}
-		i += size
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"'), nil
+	return appendQuoted(buf, s, quoting{})
 }
 
 // arrayIndex reports whether key is an ECMAScript array index: the
@@ -136,75 +89,3 @@ func jsKeyOrder(o *Object) []string {
 // encodeBuf is the encoders' starting buffer: most webhook bodies fit, so
 // encoding one allocates once instead of growing from nothing.
 const encodeBuf = 512
-
-// textEncoder writes compact JSON with JavaScript string quoting; js
-// selects JavaScript key order and number formatting, otherwise keys keep
-// insertion order and number literals are copied verbatim.
-type textEncoder struct {
-	buf []byte
-	js  bool
-}
-
-func (e *textEncoder) value(v Value, depth int) error {
-	var err error
-	switch x := v.(type) {
-	case nil:
-		e.buf = append(e.buf, "null"...)
-	case bool:
-		e.buf = strconv.AppendBool(e.buf, x)
-	case string:
-		e.buf, err = appendJSString(e.buf, x)
-	case Number:
-		if !isNumberLiteral(string(x)) {
-			return notEncodable("invalid number literal %q", string(x))
-		}
-		if e.js {
-			e.buf = append(e.buf, jsNumber(string(x))...)
-		} else {
-			e.buf = append(e.buf, x...)
-		}
-	case []Value:
-		if depth >= MaxDepth {
-			return notEncodable("nesting deeper than %d", MaxDepth)
-		}
-		e.buf = append(e.buf, '[')
-		for i, el := range x {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			if err := e.value(el, depth+1); err != nil {
-				return err
-			}
-		}
-		e.buf = append(e.buf, ']')
-	case *Object:
-		if depth >= MaxDepth {
-			return notEncodable("nesting deeper than %d", MaxDepth)
-		}
-		if x == nil {
-			e.buf = append(e.buf, "{}"...)
-			return nil
-		}
-		keys := x.keys
-		if e.js {
-			keys = jsKeyOrder(x)
-		}
-		e.buf = append(e.buf, '{')
-		for i, k := range keys {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			if e.buf, err = appendJSString(e.buf, k); err != nil {
-				return err
-			}
-			e.buf = append(e.buf, ':')
-			if err := e.value(x.vals[k], depth+1); err != nil {
-				return err
-			}
-		}
-		e.buf = append(e.buf, '}')
-	default:
-		return notEncodable("unsupported type %T", v)
-	}
-	return err
-}

@@ -135,6 +135,11 @@ func TestFlattenDifferential(t *testing.T) {
 	}
 	docs := corpus(diffSeed(t, 20240603), diffDocs(t), true, true)
 	docs = append(docs, `{"a_b":1,"a":{"b":2}}`, `{"x":[{},[],{"y":null}]}`, `[1]`)
+	for _, d := range numberDocs() {
+		if strings.HasPrefix(d, "{") {
+			docs = append(docs, d)
+		}
+	}
 	lines := runLines(t, node, []string{"-e", nodeFlatten}, docs)
 	compared, rejected := 0, 0
 	for i, doc := range docs {

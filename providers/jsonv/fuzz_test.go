@@ -171,3 +171,48 @@ func FuzzFlatten(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEncodeAiralo checks that EncodeAiralo and EncodePython never panic,
+// and that an Airalo body is valid JSON (ASCII-only in the escape form) and
+// a fixed point of EncodeAiralo itself. (That the runtimes reproduce the
+// bodies is checked against the real runtimes in runtime_test.go and the
+// providers proof test.)
+func FuzzEncodeAiralo(f *testing.F) {
+	addSeeds(f)
+	for _, d := range numberDocs() {
+		f.Add([]byte(d))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := Parse(data)
+		if err != nil {
+			return
+		}
+		_, _ = EncodePython(v)
+		for _, utf8Form := range []bool{false, true} {
+			body, err := EncodeAiralo(v, utf8Form)
+			if err != nil {
+				if !errors.Is(err, ErrNotEncodable) {
+					t.Fatalf("error %v does not wrap ErrNotEncodable", err)
+				}
+				continue
+			}
+			if !json.Valid(body) {
+				t.Fatalf("EncodeAiralo(%s) = %s, not JSON", data, body)
+			}
+			if !utf8Form {
+				for i, c := range body {
+					if c >= utf8.RuneSelf {
+						t.Fatalf("escape form has byte %#x at %d: %s", c, i, body)
+					}
+				}
+			}
+			again, err := Parse(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b2, err := EncodeAiralo(again, utf8Form); err != nil || !bytes.Equal(b2, body) {
+				t.Fatalf("not a fixed point: %s → %s (%v)", body, b2, err)
+			}
+		}
+	})
+}

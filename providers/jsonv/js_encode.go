@@ -28,7 +28,8 @@ package jsonv
 // RangeError past a few thousand levels, depending on its stack size; that
 // limit is not modelled.)
 func EncodeJS(v Value) ([]byte, error) {
-	e := textEncoder{buf: make([]byte, 0, encodeBuf), js: true}
+	e := styleEncoder{buf: make([]byte, 0, encodeBuf), maxDepth: MaxDepth, str: appendJSString,
+		num: func(lit string) (string, error) { return jsNumber(lit), nil }, keys: jsKeyOrder}
 	if err := e.value(v, 0); err != nil {
 		return nil, err
 	}

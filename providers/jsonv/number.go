@@ -101,13 +101,14 @@ func formatJS(f float64) string {
 			b.WriteByte('.')
 			b.WriteString(digits[1:])
 		}
-		writeExponent(&b, n-1)
+		writeExponent(&b, n-1, 1)
 	}
 	return b.String()
 }
 
-// writeExponent writes "e+X" or "e-X" with no padding.
-func writeExponent(b *strings.Builder, e int) {
+// writeExponent writes "e+X" or "e-X", X padded with zeros to at least
+// minDigits digits (1 for JavaScript and PHP, 2 for Python's "1e-05").
+func writeExponent(b *strings.Builder, e, minDigits int) {
 	b.WriteByte('e')
 	if e < 0 {
 		b.WriteByte('-')
@@ -115,7 +116,11 @@ func writeExponent(b *strings.Builder, e int) {
 	} else {
 		b.WriteByte('+')
 	}
-	b.WriteString(strconv.Itoa(e))
+	x := strconv.Itoa(e)
+	for i := len(x); i < minDigits; i++ {
+		b.WriteByte('0')
+	}
+	b.WriteString(x)
 }
 
 // jsNumber returns the text JSON.stringify(JSON.parse(lit)) gives for a
@@ -201,7 +206,7 @@ func formatPHPDouble(f float64) string {
 		} else {
 			b.WriteByte('0')
 		}
-		writeExponent(&b, decpt-1)
+		writeExponent(&b, decpt-1, 1)
 	case decpt < 0:
 		b.WriteString("0.")
 		b.WriteString(strings.Repeat("0", -decpt))

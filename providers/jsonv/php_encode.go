@@ -2,7 +2,6 @@ package jsonv
 
 import (
 	"strconv"
-	"unicode/utf8"
 )
 
 // PHPMaxDepth is the deepest nesting of arrays and objects that PHP's
@@ -46,7 +45,7 @@ const PHPMaxDepth = 511
 //
 // Failures wrap ErrNotEncodable.
 func EncodePHP(v Value) ([]byte, error) {
-	e := phpEncoder{buf: make([]byte, 0, encodeBuf)}
+	e := styleEncoder{buf: make([]byte, 0, encodeBuf), maxDepth: PHPMaxDepth, str: appendPHPString, num: phpNumberText, asList: phpIsList}
 	if err := e.value(v, 0); err != nil {
 		return nil, err
 	}
@@ -78,14 +77,13 @@ func PHPRoundTrip(body []byte) ([]byte, error) {
 	return EncodePHP(v)
 }
 
-type phpEncoder struct {
-	buf []byte
-}
-
 // phpIsList reports whether o's keys are exactly "0", "1", … in order, so
 // that the PHP array json_decode builds from it is a list
 // (zend_array_is_list). An empty object is a list too.
 func phpIsList(o *Object) bool {
+	if o == nil {
+		return true
+	}
 	for i, k := range o.keys {
 		if k != strconv.Itoa(i) {
 			return false
@@ -94,125 +92,18 @@ func phpIsList(o *Object) bool {
 	return true
 }
 
-func (e *phpEncoder) value(v Value, depth int) error {
-	var err error
-	switch x := v.(type) {
-	case nil:
-		e.buf = append(e.buf, "null"...)
-	case bool:
-		e.buf = strconv.AppendBool(e.buf, x)
-	case string:
-		e.buf, err = appendPHPString(e.buf, x)
-	case Number:
-		if !isNumberLiteral(string(x)) {
-			return notEncodable("invalid number literal %q", string(x))
-		}
-		text, ok := phpNumber(string(x))
-		if !ok {
-			return notEncodable("PHP json_encode fails on INF (number %s)", string(x))
-		}
-		e.buf = append(e.buf, text...)
-	case []Value:
-		if depth >= PHPMaxDepth {
-			return notEncodable("PHP nesting deeper than %d", PHPMaxDepth)
-		}
-		e.buf = append(e.buf, '[')
-		for i, el := range x {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			if err := e.value(el, depth+1); err != nil {
-				return err
-			}
-		}
-		e.buf = append(e.buf, ']')
-	case *Object:
-		if depth >= PHPMaxDepth {
-			return notEncodable("PHP nesting deeper than %d", PHPMaxDepth)
-		}
-		if x == nil || phpIsList(x) {
-			e.buf = append(e.buf, '[')
-			for i, k := range x.Keys() {
-				if i > 0 {
-					e.buf = append(e.buf, ',')
-				}
-				if err := e.value(x.vals[k], depth+1); err != nil {
-					return err
-				}
-			}
-			e.buf = append(e.buf, ']')
-			return nil
-		}
-		e.buf = append(e.buf, '{')
-		for i, k := range x.keys {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			if e.buf, err = appendPHPString(e.buf, k); err != nil {
-				return err
-			}
-			e.buf = append(e.buf, ':')
-			if err := e.value(x.vals[k], depth+1); err != nil {
-				return err
-			}
-		}
-		e.buf = append(e.buf, '}')
-	default:
-		return notEncodable("unsupported type %T", v)
+// phpNumberText is phpNumber for styleEncoder: INF makes json_encode fail.
+func phpNumberText(lit string) (string, error) {
+	text, ok := phpNumber(lit)
+	if !ok {
+		return "", notEncodable("PHP json_encode fails on INF (number %s)", lit)
 	}
-	return err
+	return text, nil
 }
 
 // appendPHPString appends s quoted as php_json_escape_string does with
 // default flags (see EncodePHP).
 func appendPHPString(buf []byte, s string) ([]byte, error) {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '/' {
-				i++
-				continue
-			}
-			buf = append(buf, s[start:i]...)
-			switch c {
-			case '"', '\\', '/':
-				buf = append(buf, '\\', c)
-			case '\b':
-				buf = append(buf, '\\', 'b')
-			case '\f':
-				buf = append(buf, '\\', 'f')
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			default:
-				buf = appendU4(buf, rune(c))
-			}
-			i++
-			start = i
-			continue
-		}
-		buf = append(buf, s[start:i]...)
-		r, size := decodeWTF8(s[i:])
-		switch {
-		case size == 0:
-			return nil, notEncodable("invalid UTF-8 at byte %d of string %q", i, s)
-		case isSurrogate(r):
-			return nil, notEncodable("PHP json_decode rejects the lone surrogate \\u%04x (JSON_ERROR_UTF16)", r)
-		case r >= 0x10000:
-			r -= 0x10000
-			buf = appendU4(buf, 0xD800|r>>10)
-			buf = appendU4(buf, 0xDC00|r&0x3FF)
-		default:
-			buf = appendU4(buf, r)
-		}
-		i += size
-		start = i
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"'), nil
+	return appendQuoted(buf, s, quoting{slash: true, asciiOnly: true,
+		lone: "PHP json_decode rejects (JSON_ERROR_UTF16) the lone surrogate"})
 }

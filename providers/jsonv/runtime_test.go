@@ -145,6 +145,8 @@ func TestNodeDifferential(t *testing.T) {
 	}
 	docs := corpus(diffSeed(t, 20240601), diffDocs(t), true, true)
 	docs = append(docs, edgeDocs...)
+	docs = append(docs, numberDocs()...)
+	docs = append(docs, airaloDocs(t, docs)...)
 	docs = append(docs, nestedArray(500), nestedObject(500))
 	docs = append(docs, invalidDocs...)
 	lines := runLines(t, node, []string{"-e", nodeStringify}, docs)
@@ -186,6 +188,8 @@ func TestPHPDifferential(t *testing.T) {
 	}
 	docs := corpus(diffSeed(t, 20240602), diffDocs(t), true, true)
 	docs = append(docs, edgeDocs...)
+	docs = append(docs, numberDocs()...)
+	docs = append(docs, airaloDocs(t, docs)...)
 	docs = append(docs, nestedArray(512), nestedArray(513), nestedObject(512), nestedObject(513))
 	docs = append(docs, invalidDocs...)
 	lines := runLines(t, php, []string{"-n", "-d", "serialize_precision=-1", script}, docs)
@@ -212,4 +216,107 @@ func TestPHPDifferential(t *testing.T) {
 		t.Errorf("only %d documents compared", compared)
 	}
 	t.Logf("compared %d documents byte for byte with php", compared)
+}
+
+// pythonDumps is the script behind the Python differential test: for each
+// base64 line, the UTF-8 text, then json.dumps(json.loads(text),
+// separators=(",", ":"), ensure_ascii=False) as UTF-8 base64 — the
+// re-serialisation of Airalo's Python SDK (providers.md), written from that
+// description, not copied.
+const pythonDumps = `
+import base64, json, sys
+out = []
+for line in sys.stdin.read().split("\n"):
+    if not line:
+        continue
+    try:
+        text = base64.b64decode(line[1:]).decode("utf-8")
+        s = json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+        out.append(base64.b64encode(s.encode("utf-8")).decode("ascii"))
+    except Exception as e:
+        out.append("ERR " + type(e).__name__)
+sys.stdout.write("\n".join(out) + "\n")
+`
+
+// numberClasses are number literals of every class the encoders treat
+// apart: both zeros, exponent limits of each runtime, integers around
+// ±2^53, ±2^63 and beyond 2^64, decimals with trailing zeros, sums that do
+// not round-trip in fewer digits, and overflow/underflow.
+var numberClasses = []string{
+	"0", "-0", "0.0", "-0.0", "1e21", "1e-7", "1e20", "1e16", "1e15", "1e17", "1e-4", "1e-5", "1e-6",
+	"0.0001", "0.00001", "0.000001", "18446744073709551617", "-18446744073709551617",
+	"0.30000000000000004", "0.1", "5.50", "20.00", "1.0", "1e5", "1E5", "12.5e1", "225.35",
+	"9007199254740991", "9007199254740992", "9007199254740993", "-9007199254740991", "-9007199254740993",
+	"9223372036854775807", "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+	"-123456789.125", "-1e300", "1.7976931348623157e308", "5e-324", "1e400", "-1e400", "1e-400",
+	"123456789012345678901234567890", "0.1e1", "100", "-7",
+}
+
+// numberDocs puts each number class in an object, an array and as the
+// top-level value.
+func numberDocs() []string {
+	var docs []string
+	for _, n := range numberClasses {
+		docs = append(docs, `{"n":`+n+`,"a":[`+n+`]}`, n)
+	}
+	return docs
+}
+
+// airaloDocs are EncodeAiralo's bodies of the corpus, the edge documents
+// and the number classes in both non-ASCII forms, so that the runtime tests
+// check the SDK models on exactly what the mock sends.
+func airaloDocs(t *testing.T, docs []string) []string {
+	var out []string
+	for _, d := range docs {
+		v, err := Parse([]byte(d))
+		if err != nil {
+			continue
+		}
+		for _, utf8 := range []bool{false, true} {
+			if b, err := EncodeAiralo(v, utf8); err == nil {
+				out = append(out, string(b))
+			}
+		}
+	}
+	return out
+}
+
+// TestPythonDifferential compares PythonRoundTrip with Python's
+// json.dumps(json.loads(x), separators=(",", ":"), ensure_ascii=False)
+// byte for byte over the generated corpus, the edge documents, every
+// number class and the Airalo bodies of all of them.
+func TestPythonDifferential(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is not in PATH; skipping the json.dumps differential test")
+	}
+	docs := corpus(diffSeed(t, 20240603), diffDocs(t), true, true)
+	docs = append(docs, edgeDocs...)
+	docs = append(docs, numberDocs()...)
+	docs = append(docs, airaloDocs(t, docs)...)
+	docs = append(docs, `["a\/b","\u00e9\ud83d\ude00"]`, nestedArray(200))
+	lines := runLines(t, py, []string{"-c", pythonDumps}, docs)
+	compared := 0
+	for i, doc := range docs {
+		got, err := PythonRoundTrip([]byte(doc))
+		if strings.HasPrefix(lines[i], "ERR") {
+			if err == nil {
+				t.Errorf("doc %d: python failed (%s) but PythonRoundTrip gave %s\ndoc: %s", i, lines[i], got, doc)
+			}
+			continue
+		}
+		want, _ := base64.StdEncoding.DecodeString(lines[i])
+		if err != nil {
+			t.Errorf("doc %d: PythonRoundTrip: %v; python gave %s\ndoc: %s", i, err, want, doc)
+			continue
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("doc %d differs\ndoc:    %s\npython: %s\ngo:     %s", i, doc, want, got)
+		}
+		compared++
+	}
+	if compared < len(docs)*3/4 {
+		t.Errorf("only %d documents compared", compared)
+	}
+	t.Logf("compared %d documents byte for byte with python3", compared)
 }

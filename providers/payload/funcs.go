@@ -180,6 +180,10 @@ func (c *Context) matchingID(n int) string {
 	}).(string)
 }
 
+// asciiFold drops the diacritics of the Latin letters in Packages' names.
+var asciiFold = strings.NewReplacer("ü", "u", "Ü", "U", "ö", "o", "Ö", "O", "ä", "a", "Ä", "A",
+	"é", "e", "è", "e", "ç", "c", "ñ", "n", "ı", "i", "ş", "s", "ğ", "g", "ã", "a", "ô", "o")
+
 func (c *Context) pkg() Package {
 	return c.World.once("package", func(r *rand.Rand) any { return Packages[r.IntN(len(Packages))] }).(Package)
 }
@@ -192,6 +196,9 @@ func (c *Context) pkgField(f string) (jsonv.Value, error) {
 	case "slug":
 		return p.Slug, nil
 	case "name":
+		if c.ASCII {
+			return asciiFold.Replace(p.Name), nil
+		}
 		return p.Name, nil
 	case "country":
 		return p.Country, nil

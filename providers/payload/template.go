@@ -42,6 +42,10 @@ type Context struct {
 	// Vars are plain values a template can read with {{var NAME}}; the
 	// delivery engine puts delivery_id and attempt_time here for headers.
 	Vars map[string]string
+	// ASCII asks for ASCII-only generated text (package names folded to
+	// ASCII, "Türkiye" as "Turkiye"): Airalo bodies are sent ASCII-only,
+	// since non-ASCII text splits its official SDKs (providers.md).
+	ASCII bool
 
 	fresh int
 }

@@ -148,9 +148,11 @@ func newHMAC(spec Spec, secret string) (*HMAC, error) {
 // NewAiralo returns Airalo's scheme: header airalo-signature, lowercase hex
 // HMAC-SHA512 keyed with the partner's client secret, over PHP's
 // json_encode(json_decode(body)) as the official PHP SDK's
-// Signature::checkSignature computes it. Bodies the mock sends are already
-// in that PHP encoding (compact, "/" as "\/", non-ASCII as \uXXXX), so an
-// HMAC of the raw body verifies as well. secret must not be empty.
+// Signature::checkSignature computes it. Bodies the mock sends follow
+// Airalo's encoding rule (jsonv.EncodeAiralo), whose bytes are also what the
+// Node SDK and the Python SDK given a dict hash, so an HMAC of the raw body
+// verifies as well; CheckAiralo says which SDK accepts any other body. secret
+// must not be empty.
 func NewAiralo(secret string) (*HMAC, error) { return newHMAC(airaloSpec, secret) }
 
 // NewESIMfly returns eSIMfly's 2025-01 scheme: header X-eSIMfly-Signature,
@@ -270,7 +272,9 @@ func (h *HMAC) AddHeaders(hdr http.Header, m Message) error {
 }
 
 // Verify checks the signature header in hdr against body, the raw request
-// body, exactly as the provider's samples do. It returns nil on a match,
+// body, exactly as the provider's samples do; for Airalo (php-json) a
+// signature of the body bytes matches too, since Airalo bodies are sent as
+// the signed string (see NewAiralo). It returns nil on a match,
 // and otherwise an error wrapping ErrNoSignature (header missing or empty),
 // ErrMalformedSignature (wrong or missing prefix, wrong length, not
 // lowercase hex), ErrInvalidBody (the form needs JSON and body is not) or
@@ -299,9 +303,16 @@ func (h *HMAC) Verify(hdr http.Header, body []byte) error {
 	if err != nil { // unreachable after isLowerHex, kept for safety
 		return fmt.Errorf("%w: %s is not hex", ErrMalformedSignature, h.header)
 	}
+	// Airalo bodies are the signed string (the encoding rule of
+	// jsonv.EncodeAiralo, either non-ASCII form), so for php-json the body
+	// bytes themselves are accepted too; an HMAC of either form needs the
+	// key, so accepting both weakens nothing.
 	content, err := h.SignedBytes(body)
 	if err != nil {
 		return err
+	}
+	if h.message == MessagePHPJSON && hmac.Equal(got, h.mac(body)) {
+		return nil
 	}
 	if !hmac.Equal(got, h.mac(content)) {
 		return fmt.Errorf("%w: %s does not match the %s form of the body", ErrSignatureMismatch, h.header, h.message)

@@ -119,7 +119,8 @@ const (
 	// eSIMfly's 2025-01 Express sample verifies.
 	MessageJSStringify = "js-stringify"
 	// MessagePHPJSON signs PHP's json_encode(json_decode(body, true)), as
-	// Airalo's PHP SDK verifies.
+	// Airalo's PHP SDK verifies; Verify also accepts a signature of the
+	// body bytes, which Airalo bodies are (see NewAiralo).
 	MessagePHPJSON = "php-json"
 	// MessageFlattenSorted signs SimplifyTrip's canonical string: the
 	// payload flattened to underscore-joined key paths, sorted, joined as
