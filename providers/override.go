@@ -265,8 +265,8 @@ func encodingText(enc string) string {
 	switch enc {
 	case "js":
 		return "as JavaScript's JSON.stringify does (numbers are IEEE-754 doubles, about 15–17 significant digits)"
-	case "php":
-		return "as PHP's json_encode does (integers up to 2^63−1, other numbers IEEE-754 doubles)"
+	case "php", "php-utf8":
+		return "by Airalo's encoding rule (integers as written, other numbers as IEEE-754 doubles in shortest form)"
 	}
 	return "in its own encoding"
 }
