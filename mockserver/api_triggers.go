@@ -23,6 +23,7 @@ type triggerRequest struct {
 	Payload     json.RawMessage `json:"payload"`
 	Overrides   json.RawMessage `json:"overrides"`
 	Chaos       *Chaos          `json:"chaos"`
+	Force       bool            `json:"force"`
 }
 
 type triggerDeliveryView struct {
@@ -56,8 +57,12 @@ func (s *Server) handleTrigger(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
+	if err := ev.CheckSendable(req.Force); err != nil {
+		writeProblem(w, r, fieldProblem("/event", "reserved", err.Error()+` ("force": true)`))
+		return
+	}
 	t := Trigger{Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name, EndpointIDs: req.EndpointIDs,
-		Start: req.Start, Chaos: req.Chaos}
+		Start: req.Start, Chaos: req.Chaos, Force: req.Force}
 	if req.Seed != nil {
 		seed, err := parseSeed(*req.Seed)
 		if err != nil {

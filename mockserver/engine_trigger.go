@@ -37,6 +37,10 @@ type Trigger struct {
 	// Chaos is per-trigger misbehaviour; its non-zero fields override the
 	// endpoint's.
 	Chaos *Chaos
+	// Force sends an event the provider lists but does not emit (a
+	// reserved event); without it such a trigger fails with
+	// providers.ErrReserved.
+	Force bool
 }
 
 // TriggerResult is what a trigger produced. Every endpoint receives the
@@ -64,6 +68,9 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 	}
 	ev, err := v.Event(t.Event)
 	if err != nil {
+		return nil, err
+	}
+	if err := ev.CheckSendable(t.Force); err != nil {
 		return nil, err
 	}
 	eps, err := e.endpointsFor(ctx, v, ev, t.EndpointIDs)
@@ -204,7 +211,7 @@ func (e *Engine) endpointsFor(ctx context.Context, v *providers.Variant, ev *pro
 		if ep.Disabled || !e.sameVariant(ep, v) {
 			continue
 		}
-		if len(ep.Events) == 0 && !ev.Internal || slices.Contains(ep.Events, ev.Name) {
+		if len(ep.Events) == 0 && !ev.Internal && ev.Reserved == "" || slices.Contains(ep.Events, ev.Name) {
 			out = append(out, ep)
 		}
 	}

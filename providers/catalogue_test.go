@@ -88,7 +88,7 @@ func TestUnknownNamesListTheValidChoices(t *testing.T) {
 		t.Errorf("unknown provider: %v", err)
 	}
 	_, err = cat.Variant("esimfly", "2024")
-	if err == nil || !strings.Contains(err.Error(), "2025-01, 2026-04") {
+	if err == nil || !strings.Contains(err.Error(), "2025-01, 2026-04, 2026-09") {
 		t.Errorf("unknown variant: %v", err)
 	}
 	v, _ := cat.Variant("roamify@per-type", "")

@@ -23,6 +23,7 @@ type eventFlags struct {
 	now         string
 	sets        multi
 	payloadFile string
+	force       bool
 }
 
 func (f *eventFlags) register(fs *flag.FlagSet) {
@@ -38,6 +39,7 @@ func (f *eventFlags) register(fs *flag.FlagSet) {
 	})
 	fs.StringVar(&f.now, "now", "", "the life's start time (RFC 3339, or \"now\"); default: now, or "+payload.Epoch.Format(time.RFC3339)+" when --seed is given")
 	fs.Var(&f.sets, "set", "override a payload value: PATH=VALUE, PATH a dotted path (data.iccid) or JSON pointer (/data/iccid); VALUE JSON or text (a string stays a string); repeatable")
+	fs.BoolVar(&f.force, "force", false, "send an event the provider lists but does not emit (reserved, e.g. order.completed of esimfly@2026-09)")
 	fs.StringVar(&f.payloadFile, "payload", "", "send this JSON file as the payload instead of a generated one (overrides still apply)")
 }
 
@@ -61,6 +63,9 @@ func (f *eventFlags) build() (*built, error) {
 	ev, err := v.Event(f.event)
 	if err != nil {
 		return nil, usageErr("%v", err)
+	}
+	if err := ev.CheckSendable(f.force); err != nil {
+		return nil, usageErr("%v (--force)", err)
 	}
 	seed := f.seed
 	if !f.seedSet {
