@@ -211,7 +211,9 @@ func (e *Engine) endpointsFor(ctx context.Context, v *providers.Variant, ev *pro
 		if ep.Disabled || !e.sameVariant(ep, v) {
 			continue
 		}
-		if len(ep.Events) == 0 && !ev.Internal && ev.Reserved == "" || slices.Contains(ep.Events, ev.Name) {
+		// A reserved event gets here only forced (Trigger refuses it
+		// otherwise), and then goes where any other event would.
+		if len(ep.Events) == 0 && !ev.Internal || slices.Contains(ep.Events, ev.Name) {
 			out = append(out, ep)
 		}
 	}
