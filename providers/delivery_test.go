@@ -27,18 +27,7 @@ import (
 // delivery generates a signed delivery of provider@variant's event.
 func delivery(t *testing.T, id, event string, seed uint64) (*providers.Delivery, http.Header, string) {
 	t.Helper()
-	v, err := providers.MustBuiltin().Variant(id, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := v.Event(event)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := ev.Generate(payload.NewWorld(seed, payload.Epoch))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, ev, p := generate(t, id, event, seed, payload.Epoch)
 	d, err := v.NewDelivery(ev, p, v.NewDeliveryID(rand.New(rand.NewPCG(seed, 1))))
 	if err != nil {
 		t.Fatal(err)

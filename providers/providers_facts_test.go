@@ -216,8 +216,17 @@ func TestCatalogueMatchesProviders(t *testing.T) {
 	}
 }
 
-// gen generates event of provider@variant for seed.
+// gen generates event of provider@variant for seed, in a life starting
+// seed hours after the epoch.
 func gen(t *testing.T, id, event string, seed uint64) jsonv.Value {
+	t.Helper()
+	_, _, p := generate(t, id, event, seed, payload.Epoch.Add(time.Duration(seed)*time.Hour))
+	return p
+}
+
+// generate returns provider@variant, its event and a payload of it for seed
+// in a life starting at start.
+func generate(t *testing.T, id, event string, seed uint64, start time.Time) (*providers.Variant, *providers.Event, jsonv.Value) {
 	t.Helper()
 	v, err := providers.MustBuiltin().Variant(id, "")
 	if err != nil {
@@ -227,11 +236,11 @@ func gen(t *testing.T, id, event string, seed uint64) jsonv.Value {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := ev.Generate(payload.NewWorld(seed, payload.Epoch.Add(time.Duration(seed)*time.Hour)))
+	p, err := ev.Generate(payload.NewWorld(seed, start))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p
+	return v, ev, p
 }
 
 // at returns the value at JSON pointer ptr of p, as its JSON text.
