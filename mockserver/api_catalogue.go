@@ -119,6 +119,7 @@ type eventView struct {
 	Description string `json:"description,omitempty"`
 	Schema      string `json:"schema,omitempty"`
 	Internal    bool   `json:"internal"`
+	Reserved    string `json:"reserved,omitempty"`
 	Assumed     string `json:"assumed,omitempty"`
 }
 
@@ -160,7 +161,7 @@ func newVariantView(v *providers.Variant, isDefault bool) variantView {
 	}
 	for _, e := range v.Events {
 		vv.Events = append(vv.Events, eventView{Name: e.Name, Description: e.Description, Schema: e.Schema,
-			Internal: e.Internal, Assumed: e.Assumed})
+			Internal: e.Internal, Reserved: e.Reserved, Assumed: e.Assumed})
 	}
 	return vv
 }

@@ -29,8 +29,8 @@ func TestCatalogue(t *testing.T) {
 				Registration struct{ Check, Event string }
 				Assumptions  []struct{ Fact, Note string }
 				Events       []struct {
-					Name, Schema string
-					Internal     bool
+					Name, Schema, Reserved string
+					Internal               bool
 				}
 			}
 		}
@@ -48,9 +48,20 @@ func TestCatalogue(t *testing.T) {
 		}
 	}
 	fly := cat.Providers[byName["esimfly"]]
-	if len(fly.Variants) != 2 || !fly.Variants[0].Default || fly.Variants[0].Deadline != "5s" ||
+	if len(fly.Variants) != 3 || !fly.Variants[0].Default || fly.Variants[0].Deadline != "5s" ||
 		fly.Variants[0].Signature.Header != "X-eSIMfly-Signature" || len(fly.Variants[0].Retry.Schedule) != 6 {
 		t.Errorf("esimfly variants: %+v", fly.Variants)
+	}
+	var reserved []string
+	for _, v := range fly.Variants {
+		for _, e := range v.Events {
+			if e.Reserved != "" {
+				reserved = append(reserved, v.Name+"/"+e.Name)
+			}
+		}
+	}
+	if fmt.Sprint(reserved) != "[2026-09/order.completed]" {
+		t.Errorf("esimfly reserved events = %v, want [2026-09/order.completed]", reserved)
 	}
 	acc := cat.Providers[byName["esimaccess"]]
 	var internal bool

@@ -26,6 +26,7 @@ type triggerRequest struct {
 	Overrides   json.RawMessage `json:"overrides"`
 	Chaos       *Chaos          `json:"chaos"`
 	Encoding    string          `json:"encoding"`
+	Force       bool            `json:"force"`
 }
 
 type triggerDeliveryView struct {
@@ -64,8 +65,12 @@ func (s *Server) handleTrigger(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
+	if err := ev.CheckSendable(req.Force); err != nil {
+		writeProblem(w, r, fieldProblem("/event", "reserved", err.Error()+` ("force": true)`))
+		return
+	}
 	t := Trigger{Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name, EndpointIDs: req.EndpointIDs,
-		Start: req.Start, Chaos: req.Chaos, Encoding: req.Encoding}
+		Start: req.Start, Chaos: req.Chaos, Encoding: req.Encoding, Force: req.Force}
 	if req.Encoding != "" && !slices.Contains(providers.Encodings, req.Encoding) {
 		writeProblem(w, r, fieldProblem("/encoding", "enum", fmt.Sprintf("unknown encoding %q (want %s)", req.Encoding, strings.Join(providers.Encodings, ", "))))
 		return

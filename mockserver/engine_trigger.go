@@ -42,6 +42,10 @@ type Trigger struct {
 	// Encoding writes the body in this encoding (providers.EncodeAs)
 	// instead of the variant's, e.g. php-utf8 for Airalo.
 	Encoding string
+	// Force sends an event the provider lists but does not emit (a
+	// reserved event); without it such a trigger fails with
+	// providers.ErrReserved.
+	Force bool
 }
 
 // TriggerResult is what a trigger produced. Every endpoint receives the
@@ -73,6 +77,9 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 	}
 	ev, err := v.Event(t.Event)
 	if err != nil {
+		return nil, err
+	}
+	if err := ev.CheckSendable(t.Force); err != nil {
 		return nil, err
 	}
 	eps, err := e.endpointsFor(ctx, v, ev, t.EndpointIDs)
@@ -225,6 +232,8 @@ func (e *Engine) endpointsFor(ctx context.Context, v *providers.Variant, ev *pro
 		if ep.Disabled || !e.sameVariant(ep, v) {
 			continue
 		}
+		// A reserved event gets here only forced (Trigger refuses it
+		// otherwise), and then goes where any other event would.
 		if len(ep.Events) == 0 && !ev.Internal || slices.Contains(ep.Events, ev.Name) {
 			out = append(out, ep)
 		}

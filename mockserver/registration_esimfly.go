@@ -14,11 +14,16 @@ import (
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
 
-// eSIMfly's business webhooks API (variant 2026-04, providers.md
-// "esimfly" and eSIMfly's current webhooks page), mocked under /esimfly:
+// eSIMfly's business webhooks API (variants 2026-04 and 2026-09,
+// providers.md "esimfly"), mocked under /esimfly:
 //
-//	PUT /esimfly/api/v1/business/webhooks   {webhook_url, events[]}
-//	GET /esimfly/api/v1/business/webhooks   settings, available_events, recent_deliveries
+//	PUT /esimfly/api/v1/business/webhooks[?variant=2026-09]   {webhook_url, events[]}
+//	GET /esimfly/api/v1/business/webhooks[?variant=2026-09]   settings, available_events, recent_deliveries
+//
+// Both editions document the same two calls, so ?variant= (as eSIM
+// Access's mock) says which edition the webhook receives; without it the
+// stored webhook keeps its edition, and a new one gets 2026-04. 2025-01 has no
+// API (dashboard only): asking for it is 400 VALIDATION_FAILED.
 //
 // Requests need eSIMfly's RT-AccessCode, RT-RequestID, RT-Timestamp and
 // RT-Signature headers (401 AUTH_MISSING otherwise). Without a server
@@ -26,14 +31,18 @@ import (
 // the access code and the key of RT-Signature must be the eSIMfly
 // credentials of GET /api/credentials, and RT-Timestamp within 5 minutes
 // of now (401 AUTH_INVALID otherwise, assumed). The account is the
-// access code; its webhook is endpoint ep_esimfly_<account>, receiving the
-// 2026-04 variant.
+// access code; its webhook is endpoint ep_esimfly_<account>.
 //
 // Every PUT creates or replaces the webhook with a fresh whsec_ secret,
 // shown in that answer only (eSIMfly: "Rotate the secret by calling PUT
-// /webhooks again"). events defaults to every available event (assumed).
-// GET shows the settings without the secret, the variant's events, and the
-// last 10 deliveries to the webhook from the delivery log.
+// /webhooks again"); from then on every attempt, including retries of
+// earlier deliveries, is signed with the new secret only. events defaults
+// to every available event (assumed). available_events lists every event
+// the edition documents, including 2026-09's order.completed, which is
+// reserved: subscribing to it is accepted, but it is never sent unless a
+// trigger forces it. GET shows the settings without the secret, the
+// edition's events, and the last 10 deliveries to the webhook from the
+// delivery log.
 //
 // Answers use eSIMfly's envelope: {"success": true, …} and, for errors,
 // {"success": false, "error": msg, "code": CODE, "details": {…}}.
@@ -41,7 +50,11 @@ import (
 // "default", and delivery ids being the mock's string ids (eSIMfly shows
 // numbers).
 
+// esimflyWebhookVariant is the edition a PUT without ?variant= registers.
 const esimflyWebhookVariant = "2026-04"
+
+// esimflyAPIVariants are the editions with a webhooks API.
+var esimflyAPIVariants = []string{"2026-04", "2026-09"}
 
 // esimflyMock serves eSIMfly's business webhooks API.
 type esimflyMock struct {
@@ -98,11 +111,25 @@ func (m *esimflyMock) auth(w http.ResponseWriter, r *http.Request) (string, bool
 	return accountKey(r.Header.Get("RT-AccessCode")), true
 }
 
-// variant returns eSIMfly's 2026-04 variant, or answers 404.
-func (m *esimflyMock) variant(w http.ResponseWriter) (*providers.Variant, bool) {
-	v, err := m.s.cat.Variant("esimfly", esimflyWebhookVariant)
+// variant returns the edition named by ?variant=, else fallback, else
+// 2026-04; it answers 400 for an edition without a webhooks API and 404
+// for one the catalogue lacks.
+func (m *esimflyMock) variant(w http.ResponseWriter, r *http.Request, fallback string) (*providers.Variant, bool) {
+	name := r.URL.Query().Get("variant")
+	if name == "" {
+		name = fallback
+	}
+	if name == "" {
+		name = esimflyWebhookVariant
+	}
+	if !slices.Contains(esimflyAPIVariants, name) {
+		esimflyFail(w, http.StatusBadRequest, "VALIDATION_FAILED", "Request validation failed",
+			map[string]any{"variant": fmt.Sprintf("variant %q has no webhooks API; use one of %s (2025-01 registers in the dashboard only)", name, strings.Join(esimflyAPIVariants, ", "))})
+		return nil, false
+	}
+	v, err := m.s.cat.Variant("esimfly", name)
 	if err != nil {
-		esimflyFail(w, http.StatusNotFound, "NOT_FOUND", "esimfly@"+esimflyWebhookVariant+" is not in this server's catalogue", nil)
+		esimflyFail(w, http.StatusNotFound, "NOT_FOUND", "esimfly@"+name+" is not in this server's catalogue", nil)
 		return nil, false
 	}
 	return v, true
@@ -116,7 +143,11 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v, ok := m.variant(w)
+	stored := ""
+	if old, err := m.s.store.GetEndpoint(r.Context(), esimflyEndpointID(account)); err == nil {
+		stored = old.Variant // a re-PUT (rotation) keeps the edition unless ?variant= changes it
+	}
+	v, ok := m.variant(w, r, stored)
 	if !ok {
 		return
 	}
@@ -198,11 +229,14 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// esimflyAvailable lists the variant's public events.
+// esimflyAvailable lists the variant's events as available_events does:
+// every one but internal ones, reserved ones included.
 func esimflyAvailable(v *providers.Variant) []string {
 	var out []string
-	for _, e := range v.Public() {
-		out = append(out, e.Name)
+	for _, e := range v.Events {
+		if !e.Internal {
+			out = append(out, e.Name)
+		}
 	}
 	return out
 }
@@ -225,20 +259,26 @@ func (m *esimflyMock) get(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v, ok := m.variant(w)
-	if !ok {
-		return
-	}
 	id := esimflyEndpointID(account)
 	var hook any
 	ep, err := m.s.store.GetEndpoint(r.Context(), id)
 	switch {
 	case errors.Is(err, ErrNotFound):
+		ep = nil
 	case err != nil:
 		m.s.log.Error("esimfly webhook lookup failed", "err", err)
 		esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
 		return
-	default:
+	}
+	stored := ""
+	if ep != nil {
+		stored = ep.Variant
+	}
+	v, ok := m.variant(w, r, stored)
+	if !ok {
+		return
+	}
+	if ep != nil {
 		events := ep.Events
 		if len(events) == 0 {
 			events = esimflyAvailable(v)
@@ -246,8 +286,10 @@ func (m *esimflyMock) get(w http.ResponseWriter, r *http.Request) {
 		hook = map[string]any{"url": ep.URL, "events": events, "api_key_name": "default"}
 	}
 	available := []map[string]string{}
-	for _, e := range v.Public() {
-		available = append(available, map[string]string{"event": e.Name, "description": e.Description})
+	for _, e := range v.Events {
+		if !e.Internal {
+			available = append(available, map[string]string{"event": e.Name, "description": e.Description})
+		}
 	}
 	recent := []esimflyDelivery{}
 	if hook != nil {

@@ -42,6 +42,7 @@ var (
 		"airalo/default":           {"airalo-signature"},
 		"esimfly/2025-01":          {"X-eSIMfly-Signature", "X-eSIMfly-Event", "X-eSIMfly-Delivery-ID"},
 		"esimfly/2026-04":          {"X-Webhook-Signature", "X-Webhook-Event", "X-Webhook-Timestamp", "X-Webhook-Id", "User-Agent"},
+		"esimfly/2026-09":          {"X-Webhook-Signature", "X-Webhook-Event", "X-Webhook-Timestamp", "X-Webhook-Id", "User-Agent"},
 		"esimaccess/open-api":      nil,
 		"esimaccess/api-reference": nil,
 		"roamify/overview":         {"X-Roamify-Signature"},

@@ -191,15 +191,30 @@ func (v *Variant) Event(name string) (*Event, error) {
 }
 
 // Public returns the events a trigger or scenario may send by default
-// (every event but internal ones such as CHECK_HEALTH).
+// (every event but internal ones such as CHECK_HEALTH and reserved ones
+// such as eSIMfly 2026-09's order.completed).
 func (v *Variant) Public() []*Event {
 	var out []*Event
 	for _, e := range v.Events {
-		if !e.Internal {
+		if !e.Internal && e.Reserved == "" {
 			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// ErrReserved is wrapped by the error of sending a reserved event unforced.
+var ErrReserved = errors.New("reserved event")
+
+// CheckSendable returns nil when e may be sent, and otherwise an error
+// wrapping ErrReserved that says why the provider does not emit it and how
+// to send it anyway (force).
+func (e *Event) CheckSendable(force bool) error {
+	if e.Reserved == "" || force {
+		return nil
+	}
+	return fmt.Errorf("%w: %s of %s is listed by the provider but not emitted (%s); force it to send it anyway",
+		ErrReserved, e.Name, e.Variant.ID(), e.Reserved)
 }
 
 // Assumptions returns the variant's assumed facts plus one per assumed event.

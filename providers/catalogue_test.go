@@ -15,6 +15,7 @@ var required = map[string][]string{
 	"airalo@default":           {"async_order", "async_order_failed", "low_data_75", "low_data_90", "low_data_3days", "low_data_1days", "credit_limit"},
 	"esimfly@2025-01":          {"order.created", "order.completed", "order.failed", "esim.activated", "esim.expired", "balance.low", "topup.completed", "topup.failed"},
 	"esimfly@2026-04":          {"esim.provisioned", "order.completed"},
+	"esimfly@2026-09":          {"esim.installed", "esim.profile.updated", "esim.status.changed", "esim.usage.threshold", "esim.provisioned", "order.completed"},
 	"esimaccess@open-api":      {"ORDER_STATUS", "PROFILE_STATUS", "DATA_USAGE"},
 	"esimaccess@api-reference": {"CHECK_HEALTH", "ORDER_STATUS", "SMDP_EVENT", "ESIM_STATUS", "DATA_USAGE", "VALIDITY_USAGE"},
 	"roamify@overview":         {"esim/esim_usage", "esim/esim_status", "partner/low_balance", "partner/insufficient_balance", "partner/top_up", "affiliate/order"},
@@ -88,7 +89,7 @@ func TestUnknownNamesListTheValidChoices(t *testing.T) {
 		t.Errorf("unknown provider: %v", err)
 	}
 	_, err = cat.Variant("esimfly", "2024")
-	if err == nil || !strings.Contains(err.Error(), "2025-01, 2026-04") {
+	if err == nil || !strings.Contains(err.Error(), "2025-01, 2026-04, 2026-09") {
 		t.Errorf("unknown variant: %v", err)
 	}
 	v, _ := cat.Variant("roamify@per-type", "")

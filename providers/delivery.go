@@ -117,14 +117,17 @@ func (v *Variant) NewSecret(r interface{ Read([]byte) (int, error) }) (string, e
 	return signing.NewSecret(f, r)
 }
 
-// headerWorld serves header templates, which may only use per-attempt
-// values ({{event}}, {{var delivery_id}}, {{attempt_time …}}); sharing one
-// World keeps Request from allocating one per attempt.
+// headerWorld serves header templates, which may only use per-delivery and
+// per-attempt values ({{event}}, {{var delivery_id}}, {{var event_time}},
+// {{attempt_time …}}); sharing one World keeps Request from allocating one
+// per attempt.
 var headerWorld = payload.NewWorld(0, time.Unix(0, 0))
 
 // renderHeaders evaluates the variant's header templates; values without a
-// placeholder are copied as they are.
-func (v *Variant) renderHeaders(e *Event, id string, at time.Time) (http.Header, error) {
+// placeholder are copied as they are. eventTime, called only when a
+// template uses {{var event_time}}, returns the body's value at the event's
+// time pointer.
+func (v *Variant) renderHeaders(e *Event, id string, at time.Time, eventTime func() (string, error)) (http.Header, error) {
 	h := make(http.Header, len(v.Headers)+3)
 	var ctx *payload.Context
 	for _, hd := range v.Headers {
@@ -135,6 +138,20 @@ func (v *Variant) renderHeaders(e *Event, id string, at time.Time) (http.Header,
 		if ctx == nil {
 			ctx = &payload.Context{World: headerWorld, Event: e.Name, Time: at, Attempt: at,
 				Vars: map[string]string{"delivery_id": id}}
+		}
+		if strings.Contains(hd.Value, "event_time") {
+			if _, done := ctx.Vars["event_time"]; !done {
+				t, err := eventTime()
+				switch {
+				case errors.Is(err, errNoEventTime):
+					// A payload of the user's own without the event's
+					// time: the attempt's time stands in for it.
+					t = at.UTC().Format("2006-01-02T15:04:05.000Z")
+				case err != nil:
+					return nil, fmt.Errorf("header %s: %w", hd.Name, err)
+				}
+				ctx.Vars["event_time"] = t
+			}
 		}
 		val, err := ctx.String(hd.Value)
 		if err != nil {
@@ -149,11 +166,51 @@ func (v *Variant) renderHeaders(e *Event, id string, at time.Time) (http.Header,
 	return h, nil
 }
 
+// errNoEventTime: the body lacks the value at the event's time pointer.
+var errNoEventTime = errors.New("the body has no value at the event's time pointer")
+
+// eventTimeOf returns the value at e's time pointer in payload p, as
+// written there (a string as it is, a number in its JSON digits); an
+// error wrapping errNoEventTime when p has none.
+func eventTimeOf(e *Event, p jsonv.Value) (string, error) {
+	if e.Time == "" {
+		return "", fmt.Errorf("event %s has no time pointer for {{var event_time}}", e.Name)
+	}
+	path, err := jsonv.ParsePath(e.Time)
+	if err != nil {
+		return "", err
+	}
+	val, ok := jsonv.Get(p, path)
+	if !ok {
+		return "", fmt.Errorf("%w %s", errNoEventTime, e.Time)
+	}
+	switch t := val.(type) {
+	case string:
+		return t, nil
+	case jsonv.Number:
+		return string(t), nil
+	}
+	return "", fmt.Errorf("the body's %s (the event's time) is not a string or number", e.Time)
+}
+
+// eventTime returns the delivery's event time as written in its payload
+// (parsed from Body when Payload is not set).
+func (d *Delivery) eventTime() (string, error) {
+	p := d.Payload
+	if p == nil {
+		var err error
+		if p, err = jsonv.Parse(d.Body); err != nil {
+			return "", fmt.Errorf("reading the event's time: %w", err)
+		}
+	}
+	return eventTimeOf(d.Event, p)
+}
+
 // Request returns the headers of one attempt made at time at, signed with
 // signer (nil sends it unsigned, as esimaccess). Every attempt gets a fresh
 // signature, and a fresh timestamp where the scheme has one.
 func (d *Delivery) Request(signer signing.Signer, at time.Time) (http.Header, error) {
-	h, err := d.Variant.renderHeaders(d.Event, d.ID, at)
+	h, err := d.Variant.renderHeaders(d.Event, d.ID, at, d.eventTime)
 	if err != nil {
 		return nil, err
 	}

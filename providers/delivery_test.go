@@ -27,18 +27,7 @@ import (
 // delivery generates a signed delivery of provider@variant's event.
 func delivery(t *testing.T, id, event string, seed uint64) (*providers.Delivery, http.Header, string) {
 	t.Helper()
-	v, err := providers.MustBuiltin().Variant(id, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev, err := v.Event(event)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := ev.Generate(payload.NewWorld(seed, payload.Epoch))
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, ev, p := generate(t, id, event, seed, payload.Epoch)
 	d, err := v.NewDelivery(ev, p, v.NewDeliveryID(rand.New(rand.NewPCG(seed, 1))))
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +63,7 @@ func independent(id string, h http.Header, body []byte, secret string) bool {
 		return h.Get("airalo-signature") == hexHMAC(sha512.New, secret, body)
 	case "esimfly@2025-01": // PHP sample: hash_hmac('sha256', $payload, $secret) over the raw body
 		return h.Get("X-eSIMfly-Signature") == hexHMAC(sha256.New, secret, body)
-	case "esimfly@2026-04":
+	case "esimfly@2026-04", "esimfly@2026-09": // samples: createHmac('sha256', 'whsec_…') over the raw body, key used as is
 		return h.Get("X-Webhook-Signature") == "sha256="+hexHMAC(sha256.New, secret, body)
 	case "roamify@overview", "roamify@per-type":
 		return h.Get("X-Roamify-Signature") == hexHMAC(sha256.New, secret, body)
@@ -246,6 +235,26 @@ func TestDeliveryHeadersAndIDs(t *testing.T) {
 	d, h, _ = delivery(t, "esimfly@2026-04", "esim.provisioned", 7)
 	if _, err := time.Parse(time.RFC3339, h.Get("X-Webhook-Timestamp")); err != nil || h.Get("User-Agent") != "eSIMfly-Webhook/1.0" || !strings.HasPrefix(h.Get("X-Webhook-Signature"), "sha256=") {
 		t.Errorf("esimfly@2026-04 headers: %v", h)
+	}
+	for _, id := range []string{"esimfly@2026-04", "esimfly@2026-09"} {
+		// X-Webhook-Timestamp is the event's creation time, as the envelope
+		// timestamp: the same on a retry an hour later.
+		d, h, secret := delivery(t, id, "esim.provisioned", 9)
+		s, _ := d.Variant.Signer(secret)
+		later, err := d.Request(s, time.Now().Add(time.Hour))
+		p, _ := jsonv.Parse(d.Body)
+		ts, _ := jsonv.Get(p, []string{"timestamp"})
+		if err != nil || h.Get("X-Webhook-Timestamp") != ts || later.Get("X-Webhook-Timestamp") != ts {
+			t.Errorf("%s X-Webhook-Timestamp: first %q, retry %q, want the body's timestamp %v (%v)", id, h.Get("X-Webhook-Timestamp"), later.Get("X-Webhook-Timestamp"), ts, err)
+		}
+		if h.Get("X-Webhook-Id") != d.ID || later.Get("X-Webhook-Id") != d.ID || d.Key() != d.ID || h.Get("X-Webhook-Event") != "esim.provisioned" {
+			t.Errorf("%s ids: %v / %v, key %s, want %s", id, h, later, d.Key(), d.ID)
+		}
+		// Stored deliveries carry only the body: the time is read from it.
+		stored := &providers.Delivery{Variant: d.Variant, Event: d.Event, ID: d.ID, Body: d.Body, Canonical: true}
+		if sh, err := stored.Request(s, time.Now()); err != nil || sh.Get("X-Webhook-Timestamp") != ts {
+			t.Errorf("%s stored delivery X-Webhook-Timestamp %q (%v), want %v", id, sh.Get("X-Webhook-Timestamp"), err, ts)
+		}
 	}
 	d, h, _ = delivery(t, "standard@v1", "order.created", 7)
 	if h.Get("webhook-id") != d.ID || !regexp.MustCompile(`^msg_[0-9A-Za-z]{27}$`).MatchString(d.ID) || d.Key() != d.ID {

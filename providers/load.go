@@ -129,7 +129,7 @@ func (p *Profile) link(doc *yamldoc.Doc, dir fsReader) error {
 			if _, err := v.Encode(pl); err != nil {
 				return fail(eptr+"/payload", "%v", err)
 			}
-			if _, err := v.renderHeaders(e, "id", time.Unix(0, 0)); err != nil {
+			if _, err := v.renderHeaders(e, "id", time.Unix(0, 0), func() (string, error) { return eventTimeOf(e, pl) }); err != nil {
 				return fail(vptr+"/headers", "%v", err)
 			}
 		}

@@ -51,7 +51,9 @@ type Variant struct {
 	// base62 characters, as Standard Webhooks' examples) or "none".
 	DeliveryID string `json:"delivery_id"`
 	// Headers are sent on every attempt; values are templates that may use
-	// {{event}}, {{var delivery_id}} and {{var attempt_time}} etc.
+	// {{event}}, {{var delivery_id}}, {{var event_time}} (the body's value at
+	// the event's time pointer, as written there: the same on every attempt)
+	// and {{attempt_time FORMAT}} (the attempt's own time).
 	Headers      []Header      `json:"headers"`
 	Signature    SignatureSpec `json:"signature"`
 	Ack          AckSpec       `json:"ack"`
@@ -169,6 +171,12 @@ type Event struct {
 	// Internal events (CHECK_HEALTH) are sent by registration, not by
 	// triggers or scenarios unless named.
 	Internal bool `json:"internal,omitempty"`
+	// Reserved, when not empty, says why the provider lists the event but
+	// does not emit it (eSIMfly 2026-09's order.completed, "reserved, not
+	// emitted yet"). A reserved event is not public: no endpoint receives it
+	// by subscription, scenarios and conformance do not send it, and a
+	// trigger or send naming it is refused unless forced.
+	Reserved string `json:"reserved,omitempty"`
 	// Assumed marks an event whose name or shape is not public.
 	Assumed string `json:"assumed,omitempty"`
 	// Payload is the template the generator fills.

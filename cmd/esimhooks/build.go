@@ -27,6 +27,7 @@ type eventFlags struct {
 	sets        multi
 	payloadFile string
 	encoding    string
+	force       bool
 }
 
 func (f *eventFlags) register(fs *flag.FlagSet) {
@@ -42,6 +43,7 @@ func (f *eventFlags) register(fs *flag.FlagSet) {
 	})
 	fs.StringVar(&f.now, "now", "", "the life's start time (RFC 3339), or \"now\" for the event to happen now; default: now, or "+payload.Epoch.Format(time.RFC3339)+" when --seed is given. Requests are signed at the current time (a dry run with --now RFC3339 at the event's time); send warns when a receiver will reject the event's time as a replay")
 	fs.Var(&f.sets, "set", "override a payload value; repeatable. PATH=TEXT: TEXT takes the type of the value it replaces (a number must be a JSON number, kept digit for digit; a boolean true/false; a string, null or a new path: a string as it is). PATH:=JSON: a JSON value as it is (n:=5, s:=\"5\", x:=null, o:={\"a\":[1]}). PATH: dotted (data.esims.0.iccid) or a JSON pointer (/data/esims/0/iccid). A path the payload lacks is added, with a warning naming the nearest existing paths")
+	fs.BoolVar(&f.force, "force", false, "send an event the provider lists but does not emit (reserved, e.g. order.completed of esimfly@2026-09)")
 	fs.StringVar(&f.payloadFile, "payload", "", "send this JSON file as the payload instead of a generated one (overrides still apply)")
 	fs.StringVar(&f.encoding, "encoding", "", "write the body in this encoding instead of the variant's: "+strings.Join(providers.Encodings, ", ")+" (Airalo: php sends non-ASCII as \\uXXXX for its PHP SDK, php-utf8 as literal UTF-8 for its Node and Python SDKs; assumed)")
 }
@@ -73,6 +75,9 @@ func (f *eventFlags) build() (*built, error) {
 	ev, err := v.Event(f.event)
 	if err != nil {
 		return nil, usageErr("%v", err)
+	}
+	if err := ev.CheckSendable(f.force); err != nil {
+		return nil, usageErr("%v (--force)", err)
 	}
 	seed := f.seed
 	if !f.seedSet {

@@ -153,8 +153,17 @@ func TestSendDeliversEveryEventOfEveryProvider(t *testing.T) {
 			secret := secretFor(v)
 			srv, n := receiver(t, v, secret, 200)
 			for _, ev := range v.Events {
-				code, out, errs := cli(t, "", "send", "--provider", p.Name, "--variant", v.Name, "--event", ev.Name,
-					"--to", srv.URL, "--secret", secret, "--duplicates", "2")
+				args := []string{"send", "--provider", p.Name, "--variant", v.Name, "--event", ev.Name,
+					"--to", srv.URL, "--secret", secret, "--duplicates", "2"}
+				if ev.Reserved != "" {
+					// Listed but not emitted by the provider: refused unless forced.
+					code, out, errs := cli(t, "", args...)
+					if code != 2 || out != "" || !strings.Contains(errs, "not emitted") || !strings.Contains(errs, "--force") {
+						t.Errorf("%s %s unforced: exit %d, stdout %q, stderr %q; want exit 2 naming --force", v.ID(), ev.Name, code, out, errs)
+					}
+					args = append(args, "--force")
+				}
+				code, out, errs := cli(t, "", args...)
 				if code != 0 || strings.Count(out, " 200 in ") != 3 {
 					t.Errorf("%s %s: exit %d\n%s%s", v.ID(), ev.Name, code, out, errs)
 				}
@@ -184,7 +193,7 @@ func TestBadInputGivesOneClearLineAndExitCode2(t *testing.T) {
 		want string
 	}{
 		{[]string{"send", "--provider", "esimfy", "--event", "x", "--to", dead}, `unknown provider "esimfy" (valid: airalo, esimaccess, esimfly, roamify, simplifytrip, standard)`},
-		{[]string{"send", "--provider", "esimfly", "--variant", "2030", "--event", "x", "--to", dead}, `unknown variant of esimfly "2030" (valid: 2025-01, 2026-04)`},
+		{[]string{"send", "--provider", "esimfly", "--variant", "2030", "--event", "x", "--to", dead}, `unknown variant of esimfly "2030" (valid: 2025-01, 2026-04, 2026-09)`},
 		{[]string{"send", "--provider", "esimfly", "--event", "order.shipped", "--to", dead}, `valid: order.created, order.completed`},
 		{[]string{"send", "--provider", "esimfly", "--event", "order.created", "--set", "nothing", "--to", dead, "--secret", "s"}, `want PATH=TEXT or PATH:=JSON`},
 		{[]string{"send", "--provider", "esimfly", "--event", "order.created", "--set", "data.order_id.x=1", "--to", dead, "--secret", "s"}, `--set data.order_id.x`},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -27,7 +28,10 @@ type eventInfo struct {
 	Deadline       string   `json:"deadline"`
 	Retry          []string `json:"retry_schedule"`
 	Internal       bool     `json:"internal,omitempty"`
-	Assumed        []string `json:"assumed,omitempty"`
+	// Reserved says why the provider lists the event but does not emit it;
+	// esimhooks sends it only when forced (send --force, trigger "force").
+	Reserved string   `json:"reserved,omitempty"`
+	Assumed  []string `json:"assumed,omitempty"`
 }
 
 func runEvents(ctx context.Context, e *env, args []string) error {
@@ -88,6 +92,9 @@ func runEvents(ctx context.Context, e *env, args []string) error {
 		if r.Internal {
 			event += " (registration)"
 		}
+		if r.Reserved != "" {
+			event += " (reserved, not emitted)"
+		}
 		assumed := "-"
 		if len(r.Assumed) > 0 {
 			assumed = strings.Join(r.Assumed, "; ")
@@ -98,13 +105,21 @@ func runEvents(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(e.stdout, "\n* default variant. ASSUMED lists facts the provider's documents do not confirm.")
+	if slices.ContainsFunc(rows, func(r eventInfo) bool { return r.Reserved != "" }) {
+		fmt.Fprintln(e.stdout, "(reserved, not emitted): listed by the provider but never sent; esimhooks sends it only when forced (send --force).")
+	}
+	for _, v := range variants {
+		if v.Description != "" {
+			fmt.Fprintf(e.stdout, "%s: %s\n", v.ID(), strings.TrimSpace(v.Description))
+		}
+	}
 	return nil
 }
 
 func describeEvent(v *providers.Variant, ev *providers.Event) eventInfo {
 	r := eventInfo{
 		Provider: v.Provider.Name, Variant: v.Name, DefaultVariant: v.Default, Event: ev.Name,
-		Description: ev.Description, Schema: ev.Schema, Internal: ev.Internal,
+		Description: ev.Description, Schema: ev.Schema, Internal: ev.Internal, Reserved: ev.Reserved,
 		Key: keyText(v.KeySpec(ev)), Signature: signatureText(v), Deadline: v.Ack.Deadline.String(),
 	}
 	for _, d := range v.Retry.Schedule {

@@ -20,6 +20,9 @@ func writeMarkdown(w io.Writer, cat *providers.Catalogue) {
 				def = " (default)"
 			}
 			fmt.Fprintf(w, "**Variant `%s`%s** — source: %s\n\n", v.Name, def, v.Source)
+			if v.Description != "" {
+				fmt.Fprintf(w, "%s\n\n", strings.TrimSpace(v.Description))
+			}
 			fmt.Fprintf(w, "| | |\n|---|---|\n")
 			fmt.Fprintf(w, "| envelope | `%s` |\n", v.Envelope)
 			fmt.Fprintf(w, "| signature | %s |\n", signatureText(v))
@@ -104,6 +107,9 @@ func eventList(v *providers.Variant) string {
 		n := "`" + e.Name + "`"
 		if e.Internal {
 			n += " (registration)"
+		}
+		if e.Reserved != "" {
+			n += " (reserved, not emitted)"
 		}
 		if e.Assumed != "" {
 			n += " (assumed)"

@@ -81,6 +81,9 @@ func (c *checker) step(sc *Scenario, fs *fileStep, i int, ids map[string]int) *S
 		}
 	} else {
 		ev, err := v.Event(fs.Event)
+		if err == nil {
+			err = ev.CheckSendable(false) // a scenario plays what the provider sends
+		}
 		if err != nil {
 			c.fail(ptr+"/event", "%v", err)
 		} else {

@@ -105,6 +105,8 @@ func TestBrokenFiles(t *testing.T) {
 			"broken.yaml:3:11", []string{`unknown provider "esimfy"`, "esimfly"}},
 		{"unknown variant", head + "variant: v2024\nsteps:\n  - event: order.created\n",
 			"broken.yaml:5:10", []string{`unknown variant of esimfly "v2024"`, "2026-04"}},
+		{"reserved event", head + "variant: \"2026-09\"\nsteps:\n  - event: order.completed\n",
+			"broken.yaml:7:12", []string{"order.completed of esimfly@2026-09", "not emitted"}},
 		{"bad duration", head + "steps:\n  - event: order.created\n    delay: 5 minutes\n",
 			"broken.yaml:7:12", []string{`"5 minutes" is not a duration`}},
 		{"bad offset", head + "steps:\n  - event: order.created\n    at: yesterday\n",

@@ -61,6 +61,10 @@ func TestDashboardFirstRun(t *testing.T) {
 	if ev := eval[string](t, ctx, `document.querySelector("#send-event").value`); ev != "order.completed" {
 		t.Errorf("default event %q, want order.completed", ev)
 	}
+	// The default eSIMfly variant's note: the page was removed; 2026-09 is current.
+	if note := text(t, ctx, "#send-event-info"); !strings.Contains(note, "2025-11-16") || !strings.Contains(note, "Use 2026-09 for new integrations") {
+		t.Errorf("the send form does not say that eSIMfly removed 2025-01 and recommends 2026-09: %q", note)
+	}
 	seed := eval[string](t, ctx, `document.querySelector("#send-seed").value`)
 	click(t, ctx, "#send-button")
 	got := app.next(t, "/webhooks/esimfly")

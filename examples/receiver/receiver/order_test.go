@@ -131,7 +131,7 @@ func TestProbeEscapedKeys(t *testing.T) {
 	if n := c.Applied(key); n != 1 {
 		t.Errorf("probe for %q: applied %d, want 1", key, n)
 	}
-	if st, ok := c.Status("ST/0001 x"); !ok || st != "COMPLETED" {
+	if st, ok := c.Status("ST/0001 x"); !ok || st != "SUCCESS" {
 		t.Errorf("probe for an escaped id: %q %v", st, ok)
 	}
 	for path, want := range map[string]int{

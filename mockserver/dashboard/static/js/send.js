@@ -127,11 +127,16 @@ export function initSend() {
     }
     st.variant = setOptions(variSel, p.variants.map((v) => ({ value: v.name, label: v.default ? `${v.name} (default)` : v.name })), st.variant);
     const v = variant(st.provider, st.variant);
-    const evs = v.events.map((e) => ({ value: e.name, group: e.internal ? "Sent by registration" : "Events" }));
-    if (!st.event || !v.events.some((e) => e.name === st.event)) st.event = (v.events.find((e) => e.name === "order.completed") || v.events.find((e) => !e.internal) || v.events[0])?.name;
+    // Reserved events (listed by the provider, never emitted) are sent only forced.
+    const evs = v.events.map((e) => ({ value: e.name, group: e.internal ? "Sent by registration" : e.reserved ? "Reserved, not emitted (sent forced)" : "Events" }));
+    const sendable = (e) => !e.internal && !e.reserved;
+    if (!st.event || !v.events.some((e) => e.name === st.event)) st.event = (v.events.find((e) => e.name === "order.completed" && sendable(e)) || v.events.find(sendable) || v.events[0])?.name;
     st.event = setOptions(eventSel, evs, st.event);
     const ev = v.events.find((e) => e.name === st.event);
-    replace(els.eventInfo, ev?.description || "", ev?.assumed ? h("span", { class: "assumed" }, ` Assumed: ${ev.assumed}`) : "");
+    // The variant's own note, e.g. that eSIMfly removed its 2025-01 page and recommends 2026-09.
+    replace(els.eventInfo, v.description ? h("span", { class: "variant-note" }, `${v.name}: ${v.description} `) : "", ev?.description || "",
+      ev?.reserved ? h("span", { class: "assumed" }, ` Reserved: ${ev.reserved}; sending it forces it.`) : "",
+      ev?.assumed ? h("span", { class: "assumed" }, ` Assumed: ${ev.assumed}`) : "");
 
     const eps = store.endpoints.filter((e) => e.provider === st.provider && variant(e.provider, e.variant)?.name === st.variant);
     const opts = eps.map((e) => ({ value: e.id, label: `${e.url.replace(/^https?:\/\//, "")}${e.disabled ? " (paused)" : ""}`, disabled: e.disabled }));
@@ -236,6 +241,7 @@ export function initSend() {
     if (st.start) parts.push(`"start":${JSON.stringify(st.start)}`);
     if (edited && !extra.event) parts.push(`"payload":${text}`);
     if (c) parts.push(`"chaos":${JSON.stringify(c)}`);
+    if (variant(st.provider, st.variant)?.events.find((e) => e.name === event)?.reserved) parts.push(`"force":true`);
     els.sendBtn.disabled = true;
     try {
       const res = await api("POST", "/api/triggers", `{${parts.join(",")}}`);
