@@ -177,10 +177,11 @@ func NewAiralo(secret string) (*HMAC, error) { return newHMAC(airaloSpec, secret
 // integers above 2^53 exact.
 func NewESIMfly(secret string) (*HMAC, error) { return newHMAC(esimflySpec, secret) }
 
-// NewESIMfly2026 returns eSIMfly's 2026-04 scheme: header
+// NewESIMfly2026 returns eSIMfly's 2026-04 and 2026-09 scheme: header
 // X-Webhook-Signature = "sha256=" + lowercase hex HMAC-SHA256 of the raw
 // body. The key is the whole secret string as shown at registration,
-// whsec_ prefix included; eSIMfly does not say to decode it (assumed).
+// whsec_ prefix included: the 2026-09 page keys its samples with the
+// whsec_ string as is (no decoding).
 // X-Webhook-Timestamp is not signed, so there is no replay window. secret
 // must not be empty.
 func NewESIMfly2026(secret string) (*HMAC, error) { return newHMAC(esimfly2026Spec, secret) }
