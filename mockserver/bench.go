@@ -169,7 +169,7 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 	}
 	res.Ratio = res.EngineRate / res.PlainRate
 
-	lat, err := benchLatency(ctx, e, rcv, tr, opts.LatencySamples)
+	lat, err := benchLatency(ctx, e, rcv, tr, opts.LatencySamples, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -293,12 +293,26 @@ func benchEngine(ctx context.Context, e *Engine, cnt *benchCounter, tr Trigger, 
 }
 
 // benchLatency triggers one delivery at a time and measures until the
-// receiver has read its request.
-func benchLatency(ctx context.Context, e *Engine, rcv *nullReceiver, tr Trigger, samples int) ([]time.Duration, error) {
+// receiver has read its request; with every > 0, the triggers start that
+// far apart (or as soon as the last arrived, if later).
+func benchLatency(ctx context.Context, e *Engine, rcv *nullReceiver, tr Trigger, samples int, every time.Duration) ([]time.Duration, error) {
 	out := make([]time.Duration, 0, samples)
 	rcv.signal.Store(true)
 	defer rcv.signal.Store(false)
-	for range samples {
+	var tick <-chan time.Time
+	if every > 0 {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		tick = t.C
+	}
+	for i := range samples {
+		if tick != nil && i > 0 {
+			select {
+			case <-tick:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
 		start := time.Now()
 		if _, err := e.Trigger(ctx, tr); err != nil {
 			return nil, err

@@ -120,7 +120,7 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 			for i, d := range group {
 				ids[i] = d.ID
 			}
-			e.chaos.group(ids)
+			e.chaos.group(ids, e.maxPer)
 		}
 	}
 	e.schedule(res.Deliveries)
