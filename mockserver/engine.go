@@ -52,6 +52,10 @@ type EngineConfig struct {
 	// MaxPerEndpoint bounds the concurrent attempts to one endpoint;
 	// default 16.
 	MaxPerEndpoint int
+	// MaxTriggerDeliveries bounds the deliveries one trigger makes (its
+	// endpoints times 1 + duplicates): beyond it Trigger fails with a
+	// *LimitError and makes none; default DefaultMaxTriggerDeliveries.
+	MaxTriggerDeliveries int
 	// Workers is the pool of goroutines that make attempts, shared by
 	// every endpoint; default 64. Beyond it, an endpoint with no attempt
 	// under way while every worker is busy gets one goroutine of its own,
@@ -130,7 +134,9 @@ type Engine struct {
 
 	sched  *scheduler
 	maxPer int
-	eps    *endpointCache
+	// maxTrigger is EngineConfig.MaxTriggerDeliveries.
+	maxTrigger int
+	eps        *endpointCache
 	// defer_ writes final attempts off the worker; nil unless the Store is
 	// a CommitWaiter.
 	defer_ *deferrer
@@ -189,6 +195,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 64
 	}
+	if cfg.MaxTriggerDeliveries <= 0 {
+		cfg.MaxTriggerDeliveries = DefaultMaxTriggerDeliveries
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -200,7 +209,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	}
 	e := &Engine{
 		cat: cfg.Catalogue, store: cfg.Store, clock: cfg.Clock, scale: cfg.TimeScale,
-		log: cfg.Logger, metrics: cfg.Metrics, workers: cfg.Workers, maxPer: cfg.MaxPerEndpoint,
+		log: cfg.Logger, metrics: cfg.Metrics, workers: cfg.Workers, maxPer: cfg.MaxPerEndpoint, maxTrigger: cfg.MaxTriggerDeliveries,
 		eps:     newEndpointCache(cfg.Store),
 		sender:  newSender(cfg.Client, cfg.TLSConfig, max(cfg.MaxPerEndpoint, cfg.Workers)),
 		stream:  newStream(cfg.Metrics),
