@@ -169,7 +169,7 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 	}
 	res.Ratio = res.EngineRate / res.PlainRate
 
-	lat, err := benchLatency(ctx, e, rcv, tr, opts.LatencySamples, 0)
+	lat, _, err := benchLatency(ctx, e, rcv, tr, opts.LatencySamples, 0, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -294,8 +294,11 @@ func benchEngine(ctx context.Context, e *Engine, cnt *benchCounter, tr Trigger, 
 
 // benchLatency triggers one delivery at a time and measures until the
 // receiver has read its request; with every > 0, the triggers start that
-// far apart (or as soon as the last arrived, if later).
-func benchLatency(ctx context.Context, e *Engine, rcv *nullReceiver, tr Trigger, samples int, every time.Duration) ([]time.Duration, error) {
+// far apart (or as soon as the last arrived, if later). When started is
+// not nil it must receive each sample's Attempt.StartedAt (from
+// Engine.onRecord), and the second result holds the times from trigger to
+// attempt start: the engine's own share of the latency.
+func benchLatency(ctx context.Context, e *Engine, rcv *nullReceiver, tr Trigger, samples int, every time.Duration, started <-chan time.Time) (arrived, starts []time.Duration, err error) {
 	out := make([]time.Duration, 0, samples)
 	rcv.signal.Store(true)
 	defer rcv.signal.Store(false)
@@ -310,23 +313,33 @@ func benchLatency(ctx context.Context, e *Engine, rcv *nullReceiver, tr Trigger,
 			select {
 			case <-tick:
 			case <-ctx.Done():
-				return nil, ctx.Err()
+				return nil, nil, ctx.Err()
 			}
 		}
 		start := time.Now()
 		if _, err := e.Trigger(ctx, tr); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		select {
 		case at := <-rcv.arrived:
 			out = append(out, at.Sub(start))
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		case <-time.After(10 * time.Second):
-			return nil, errors.New("latency: no attempt arrived within 10s")
+			return nil, nil, errors.New("latency: no attempt arrived within 10s")
+		}
+		if started != nil {
+			select {
+			case at := <-started:
+				starts = append(starts, at.Sub(start))
+			case <-ctx.Done():
+				return nil, nil, ctx.Err()
+			case <-time.After(10 * time.Second):
+				return nil, nil, errors.New("latency: no attempt recorded within 10s")
+			}
 		}
 	}
-	return out, nil
+	return out, starts, nil
 }
 
 // nullReceiver answers 200 to every request on 127.0.0.1.

@@ -57,6 +57,11 @@ type StormResult struct {
 	IdleP99        time.Duration `json:"idle_p99_ns"`
 	StormP50       time.Duration `json:"storm_p50_ns"`
 	StormP99       time.Duration `json:"storm_p99_ns"`
+	// IdleStartP99 and StormStartP99 are the p99 of the engine's share:
+	// from calling Trigger to the attempt starting (Attempt.StartedAt),
+	// before the network, the receiver and the machine's other load.
+	IdleStartP99  time.Duration `json:"idle_start_p99_ns"`
+	StormStartP99 time.Duration `json:"storm_start_p99_ns"`
 	// Ratio is StormP99 / IdleP99 (target ≤ 2).
 	Ratio float64 `json:"ratio"`
 	// StormDelivered is how many storm attempts were recorded while the
@@ -170,7 +175,12 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	defer storm.release()
 	var stormDone atomic.Int64
 	progress := make(chan struct{}, 1)
+	started := make(chan time.Time, 1)
 	e.onRecord = func(a *Attempt) {
+		if a.EndpointID == "healthy" {
+			started <- a.StartedAt
+			return
+		}
 		if a.EndpointID != "healthy" {
 			stormDone.Add(1)
 			select {
@@ -183,10 +193,10 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		return nil, err
 	}
 	healthyTr := Trigger{Provider: provider, Event: event, EndpointIDs: []string{"healthy"}, Payload: p}
-	if _, err := benchLatency(ctx, e, healthy, healthyTr, min(opts.Samples, 50), 0); err != nil { // warm-up
+	if _, _, err := benchLatency(ctx, e, healthy, healthyTr, min(opts.Samples, 50), 0, started); err != nil { // warm-up
 		return nil, err
 	}
-	idle, err := benchLatency(ctx, e, healthy, healthyTr, opts.Samples, opts.Every)
+	idle, idleStart, err := benchLatency(ctx, e, healthy, healthyTr, opts.Samples, opts.Every, started)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +247,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	})
 	before := stormDone.Load()
 	start := time.Now()
-	loaded, err := benchLatency(ctx, e, healthy, healthyTr, opts.Samples, opts.Every)
+	loaded, loadedStart, err := benchLatency(ctx, e, healthy, healthyTr, opts.Samples, opts.Every, started)
 	el := time.Since(start)
 	delivered := stormDone.Load() - before
 	stopStorm()
@@ -253,6 +263,8 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	res.IdleP50, res.IdleP99 = percentiles(idle)
 	res.StormP50, res.StormP99 = percentiles(loaded)
 	res.Ratio = float64(res.StormP99) / float64(res.IdleP99)
+	_, res.IdleStartP99 = percentiles(idleStart)
+	_, res.StormStartP99 = percentiles(loadedStart)
 	return res, nil
 }
 

@@ -81,5 +81,7 @@ func BenchmarkHealthyDuringStorm(b *testing.B) {
 	b.ReportMetric(float64(res.StormP50)/float64(time.Millisecond), "storm-p50-ms")
 	b.ReportMetric(float64(res.StormP99)/float64(time.Millisecond), "storm-p99-ms")
 	b.ReportMetric(res.Ratio, "storm/idle-p99")
+	b.ReportMetric(float64(res.IdleStartP99)/float64(time.Millisecond), "idle-start-p99-ms")
+	b.ReportMetric(float64(res.StormStartP99)/float64(time.Millisecond), "storm-start-p99-ms")
 	b.ReportMetric(res.StormRate, "storm-deliveries/s")
 }
