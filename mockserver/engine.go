@@ -229,15 +229,6 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		e.pending.Add(int64(delta))
 		e.metrics.addPending(delta)
 	})
-	// Called under the scheduler's lock before it stops, so before Close
-	// waits: the Add never races the Wait.
-	e.sched.spawn = func(job schedEntry) {
-		e.wg.Add(1)
-		go func() {
-			defer e.wg.Done()
-			e.run(job, slotExtra)
-		}()
-	}
 	return e, nil
 }
 
@@ -268,6 +259,18 @@ func (e *Engine) Start(ctx context.Context) error {
 	if len(pend) > 0 {
 		e.log.Info("recovered pending deliveries", "count", len(pend))
 	}
+	// An endpoint's extra goroutine (see scheduler) is started only once
+	// the engine runs. spawn is called under the scheduler's lock before
+	// it stops, so before Close waits: the Add never races the Wait.
+	e.sched.mu.Lock()
+	e.sched.spawn = func(job schedEntry) {
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			e.run(job, slotExtra)
+		}()
+	}
+	e.sched.mu.Unlock()
 	e.started = true
 	e.wg.Add(1 + e.workers)
 	go func() {
