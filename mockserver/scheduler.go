@@ -83,9 +83,11 @@ type scheduler struct {
 	// running counts the workers' jobs (in the jobs channel or under way);
 	// extras the endpoints' extra goroutines.
 	running, extras int
-	ring            []unique.Handle[string]
-	inRing          map[unique.Handle[string]]bool
-	stopped         bool
+	// ring[ringHead:] are the endpoints waiting for a worker, in turn.
+	ring     []unique.Handle[string]
+	ringHead int
+	inRing   map[unique.Handle[string]]bool
+	stopped  bool
 
 	wake chan struct{}
 	stop chan struct{}
@@ -227,10 +229,17 @@ func (s *scheduler) pushRingLocked(ep unique.Handle[string]) {
 // popRingLocked takes the next delivery of the ring's next endpoint that
 // can start; the endpoint goes to the back of the ring if it has more.
 func (s *scheduler) popRingLocked() (schedEntry, bool) {
-	for len(s.ring) > 0 {
-		ep := s.ring[0]
-		s.ring[0] = unique.Handle[string]{}
-		s.ring = s.ring[1:]
+	for s.ringHead < len(s.ring) {
+		ep := s.ring[s.ringHead]
+		s.ring[s.ringHead] = unique.Handle[string]{}
+		s.ringHead++
+		if s.ringHead == len(s.ring) {
+			s.ring, s.ringHead = s.ring[:0], 0 // reuse the array
+		} else if s.ringHead >= 64 && s.ringHead*2 >= len(s.ring) {
+			n := copy(s.ring, s.ring[s.ringHead:])
+			clear(s.ring[n:])
+			s.ring, s.ringHead = s.ring[:n], 0
+		}
 		delete(s.inRing, ep)
 		if len(s.blocked[ep]) == 0 || s.active[ep] >= s.maxPer {
 			continue // stale: emptied by the endpoint's extra goroutine, or saturated
@@ -241,7 +250,6 @@ func (s *scheduler) popRingLocked() (schedEntry, bool) {
 		}
 		return en, true
 	}
-	s.ring = nil
 	return schedEntry{}, false
 }
 
@@ -394,7 +402,12 @@ func (s *scheduler) nextLocked(ep unique.Handle[string], kind slotKind) (schedEn
 	switch kind {
 	case slotWorker:
 		if !s.stopped {
-			if len(s.blocked[ep]) > 0 && s.active[ep] < s.maxPer {
+			mine := len(s.blocked[ep]) > 0 && s.active[ep] < s.maxPer
+			if mine && s.ringHead == len(s.ring) {
+				// Nobody else waits: no turn to take.
+				return s.popBlockedLocked(ep), true
+			}
+			if mine {
 				s.pushRingLocked(ep)
 			}
 			if en, ok := s.popRingLocked(); ok {
@@ -431,7 +444,7 @@ func (s *scheduler) shutdown() {
 		}
 	}
 	s.h, s.nwaiting, s.blocked = nil, 0, map[unique.Handle[string]][]schedEntry{}
-	s.ring, s.inRing = nil, map[unique.Handle[string]]bool{}
+	s.ring, s.ringHead, s.inRing = nil, 0, map[unique.Handle[string]]bool{}
 	close(s.stop)
 	s.onCount(-n)
 }
