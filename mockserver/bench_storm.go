@@ -1,11 +1,9 @@
 package mockserver
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -13,7 +11,6 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/providers"
-	"github.com/esimhooks/esimhooks/providers/payload"
 )
 
 // StormOptions configures RunStormBench; zero fields take the defaults.
@@ -110,15 +107,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		return nil, err
 	}
 	const provider, event = "standard", "order.created"
-	v, err := cat.Variant(provider, "")
-	if err != nil {
-		return nil, err
-	}
-	ev, err := v.Event(event)
-	if err != nil {
-		return nil, err
-	}
-	p, err := ev.Generate(payload.NewWorld(1, payload.Epoch))
+	v, _, p, secret, err := benchEvent(cat, provider, event)
 	if err != nil {
 		return nil, err
 	}
@@ -138,10 +127,6 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		return nil, err
 	}
 	defer store.Close()
-	secret, err := v.NewSecret(bytes.NewReader(bytes.Repeat([]byte{7}, 64)))
-	if err != nil {
-		return nil, err
-	}
 	addEP := func(id, url string) error {
 		now := time.Now()
 		return store.PutEndpoint(ctx, &Endpoint{ID: id, URL: url, Provider: v.Provider.Name, Variant: v.Name,
@@ -153,14 +138,14 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	var stormIDs, hangIDs []string
 	for i := range opts.StormEndpoints {
 		id := fmt.Sprintf("storm%02d", i)
-		if err := addEP(id, storm.url+"/"+id); err != nil {
+		if err := addEP(id, storm.base+"/"+id); err != nil {
 			return nil, err
 		}
 		stormIDs = append(stormIDs, id)
 	}
 	for i := range opts.Hanging {
 		id := fmt.Sprintf("hang%02d", i)
-		if err := addEP(id, storm.url+"/hang"); err != nil {
+		if err := addEP(id, storm.base+"/hang"); err != nil {
 			return nil, err
 		}
 		hangIDs = append(hangIDs, id)
@@ -278,20 +263,14 @@ func percentiles(ds []time.Duration) (p50, p99 time.Duration) {
 // fixed latency, except /hang, which it holds without an answer until
 // release.
 type stormReceiver struct {
-	url         string
-	srv         *http.Server
-	done        chan struct{}
+	*loopbackServer
 	hang        chan struct{}
 	releaseOnce sync.Once
 }
 
 func startStormReceiver(latency time.Duration) (*stormReceiver, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	r := &stormReceiver{url: "http://" + ln.Addr().String(), done: make(chan struct{}), hang: make(chan struct{})}
-	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r := &stormReceiver{hang: make(chan struct{})}
+	l, err := serveLoopback(func(w http.ResponseWriter, req *http.Request) {
 		_, _ = io.Copy(io.Discard, req.Body)
 		if req.URL.Path == "/hang" {
 			select {
@@ -309,11 +288,11 @@ func startStormReceiver(latency time.Duration) (*stormReceiver, error) {
 			}
 		}
 		w.WriteHeader(http.StatusOK)
-	}), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		defer close(r.done)
-		_ = r.srv.Serve(ln)
-	}()
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.loopbackServer = l
 	return r, nil
 }
 
@@ -322,6 +301,5 @@ func (r *stormReceiver) release() { r.releaseOnce.Do(func() { close(r.hang) }) }
 
 func (r *stormReceiver) close() {
 	r.release()
-	_ = r.srv.Close()
-	<-r.done
+	r.loopbackServer.close()
 }
