@@ -262,7 +262,7 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 	if req.Chaos != nil {
 		ep.Chaos = *req.Chaos
 	}
-	if err := s.store.PutEndpoint(r.Context(), ep); err != nil {
+	if err := s.putNewEndpoint(r.Context(), ep); err != nil {
 		writeProblem(w, r, problemFor(s.log, r, err))
 		return
 	}

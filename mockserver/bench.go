@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"github.com/esimhooks/esimhooks/providers/payload"
 )
 
@@ -86,15 +87,7 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 			return nil, err
 		}
 	}
-	v, err := cat.Variant(opts.Provider, "")
-	if err != nil {
-		return nil, err
-	}
-	ev, err := v.Event(opts.Event)
-	if err != nil {
-		return nil, err
-	}
-	p, err := ev.Generate(payload.NewWorld(1, payload.Epoch))
+	v, ev, p, secret, err := benchEvent(cat, opts.Provider, opts.Event)
 	if err != nil {
 		return nil, err
 	}
@@ -110,10 +103,6 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 		return nil, err
 	}
 	defer store.Close()
-	secret, err := v.NewSecret(bytes.NewReader(bytes.Repeat([]byte{7}, 64)))
-	if err != nil {
-		return nil, err
-	}
 	ep := &Endpoint{ID: "bench", URL: rcv.url, Provider: v.Provider.Name, Variant: v.Name, Secret: secret,
 		Source: "cli", CreatedAt: time.Now(), UpdatedAt: time.Now()}
 	if err := store.PutEndpoint(ctx, ep); err != nil {
@@ -169,7 +158,7 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 	}
 	res.Ratio = res.EngineRate / res.PlainRate
 
-	lat, err := benchLatency(ctx, e, rcv, tr, opts.LatencySamples)
+	lat, _, err := benchLatency(ctx, e, rcv, tr, opts.LatencySamples, 0, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +166,28 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 	res.LatencyP50 = lat[len(lat)*50/100]
 	res.LatencyP99 = lat[min(len(lat)-1, len(lat)*99/100)]
 	return res, nil
+}
+
+// benchEvent returns what the benchmarks send: the variant and event, a
+// payload generated from a fixed seed, and a fixed secret.
+func benchEvent(cat *providers.Catalogue, provider, event string) (*providers.Variant, *providers.Event, jsonv.Value, string, error) {
+	v, err := cat.Variant(provider, "")
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	ev, err := v.Event(event)
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	p, err := ev.Generate(payload.NewWorld(1, payload.Epoch))
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	secret, err := v.NewSecret(bytes.NewReader(bytes.Repeat([]byte{7}, 64)))
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	return v, ev, p, secret, nil
 }
 
 // benchRounds is how many timed runs each side of RunBench makes.
@@ -293,44 +304,93 @@ func benchEngine(ctx context.Context, e *Engine, cnt *benchCounter, tr Trigger, 
 }
 
 // benchLatency triggers one delivery at a time and measures until the
-// receiver has read its request.
-func benchLatency(ctx context.Context, e *Engine, rcv *nullReceiver, tr Trigger, samples int) ([]time.Duration, error) {
+// receiver has read its request; with every > 0, the triggers start that
+// far apart (or as soon as the last arrived, if later). When started is
+// not nil it must receive each sample's Attempt.StartedAt (from
+// Engine.onRecord), and the second result holds the times from trigger to
+// attempt start: the engine's own share of the latency.
+func benchLatency(ctx context.Context, e *Engine, rcv *nullReceiver, tr Trigger, samples int, every time.Duration, started <-chan time.Time) (arrived, starts []time.Duration, err error) {
 	out := make([]time.Duration, 0, samples)
 	rcv.signal.Store(true)
 	defer rcv.signal.Store(false)
-	for range samples {
+	var tick <-chan time.Time
+	if every > 0 {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		tick = t.C
+	}
+	for i := range samples {
+		if tick != nil && i > 0 {
+			select {
+			case <-tick:
+			case <-ctx.Done():
+				return nil, nil, ctx.Err()
+			}
+		}
 		start := time.Now()
 		if _, err := e.Trigger(ctx, tr); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		select {
 		case at := <-rcv.arrived:
 			out = append(out, at.Sub(start))
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		case <-time.After(10 * time.Second):
-			return nil, errors.New("latency: no attempt arrived within 10s")
+			return nil, nil, errors.New("latency: no attempt arrived within 10s")
+		}
+		if started != nil {
+			select {
+			case at := <-started:
+				starts = append(starts, at.Sub(start))
+			case <-ctx.Done():
+				return nil, nil, ctx.Err()
+			case <-time.After(10 * time.Second):
+				return nil, nil, errors.New("latency: no attempt recorded within 10s")
+			}
 		}
 	}
-	return out, nil
+	return out, starts, nil
 }
 
-// nullReceiver answers 200 to every request on 127.0.0.1.
+// loopbackServer serves a handler on a free 127.0.0.1 port.
+type loopbackServer struct {
+	base string // http://127.0.0.1:PORT
+	srv  *http.Server
+	done chan struct{}
+}
+
+func serveLoopback(h http.HandlerFunc) (*loopbackServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	l := &loopbackServer{base: "http://" + ln.Addr().String(), done: make(chan struct{}),
+		srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
+	go func() {
+		defer close(l.done)
+		_ = l.srv.Serve(ln)
+	}()
+	return l, nil
+}
+
+func (l *loopbackServer) close() {
+	_ = l.srv.Close()
+	<-l.done
+}
+
+// nullReceiver answers 200 to every request on 127.0.0.1; while signal is
+// set it reports each arrival on arrived (if there is room).
 type nullReceiver struct {
+	*loopbackServer
 	url     string
-	srv     *http.Server
-	done    chan struct{}
 	signal  atomic.Bool
 	arrived chan time.Time
 }
 
 func startNullReceiver() (*nullReceiver, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	r := &nullReceiver{url: "http://" + ln.Addr().String() + "/hook", done: make(chan struct{}), arrived: make(chan time.Time, 1)}
-	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r := &nullReceiver{arrived: make(chan time.Time, 1)}
+	l, err := serveLoopback(func(w http.ResponseWriter, req *http.Request) {
 		_, _ = io.Copy(io.Discard, req.Body)
 		if r.signal.Load() {
 			select {
@@ -339,17 +399,12 @@ func startNullReceiver() (*nullReceiver, error) {
 			}
 		}
 		w.WriteHeader(http.StatusOK)
-	}), ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		defer close(r.done)
-		_ = r.srv.Serve(ln)
-	}()
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.loopbackServer, r.url = l, l.base+"/hook"
 	return r, nil
-}
-
-func (r *nullReceiver) close() {
-	_ = r.srv.Close()
-	<-r.done
 }
 
 func cmpOr(a, b error) error {

@@ -47,7 +47,7 @@ func BenchmarkPendingMemory(b *testing.B) {
 	}
 	for range b.N {
 		before := engHeapInUse()
-		s := newScheduler(RealClock{}, 16, nil)
+		s := newScheduler(RealClock{}, 64, 16, nil)
 		base := time.Now().Add(time.Hour)
 		for i := range n {
 			id := fmt.Sprintf("dlv_%020d", i) // as long as engine ids
@@ -64,4 +64,24 @@ func BenchmarkPendingMemory(b *testing.B) {
 		}
 		engKeepAlive(s)
 	}
+}
+
+// BenchmarkHealthyDuringStorm reports a healthy endpoint's
+// trigger-to-first-attempt p50 and p99 on an idle engine and while 20
+// other endpoints receive 100-duplicate triggers without let-up and one
+// endpoint hangs (RunStormBench's defaults); the target is a storm p99
+// within 2× the idle one. -benchtime Nx sets the samples of each phase.
+func BenchmarkHealthyDuringStorm(b *testing.B) {
+	res, err := RunStormBench(context.Background(), StormOptions{Samples: max(b.N, 300)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(res.IdleP50)/float64(time.Millisecond), "idle-p50-ms")
+	b.ReportMetric(float64(res.IdleP99)/float64(time.Millisecond), "idle-p99-ms")
+	b.ReportMetric(float64(res.StormP50)/float64(time.Millisecond), "storm-p50-ms")
+	b.ReportMetric(float64(res.StormP99)/float64(time.Millisecond), "storm-p99-ms")
+	b.ReportMetric(res.Ratio, "storm/idle-p99")
+	b.ReportMetric(float64(res.IdleStartP99)/float64(time.Millisecond), "idle-start-p99-ms")
+	b.ReportMetric(float64(res.StormStartP99)/float64(time.Millisecond), "storm-start-p99-ms")
+	b.ReportMetric(res.StormRate, "storm-deliveries/s")
 }

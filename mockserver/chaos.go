@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -33,9 +32,10 @@ func mergeChaos(base Chaos, over *Chaos) Chaos {
 	return base
 }
 
-// barrierWait bounds how long the first attempt of a concurrent duplicate
-// waits for its siblings (real time): when workers or endpoint slots are
-// too few for the whole group, the copies go as soon as they can.
+// barrierWait bounds how long (real time) the first attempts of a
+// concurrent duplicate group stay parked waiting for their siblings: when
+// the endpoint's slots are taken by other deliveries, the copies go as
+// soon as they can. A parked copy holds its endpoint slot, no goroutine.
 const barrierWait = time.Second
 
 // reorderSpread is the widest span over which the deliveries of one
@@ -49,12 +49,13 @@ const reorderSpread = time.Millisecond
 // every delivery keeps its persisted due time.
 type chaosState struct {
 	mu       sync.Mutex
-	windows  map[string]time.Time // endpoint id → close of its open reorder window
-	barriers map[string]*barrier  // delivery id → its group's barrier
+	windows  map[string]time.Time  // endpoint id → close of its open reorder window
+	barriers map[string]*barrier   // delivery id → its group's barrier
+	live     map[*barrier]struct{} // barriers not yet opened
 }
 
 func newChaosState() *chaosState {
-	return &chaosState{windows: map[string]time.Time{}, barriers: map[string]*barrier{}}
+	return &chaosState{windows: map[string]time.Time{}, barriers: map[string]*barrier{}, live: map[*barrier]struct{}{}}
 }
 
 // reorder returns the due time of a delivery to endpoint ep whose first
@@ -87,50 +88,95 @@ func (c *chaosState) reorder(ep string, base time.Time, w time.Duration, rnd fun
 }
 
 // barrier makes the first attempts of an original and its concurrent
-// copies start together.
+// copies start together without holding a worker: each copy, once its
+// request can be built, is parked (arrive) and the goroutine that brought
+// it moves on; when the last of the barrier's parties arrives, or
+// barrierWait after the first parked, every parked attempt starts at once,
+// each on a goroutine of its own. The parties are the group's size, at
+// most the endpoint's slot count (more could never be under way together);
+// copies that arrive after the barrier opened are sent at once.
 type barrier struct {
-	left  atomic.Int32
-	ready chan struct{}
+	owner *chaosState
+
+	mu     sync.Mutex
+	left   int
+	open   bool
+	parked []func()
+	timer  *time.Timer
 }
 
-func newBarrier(n int) *barrier {
-	b := &barrier{ready: make(chan struct{})}
-	b.left.Store(int32(n))
-	return b
-}
-
-// done counts one party in; the last one releases everybody.
-func (b *barrier) done() {
-	if b.left.Add(-1) == 0 {
-		close(b.ready)
+// arrive counts one party in. Unless the barrier is (or thereby becomes)
+// open, or stop is closed, it parks send and reports true: send will run
+// on a goroutine of its own when the barrier opens. Otherwise the caller
+// sends now.
+func (b *barrier) arrive(stop <-chan struct{}, send func()) bool {
+	b.mu.Lock()
+	if b.open {
+		b.mu.Unlock()
+		return false
 	}
-}
-
-// wait counts one party in and waits for the others, at most barrierWait
-// or until stop is closed.
-func (b *barrier) wait(stop <-chan struct{}) {
-	b.done()
+	b.left--
 	select {
-	case <-b.ready:
-		return
+	case <-stop:
+		b.mu.Unlock()
+		b.release()
+		return false
 	default:
 	}
-	t := time.NewTimer(barrierWait)
-	defer t.Stop()
-	select {
-	case <-b.ready:
-	case <-t.C:
-	case <-stop:
+	if b.left <= 0 {
+		b.mu.Unlock()
+		b.release()
+		return false
+	}
+	b.parked = append(b.parked, send)
+	if b.timer == nil {
+		b.timer = time.AfterFunc(barrierWait, b.release)
+	}
+	b.mu.Unlock()
+	return true
+}
+
+// skip counts in a party that will not be sent (it could not be built).
+func (b *barrier) skip() {
+	b.mu.Lock()
+	b.left--
+	done := b.left <= 0 && !b.open
+	b.mu.Unlock()
+	if done {
+		b.release()
 	}
 }
 
-// group registers a barrier shared by the given deliveries.
-func (c *chaosState) group(ids []string) {
-	b := newBarrier(len(ids))
+// release opens the barrier: every parked attempt starts.
+func (b *barrier) release() {
+	b.mu.Lock()
+	if b.open {
+		b.mu.Unlock()
+		return
+	}
+	b.open = true
+	parked := b.parked
+	b.parked = nil
+	if b.timer != nil {
+		b.timer.Stop()
+	}
+	b.mu.Unlock()
+	b.owner.mu.Lock()
+	delete(b.owner.live, b)
+	b.owner.mu.Unlock()
+	for _, f := range parked {
+		go f()
+	}
+}
+
+// group registers a barrier of parties shared by the given deliveries.
+func (c *chaosState) group(ids []string, parties int) {
+	b := &barrier{owner: c, left: min(parties, len(ids))}
 	c.mu.Lock()
 	for _, id := range ids {
 		c.barriers[id] = b
 	}
+	c.live[b] = struct{}{}
 	c.mu.Unlock()
 }
 
@@ -145,10 +191,25 @@ func (c *chaosState) takeBarrier(id string) *barrier {
 	return b
 }
 
+// releaseAll opens every barrier (at Close, after the scheduler stopped:
+// the parked attempts go, as attempts under way finish).
+func (c *chaosState) releaseAll() {
+	c.mu.Lock()
+	bs := make([]*barrier, 0, len(c.live))
+	for b := range c.live {
+		bs = append(bs, b)
+	}
+	c.mu.Unlock()
+	for _, b := range bs {
+		b.release()
+	}
+}
+
 // reset forgets every window and barrier (at Close).
 func (c *chaosState) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.windows)
 	clear(c.barriers)
+	clear(c.live)
 }

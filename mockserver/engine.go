@@ -52,7 +52,16 @@ type EngineConfig struct {
 	// MaxPerEndpoint bounds the concurrent attempts to one endpoint;
 	// default 16.
 	MaxPerEndpoint int
-	// Workers bounds the concurrent attempts overall; default 64.
+	// MaxTriggerDeliveries bounds the deliveries one trigger makes (its
+	// endpoints times 1 + duplicates): beyond it Trigger fails with a
+	// *LimitError and makes none; default DefaultMaxTriggerDeliveries.
+	MaxTriggerDeliveries int
+	// Workers is the pool of goroutines that make attempts, shared by
+	// every endpoint; default 64. Beyond it, an endpoint with no attempt
+	// under way while every worker is busy gets one goroutine of its own,
+	// and copies of a duplicate group released together run on their own
+	// goroutines (at most MaxPerEndpoint per group), so the attempts under
+	// way are at most Workers + one per endpoint + those copies.
 	Workers int
 	// Logger receives one line per attempt at debug level (failures at
 	// info); nil discards. Secrets and header values are never logged.
@@ -74,8 +83,15 @@ type EngineConfig struct {
 // (due time, id, endpoint handle) in a single timer heap; one dispatcher
 // goroutine sleeps until the earliest due time and hands due deliveries to
 // a fixed pool of Workers goroutines, at most MaxPerEndpoint at a time per
-// endpoint (the rest wait in a per-endpoint FIFO, taken by the worker that
-// frees a slot, so a slow endpoint never starves another). There is no
+// endpoint. Due deliveries that cannot start wait in a FIFO per endpoint,
+// and the endpoints that wait take turns for a free worker (round robin),
+// so an endpoint with a thousand due deliveries delays another's by at
+// most one attempt per waiting endpoint. When every worker is busy (say,
+// with endpoints that hang until the ack deadline), an endpoint with no
+// attempt under way starts one at once on a goroutine of its own: no
+// endpoint ever waits for another's attempts. No wait of a delivery
+// (retry schedule, chaos delay, jitter, duplicate spacing, reorder
+// window, duplicate barrier) holds a worker or a goroutine: there is no
 // goroutine per pending retry; bodies stay in the Store.
 //
 // Durability (at-least-once): a delivery is stored as pending, with its
@@ -98,8 +114,9 @@ type EngineConfig struct {
 // [0, Jitter) holds the first attempt; Duplicates adds separate deliveries
 // (CopyOf set, same body and wire id, each signed afresh on every
 // attempt), copy i due i×DuplicateSpacing after the original — with no
-// spacing the copies' first attempts wait at a barrier (at most a second)
-// so that they go out together; CutAfterBody cancels the first N attempts
+// spacing the first MaxPerEndpoint copies are parked, ready to send, until
+// all of them are (at most a second), then go out together, each on a
+// goroutine of its own (see barrier); CutAfterBody cancels the first N attempts
 // of a delivery as soon as the request is written. ReorderWindow: see
 // chaosState.reorder — deliveries to one endpoint whose first attempt
 // falls within an open window of that endpoint are held to the window's
@@ -115,8 +132,11 @@ type Engine struct {
 	metrics *Metrics
 	workers int
 
-	sched *scheduler
-	eps   *endpointCache
+	sched  *scheduler
+	maxPer int
+	// maxTrigger is EngineConfig.MaxTriggerDeliveries.
+	maxTrigger int
+	eps        *endpointCache
 	// defer_ writes final attempts off the worker; nil unless the Store is
 	// a CommitWaiter.
 	defer_ *deferrer
@@ -175,6 +195,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 64
 	}
+	if cfg.MaxTriggerDeliveries <= 0 {
+		cfg.MaxTriggerDeliveries = DefaultMaxTriggerDeliveries
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -186,7 +209,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	}
 	e := &Engine{
 		cat: cfg.Catalogue, store: cfg.Store, clock: cfg.Clock, scale: cfg.TimeScale,
-		log: cfg.Logger, metrics: cfg.Metrics, workers: cfg.Workers,
+		log: cfg.Logger, metrics: cfg.Metrics, workers: cfg.Workers, maxPer: cfg.MaxPerEndpoint, maxTrigger: cfg.MaxTriggerDeliveries,
 		eps:     newEndpointCache(cfg.Store),
 		sender:  newSender(cfg.Client, cfg.TLSConfig, max(cfg.MaxPerEndpoint, cfg.Workers)),
 		stream:  newStream(cfg.Metrics),
@@ -202,7 +225,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cw, ok := cfg.Store.(CommitWaiter); ok && cw.WaitsForCommit() {
 		e.defer_ = newDeferrer()
 	}
-	e.sched = newScheduler(cfg.Clock, cfg.MaxPerEndpoint, func(delta int) {
+	e.sched = newScheduler(cfg.Clock, cfg.Workers, cfg.MaxPerEndpoint, func(delta int) {
 		e.pending.Add(int64(delta))
 		e.metrics.addPending(delta)
 	})
@@ -236,6 +259,18 @@ func (e *Engine) Start(ctx context.Context) error {
 	if len(pend) > 0 {
 		e.log.Info("recovered pending deliveries", "count", len(pend))
 	}
+	// An endpoint's extra goroutine (see scheduler) is started only once
+	// the engine runs. spawn is called under the scheduler's lock before
+	// it stops, so before Close waits: the Add never races the Wait.
+	e.sched.mu.Lock()
+	e.sched.spawn = func(job schedEntry) {
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			e.run(job, slotExtra)
+		}()
+	}
+	e.sched.mu.Unlock()
 	e.started = true
 	e.wg.Add(1 + e.workers)
 	go func() {
@@ -259,6 +294,7 @@ func (e *Engine) Close() error {
 		e.closed = true
 		e.lifeMu.Unlock()
 		e.sched.shutdown()
+		e.chaos.releaseAll()
 		e.wg.Wait()
 		if e.defer_ != nil {
 			e.defer_.wait()

@@ -23,20 +23,33 @@ func (e *Engine) worker() {
 	for {
 		select {
 		case job := <-e.sched.jobs:
-			for ok := true; ok; {
-				next := e.attempt(job)
-				job, ok = e.sched.finish(job, next)
-			}
+			e.run(job, slotWorker)
 		case <-e.sched.stop:
 			return
 		}
 	}
 }
 
+// run makes job's attempt on a goroutine of the given kind, then the next
+// jobs the scheduler hands that goroutine.
+func (e *Engine) run(job schedEntry, kind slotKind) {
+	for ok := true; ok; {
+		next, parked := e.attempt(job, kind)
+		if parked {
+			job, ok = e.sched.park(job, kind)
+		} else {
+			job, ok = e.sched.finish(job, next, kind)
+		}
+	}
+}
+
 // attempt makes the next attempt of a due delivery, records it, and
 // returns when the next attempt is due (nil when the delivery is done or
-// must not be retried by this engine).
-func (e *Engine) attempt(job schedEntry) *time.Time {
+// must not be retried by this engine). A first attempt of a concurrent
+// duplicate group may instead be parked at the group's start barrier
+// (parked true): it then runs on a goroutine of its own when the barrier
+// opens, and the calling goroutine (of kind) is free at once.
+func (e *Engine) attempt(job schedEntry, kind slotKind) (next *time.Time, parked bool) {
 	ctx := context.Background()
 	d := job.d
 	if d == nil {
@@ -44,22 +57,24 @@ func (e *Engine) attempt(job schedEntry) *time.Time {
 		d, err = e.store.GetDelivery(ctx, job.id)
 		if err != nil {
 			if errors.Is(err, ErrNotFound) {
-				return nil
+				return nil, false
 			}
 			e.log.Error("reading a due delivery", "delivery", job.id, "err", err)
 			t := e.clock.Now().Add(storeRetry)
-			return &t
+			return &t, false
 		}
 	}
 	if d.State != StatePending {
-		return nil
+		return nil, false
 	}
 	var b *barrier
 	if d.Attempts == 0 {
 		if b = e.chaos.takeBarrier(d.ID); b != nil {
+			// A copy that cannot be attempted still counts itself in, so
+			// that its siblings do not wait for it.
 			defer func() {
 				if b != nil {
-					b.done()
+					b.skip()
 				}
 			}()
 		}
@@ -70,35 +85,46 @@ func (e *Engine) attempt(job schedEntry) *time.Time {
 		ev, err = v.Event(d.Event)
 	}
 	if err != nil {
-		return e.abandon(ctx, d, ErrKindOther, "cannot attempt: "+err.Error())
+		return e.abandon(ctx, d, ErrKindOther, "cannot attempt: "+err.Error()), false
 	}
 	snap, err := e.eps.get(ctx, d.EndpointID)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return e.abandon(ctx, d, ErrKindOther, "the endpoint was deleted")
+		return e.abandon(ctx, d, ErrKindOther, "the endpoint was deleted"), false
 	case err != nil:
 		e.log.Error("reading the endpoint of a due delivery", "delivery", d.ID, "endpoint", d.EndpointID, "err", err)
 		t := e.clock.Now().Add(storeRetry)
-		return &t
+		return &t, false
 	case snap.ep.Disabled:
-		return e.abandon(ctx, d, ErrKindOther, "the endpoint is disabled")
+		return e.abandon(ctx, d, ErrKindOther, "the endpoint is disabled"), false
 	}
 	signer, err := e.signer(v, snap.ep.Secret)
 	if err != nil {
-		return e.abandon(ctx, d, ErrKindOther, "cannot sign: "+err.Error())
+		return e.abandon(ctx, d, ErrKindOther, "cannot sign: "+err.Error()), false
+	}
+	send := func() *time.Time {
+		// A stored body is the variant's own encoding: Trigger encoded it.
+		pd := &providers.Delivery{Variant: v, Event: ev, ID: d.WireID, Body: d.Body, Canonical: true}
+		a, err := e.do(ctx, snap, pd, signer, d.Attempts+1, d.Attempts < d.Chaos.CutAfterBody)
+		if err != nil {
+			return e.abandon(ctx, d, ErrKindOther, "cannot build the request: "+err.Error())
+		}
+		a.DeliveryID = d.ID
+		return e.record(ctx, d, v, a)
 	}
 	if b != nil {
-		b.wait(e.sched.stop)
+		bb := b
 		b = nil
+		e.wg.Add(1) // Close waits for the parked attempt
+		if bb.arrive(e.sched.stop, func() {
+			defer e.wg.Done()
+			e.sched.finish(job, send(), slotDetached)
+		}) {
+			return nil, true
+		}
+		e.wg.Done()
 	}
-	// A stored body is the variant's own encoding: Trigger encoded it.
-	pd := &providers.Delivery{Variant: v, Event: ev, ID: d.WireID, Body: d.Body, Canonical: true}
-	a, err := e.do(ctx, snap, pd, signer, d.Attempts+1, d.Attempts < d.Chaos.CutAfterBody)
-	if err != nil {
-		return e.abandon(ctx, d, ErrKindOther, "cannot build the request: "+err.Error())
-	}
-	a.DeliveryID = d.ID
-	return e.record(ctx, d, v, a)
+	return send(), false
 }
 
 // do makes one signed HTTP attempt of pd to the endpoint and returns it,

@@ -65,7 +65,8 @@ type TriggerResult struct {
 // t.Payload), encodes and keys it, and creates one pending delivery per
 // endpoint plus any chaos duplicates. Each delivery is persisted before it
 // is scheduled. No matching endpoint is not an error: the result then has
-// no deliveries. Unknown provider, variant or event errors wrap
+// no deliveries. A trigger that would make more than MaxTriggerDeliveries
+// fails with a *LimitError and makes none. Unknown provider, variant or event errors wrap
 // providers.ErrUnknown; an unknown endpoint wraps ErrNotFound.
 func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error) {
 	if e.isClosed() {
@@ -84,6 +85,9 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 	}
 	eps, err := e.endpointsFor(ctx, v, ev, t.EndpointIDs)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkTriggerSize(eps, t.Chaos, e.maxTrigger); err != nil {
 		return nil, err
 	}
 	p := t.Payload
@@ -148,7 +152,7 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 			for i, d := range group {
 				ids[i] = d.ID
 			}
-			e.chaos.group(ids)
+			e.chaos.group(ids, e.maxPer)
 		}
 	}
 	e.schedule(res.Deliveries)

@@ -153,14 +153,18 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 
 // problemFor maps an error from the store, the engine or the domain to a
 // problem: an unknown name is 422 with its choices, ErrNotFound 404,
-// ErrNotPending 409, a closed engine 503, and anything else 500 (whose
+// ErrNotPending 409, a bound exceeded (LimitError) 400 or 409, a closed
+// engine 503, and anything else 500 (whose
 // detail is logged, not sent, since it may describe server internals).
 func problemFor(log *slog.Logger, r *http.Request, err error) *Problem {
 	var p *Problem
 	var u *providers.UnknownError
+	var le *LimitError
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &le):
+		return le.problem()
 	case errors.As(err, &u):
 		return unknownProblem(u, "")
 	case errors.Is(err, ErrNotFound):

@@ -239,6 +239,9 @@ func (s *Server) upsertEndpoint(ctx context.Context, id, source string, update f
 	existed := err == nil
 	switch {
 	case errors.Is(err, ErrNotFound):
+		if err := s.checkEndpointRoom(ctx); err != nil {
+			return nil, err
+		}
 		ep = &Endpoint{ID: id, Source: source, CreatedAt: now}
 	case err != nil:
 		return nil, err

@@ -243,6 +243,10 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
+	if le := limitOf(err); le != nil {
+		airaloMessage(w, http.StatusConflict, le.Error())
+		return
+	}
 	if err != nil {
 		m.s.log.Error("airalo opt-in failed", "err", err)
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")

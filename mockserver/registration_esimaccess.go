@@ -196,6 +196,10 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
+	if le := limitOf(err); le != nil {
+		esimaccessFail(w, "000001", le.Error())
+		return
+	}
 	if err != nil {
 		m.s.log.Error("esimaccess webhook save failed", "err", err)
 		esimaccessFail(w, "000001", "Server error")

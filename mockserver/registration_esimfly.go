@@ -215,6 +215,10 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 		ep.Description = "eSIMfly PUT /api/v1/business/webhooks"
 		return nil
 	})
+	if le := limitOf(err); le != nil {
+		esimflyFail(w, http.StatusConflict, "CONFLICT", le.Error(), nil)
+		return
+	}
 	if err != nil {
 		m.s.log.Error("esimfly webhook save failed", "err", err)
 		esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)

@@ -39,21 +39,40 @@ func (h *entryHeap) Pop() any {
 
 // scheduler holds every pending delivery of an engine: a timer heap keyed
 // by due time, watched by a single dispatcher goroutine that hands due
-// deliveries to a fixed pool of workers, at most maxPer at a time per
-// endpoint. A delivery whose endpoint is saturated waits in that
-// endpoint's FIFO queue and is taken by the worker that frees a slot.
+// deliveries to a fixed pool of workers.
+//
+// Slots. A delivery under way holds one of its endpoint's maxPer slots
+// and, to run, one of three kinds of goroutine (slotKind): one of the
+// workers (the shared pool, at most workers of them busy); the
+// endpoint's own extra goroutine, started when the pool is full and the
+// endpoint has nothing under way, so that every endpoint always makes
+// progress whatever the others do (at most one per endpoint); or, for
+// concurrent duplicates released together from their start barrier, a
+// goroutine of its own for that one attempt (see chaos.go). A delivery
+// parked at a barrier keeps its endpoint slot and holds no goroutine.
+//
+// Fairness. A due delivery that cannot start waits in its endpoint's FIFO
+// (blocked). An endpoint whose FIFO is not empty and which has a free slot
+// waits in the ring for a worker; a worker that finishes an attempt takes
+// the next endpoint of the ring (round robin), so an endpoint with a
+// thousand due deliveries and one with one take turns, and a hanging
+// endpoint never holds more than its maxPer slots.
 //
 // tracked says where each delivery id is: its due time while it waits in
-// the heap, or stateBlocked (due, endpoint saturated) or stateInflight
-// (handed to a worker). Heap entries are deleted lazily: an entry whose
-// due time differs from tracked[id] is stale and skipped.
+// the heap, or stateBlocked (due, waiting in its endpoint's FIFO) or
+// stateInflight (under way or parked). Heap entries are deleted lazily:
+// an entry whose due time differs from tracked[id] is stale and skipped.
 type scheduler struct {
-	clock  Clock
-	maxPer int
+	clock   Clock
+	workers int
+	maxPer  int
 	// onCount is called with the change in the number of tracked
 	// deliveries; it must be cheap and must not call back into the
 	// scheduler (it runs under the lock).
 	onCount func(delta int)
+	// spawn, when set, starts an endpoint's extra goroutine for job (a
+	// slotExtra run); it is called under the lock and must not block.
+	spawn func(job schedEntry)
 
 	mu       sync.Mutex
 	h        entryHeap
@@ -61,6 +80,13 @@ type scheduler struct {
 	nwaiting int
 	blocked  map[unique.Handle[string]][]schedEntry
 	active   map[unique.Handle[string]]int
+	// running counts the workers' jobs (in the jobs channel or under way);
+	// extras the endpoints' extra goroutines.
+	running, extras int
+	// ring[ringHead:] are the endpoints waiting for a worker, in turn.
+	ring     []unique.Handle[string]
+	ringHead int
+	inRing   map[unique.Handle[string]]bool
 	stopped  bool
 
 	wake chan struct{}
@@ -68,31 +94,37 @@ type scheduler struct {
 	jobs chan schedEntry
 }
 
+// slotKind says which kind of goroutine runs a job (see scheduler).
+type slotKind uint8
+
+const (
+	slotWorker   slotKind = iota // one of the workers
+	slotExtra                    // its endpoint's extra goroutine
+	slotDetached                 // a released duplicate's own goroutine
+)
+
 // Sentinel values of scheduler.tracked (no real due time is this small).
 const (
 	stateBlocked  = math.MinInt64
 	stateInflight = math.MinInt64 + 1
 )
 
-func newScheduler(clock Clock, maxPer int, onCount func(int)) *scheduler {
+func newScheduler(clock Clock, workers, maxPer int, onCount func(int)) *scheduler {
 	if onCount == nil {
 		onCount = func(int) {}
 	}
 	return &scheduler{
-		clock: clock, maxPer: maxPer, onCount: onCount,
+		clock: clock, workers: workers, maxPer: maxPer, onCount: onCount,
 		tracked: map[string]int64{},
 		blocked: map[unique.Handle[string]][]schedEntry{},
 		active:  map[unique.Handle[string]]int{},
+		inRing:  map[unique.Handle[string]]bool{},
 		wake:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
-		jobs:    make(chan schedEntry, jobsBuffer),
+		// running never exceeds workers, so a send never blocks.
+		jobs: make(chan schedEntry, workers),
 	}
 }
-
-// jobsBuffer is how many dispatched deliveries may wait for a free worker.
-// A delivery due at once for an endpoint with a free slot goes straight
-// into this buffer from add, without a round trip through the dispatcher.
-const jobsBuffer = 64
 
 // add schedules delivery id (to endpoint ep) at due. A delivery already
 // waiting keeps the earlier of its two due times; one already blocked or
@@ -113,7 +145,7 @@ func (s *scheduler) addLocked(en schedEntry) {
 	if s.stopped {
 		return
 	}
-	id, ep, due := en.id, en.ep, en.due
+	id, due := en.id, en.due
 	cur, ok := s.tracked[id]
 	if ok && (cur == stateBlocked || cur == stateInflight || cur <= due) {
 		return
@@ -124,20 +156,10 @@ func (s *scheduler) addLocked(en schedEntry) {
 		s.onCount(1)
 	}
 	if due <= s.clock.Now().UnixNano() {
-		if s.active[ep] >= s.maxPer {
-			// Due now for a saturated endpoint (a burst of triggers): queue
-			// it for the next free slot without waking the dispatcher.
-			s.tracked[id] = stateBlocked
-			s.blocked[ep] = append(s.blocked[ep], en)
-			return
-		}
-		select {
-		case s.jobs <- en: // straight to a worker
-			s.active[ep]++
-			s.tracked[id] = stateInflight
-			return
-		default: // every worker busy and the buffer full: the heap waits
-		}
+		// Due now: straight to a worker (or the endpoint's FIFO) without
+		// a round trip through the heap and the dispatcher.
+		s.dispatchLocked(en)
+		return
 	}
 	s.nwaiting++
 	s.tracked[id] = due
@@ -145,6 +167,90 @@ func (s *scheduler) addLocked(en schedEntry) {
 	if s.h[0].id == id {
 		s.poke()
 	}
+}
+
+// dispatchLocked starts a due delivery, or queues it behind its
+// endpoint's earlier ones.
+func (s *scheduler) dispatchLocked(en schedEntry) {
+	ep := en.ep
+	if len(s.blocked[ep]) == 0 && s.active[ep] < s.maxPer && s.running < s.workers {
+		s.running++
+		s.active[ep]++
+		s.tracked[en.id] = stateInflight
+		s.jobs <- en
+		return
+	}
+	s.tracked[en.id] = stateBlocked
+	s.blocked[ep] = append(s.blocked[ep], en)
+	s.startLocked(ep)
+}
+
+// startLocked starts endpoint ep's waiting deliveries while it has a free
+// slot and a worker is free, or it has nothing under way (its extra
+// goroutine); otherwise, if it has a free slot, it joins the ring.
+func (s *scheduler) startLocked(ep unique.Handle[string]) {
+	for !s.stopped && len(s.blocked[ep]) > 0 && s.active[ep] < s.maxPer {
+		switch {
+		case s.running < s.workers:
+			s.running++
+			s.jobs <- s.popBlockedLocked(ep)
+		case s.active[ep] == 0 && s.spawn != nil:
+			s.extras++
+			s.spawn(s.popBlockedLocked(ep))
+		default:
+			s.pushRingLocked(ep)
+			return
+		}
+	}
+}
+
+// popBlockedLocked takes the head of ep's FIFO and marks it in flight.
+func (s *scheduler) popBlockedLocked(ep unique.Handle[string]) schedEntry {
+	q := s.blocked[ep]
+	en := q[0]
+	q[0] = schedEntry{}
+	if len(q) == 1 {
+		delete(s.blocked, ep)
+	} else {
+		s.blocked[ep] = q[1:]
+	}
+	s.active[ep]++
+	s.tracked[en.id] = stateInflight
+	return en
+}
+
+func (s *scheduler) pushRingLocked(ep unique.Handle[string]) {
+	if !s.inRing[ep] {
+		s.inRing[ep] = true
+		s.ring = append(s.ring, ep)
+	}
+}
+
+// popRingLocked takes the next delivery of the ring's next endpoint that
+// can start; the endpoint goes to the back of the ring if it has more.
+func (s *scheduler) popRingLocked() (schedEntry, bool) {
+	for s.ringHead < len(s.ring) {
+		ep := s.ring[s.ringHead]
+		s.ring[s.ringHead] = unique.Handle[string]{}
+		s.ringHead++
+		if s.ringHead == len(s.ring) {
+			s.ring, s.ringHead = s.ring[:0], 0 // reuse the array
+		} else if s.ringHead >= 64 && s.ringHead*2 >= len(s.ring) {
+			n := copy(s.ring, s.ring[s.ringHead:])
+			clear(s.ring[n:])
+			s.ring, s.ringHead = s.ring[:n], 0
+		}
+		delete(s.inRing, ep)
+		if len(s.blocked[ep]) == 0 || s.active[ep] >= s.maxPer {
+			continue // stale: emptied by the endpoint's extra goroutine, or saturated
+		}
+		en := s.popBlockedLocked(ep)
+		if len(s.blocked[ep]) > 0 && s.active[ep] < s.maxPer {
+			s.pushRingLocked(ep)
+		}
+		return en, true
+	}
+	return schedEntry{}, false
 }
 
 // take removes a waiting delivery from the heap so that the caller may
@@ -195,7 +301,7 @@ func (s *scheduler) poke() {
 }
 
 // run is the dispatcher: it waits for the earliest due time and hands due
-// deliveries to the workers. It returns when stop is closed.
+// deliveries on. It returns when stop is closed.
 func (s *scheduler) run() {
 	var timer Timer
 	defer func() {
@@ -210,17 +316,7 @@ func (s *scheduler) run() {
 			return
 		}
 		now := s.clock.Now().UnixNano()
-		job, ok := s.nextDueLocked(now)
-		if ok {
-			s.mu.Unlock()
-			select {
-			case s.jobs <- job:
-			case <-s.stop:
-				s.finish(job, nil)
-				return
-			}
-			continue
-		}
+		s.dispatchDueLocked(now)
 		var wait <-chan time.Time
 		if len(s.h) > 0 {
 			due := s.h[0].due
@@ -248,9 +344,10 @@ func (s *scheduler) run() {
 	}
 }
 
-// nextDueLocked pops due entries until one can be dispatched, queueing
-// those whose endpoint is saturated.
-func (s *scheduler) nextDueLocked(now int64) (schedEntry, bool) {
+// dispatchDueLocked takes every entry due by now off the heap and
+// dispatches it. It never blocks: what cannot start waits in its
+// endpoint's FIFO.
+func (s *scheduler) dispatchDueLocked(now int64) {
 	for len(s.h) > 0 {
 		top := s.h[0]
 		if due, ok := s.tracked[top.id]; !ok || due != top.due {
@@ -258,51 +355,75 @@ func (s *scheduler) nextDueLocked(now int64) (schedEntry, bool) {
 			continue
 		}
 		if top.due > now {
-			return schedEntry{}, false
+			return
 		}
 		heap.Pop(&s.h)
 		s.nwaiting--
-		if s.active[top.ep] >= s.maxPer {
-			s.blocked[top.ep] = append(s.blocked[top.ep], top)
-			s.tracked[top.id] = stateBlocked
-			continue
-		}
-		s.active[top.ep]++
-		s.tracked[top.id] = stateInflight
-		return top, true
+		s.dispatchLocked(top)
 	}
-	return schedEntry{}, false
 }
 
-// finish ends the attempt of job: the delivery is rescheduled at next (nil
-// when it is no longer pending), its endpoint slot is freed, and the next
-// delivery blocked on that endpoint, if any, is returned for the calling
-// worker to run.
-func (s *scheduler) finish(job schedEntry, next *time.Time) (schedEntry, bool) {
+// finish ends the attempt of job, run by a goroutine of the given kind:
+// the delivery is rescheduled at next (nil when it is no longer pending),
+// its endpoint slot is freed, and the next job for the calling goroutine,
+// if any, is returned: for a worker the ring's next, for an endpoint's
+// extra goroutine its endpoint's next; a detached goroutine gets none.
+func (s *scheduler) finish(job schedEntry, next *time.Time, kind slotKind) (schedEntry, bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	delete(s.tracked, job.id)
 	s.onCount(-1)
 	if next != nil {
 		s.addLocked(schedEntry{due: next.UnixNano(), id: job.id, ep: job.ep})
 	}
-	var (
-		nj schedEntry
-		ok bool
-	)
-	if q := s.blocked[job.ep]; len(q) > 0 && !s.stopped {
-		nj, ok = q[0], true
-		q[0] = schedEntry{}
-		if len(q) == 1 {
-			delete(s.blocked, job.ep)
-		} else {
-			s.blocked[job.ep] = q[1:]
-		}
-		s.tracked[nj.id] = stateInflight
-	} else if s.active[job.ep]--; s.active[job.ep] <= 0 {
-		delete(s.active, job.ep)
+	s.releaseSlotLocked(job.ep)
+	return s.nextLocked(job.ep, kind)
+}
+
+// park is finish for a job that stays in flight, keeping its endpoint
+// slot, without the calling goroutine (a duplicate parked at its start
+// barrier): the goroutine moves on to its next job, if any.
+func (s *scheduler) park(job schedEntry, kind slotKind) (schedEntry, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nextLocked(job.ep, kind)
+}
+
+func (s *scheduler) releaseSlotLocked(ep unique.Handle[string]) {
+	if s.active[ep]--; s.active[ep] <= 0 {
+		delete(s.active, ep)
 	}
-	s.mu.Unlock()
-	return nj, ok
+}
+
+// nextLocked returns the next job of a goroutine of kind that has just
+// finished (or parked) a job of endpoint ep, and gives up the goroutine's
+// slot when there is none.
+func (s *scheduler) nextLocked(ep unique.Handle[string], kind slotKind) (schedEntry, bool) {
+	switch kind {
+	case slotWorker:
+		if !s.stopped {
+			mine := len(s.blocked[ep]) > 0 && s.active[ep] < s.maxPer
+			if mine && s.ringHead == len(s.ring) {
+				// Nobody else waits: no turn to take.
+				return s.popBlockedLocked(ep), true
+			}
+			if mine {
+				s.pushRingLocked(ep)
+			}
+			if en, ok := s.popRingLocked(); ok {
+				return en, true
+			}
+		}
+		s.running--
+	case slotExtra:
+		if !s.stopped && len(s.blocked[ep]) > 0 && s.active[ep] < s.maxPer {
+			return s.popBlockedLocked(ep), true
+		}
+		s.extras--
+	default:
+		s.startLocked(ep)
+	}
+	return schedEntry{}, false
 }
 
 // shutdown stops the dispatcher and makes add a no-op. The deliveries
@@ -323,6 +444,7 @@ func (s *scheduler) shutdown() {
 		}
 	}
 	s.h, s.nwaiting, s.blocked = nil, 0, map[unique.Handle[string]][]schedEntry{}
+	s.ring, s.ringHead, s.inRing = nil, 0, map[unique.Handle[string]]bool{}
 	close(s.stop)
 	s.onCount(-n)
 }

@@ -9,12 +9,33 @@ import (
 	"unique"
 )
 
+// dueJobs dispatches everything due at now and returns what went to the
+// workers, in order.
+func dueJobs(s *scheduler, now time.Time) []schedEntry {
+	s.mu.Lock()
+	s.dispatchDueLocked(now.UnixNano())
+	s.mu.Unlock()
+	var out []schedEntry
+	for len(s.jobs) > 0 {
+		out = append(out, <-s.jobs)
+	}
+	return out
+}
+
+func jobIDs(js []schedEntry) string {
+	ids := make([]string, len(js))
+	for i, j := range js {
+		ids[i] = j.id
+	}
+	return fmt.Sprint(ids)
+}
+
 // TestSchedulerOrder: due deliveries leave in due order; re-adding keeps
 // the earlier time; taking removes; counts follow.
 func TestSchedulerOrder(t *testing.T) {
 	fc := NewFakeClock(time.Unix(0, 0))
 	var count int
-	s := newScheduler(fc, 100, func(d int) { count += d })
+	s := newScheduler(fc, 100, 100, func(d int) { count += d })
 	ep := unique.Make("ep")
 	at := func(sec int) time.Time { return time.Unix(int64(sec), 0) }
 	s.add("c", ep, at(3))
@@ -30,19 +51,14 @@ func TestSchedulerOrder(t *testing.T) {
 	if count != 4 || s.count() != 4 {
 		t.Fatalf("count %d / %d, want 4", count, s.count())
 	}
-	var got []string
-	for {
-		j, ok := s.nextDueLocked(at(100).UnixNano())
-		if !ok {
-			break
-		}
-		got = append(got, j.id)
-		s.finish(j, nil)
+	got := dueJobs(s, at(100))
+	for _, j := range got {
+		s.finish(j, nil, slotWorker)
 	}
-	if fmt.Sprint(got) != "[a b c d]" || count != 0 || s.count() != 0 {
-		t.Fatalf("order %v, count %d", got, count)
+	if jobIDs(got) != "[a b c d]" || count != 0 || s.count() != 0 {
+		t.Fatalf("order %v, count %d", jobIDs(got), count)
 	}
-	if _, ok := s.nextDueLocked(at(100).UnixNano()); ok || len(s.h) != 0 {
+	if len(dueJobs(s, at(100))) != 0 || len(s.h) != 0 {
 		t.Fatalf("stale entries left: %d", len(s.h))
 	}
 }
@@ -51,24 +67,17 @@ func TestSchedulerOrder(t *testing.T) {
 // for a slot, and are handed to the worker that frees one.
 func TestSchedulerPerEndpointLimit(t *testing.T) {
 	// The clock stands before every due time, so that all go to the heap.
-	s := newScheduler(NewFakeClock(time.Unix(-1, 0)), 2, nil)
+	s := newScheduler(NewFakeClock(time.Unix(-1, 0)), 8, 2, nil)
 	a, b := unique.Make("a"), unique.Make("b")
 	for i := range 4 {
 		s.add(fmt.Sprint("a", i), a, time.Unix(0, int64(i)))
 	}
 	s.add("b0", b, time.Unix(0, 10))
-	var running []schedEntry
-	for {
-		j, ok := s.nextDueLocked(100)
-		if !ok {
-			break
-		}
-		running = append(running, j)
+	running := dueJobs(s, time.Unix(0, 100))
+	if jobIDs(running) != "[a0 a1 b0]" || s.busy() != 5 {
+		t.Fatalf("running %v, busy %d", jobIDs(running), s.busy())
 	}
-	if len(running) != 3 || running[2].id != "b0" || s.busy() != 5 {
-		t.Fatalf("running %v, busy %d", running, s.busy())
-	}
-	next, ok := s.finish(running[0], nil)
+	next, ok := s.finish(running[0], nil, slotWorker)
 	if !ok || next.id != "a2" {
 		t.Fatalf("freed slot went to %v %v", next, ok)
 	}
@@ -78,12 +87,13 @@ func TestSchedulerPerEndpointLimit(t *testing.T) {
 }
 
 // TestSchedulerDueNowSkipsDispatcher: a delivery due at once goes straight
-// into the workers' buffer, carrying its delivery, while its endpoint has a
-// free slot; beyond the limit it waits for a slot, and a full buffer sends
-// it through the heap.
+// to the workers' channel, carrying its delivery, while its endpoint has a
+// free slot and a worker is free; beyond either it waits in its
+// endpoint's queue, never in the heap.
 func TestSchedulerDueNowSkipsDispatcher(t *testing.T) {
 	fc := NewFakeClock(time.Unix(100, 0))
-	s := newScheduler(fc, 2, nil)
+	const workers = 4
+	s := newScheduler(fc, workers, 2, nil)
 	a := unique.Make("a")
 	d := &Delivery{ID: "a0"}
 	s.addEntry(schedEntry{due: fc.Now().UnixNano(), id: "a0", ep: a, d: d})
@@ -98,11 +108,62 @@ func TestSchedulerDueNowSkipsDispatcher(t *testing.T) {
 	if tracked, waiting := s.state("a2"); !tracked || waiting {
 		t.Fatalf("a2 should wait for a slot")
 	}
-	for i := range jobsBuffer - len(s.jobs) + 1 {
+	for i := range 3 { // b0 and b1 take the last free workers; b2 waits
 		s.add(fmt.Sprint("b", i), unique.Make(fmt.Sprint("b", i)), fc.Now())
 	}
-	if len(s.jobs) != jobsBuffer || len(s.h) != 1 {
-		t.Fatalf("jobs %d, heap %d: want a full buffer and one in the heap", len(s.jobs), len(s.h))
+	if s.running != workers || len(s.h) != 0 || len(s.ring)-s.ringHead != 1 {
+		t.Fatalf("running %d, heap %d, ring %d: want every worker busy, the last in the ring", s.running, len(s.h), len(s.ring)-s.ringHead)
+	}
+}
+
+// TestSchedulerRoundRobin: with every worker busy, a freed worker serves
+// the endpoints that wait in turn, so an endpoint with one due delivery
+// does not wait behind another's thousand.
+func TestSchedulerRoundRobin(t *testing.T) {
+	fc := NewFakeClock(time.Unix(100, 0))
+	s := newScheduler(fc, 1, 16, nil)
+	storm, calm := unique.Make("storm"), unique.Make("calm")
+	for i := range 1000 {
+		s.add(fmt.Sprint("s", i), storm, fc.Now())
+	}
+	s.add("c0", calm, fc.Now())
+	first := <-s.jobs
+	if first.id != "s0" {
+		t.Fatalf("first job %s", first.id)
+	}
+	var got []string
+	for j, ok := first, true; ok && len(got) < 5; {
+		j, ok = s.finish(j, nil, slotWorker)
+		got = append(got, j.id)
+	}
+	if fmt.Sprint(got) != "[s1 c0 s2 s3 s4]" {
+		t.Fatalf("the worker ran %v, want storm and calm in turn: [s1 c0 s2 s3 s4]", got)
+	}
+}
+
+// TestSchedulerExtraSlot: with every worker busy (a hanging endpoint), an
+// endpoint with nothing under way starts its delivery at once on its own
+// goroutine, and that goroutine then serves its endpoint's queue.
+func TestSchedulerExtraSlot(t *testing.T) {
+	fc := NewFakeClock(time.Unix(100, 0))
+	s := newScheduler(fc, 2, 2, nil)
+	var spawned []schedEntry
+	s.spawn = func(j schedEntry) { spawned = append(spawned, j) }
+	hang, calm := unique.Make("hang"), unique.Make("calm")
+	for i := range 5 {
+		s.add(fmt.Sprint("h", i), hang, fc.Now())
+	}
+	s.add("c0", calm, fc.Now())
+	s.add("c1", calm, fc.Now())
+	if len(s.jobs) != 2 || jobIDs(spawned) != "[c0]" || s.extras != 1 {
+		t.Fatalf("jobs %d, spawned %v, extras %d: want the workers on hang, c0 on calm's own goroutine", len(s.jobs), jobIDs(spawned), s.extras)
+	}
+	next, ok := s.finish(spawned[0], nil, slotExtra)
+	if !ok || next.id != "c1" {
+		t.Fatalf("calm's goroutine got %v %v, want c1", next.id, ok)
+	}
+	if _, ok := s.finish(next, nil, slotExtra); ok || s.extras != 0 {
+		t.Fatalf("calm's goroutine should end with its queue (extras %d)", s.extras)
 	}
 }
 

@@ -54,6 +54,15 @@ type Config struct {
 	// (headers have 10 s); default DefaultBodyReadTimeout. A slower body
 	// gets 408 and its connection is closed.
 	BodyReadTimeout time.Duration
+	// MaxEndpoints bounds the endpoints the server holds, however they are
+	// registered (control API or a provider's registration API); beyond
+	// it a registration is refused (409 on the control API). Default
+	// DefaultMaxEndpoints.
+	MaxEndpoints int
+	// MaxTriggerDeliveries bounds the deliveries one trigger makes (see
+	// EngineConfig); beyond it the trigger is refused with 400. Default
+	// DefaultMaxTriggerDeliveries.
+	MaxTriggerDeliveries int
 	// TLSConfig is used for outgoing requests (deliveries and registration
 	// checks), e.g. to trust a receiver's private CA.
 	TLSConfig *tls.Config
@@ -142,6 +151,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.MaxEndpoints <= 0 {
+		cfg.MaxEndpoints = DefaultMaxEndpoints
+	}
+	if cfg.MaxTriggerDeliveries <= 0 {
+		cfg.MaxTriggerDeliveries = DefaultMaxTriggerDeliveries
+	}
 	if cfg.Catalogue == nil {
 		cat, err := providers.Builtin()
 		if err != nil {
@@ -181,6 +196,8 @@ func New(cfg Config) (*Server, error) {
 		Logger:    cfg.Logger,
 		Metrics:   NewMetrics(s.reg),
 		TLSConfig: cfg.TLSConfig,
+
+		MaxTriggerDeliveries: cfg.MaxTriggerDeliveries,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)

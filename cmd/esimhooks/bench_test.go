@@ -59,3 +59,22 @@ func TestBenchRemovesItsSQLiteLog(t *testing.T) {
 		t.Fatalf("bench left %d entries in TMPDIR, the first %s", len(left), left[0].Name())
 	}
 }
+
+// TestBenchStormReportsBothPhases: a small storm run reports the healthy
+// endpoint's percentiles idle and under the storm, their ratio, and the
+// storm deliveries made meanwhile.
+func TestBenchStormReportsBothPhases(t *testing.T) {
+	code, out, errs := cli(t, "", "bench", "--scenario", "storm", "--samples", "100", "--storm-endpoints", "2", "--duplicates", "10", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var r mockserver.StormResult
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if r.Samples != 100 || r.StormEndpoints != 2 || r.Duplicates != 10 || r.Hanging != 1 ||
+		r.IdleP50 <= 0 || r.IdleP99 < r.IdleP50 || r.StormP50 <= 0 || r.StormP99 < r.StormP50 ||
+		r.Ratio != float64(r.StormP99)/float64(r.IdleP99) || r.StormDelivered <= 0 || r.IdleStartP99 <= 0 {
+		t.Fatalf("implausible result %+v", r)
+	}
+}

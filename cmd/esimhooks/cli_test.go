@@ -203,6 +203,10 @@ func TestBadInputGivesOneClearLineAndExitCode2(t *testing.T) {
 		{[]string{"send", "--provider", "esimfly", "--event", "order.created", "--seed", "x"}, `must be a non-negative integer`},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"events", "--profile-file", "/nonexistent.yaml"}, `--profile-file /nonexistent.yaml`},
+		{[]string{"serve", "--store", "memory", "--max-endpoints", "0"}, `--max-endpoints "0": want a whole number from 1 to 100000`},
+		{[]string{"serve", "--store", "memory", "--max-trigger-deliveries", "2000000"}, `--max-trigger-deliveries "2000000": want a whole number from 1 to 1000000`},
+		{[]string{"bench", "--scenario", "flood"}, `--scenario "flood": want throughput or storm`},
+		{[]string{"bench", "--scenario", "storm", "--duplicates", "101"}, `--duplicates must be from 1 to 100`},
 	}
 	for _, c := range cases {
 		code, out, errs := cli(t, "", c.args...)
@@ -258,5 +262,12 @@ func TestServeReadsItsEnvironment(t *testing.T) {
 	code = run(context.Background(), &env{strings.NewReader(""), &out, &errb, func(k string) string { return vars[k] }}, []string{"serve"})
 	if code != 2 || !strings.Contains(errb.String(), `--log-format "xml"`) {
 		t.Errorf("exit %d, stderr %q", code, errb.String())
+	}
+	delete(vars, "ESIMHOOKS_LOG_FORMAT")
+	vars["ESIMHOOKS_MAX_ENDPOINTS"] = "many"
+	errb.Reset()
+	code = run(context.Background(), &env{strings.NewReader(""), &out, &errb, func(k string) string { return vars[k] }}, []string{"serve"})
+	if code != 2 || !strings.Contains(errb.String(), `--max-endpoints "many"`) {
+		t.Errorf("exit %d, stderr %q: the environment's endpoint bound was not read", code, errb.String())
 	}
 }

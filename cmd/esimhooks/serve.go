@@ -57,6 +57,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	scenarios := envFlag(fs, e, "scenarios", "", "a directory of extra scenario files (YAML) added to the shipped library")
 	bodyTimeout := envFlag(fs, e, "body-timeout", mockserver.DefaultBodyReadTimeout.String(), "how long a request body may take to arrive (at most 10m); a slower one gets 408")
 	printCreds := envBool(fs, e, "print-credentials", "print the provider credentials the registration APIs require with this --token, and exit")
+	maxEndpoints := envFlag(fs, e, "max-endpoints", strconv.Itoa(mockserver.DefaultMaxEndpoints), "most endpoints the server holds (1 to 100000); registering one more is refused with 409")
+	maxTrigger := envFlag(fs, e, "max-trigger-deliveries", strconv.Itoa(mockserver.DefaultMaxTriggerDeliveries), "most deliveries one trigger makes, endpoints × (1 + duplicates) (1 to 1000000); a larger trigger is refused with 400")
 	var pf providerFlags
 	pf.registerProfiles(fs)
 	if err := parse(fs, args); err != nil {
@@ -75,6 +77,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	ts, err := strconv.ParseFloat(*scale, 64)
 	if err != nil || ts <= 0 || ts > 1000 {
 		return usageErr("--time-scale %q: want a number in (0, 1000], e.g. 0.001", *scale)
+	}
+	maxEP, err := boundFlag("max-endpoints", *maxEndpoints, 100_000)
+	if err != nil {
+		return err
+	}
+	maxTr, err := boundFlag("max-trigger-deliveries", *maxTrigger, 1_000_000)
+	if err != nil {
+		return err
 	}
 	logger, err := newLogger(e, *logFormat, *logLevel)
 	if err != nil {
@@ -110,6 +120,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	srv, err := mockserver.New(mockserver.Config{
 		Addr: *addr, Store: st, Catalogue: cat, TimeScale: ts, Token: *token,
 		Logger: logger, Dashboard: dashboard.Handler(), TLSConfig: tlsConf, Scenarios: runner, BodyReadTimeout: bt,
+		MaxEndpoints: maxEP, MaxTriggerDeliveries: maxTr,
 	})
 	if err != nil {
 		return usageErr("%v", err)
@@ -144,6 +155,15 @@ func printCredentials(e *env, token string) error {
 	fmt.Fprintf(e.stdout, "esimaccess  RT-AccessCode=%s RT-SecretKey=%s\n", c.Esimaccess.AccessCode, c.Esimaccess.SecretKey)
 	fmt.Fprintf(e.stdout, "esimfly     RT-AccessCode=%s secret key (RT-Signature)=%s\n", c.Esimfly.AccessCode, c.Esimfly.SecretKey)
 	return nil
+}
+
+// boundFlag reads a whole number from 1 to limit given to --name.
+func boundFlag(name, val string, limit int) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(val))
+	if err != nil || n < 1 || n > limit {
+		return 0, usageErr("--%s %q: want a whole number from 1 to %d", name, val, limit)
+	}
+	return n, nil
 }
 
 func newLogger(e *env, format, level string) (*slog.Logger, error) {
