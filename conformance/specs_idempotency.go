@@ -27,6 +27,7 @@ func describeIdempotency() {
 				second := post(ctx2, d)
 				c := all(is2xx(first), is2xx(second))
 				c.Actual = "original " + first.String() + ", duplicate " + second.String()
+				acceptedOrBlocked(ctx2, first)
 				verify(c)
 			})
 
@@ -34,6 +35,7 @@ func describeIdempotency() {
 				ctx2 := requestCtx(ctx)
 				first := post(ctx2, d)
 				second := post(ctx2, d)
+				acceptedOrBlocked(ctx2, first, second)
 				appliedOnce(ctx2, d.Key(), "copies answered "+first.String()+", "+second.String())
 			})
 		})
@@ -42,6 +44,7 @@ func describeIdempotency() {
 			It("applies the event once", For("IDM-003"), func(ctx SpecContext) {
 				ctx2 := requestCtx(ctx)
 				rs := sendBurst(ctx2, []*providers.Delivery{d, d}, untimedBound())
+				acceptedOrBlocked(ctx2, rs...)
 				appliedOnce(ctx2, d.Key(), "concurrent copies answered "+rs[0].String()+", "+rs[1].String())
 			})
 		})
@@ -57,7 +60,11 @@ func describeRetry() {
 			It("applies the event once", For("RTY-001"), func(ctx SpecContext) {
 				ctx2 := requestCtx(ctx)
 				key, note, err := retryAfterLostAck(ctx2)
+				if errors.Is(err, errRetryLate) {
+					blockedBy("ACK-001", err.Error())
+				}
 				if err != nil {
+					requireAccepting(ctx2)
 					Fail(err.Error())
 				}
 				appliedOnce(ctx2, key, note)
@@ -135,6 +142,10 @@ func retryAfterLostAck(ctx context.Context) (key, note string, err error) {
 			}
 			seen = append(seen, describeAttempt(a))
 			switch {
+			case a.N > 1 && a.ErrorKind == mockserver.ErrKindTimeout:
+				// The provider gives up on an attempt at its deadline: a
+				// receiver this slow never acknowledges the retry.
+				return key, "", fmt.Errorf("%w: %s", errRetryLate, strings.Join(append(seen, "timed out at the "+deadline().String()+" deadline"), ", "))
 			case a.N > 1 && a.ErrorKind == "":
 				// The retry was answered, whatever the status: whether the
 				// event is now applied once is the probe's to say.
@@ -145,6 +156,10 @@ func retryAfterLostAck(ctx context.Context) (key, note string, err error) {
 		}
 	}
 }
+
+// errRetryLate is retryAfterLostAck's error when the provider's retry got
+// no answer within the deadline: RTY-001 is then blocked by ACK-001.
+var errRetryLate = errors.New("the provider's retry got no answer within its deadline")
 
 // describeAttempt says what one engine attempt came to, briefly.
 func describeAttempt(a *mockserver.Attempt) string {

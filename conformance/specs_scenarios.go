@@ -49,7 +49,7 @@ func describeScenarios() {
 				if res == nil {
 					must(err)
 				}
-				verify(scenarioCheck(sc, res))
+				verifyAccepted(ctx, scenarioCheck(sc, res))
 			},
 			entries,
 		)
