@@ -33,7 +33,11 @@ func describeIdempotency() {
 
 			It("applies the event once", For("IDM-002"), func(ctx SpecContext) {
 				ctx2 := requestCtx(ctx)
-				first := post(ctx2, d)
+				// The copy is a later attempt: where the signature covers
+				// the attempt's time it differs, as a provider's would.
+				h, err := cur.fx.signedAt(d, time.Now().Add(-2*time.Second))
+				must(err)
+				first := postRaw(ctx2, h, d.Body)
 				second := post(ctx2, d)
 				acceptedOrBlocked(ctx2, first, second)
 				appliedOnce(ctx2, d.Key(), "copies answered "+first.String()+", "+second.String())
@@ -83,8 +87,15 @@ func retryAfterLostAck(ctx context.Context) (key, note string, err error) {
 	if len(sched) < 2 {
 		return "", "", fmt.Errorf("%s documents no retry", v.ID())
 	}
-	// Compress the schedule so the retry comes about 100 ms after the cut.
-	scale := min(1, float64(100*time.Millisecond)/float64(max(sched[1].D(), time.Millisecond)))
+	// Compress the schedule so the retry comes about 100 ms after the cut,
+	// or 1.1 s where the signature covers the attempt's time, so that the
+	// retry's signature differs from the first attempt's as a real retry's
+	// (minutes later) does.
+	gap := 100 * time.Millisecond
+	if v.SignsAttemptTime() {
+		gap = 1100 * time.Millisecond
+	}
+	scale := min(1, float64(gap)/float64(max(sched[1].D(), time.Millisecond)))
 	store := mockserver.NewMemoryStore()
 	defer store.Close()
 	eng, err := mockserver.NewEngine(mockserver.EngineConfig{

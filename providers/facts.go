@@ -50,6 +50,11 @@ func (v *Variant) Ordered() bool {
 	return false
 }
 
+// SignsAttemptTime reports whether the signature covers the time of the
+// attempt (Standard Webhooks' webhook-timestamp), so that two attempts of
+// one delivery carry different signatures.
+func (v *Variant) SignsAttemptTime() bool { return v.Signature.Scheme == "standard-webhooks" }
+
 // SignsReplayTime reports whether the variant has a replay window over a
 // time the signature covers, so that a receiver can refuse a stale but
 // correctly signed replay.

@@ -90,38 +90,32 @@ var ackNot200 = Fault{
 	Doc: "Acknowledges a delivery with 202 Accepted instead of 200. Breaks: answer a valid " +
 		"delivery with exactly 200, since Airalo counts no other status as delivered (ACK-003).",
 	Breaks:  []string{"ACK-003"},
-	Applies: func(v *providers.Variant) bool { return v.Ack.Success == "200" },
-	New: withWrapper(func(_ *providers.Variant, next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			if req.Method == http.MethodPost {
-				w = &accepted{ResponseWriter: w}
-			}
-			next.ServeHTTP(w, req)
-		})
-	}),
+	Applies: (*providers.Variant).Only200,
+	New:     withWrapper(func(_ *providers.Variant, next http.Handler) http.Handler { return ackAs(http.StatusAccepted, next) }),
 }
 
-// accepted turns a 200 into a 202, also the implicit 200 of a Write
+// acked turns a 200 into status, also the implicit 200 of a Write
 // without WriteHeader.
-type accepted struct {
+type acked struct {
 	http.ResponseWriter
-	wrote bool
+	status int
+	wrote  bool
 }
 
-// WriteHeader writes 202 for 200 and any other status unchanged.
-func (a *accepted) WriteHeader(status int) {
+// WriteHeader writes a.status for 200 and any other status unchanged.
+func (a *acked) WriteHeader(status int) {
 	if a.wrote {
 		return
 	}
 	a.wrote = true
 	if status == http.StatusOK {
-		status = http.StatusAccepted
+		status = a.status
 	}
 	a.ResponseWriter.WriteHeader(status)
 }
 
 // Write writes the header first, as http.ResponseWriter does.
-func (a *accepted) Write(b []byte) (int, error) {
+func (a *acked) Write(b []byte) (int, error) {
 	a.WriteHeader(http.StatusOK)
 	return a.ResponseWriter.Write(b)
 }
