@@ -218,14 +218,15 @@ const phpText = "Türkiye, Česko (https://www.airalo.com/turkey-esim)"
 
 // phpTextKeys are the fields whose text SIG-007 extends: display strings a
 // provider fills with package and country names.
-var phpTextKeys = []string{"description", "package", "package_name", "message", "name", "title"}
+var phpTextKeys = []string{"description", "package", "package_name", "name", "title", "message"}
 
-// withPHPText returns a copy of p whose display strings (phpTextKeys, at
-// any depth) end in phpText; a payload without one gets a top-level
-// "x_esimhooks_country" holding it.
-func withPHPText(p jsonv.Value) jsonv.Value {
+// withPHPText returns a copy of p, a payload of e, whose display strings
+// (phpTextKeys, at any depth) end in phpText wherever the event's schema
+// still accepts it, so that the receiver still knows the event; a payload
+// without one gets a top-level "x_esimhooks_country" holding it.
+func withPHPText(e *providers.Event, p jsonv.Value) jsonv.Value {
 	out := jsonv.Clone(p)
-	if !appendPHPText(out, 0) {
+	if !appendPHPText(e, out, out, 0) {
 		if o, ok := out.(*jsonv.Object); ok {
 			o.Set("x_esimhooks_country", phpText)
 		}
@@ -233,7 +234,7 @@ func withPHPText(p jsonv.Value) jsonv.Value {
 	return out
 }
 
-func appendPHPText(v jsonv.Value, depth int) bool {
+func appendPHPText(e *providers.Event, root, v jsonv.Value, depth int) bool {
 	if depth > 16 {
 		return false
 	}
@@ -244,14 +245,18 @@ func appendPHPText(v jsonv.Value, depth int) bool {
 			val, _ := t.Get(k)
 			if s, ok := val.(string); ok && slices.Contains(phpTextKeys, k) {
 				t.Set(k, s+" "+phpText)
+				if e.Validate(root) != nil {
+					t.Set(k, s) // an enum or pattern: the event would become unknown
+					continue
+				}
 				found = true
 				continue
 			}
-			found = appendPHPText(val, depth+1) || found
+			found = appendPHPText(e, root, val, depth+1) || found
 		}
 	case []jsonv.Value:
-		for _, e := range t {
-			found = appendPHPText(e, depth+1) || found
+		for _, el := range t {
+			found = appendPHPText(e, root, el, depth+1) || found
 		}
 	}
 	return found

@@ -3,9 +3,11 @@ package conformance
 import (
 	"bytes"
 	"context"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/esimhooks/esimhooks/conformance/faulty"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -57,5 +59,39 @@ func TestCustomProfileGradedInFull(t *testing.T) {
 	}
 	if !sum.Passed || t.Failed() {
 		t.Errorf("not passed:\n%s", out.String())
+	}
+}
+
+// TestSDKReencodingRejected grades SIG-007 against a receiver verifying as
+// Airalo's Node SDK does: the PHP-escaped body is rejected, and the
+// evidence says the basis is assumed and which SDKs reject such bodies.
+func TestSDKReencodingRejected(t *testing.T) {
+	v := mustVariant(t, "airalo")
+	f, ok := faulty.ByName("node-sdk-signature")
+	if !ok {
+		t.Fatal("no node-sdk-signature fault")
+	}
+	secret := secretFor(t, v)
+	rcv, err := f.New(v, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rcv.Close()
+	srv := httptest.NewServer(rcv)
+	defer srv.Close()
+	var out bytes.Buffer
+	sum, err := Run(context.Background(), Options{Provider: "airalo", Target: srv.URL + "/hook", Secret: secret,
+		LabelFilter: "SIG-007", Strict: true, Output: &out})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out.String())
+	}
+	o, ev := result(t, sum, "SIG-007")
+	for _, want := range []string{"expected 2xx", "assumed", "Node SDK", "Python SDK"} {
+		if o != OutcomeFailed || !strings.Contains(ev, want) {
+			t.Errorf("SIG-007 %s (%s), want failed with evidence saying %q", o, ev, want)
+		}
+	}
+	if r := Requirements().Get("SIG-007"); r.Basis != BasisAssumed || r.LevelFor(v) != LevelShould {
+		t.Errorf("SIG-007: basis %q level %s, want assumed SHOULD", r.Basis, r.LevelFor(v))
 	}
 }

@@ -129,11 +129,14 @@ func describeSignature() {
 		When("a correctly signed body holds text as PHP's json_encode escapes it", func() {
 			It("accepts the delivery with 2xx", For("SIG-007"), func(ctx SpecContext) {
 				ctx2 := requestCtx(ctx)
-				p := withPHPText(d.Payload)
+				p := withPHPText(d.Event, d.Payload)
 				body, err := jsonv.EncodePHP(p)
 				must(err)
 				h, err := cur.fx.signBody(d, cur.fx.signer, body, time.Now())
 				must(err)
+				if ev, _, err := cur.v.Identify(h, body); ev != d.Event {
+					must(fmt.Errorf("the PHP-escaped body is no longer a %s (%v)", d.Event.Name, err))
+				}
 				r := postRaw(ctx2, h, body)
 				c := is2xx(r)
 				c.Actual = "body with " + phpText + " written as PHP's json_encode does (\\u00fc, \\/): " + r.String()

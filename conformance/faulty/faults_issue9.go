@@ -1,7 +1,9 @@
 package faulty
 
 import (
+	"bytes"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,6 +11,8 @@ import (
 
 	"github.com/esimhooks/esimhooks/examples/receiver/receiver"
 	"github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/providers/jsonv"
+	"github.com/esimhooks/esimhooks/providers/signing"
 )
 
 // The faults real receivers were found with (issue 9): each breaks the
@@ -33,6 +37,31 @@ var optionalSignatureCheck = Fault{
 				return nil
 			}
 			return s.Verify(h, body)
+		}}, nil
+	}),
+}
+
+var nodeSDKSignature = Fault{
+	Name: "node-sdk-signature",
+	Doc: "Verifies as Airalo's Node SDK checkSignature does (providers.md; the algorithm reproduced, " +
+		"not the SDK's code): HMAC over JSON.stringify(JSON.parse(body)) with every \"/\" written " +
+		"\"\\/\", which keeps non-ASCII text literal where PHP's json_encode writes \\u00fc. Breaks: " +
+		"accept a correctly signed body holding non-ASCII text as PHP escapes it (SIG-007).",
+	Breaks:  []string{"SIG-007"},
+	Applies: (*providers.Variant).SignsPHPReencoding,
+	New: withFaults(func(v *providers.Variant, secret string) (*receiver.Faults, error) {
+		sp := v.Signature
+		raw, err := signing.New(signing.Spec{Scheme: sp.Scheme, Hash: sp.Hash, Header: sp.Header, Prefix: sp.Prefix,
+			Message: signing.MessageRaw, SecretFormat: sp.SecretFormat}, secret)
+		if err != nil {
+			return nil, err
+		}
+		return &receiver.Faults{Verify: func(h http.Header, body []byte) error {
+			js, err := jsonv.StringifyJS(body)
+			if err != nil {
+				return fmt.Errorf("%w: %v", signing.ErrInvalidBody, err)
+			}
+			return raw.Verify(h, bytes.ReplaceAll(js, []byte("/"), []byte(`\/`)))
 		}}, nil
 	}),
 }
@@ -225,6 +254,13 @@ var early413 = Fault{
 		})
 	}),
 }
+
+// DataDependent returns faults that break their requirement every time
+// but others only for some generated data, so they are graded on their
+// own requirement (TestSDKReencodingRejected), not in the exact matrix:
+// node-sdk-signature also rejects the ordinary Airalo deliveries whose
+// package name is non-ASCII ("T\u00fcrkiye"), about one in eight.
+func DataDependent() []Fault { return []Fault{nodeSDKSignature} }
 
 // Conforming returns receivers that break nothing but do something
 // unusual the suite must not mistake for a fault (Breaks is empty).

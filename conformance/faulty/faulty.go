@@ -11,6 +11,7 @@ package faulty
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/esimhooks/esimhooks/examples/receiver/receiver"
@@ -60,7 +61,7 @@ func All() []Fault {
 
 // ByName returns the named fault.
 func ByName(name string) (Fault, bool) {
-	for _, f := range append(All(), Conforming()...) {
+	for _, f := range slices.Concat(All(), Conforming(), DataDependent()) {
 		if f.Name == name {
 			return f, true
 		}
