@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -21,6 +22,7 @@ import (
 // catalogue and the specs can be compared (TestCatalogueMatchesSpecs), and
 // declares its stimulus and its verifier side by side.
 func declareSpecs() {
+	controlHung.Store(nil)
 	Describe("a webhook receiver", func() {
 		BeforeEach(gate)
 		BeforeEach(func() { lateAnswer.Store(false) })
@@ -110,15 +112,29 @@ func noteLatency(r response) response {
 // SIG-003, SIG-006, RPL-001, ROB-003, ROB-004) counts only after it: a
 // receiver answering 404 or 401 to everything rejects nothing in
 // particular. It returns the control's answer, for the evidence.
+//
+// A control that got no answer at all within untimedBound is remembered
+// for the rest of the run: later specs are blocked at once rather than
+// each waiting the bound again for a receiver that hangs.
 func requireAccepting(ctx context.Context) response {
 	GinkgoHelper()
+	if why := controlHung.Load(); why != nil {
+		blockedBy("ACK-001", *why+" (earlier in this run, not re-sent)")
+	}
 	r := post(ctx, freshPrimary())
 	if !r.Is2xx() {
-		blockedBy("ACK-001", "the receiver accepts no valid delivery: a correctly signed "+
-			cur.fx.primary().Name+" got "+r.String())
+		why := "the receiver accepts no valid delivery: a correctly signed " + cur.fx.primary().Name + " got " + r.String()
+		if r.Err != nil && (isTimeout(r.Err) || errors.Is(r.Err, context.DeadlineExceeded)) {
+			controlHung.Store(&why)
+		}
+		blockedBy("ACK-001", why)
 	}
 	return r
 }
+
+// controlHung holds why a control delivery of this run got no answer
+// within untimedBound; declareSpecs clears it.
+var controlHung atomic.Pointer[string]
 
 // acceptedOrBlocked is the lazy form of requireAccepting, for requirements
 // that expect 2xx: when any of rs is not 2xx, it checks that the receiver

@@ -156,7 +156,7 @@ func describeSignature() {
 // accepted; what names the stimulus.
 func rejected(ctl response, what string, r response) Check {
 	c := is4xx(r)
-	c.Actual = what + ": " + r.String() + " (a valid delivery: " + ctl.String() + ")"
+	c.Actual = r.String() + " (" + what + "; a valid delivery: " + ctl.String() + ")"
 	return c
 }
 
