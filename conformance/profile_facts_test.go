@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/esimhooks/esimhooks/conformance/faulty"
+	"github.com/esimhooks/esimhooks/examples/receiver/receiver"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -62,14 +63,14 @@ func TestCustomProfileGradedInFull(t *testing.T) {
 	}
 }
 
-// TestSDKReencodingRejected grades SIG-007 against a receiver verifying as
-// Airalo's Node SDK does: the PHP-escaped body is rejected, and the
-// evidence says the basis is assumed and which SDKs reject such bodies.
-func TestSDKReencodingRejected(t *testing.T) {
-	v := mustVariant(t, "airalo")
-	f, ok := faulty.ByName("node-sdk-signature")
+// gradeFault runs the suite in this process against the named fault's
+// receiver for v, with the probe, narrowed by filter, and returns the
+// summary.
+func gradeFault(t *testing.T, name string, v *providers.Variant, filter string, strict bool) *Summary {
+	t.Helper()
+	f, ok := faulty.ByName(name)
 	if !ok {
-		t.Fatal("no node-sdk-signature fault")
+		t.Fatalf("no fault %s", name)
 	}
 	secret := secretFor(t, v)
 	rcv, err := f.New(v, secret)
@@ -80,12 +81,20 @@ func TestSDKReencodingRejected(t *testing.T) {
 	srv := httptest.NewServer(rcv)
 	defer srv.Close()
 	var out bytes.Buffer
-	sum, err := Run(context.Background(), Options{Provider: "airalo", Target: srv.URL + "/hook", Secret: secret,
-		LabelFilter: "SIG-007", Strict: true, Output: &out})
+	sum, err := Run(context.Background(), Options{Provider: v.Provider.Name, Variant: v.Name, Target: srv.URL + "/hook",
+		Secret: secret, Probe: srv.URL + receiver.ProbePrefix, LabelFilter: filter, Strict: strict, Output: &out})
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out.String())
 	}
-	o, ev := result(t, sum, "SIG-007")
+	return sum
+}
+
+// TestSDKReencodingRejected grades SIG-007 against a receiver verifying as
+// Airalo's Node SDK does: the PHP-escaped body is rejected, and the
+// evidence says the basis is assumed and which SDKs reject such bodies.
+func TestSDKReencodingRejected(t *testing.T) {
+	v := mustVariant(t, "airalo")
+	o, ev := result(t, gradeFault(t, "node-sdk-signature", v, "SIG-007", true), "SIG-007")
 	for _, want := range []string{"expected 2xx", "assumed", "Node SDK", "Python SDK"} {
 		if o != OutcomeFailed || !strings.Contains(ev, want) {
 			t.Errorf("SIG-007 %s (%s), want failed with evidence saying %q", o, ev, want)

@@ -62,22 +62,7 @@ func TestScenarioRequirement(t *testing.T) {
 // event, which RPL-001 grades as SHOULD, so SCN-001 (MUST) passes and
 // SCN-002 (SHOULD) fails on that step.
 func TestScenarioExpectationLevels(t *testing.T) {
-	v, _ := providers.MustBuiltin().Variant("simplifytrip", "")
-	secret := secretFor(t, v)
-	f, _ := faulty.ByName("no-replay-check")
-	rcv, err := f.New(v, secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rcv.Close()
-	srv := httptest.NewServer(rcv)
-	defer srv.Close()
-	var out bytes.Buffer
-	s, err := Run(context.Background(), Options{Provider: "simplifytrip", Target: srv.URL + "/hook", Secret: secret,
-		Probe: srv.URL + receiver.ProbePrefix, LabelFilter: CategoryScenario, Output: &out})
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
+	s := gradeFault(t, "no-replay-check", mustVariant(t, "simplifytrip"), CategoryScenario, false)
 	if o, ev := result(t, s, "SCN-001"); o != OutcomePassed {
 		t.Errorf("SCN-001 %s (%s), want passed: the stale replay is a SHOULD", o, ev)
 	}

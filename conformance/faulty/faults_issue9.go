@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -117,31 +119,15 @@ func (s *sigDedup) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	rec := &statusRecorder{ResponseWriter: w}
+	rec := httptest.NewRecorder()
 	s.next.ServeHTTP(rec, req)
-	if sig != "" && rec.status >= 200 && rec.status < 300 {
+	res := rec.Result()
+	if sig != "" && res.StatusCode >= 200 && res.StatusCode < 300 {
 		s.seen[sig] = true
 	}
-}
-
-// statusRecorder remembers the status written through it.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(status int) {
-	if r.status == 0 {
-		r.status = status
-	}
-	r.ResponseWriter.WriteHeader(status)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
+	maps.Copy(w.Header(), res.Header)
+	w.WriteHeader(res.StatusCode)
+	_, _ = w.Write(rec.Body.Bytes())
 }
 
 var ack201 = Fault{
@@ -159,15 +145,7 @@ var head404 = Fault{
 		"does. Breaks: pass the provider's registration check (REG-001).",
 	Breaks:  []string{"REG-001"},
 	Applies: func(v *providers.Variant) bool { return v.Registration.Check == "head" },
-	New: withWrapper(func(_ *providers.Variant, next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-			if req.Method == http.MethodHead {
-				w.WriteHeader(http.StatusNotFound)
-				return
-			}
-			next.ServeHTTP(w, req)
-		})
-	}),
+	New:     withWrapper(answerHead(http.StatusNotFound)),
 }
 
 var wrongLength500 = Fault{

@@ -73,16 +73,21 @@ var anyMethod = Fault{
 	}),
 }
 
-// refuseHead answers HEAD with 405, as a POST-only route does.
-func refuseHead(_ *providers.Variant, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.Method == http.MethodHead {
-			w.Header().Set("Allow", http.MethodPost)
-			w.WriteHeader(http.StatusMethodNotAllowed)
-			return
-		}
-		next.ServeHTTP(w, req)
-	})
+// answerHead returns a wrapper that answers HEAD with status: 405 (with
+// Allow: POST) as a POST-only route does, 404 as a router without the route.
+func answerHead(status int) func(*providers.Variant, http.Handler) http.Handler {
+	return func(_ *providers.Variant, next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if req.Method == http.MethodHead {
+				if status == http.StatusMethodNotAllowed {
+					w.Header().Set("Allow", http.MethodPost)
+				}
+				w.WriteHeader(status)
+				return
+			}
+			next.ServeHTTP(w, req)
+		})
+	}
 }
 
 var ackNot200 = Fault{
