@@ -9,9 +9,10 @@ import (
 
 var slowAck = Fault{
 	Name: "slow-ack",
-	Doc: "Does slow work before answering: every POST waits the ack deadline and a tenth more " +
-		"first. Breaks: answer a valid delivery with 2xx within the provider's deadline " +
-		"(ACK-001), and so also each of a burst of concurrent deliveries (ACK-002).",
+	Doc: "Slow but otherwise correct: every POST waits the ack deadline and a tenth more before " +
+		"it is handled. Breaks: answer a valid delivery with 2xx within the provider's deadline " +
+		"(ACK-001), and so also each of a burst of concurrent deliveries (ACK-002). Nothing else " +
+		"fails: timing is ACK's; RTY-001 is blocked by ACK-001 (the provider's retry times out).",
 	Breaks:  []string{"ACK-001", "ACK-002"},
 	Applies: always,
 	New: withWrapper(func(v *providers.Variant, next http.Handler) http.Handler {
