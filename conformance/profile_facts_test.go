@@ -3,6 +3,7 @@ package conformance
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -68,6 +69,16 @@ func TestCustomProfileGradedInFull(t *testing.T) {
 // summary.
 func gradeFault(t *testing.T, name string, v *providers.Variant, filter string, strict bool) *Summary {
 	t.Helper()
+	sum, out, err := tryGradeFault(t, name, v, filter, strict)
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out)
+	}
+	return sum
+}
+
+// tryGradeFault is gradeFault returning Run's error and output.
+func tryGradeFault(t *testing.T, name string, v *providers.Variant, filter string, strict bool) (*Summary, string, error) {
+	t.Helper()
 	f, ok := faulty.ByName(name)
 	if !ok {
 		t.Fatalf("no fault %s", name)
@@ -83,10 +94,7 @@ func gradeFault(t *testing.T, name string, v *providers.Variant, filter string, 
 	var out bytes.Buffer
 	sum, err := Run(context.Background(), Options{Provider: v.Provider.Name, Variant: v.Name, Target: srv.URL + "/hook",
 		Secret: secret, Probe: srv.URL + receiver.ProbePrefix, LabelFilter: filter, Strict: strict, Output: &out})
-	if err != nil {
-		t.Fatalf("Run: %v\n%s", err, out.String())
-	}
-	return sum
+	return sum, out.String(), err
 }
 
 // TestSDKReencodingRejected grades SIG-007 against a receiver verifying as
@@ -94,7 +102,20 @@ func gradeFault(t *testing.T, name string, v *providers.Variant, filter string, 
 // evidence says the basis is assumed and which SDKs reject such bodies.
 func TestSDKReencodingRejected(t *testing.T) {
 	v := mustVariant(t, "airalo")
-	o, ev := result(t, gradeFault(t, "node-sdk-signature", v, "SIG-007", true), "SIG-007")
+	// The receiver also rejects the mock's own Airalo bodies whose package
+	// name is non-ASCII (about one in eight): a preflight that happens to
+	// send one stops the run (exit 2); the next run draws other data.
+	var sum *Summary
+	for try := 0; sum == nil; try++ {
+		s, out, err := tryGradeFault(t, "node-sdk-signature", v, "SIG-007", true)
+		switch {
+		case err == nil:
+			sum = s
+		case !errors.Is(err, ErrUsage) || try == 4:
+			t.Fatalf("Run: %v\n%s", err, out)
+		}
+	}
+	o, ev := result(t, sum, "SIG-007")
 	for _, want := range []string{"expected 2xx", "assumed", "Node SDK", "Python SDK"} {
 		if o != OutcomeFailed || !strings.Contains(ev, want) {
 			t.Errorf("SIG-007 %s (%s), want failed with evidence saying %q", o, ev, want)
