@@ -3,6 +3,7 @@ package conformance
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -209,4 +210,54 @@ func bigBody(v *providers.Variant, p jsonv.Value, size int) ([]byte, error) {
 	}
 	o.Set("x_esimhooks_padding", strings.Repeat("x", size))
 	return v.Encode(out)
+}
+
+// phpText is what SIG-007 writes into a payload: non-ASCII letters and a
+// URL, which PHP's json_encode writes as \u00fc and \/ escapes.
+const phpText = "Türkiye, Česko (https://www.airalo.com/turkey-esim)"
+
+// phpTextKeys are the fields whose text SIG-007 extends: display strings a
+// provider fills with package and country names.
+var phpTextKeys = []string{"description", "package", "package_name", "name", "title", "message"}
+
+// withPHPText returns a copy of p, a payload of e, whose display strings
+// (phpTextKeys, at any depth) end in phpText wherever the event's schema
+// still accepts it, so that the receiver still knows the event; a payload
+// without one gets a top-level "x_esimhooks_country" holding it.
+func withPHPText(e *providers.Event, p jsonv.Value) jsonv.Value {
+	out := jsonv.Clone(p)
+	if !appendPHPText(e, out, out, 0) {
+		if o, ok := out.(*jsonv.Object); ok {
+			o.Set("x_esimhooks_country", phpText)
+		}
+	}
+	return out
+}
+
+func appendPHPText(e *providers.Event, root, v jsonv.Value, depth int) bool {
+	if depth > 16 {
+		return false
+	}
+	found := false
+	switch t := v.(type) {
+	case *jsonv.Object:
+		for _, k := range t.Keys() {
+			val, _ := t.Get(k)
+			if s, ok := val.(string); ok && slices.Contains(phpTextKeys, k) {
+				t.Set(k, s+" "+phpText)
+				if e.Validate(root) != nil {
+					t.Set(k, s) // an enum or pattern: the event would become unknown
+					continue
+				}
+				found = true
+				continue
+			}
+			found = appendPHPText(e, root, val, depth+1) || found
+		}
+	case []jsonv.Value:
+		for _, el := range t {
+			found = appendPHPText(e, root, el, depth+1) || found
+		}
+	}
+	return found
 }

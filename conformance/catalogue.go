@@ -23,6 +23,12 @@ const (
 	LevelShould = "SHOULD"
 )
 
+// Bases a requirement can have.
+const (
+	BasisDocumented = "documented"
+	BasisAssumed    = "assumed"
+)
+
 // Needs a requirement can have: what the run must be given.
 const (
 	NeedProbe      = "probe"
@@ -40,12 +46,14 @@ type Requirement struct {
 	Sentence string `yaml:"sentence" json:"sentence"`
 	// Category is one of the category labels (labels.go).
 	Category string `yaml:"category" json:"category"`
-	// AppliesTo holds "provider" or "provider@variant" selectors; "*"
-	// selects every provider.
-	AppliesTo []string `yaml:"applies_to" json:"applies_to"`
-	// NotApplicable says, per provider (or "*" for any other), why the
-	// requirement does not apply there.
-	NotApplicable map[string]string `yaml:"not_applicable" json:"-"`
+	// AppliesWhen names the facts (facts.go) a variant must all have for
+	// the requirement to apply; empty applies to every variant. It never
+	// names a provider.
+	AppliesWhen []string `yaml:"applies_when" json:"applies_when,omitempty"`
+	// Basis is "documented" (default: the provider's documents say so)
+	// or "assumed" (inferred from what the provider is known to do; the
+	// evidence says so).
+	Basis string `yaml:"basis" json:"basis,omitempty"`
 	// AssumedFact names a profile fact (e.g. "ack.deadline"): where the
 	// variant marks it as assumed, the level drops to SHOULD.
 	AssumedFact string `yaml:"assumed_fact" json:"assumed_fact,omitempty"`
@@ -117,8 +125,13 @@ func (c *Catalogue) validate() error {
 		} else if prefix != m[1] {
 			errs = append(errs, fmt.Errorf("%s: category %s wants ids %s-NNN", r.ID, r.Category, prefix))
 		}
-		if len(r.AppliesTo) == 0 {
-			errs = append(errs, fmt.Errorf("%s: applies_to is empty", r.ID))
+		for _, f := range r.AppliesWhen {
+			if _, ok := facts[f]; !ok {
+				errs = append(errs, fmt.Errorf("%s: applies_when names unknown fact %q (known: %s)", r.ID, f, strings.Join(factNames(), ", ")))
+			}
+		}
+		if r.Basis != "" && r.Basis != BasisDocumented && r.Basis != BasisAssumed {
+			errs = append(errs, fmt.Errorf("%s: basis %q is neither %s nor %s", r.ID, r.Basis, BasisDocumented, BasisAssumed))
 		}
 		for _, n := range r.Needs {
 			if n != NeedProbe && n != NeedProduction {
@@ -143,21 +156,27 @@ func (c *Catalogue) IDs() []string {
 
 // Applies reports whether the requirement applies to variant v at all
 // (before what the run was given: probe, production) and, when it does not,
-// why.
+// why: every fact of AppliesWhen must hold for v.
 func (r *Requirement) Applies(v *providers.Variant) (bool, string) {
-	p := v.Provider.Name
-	for _, sel := range r.AppliesTo {
-		if sel == "*" || sel == p || sel == v.ID() {
-			return true, ""
+	for _, name := range r.AppliesWhen {
+		if f := facts[name]; !f.holds(v) {
+			return false, v.ID() + ": " + f.not
 		}
 	}
-	if why, ok := r.NotApplicable[p]; ok {
-		return false, why
+	return true, ""
+}
+
+// AppliesWhere says in words where the requirement applies: "every
+// variant", or the facts it needs joined with "and".
+func (r *Requirement) AppliesWhere() string {
+	if len(r.AppliesWhen) == 0 {
+		return "every variant"
 	}
-	if why, ok := r.NotApplicable["*"]; ok {
-		return false, fmt.Sprintf("%s: %s", v.ID(), why)
+	var out []string
+	for _, name := range r.AppliesWhen {
+		out = append(out, facts[name].is)
 	}
-	return false, fmt.Sprintf("not required for %s", v.ID())
+	return strings.Join(out, " and ")
 }
 
 // LevelFor returns the requirement's level for variant v: SHOULD where the

@@ -18,11 +18,13 @@ func TestCatalogueLoads(t *testing.T) {
 		t.Fatalf("%d requirements, want at least the issue's 22", len(c.Requirements))
 	}
 	bad := map[string]string{
-		"duplicate": "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, applies_to: ['*']}\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, applies_to: ['*']}\n",
-		"level":     "requirements:\n- {id: ACK-001, level: MAY, category: ack, sentence: s, source: s, applies_to: ['*']}\n",
-		"prefix":    "requirements:\n- {id: SIG-001, level: MUST, category: ack, sentence: s, source: s, applies_to: ['*']}\n",
-		"field":     "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, applies_to: ['*'], typo: 1}\n",
-		"need":      "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, applies_to: ['*'], needs: [coffee]}\n",
+		"duplicate": "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s}\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s}\n",
+		"level":     "requirements:\n- {id: ACK-001, level: MAY, category: ack, sentence: s, source: s}\n",
+		"prefix":    "requirements:\n- {id: SIG-001, level: MUST, category: ack, sentence: s, source: s}\n",
+		"field":     "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, typo: 1}\n",
+		"fact":      "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, applies_when: [airalo]}\n",
+		"basis":     "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, basis: guessed}\n",
+		"need":      "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, needs: [coffee]}\n",
 	}
 	for name, y := range bad {
 		if _, err := LoadCatalogue([]byte(y)); err == nil {
@@ -31,25 +33,30 @@ func TestCatalogueLoads(t *testing.T) {
 	}
 }
 
-// TestCatalogueMatchesProfiles keeps applies_to and the levels honest: each
-// is what the provider profiles say.
+// appliesGolden is, per shipped variant, which of the fact-gated
+// requirements apply, as providers.md describes the provider (written out by
+// hand, not computed): TestCatalogueMatchesProfiles fails when a fact or
+// a profile drifts from it.
+var appliesGolden = map[string][]string{
+	"airalo@default":           {"ACK-003", "REG-001", "SIG-001", "SIG-002", "SIG-003", "SIG-005", "SIG-006", "SIG-007"},
+	"esimfly@2025-01":          {"SIG-001", "SIG-002", "SIG-003", "SIG-005", "SIG-006", "ORD-002"},
+	"esimfly@2026-04":          {"SIG-001", "SIG-002", "SIG-003", "SIG-004", "SIG-005", "SIG-006", "ORD-002"},
+	"esimaccess@open-api":      {"ORD-002"},
+	"esimaccess@api-reference": {"REG-001", "ORD-002"},
+	"roamify@overview":         {"SIG-001", "SIG-002", "SIG-003", "SIG-004", "SIG-005", "SIG-006", "ORD-002"},
+	"roamify@per-type":         {"SIG-001", "SIG-002", "SIG-003", "SIG-004", "SIG-005", "SIG-006", "ORD-002"},
+	"simplifytrip@default":     {"SIG-001", "SIG-002", "SIG-003", "SIG-005", "SIG-006", "ORD-002", "RPL-001"},
+	"standard@v1":              {"SIG-001", "SIG-002", "SIG-003", "SIG-004", "SIG-005", "SIG-006", "ORD-002", "RPL-001"},
+}
+
+// TestCatalogueMatchesProfiles keeps applies_when and the levels honest:
+// for every variant, each fact-gated requirement applies exactly when the
+// profile's own fields say so (restated here from the fields, not from
+// facts.go), and for the shipped variants as appliesGolden says. A variant
+// added later is held to the first rule.
 func TestCatalogueMatchesProfiles(t *testing.T) {
 	c := Requirements()
 	cat := providers.MustBuiltin()
-	known := map[string]bool{"*": true}
-	for _, p := range cat.Profiles() {
-		known[p.Name] = true
-		for _, v := range p.Variants {
-			known[v.ID()] = true
-		}
-	}
-	for _, r := range c.Requirements {
-		for _, sel := range r.AppliesTo {
-			if !known[sel] {
-				t.Errorf("%s: applies_to %q names no shipped provider or variant", r.ID, sel)
-			}
-		}
-	}
 	for _, p := range cat.Profiles() {
 		for _, v := range p.Variants {
 			s := v.Signature
@@ -60,21 +67,43 @@ func TestCatalogueMatchesProfiles(t *testing.T) {
 				timed = timed || (e.Time != "" && len(e.Resources) > 0)
 			}
 			want := map[string]bool{
-				"SIG-001": signed, "SIG-002": signed, "SIG-003": signed, "SIG-005": signed,
+				"SIG-001": signed, "SIG-002": signed, "SIG-003": signed, "SIG-005": signed, "SIG-006": signed,
 				"SIG-004": raw,
+				"SIG-007": s.Message == "php-json",
 				"RPL-001": v.Replay != nil && v.Replay.Signed,
 				"REG-001": v.Registration.Check != "none" && v.Registration.Check != "",
 				"ACK-003": v.Ack.Success == "200",
 				"ORD-002": timed,
 			}
+			golden, known := appliesGolden[v.ID()]
 			for id, w := range want {
-				if got, why := c.Get(id).Applies(v); got != w {
+				got, why := c.Get(id).Applies(v)
+				if got != w {
 					t.Errorf("%s applies to %s: %v (%s), but the profile says %v", id, v.ID(), got, why, w)
+				}
+				if known && got != slices.Contains(golden, id) {
+					t.Errorf("%s applies to %s: %v, but providers.md says %v", id, v.ID(), got, !got)
+				}
+				if !got && (why == "" || strings.Contains(why, "not required")) {
+					t.Errorf("%s skipped for %s without a reason from the profile: %q", id, v.ID(), why)
 				}
 			}
 			assumed := assumes(v, "ack.deadline")
 			if lvl := c.Get("ACK-001").LevelFor(v); (lvl == LevelShould) != assumed {
 				t.Errorf("ACK-001 is %s for %s, but ack.deadline assumed=%v", lvl, v.ID(), assumed)
+			}
+		}
+	}
+	for id := range appliesGolden {
+		p, n, _ := strings.Cut(id, "@")
+		if _, err := cat.Variant(p, n); err != nil {
+			t.Errorf("appliesGolden names %s, which is not shipped: %v", id, err)
+		}
+	}
+	for _, r := range c.Requirements {
+		for _, f := range r.AppliesWhen {
+			if facts[f].holds == nil {
+				t.Errorf("%s: fact %s has no predicate", r.ID, f)
 			}
 		}
 	}

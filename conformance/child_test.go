@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhooks/esimhooks/providers"
 )
 
 // The tests that run the suite many times (the faulty receivers × the
@@ -26,6 +28,9 @@ type childOptions struct {
 	Strict                                   bool
 	LabelFilter                              string
 	Timeout, RequestTimeout, ProbeWait       time.Duration
+	// AckDeadline, if set, replaces the variant's ack deadline in the
+	// child's copy of the shipped profiles: the timing faults' runs.
+	AckDeadline time.Duration
 }
 
 func (c childOptions) options() Options {
@@ -45,6 +50,16 @@ func childMain() int {
 	}
 	o := co.options()
 	o.Output = os.Stderr
+	if co.AckDeadline > 0 {
+		cat := providers.MustBuiltin()
+		v, err := cat.Variant(co.Provider, co.Variant)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "child:", err)
+			return 3
+		}
+		v.Ack.Deadline = providers.Duration(co.AckDeadline)
+		o.Catalogue = cat
+	}
 	sum, err := Run(context.Background(), o)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)

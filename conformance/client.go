@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -63,7 +64,7 @@ func newClient(o Options, tlsCfg *tls.Config) *client {
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
 		Proxy:                  http.ProxyFromEnvironment,
-		DialContext:            dialer.DialContext,
+		DialContext:            answerAfterWriteError(dialer.DialContext),
 		TLSClientConfig:        tlsCfg,
 		TLSHandshakeTimeout:    5 * time.Second,
 		MaxIdleConns:           128,
@@ -85,6 +86,48 @@ func newClient(o Options, tlsCfg *tls.Config) *client {
 		extra:   o.Headers,
 		timeout: o.RequestTimeout,
 	}
+}
+
+// answerAfterWriteError wraps a dialer so that a failed write does not end
+// the request before its answer is read. A receiver may answer early and
+// close the connection while the body is still being written: a 413 from
+// nginx's client_max_body_size or Go's MaxBytesReader to a 5 MiB body
+// (ROB-004). Go's transport returns the write error ("broken pipe",
+// "connection reset") whenever it comes before the answer, so the verdict
+// would depend on timing. The wrapped connection reports every write from
+// the first failed one on as done, discarding the bytes (the peer reads no
+// more of them anyway), and the transport goes on to read what the
+// receiver answered; where it answered nothing, the read fails and the
+// evidence says the connection was closed or reset.
+func answerAfterWriteError(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &writeTolerantConn{Conn: c}, nil
+	}
+}
+
+// writeTolerantConn is a connection whose writes never fail once one has:
+// see answerAfterWriteError. Reads are untouched.
+type writeTolerantConn struct {
+	net.Conn
+	failed atomic.Bool
+}
+
+// Write writes p, or discards it once a write has failed because the peer
+// closed or reset the connection.
+func (c *writeTolerantConn) Write(p []byte) (int, error) {
+	if c.failed.Load() {
+		return len(p), nil
+	}
+	n, err := c.Conn.Write(p)
+	if err != nil && (errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)) {
+		c.failed.Store(true)
+		return len(p), nil
+	}
+	return n, err
 }
 
 // close drops the idle connections.

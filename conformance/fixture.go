@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -257,4 +258,75 @@ func (f *fixture) untimedPair() (*orderPair, error) {
 		return nil, err
 	}
 	return &orderPair{older: do, newer: dn}, nil
+}
+
+// malformedSig is one malformed signature header of SIG-006.
+type malformedSig struct {
+	what   string
+	header string
+	values []string
+}
+
+// malformedSignatures derives, from the correctly signed headers h, the
+// malformed forms of the variant's signature header that receivers written
+// from the providers' samples crash on: the digest cut to half its length,
+// a value that is not hex (or base64), the scheme's prefix left out where
+// it has one ("sha256=", Standard Webhooks' "v1,") or "sha256=" added where
+// it has none, an empty value, and several values (two header lines, each
+// signed with another secret).
+func malformedSignatures(h http.Header) ([]malformedSig, error) {
+	names := cur.fx.signatureHeaders()
+	if len(names) != 1 {
+		return nil, fmt.Errorf("%s: want one signature header, have %v", cur.v.ID(), names)
+	}
+	name := names[0]
+	value := h.Get(name)
+	prefix := cur.v.Signature.Prefix
+	if cur.v.Signature.Scheme == signing.SchemeStandardWebhooks {
+		prefix = "v1,"
+	}
+	digest, ok := strings.CutPrefix(value, prefix)
+	if !ok || digest == "" {
+		return nil, fmt.Errorf("%s: signature %q does not start with %q", cur.v.ID(), redact(value), prefix)
+	}
+	other := func() (string, error) {
+		s, err := cur.fx.otherSigner()
+		if err != nil {
+			return "", err
+		}
+		oh, err := s.Sign(signing.Message{Body: []byte(`{"other":true}`), ID: "msg_other", Timestamp: time.Now()})
+		if err != nil {
+			return "", err
+		}
+		return oh.Get(name), nil
+	}
+	o1, err := other()
+	if err != nil {
+		return nil, err
+	}
+	o2, err := other()
+	if err != nil {
+		return nil, err
+	}
+	out := []malformedSig{
+		{"digest of half the length", name, []string{prefix + digest[:len(digest)/2]}},
+		{"not hex: test_signature", name, []string{prefix + "test_signature"}},
+		{"right length, not hex", name, []string{prefix + strings.Repeat("z", len(digest))}},
+		{"empty value", name, []string{""}},
+		{"two values", name, []string{o1, o2}},
+	}
+	if prefix != "" {
+		out = append(out, malformedSig{"without the " + prefix + " prefix", name, []string{digest}})
+	} else {
+		out = append(out, malformedSig{"with a sha256= prefix the provider does not use", name, []string{signing.PrefixSHA256 + digest}})
+	}
+	return out, nil
+}
+
+// redact shortens a signature for an error message.
+func redact(s string) string {
+	if len(s) > 8 {
+		return s[:8] + "…"
+	}
+	return s
 }

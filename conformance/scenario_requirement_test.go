@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/esimhooks/esimhooks/conformance/faulty"
+	"github.com/esimhooks/esimhooks/conformance/scenario"
 	"github.com/esimhooks/esimhooks/examples/receiver/receiver"
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -51,6 +52,41 @@ func TestScenarioRequirement(t *testing.T) {
 		rcv.Close()
 		if o != OutcomeFailed || !strings.Contains(ev, "expected") || !strings.Contains(ev, want) {
 			t.Errorf("%s: SCN-001 %s (%s), want failed with evidence about %q", name, o, ev, want)
+		}
+	}
+}
+
+// TestScenarioExpectationLevels proves that a scenario expectation takes
+// the level of the requirement it exercises: a SimplifyTrip receiver
+// without the 24-hour window accepts simplifytrip-stale-replay's stale
+// event, which RPL-001 grades as SHOULD, so SCN-001 (MUST) passes and
+// SCN-002 (SHOULD) fails on that step.
+func TestScenarioExpectationLevels(t *testing.T) {
+	s := gradeFault(t, "no-replay-check", mustVariant(t, "simplifytrip"), CategoryScenario, false)
+	if o, ev := result(t, s, "SCN-001"); o != OutcomePassed {
+		t.Errorf("SCN-001 %s (%s), want passed: the stale replay is a SHOULD", o, ev)
+	}
+	if o, ev := result(t, s, "SCN-002"); o != OutcomeFailed || !strings.Contains(ev, "RPL-001") || !strings.Contains(ev, "expected 4xx") {
+		t.Errorf("SCN-002 %s (%s), want failed on the stale step exercising RPL-001", o, ev)
+	}
+	if ExitCode(s, nil) != 0 {
+		t.Errorf("exit %d without --strict, want 0: only a SHOULD failed", ExitCode(s, nil))
+	}
+}
+
+// TestScenarioExercisesKnownRequirements keeps the library's exercises
+// fields naming requirements the catalogue holds.
+func TestScenarioExercisesKnownRequirements(t *testing.T) {
+	cat := providers.MustBuiltin()
+	lib, err := scenario.LibraryWith(cat, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range lib {
+		for i, st := range sc.Steps {
+			if st.Exercises != "" && Requirements().Get(st.Exercises) == nil {
+				t.Errorf("%s step %d exercises %s, which the catalogue lacks", sc.Name, i, st.Exercises)
+			}
 		}
 	}
 }

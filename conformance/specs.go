@@ -2,8 +2,10 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best unqualified
@@ -20,8 +22,10 @@ import (
 // catalogue and the specs can be compared (TestCatalogueMatchesSpecs), and
 // declares its stimulus and its verifier side by side.
 func declareSpecs() {
+	controlHung.Store(nil)
 	Describe("a webhook receiver", func() {
 		BeforeEach(gate)
+		BeforeEach(func() { lateAnswer.Store(false) })
 		describeAck()
 		describeEvents()
 		describeRegistration()
@@ -63,22 +67,98 @@ func deadline() time.Duration { return cur.v.Ack.Deadline.D() }
 // a hung one.
 func timedBound() time.Duration { return 2 * deadline() }
 
-// untimedBound bounds every other request: the run's request timeout, but
-// never less than twice the deadline, so that a receiver that is merely
-// slow fails the ACK requirements only.
+// untimedBound bounds every other request: the run's request timeout
+// (--request-timeout, 10 s by default), but never less than twice the
+// deadline. Timing belongs to ACK-001 and ACK-002: every other requirement
+// waits this long for its verdict, so that a receiver that is merely slow
+// fails the ACK requirements only; its evidence then notes
+// lateNote.
 func untimedBound() time.Duration { return max(cur.opts.RequestTimeout, 2*deadline()) }
 
-// post sends d signed now, bounded by the run's request timeout.
+// lateAnswer is set when the current spec saw an answer after the
+// deadline (noteLatency); every spec starts with it clear.
+var lateAnswer atomic.Bool
+
+// lateNote is added to the evidence of a non-ACK requirement whose answers
+// came after the deadline.
+const lateNote = "answered after the deadline (see ACK-001)"
+
+// post sends d signed now, bounded by untimedBound.
 func post(ctx context.Context, d *providers.Delivery) response {
 	GinkgoHelper()
 	h, err := cur.fx.signed(d)
 	must(err)
-	return cur.c.send(ctx, request{Header: h, Body: d.Body, Timeout: untimedBound()})
+	return postRaw(ctx, h, d.Body)
 }
 
-// postRaw sends body with headers h.
+// postRaw sends body with headers h, bounded by untimedBound.
 func postRaw(ctx context.Context, h http.Header, body []byte) response {
-	return cur.c.send(ctx, request{Header: h, Body: body, Timeout: untimedBound()})
+	return noteLatency(cur.c.send(ctx, request{Header: h, Body: body, Timeout: untimedBound()}))
+}
+
+// noteLatency remembers that the current spec saw an answer after the
+// deadline, for lateNote, and returns r.
+func noteLatency(r response) response {
+	if r.Err == nil && r.Latency > deadline() {
+		lateAnswer.Store(true)
+	}
+	return r
+}
+
+// requireAccepting is the precondition of every requirement that leans on
+// the receiver accepting valid deliveries (ACK-001): it sends a fresh,
+// correctly signed delivery and, unless the answer is 2xx within
+// untimedBound, ends the spec as blocked by ACK-001. A rejection (SIG-001…
+// SIG-003, SIG-006, RPL-001, ROB-003, ROB-004) counts only after it: a
+// receiver answering 404 or 401 to everything rejects nothing in
+// particular. It returns the control's answer, for the evidence.
+//
+// A control that got no answer at all within untimedBound is remembered
+// for the rest of the run: later specs are blocked at once rather than
+// each waiting the bound again for a receiver that hangs.
+func requireAccepting(ctx context.Context) response {
+	GinkgoHelper()
+	if why := controlHung.Load(); why != nil {
+		blockedBy("ACK-001", *why+" (earlier in this run, not re-sent)")
+	}
+	r := post(ctx, freshPrimary())
+	if !r.Is2xx() {
+		why := "the receiver accepts no valid delivery: a correctly signed " + cur.fx.primary().Name + " got " + r.String()
+		if r.Err != nil && (isTimeout(r.Err) || errors.Is(r.Err, context.DeadlineExceeded)) {
+			controlHung.Store(&why)
+		}
+		blockedBy("ACK-001", why)
+	}
+	return r
+}
+
+// controlHung holds why a control delivery of this run got no answer
+// within untimedBound; declareSpecs clears it.
+var controlHung atomic.Pointer[string]
+
+// acceptedOrBlocked is the lazy form of requireAccepting, for requirements
+// that expect 2xx: when any of rs is not 2xx, it checks that the receiver
+// accepts a valid delivery at all, so that a receiver failing everything is
+// blocked by ACK-001 rather than failed on every requirement.
+func acceptedOrBlocked(ctx context.Context, rs ...response) {
+	GinkgoHelper()
+	for _, r := range rs {
+		if !r.Is2xx() {
+			requireAccepting(ctx)
+			return
+		}
+	}
+}
+
+// verifyAccepted verifies a check whose stimulus the receiver should have
+// accepted (2xx): when it fails, the spec is blocked by ACK-001 if the
+// receiver accepts no valid delivery at all.
+func verifyAccepted(ctx context.Context, c Check) {
+	GinkgoHelper()
+	if !c.OK {
+		requireAccepting(ctx)
+	}
+	verify(c)
 }
 
 // freshPrimary is a valid delivery of the primary event from a new life.
@@ -92,6 +172,7 @@ func freshPrimary() *providers.Delivery {
 // keepsServing sends a fresh valid delivery after a hostile one and checks
 // that the receiver still answers it with 2xx.
 func keepsServing(ctx context.Context) Check {
+	GinkgoHelper()
 	r := post(ctx, freshPrimary())
 	c := is2xx(r)
 	c.Expected = "a valid delivery afterwards answered 2xx"
@@ -126,7 +207,13 @@ func appliedOnce(ctx context.Context, key, note string) {
 	Consistently(ctx, func(ctx context.Context) Check {
 		return withNote(appliedCheck(ctx, key, 1, false), note)
 	}).WithTimeout(300 * time.Millisecond).WithPolling(50 * time.Millisecond).Should(Hold())
-	AddReportEntry(evidenceEntry, "applied=1 ("+note+")")
+	evidence("applied=1 (" + note + ")")
+}
+
+// evidence records s as the spec's evidence of a check that held, with
+// lateNote where it applies.
+func evidence(s string) {
+	AddReportEntry(evidenceEntry, withLate(Check{OK: true, Actual: s}).Actual)
 }
 
 // withNote adds what was sent to a check's actual behaviour.

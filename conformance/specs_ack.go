@@ -64,7 +64,7 @@ func sendBurst(ctx context.Context, ds []*providers.Delivery, bound time.Duratio
 	for i := range reqs {
 		wg.Go(func() {
 			<-start
-			out[i] = cur.c.send(ctx, reqs[i])
+			out[i] = noteLatency(cur.c.send(ctx, reqs[i]))
 		})
 	}
 	close(start)

@@ -27,13 +27,19 @@ func describeIdempotency() {
 				second := post(ctx2, d)
 				c := all(is2xx(first), is2xx(second))
 				c.Actual = "original " + first.String() + ", duplicate " + second.String()
+				acceptedOrBlocked(ctx2, first)
 				verify(c)
 			})
 
 			It("applies the event once", For("IDM-002"), func(ctx SpecContext) {
 				ctx2 := requestCtx(ctx)
-				first := post(ctx2, d)
+				// The copy is a later attempt: where the signature covers
+				// the attempt's time it differs, as a provider's would.
+				h, err := cur.fx.signedAt(d, time.Now().Add(-2*time.Second))
+				must(err)
+				first := postRaw(ctx2, h, d.Body)
 				second := post(ctx2, d)
+				acceptedOrBlocked(ctx2, first, second)
 				appliedOnce(ctx2, d.Key(), "copies answered "+first.String()+", "+second.String())
 			})
 		})
@@ -42,6 +48,7 @@ func describeIdempotency() {
 			It("applies the event once", For("IDM-003"), func(ctx SpecContext) {
 				ctx2 := requestCtx(ctx)
 				rs := sendBurst(ctx2, []*providers.Delivery{d, d}, untimedBound())
+				acceptedOrBlocked(ctx2, rs...)
 				appliedOnce(ctx2, d.Key(), "concurrent copies answered "+rs[0].String()+", "+rs[1].String())
 			})
 		})
@@ -57,7 +64,11 @@ func describeRetry() {
 			It("applies the event once", For("RTY-001"), func(ctx SpecContext) {
 				ctx2 := requestCtx(ctx)
 				key, note, err := retryAfterLostAck(ctx2)
+				if errors.Is(err, errRetryLate) {
+					blockedBy("ACK-001", err.Error())
+				}
 				if err != nil {
+					requireAccepting(ctx2)
 					Fail(err.Error())
 				}
 				appliedOnce(ctx2, key, note)
@@ -76,8 +87,15 @@ func retryAfterLostAck(ctx context.Context) (key, note string, err error) {
 	if len(sched) < 2 {
 		return "", "", fmt.Errorf("%s documents no retry", v.ID())
 	}
-	// Compress the schedule so the retry comes about 100 ms after the cut.
-	scale := min(1, float64(100*time.Millisecond)/float64(max(sched[1].D(), time.Millisecond)))
+	// Compress the schedule so the retry comes about 100 ms after the cut,
+	// or 1.1 s where the signature covers the attempt's time, so that the
+	// retry's signature differs from the first attempt's as a real retry's
+	// (minutes later) does.
+	gap := 100 * time.Millisecond
+	if v.SignsAttemptTime() {
+		gap = 1100 * time.Millisecond
+	}
+	scale := min(1, float64(gap)/float64(max(sched[1].D(), time.Millisecond)))
 	store := mockserver.NewMemoryStore()
 	defer store.Close()
 	eng, err := mockserver.NewEngine(mockserver.EngineConfig{
@@ -135,6 +153,10 @@ func retryAfterLostAck(ctx context.Context) (key, note string, err error) {
 			}
 			seen = append(seen, describeAttempt(a))
 			switch {
+			case a.N > 1 && a.ErrorKind == mockserver.ErrKindTimeout:
+				// The provider gives up on an attempt at its deadline: a
+				// receiver this slow never acknowledges the retry.
+				return key, "", fmt.Errorf("%w: %s", errRetryLate, strings.Join(append(seen, "timed out at the "+deadline().String()+" deadline"), ", "))
 			case a.N > 1 && a.ErrorKind == "":
 				// The retry was answered, whatever the status: whether the
 				// event is now applied once is the probe's to say.
@@ -145,6 +167,10 @@ func retryAfterLostAck(ctx context.Context) (key, note string, err error) {
 		}
 	}
 }
+
+// errRetryLate is retryAfterLostAck's error when the provider's retry got
+// no answer within the deadline: RTY-001 is then blocked by ACK-001.
+var errRetryLate = errors.New("the provider's retry got no answer within its deadline")
 
 // describeAttempt says what one engine attempt came to, briefly.
 func describeAttempt(a *mockserver.Attempt) string {

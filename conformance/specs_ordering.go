@@ -28,6 +28,7 @@ func describeOrdering() {
 				older := post(ctx2, pair.older)
 				c := all(is2xx(newer), is2xx(older))
 				c.Actual = pair.newer.Event.Name + " " + newer.String() + ", then older " + pair.older.Event.Name + " " + older.String()
+				acceptedOrBlocked(ctx2, newer)
 				verify(c)
 			})
 
@@ -38,6 +39,7 @@ func describeOrdering() {
 				ctx2 := requestCtx(ctx)
 				newer := post(ctx2, pair.newer)
 				older := post(ctx2, pair.older)
+				acceptedOrBlocked(ctx2, newer)
 				note := "newer " + pair.newer.Event.Name + " " + newer.String() + ", older " + pair.older.Event.Name + " " + older.String()
 				// Wait until the newer event shows, then hold the status for
 				// a moment: a receiver applying the older one late would
@@ -48,7 +50,7 @@ func describeOrdering() {
 				Consistently(ctx2, func(ctx context.Context) Check {
 					return resourceCheck(ctx, pair.resource, pair.newStat, note)
 				}).WithTimeout(300 * time.Millisecond).WithPolling(50 * time.Millisecond).Should(Hold())
-				AddReportEntry(evidenceEntry, "status "+pair.newStat+" of "+pair.resource+" kept ("+note+")")
+				evidence("status " + pair.newStat + " of " + pair.resource + " kept (" + note + ")")
 			})
 		})
 	})

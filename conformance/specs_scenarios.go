@@ -25,57 +25,128 @@ func scenariosFor(cat *providers.Catalogue, v *providers.Variant, dir string) ([
 	return out, nil
 }
 
-// describeScenarios declares SCN-001: one entry per scenario of the
-// library for the run's variant, built at tree construction.
+// describeScenarios declares SCN-001 and SCN-002: one entry per scenario
+// of the library for the run's variant, built at tree construction. A
+// step's expectations carry the level of the requirement the step
+// exercises (Step.Exercises): SCN-001 (MUST) grades the MUST-level ones
+// and whether the scenario ran at all, SCN-002 (SHOULD) the SHOULD-level
+// ones, from the same play of the scenario.
 func describeScenarios() {
+	played := map[string]*scenario.Result{}
 	Describe("scenarios", func() {
 		if len(cur.scenarios) == 0 {
-			It("plays the scenario library", For("SCN-001"), func() {
-				Skip("the library has no scenario for " + cur.v.ID() + " (add one with --scenarios)")
-			})
+			for _, id := range []string{"SCN-001", "SCN-002"} {
+				It("plays the scenario library", For(id), func() {
+					Skip("the library has no scenario for " + cur.v.ID() + " (add one with --scenarios)")
+				})
+			}
 			return
 		}
-		var entries []TableEntry
+		var mustEntries, should []TableEntry
 		for _, sc := range cur.scenarios {
-			entries = append(entries, Entry(sc.Name, For("SCN-001"), sc))
+			mustEntries = append(mustEntries, Entry(sc.Name, For("SCN-001"), sc))
+			if hasLevel(sc, LevelShould) {
+				should = append(should, Entry(sc.Name, For("SCN-002"), sc))
+			}
+		}
+		play := func(ctx SpecContext, sc *scenario.Scenario) *scenario.Result {
+			GinkgoHelper()
+			if res := played[sc.Name]; res != nil {
+				return res
+			}
+			client := &http.Client{Transport: &http.Transport{TLSClientConfig: cur.tls, Proxy: nil}}
+			defer client.CloseIdleConnections()
+			res, err := scenario.Play(requestCtx(ctx), sc,
+				scenario.Target{URL: cur.opts.Target, Secret: cur.opts.Secret, Probe: cur.opts.Probe, Headers: cur.opts.Headers, Client: client},
+				scenario.Options{Settle: cur.opts.ProbeWait})
+			if res == nil {
+				must(err)
+			}
+			played[sc.Name] = res
+			return res
 		}
 		DescribeTable("plays the scenario library",
 			func(ctx SpecContext, sc *scenario.Scenario) {
-				client := &http.Client{Transport: &http.Transport{TLSClientConfig: cur.tls, Proxy: nil}}
-				defer client.CloseIdleConnections()
-				res, err := scenario.Play(requestCtx(ctx), sc,
-					scenario.Target{URL: cur.opts.Target, Secret: cur.opts.Secret, Probe: cur.opts.Probe, Headers: cur.opts.Headers, Client: client},
-					scenario.Options{Settle: cur.opts.ProbeWait})
-				if res == nil {
-					must(err)
-				}
-				verify(scenarioCheck(sc, res))
+				verifyAccepted(ctx, scenarioCheck(sc, play(ctx, sc), LevelMust))
 			},
-			entries,
+			mustEntries,
+		)
+		if len(should) == 0 {
+			It("meets the SHOULD-level expectations of the scenario library", For("SCN-002"), func() {
+				Skip("no scenario of the library for " + cur.v.ID() + " exercises a SHOULD requirement")
+			})
+			return
+		}
+		DescribeTable("meets the SHOULD-level expectations of the scenario library",
+			func(ctx SpecContext, sc *scenario.Scenario) {
+				verifyAccepted(ctx, scenarioCheck(sc, play(ctx, sc), LevelShould))
+			},
+			should,
 		)
 	})
 }
 
-// scenarioCheck sums a scenario's result up: the first failed expectation
-// as "expected …, got …", or the count of expectations that held.
-func scenarioCheck(sc *scenario.Scenario, res *scenario.Result) Check {
-	passed, failed, skipped := res.Count()
-	c := Check{OK: failed == 0 && res.Err == "", Expected: "every expectation of " + sc.Name + " to hold"}
-	if c.OK {
-		c.Actual = fmt.Sprintf("%s: %d expectations held", sc.Name, passed)
-		if skipped > 0 {
-			c.Actual += fmt.Sprintf(", %d skipped", skipped)
-		}
-		return c
+// stepLevel is the level of step i's expectations: that of the
+// requirement it exercises, for the run's variant; MUST by default, for
+// the final expectations, and for an ID the catalogue lacks (which
+// TestScenarioExercisesKnownRequirements rules out).
+func stepLevel(sc *scenario.Scenario, i int) string {
+	if i < 0 || i >= len(sc.Steps) || sc.Steps[i].Exercises == "" {
+		return LevelMust
 	}
+	if r := cur.reqs.Get(sc.Steps[i].Exercises); r != nil {
+		return r.LevelFor(cur.v)
+	}
+	return LevelMust
+}
+
+// hasLevel reports whether some step of sc has expectations at level.
+func hasLevel(sc *scenario.Scenario, level string) bool {
+	for i := range sc.Steps {
+		if stepLevel(sc, i) == level {
+			return true
+		}
+	}
+	return false
+}
+
+// scenarioCheck sums up a scenario's expectations at level: the first
+// failed one as "expected …, got …", or the count of those that held. At
+// MUST level a run that broke off fails too.
+func scenarioCheck(sc *scenario.Scenario, res *scenario.Result, level string) Check {
+	var passed, skipped int
+	c := Check{Expected: "every " + level + "-level expectation of " + sc.Name + " to hold"}
 	for _, st := range res.Steps {
+		lvl := LevelMust
+		if !st.Final {
+			lvl = stepLevel(sc, st.Index)
+		}
+		if lvl != level {
+			continue
+		}
 		for _, x := range st.Expectations {
-			if x.Outcome == scenario.Failed {
+			switch x.Outcome {
+			case scenario.Failed:
 				c.Actual = st.Label + ": " + x.What + " failed: " + x.Evidence
+				if ex := sc.Steps[min(st.Index, len(sc.Steps)-1)].Exercises; ex != "" && !st.Final {
+					c.Actual += " (exercises " + ex + ")"
+				}
 				return c
+			case scenario.Skipped:
+				skipped++
+			default:
+				passed++
 			}
 		}
 	}
-	c.Actual = "the run broke off: " + res.Err
+	if level == LevelMust && res.Err != "" {
+		c.Actual = "the run broke off: " + res.Err
+		return c
+	}
+	c.OK = true
+	c.Actual = fmt.Sprintf("%s: %d %s-level expectations held", sc.Name, passed, level)
+	if skipped > 0 {
+		c.Actual += fmt.Sprintf(", %d skipped", skipped)
+	}
 	return c
 }

@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -10,10 +11,14 @@ import (
 	. "github.com/onsi/gomega"    //nolint:revive // as Ginkgo
 
 	"github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
 
-// describeSignature declares SIG-001..005: the receiver verifies the
-// provider's signature before it acts.
+// describeSignature declares SIG-001..007: the receiver verifies the
+// provider's signature before it acts. Every rejection counts only after
+// the same receiver accepted a correctly signed delivery in the same spec
+// (requireAccepting): a receiver that rejects everything is blocked by
+// ACK-001, not passed.
 func describeSignature() {
 	Describe("signature", func() {
 		var d *providers.Delivery
@@ -21,30 +26,28 @@ func describeSignature() {
 
 		When("the signature header is missing", func() {
 			It("rejects the delivery with 4xx", For("SIG-001"), func(ctx SpecContext) {
-				h, err := cur.fx.signed(d)
-				must(err)
-				for _, name := range cur.fx.signatureHeaders() {
-					h.Del(name)
-				}
-				verify(is4xx(postRaw(requestCtx(ctx), h, d.Body)))
+				ctx2 := requestCtx(ctx)
+				ctl := requireAccepting(ctx2)
+				h, body := forged(d, forgeUnsigned)
+				verify(rejected(ctl, "without the signature header", postRaw(ctx2, h, body)))
 			})
 		})
 
 		When("the delivery is signed with another secret", func() {
 			It("rejects the delivery with 4xx", For("SIG-002"), func(ctx SpecContext) {
-				s, err := cur.fx.otherSigner()
-				must(err)
-				h, err := d.Request(s, time.Now())
-				must(err)
-				verify(is4xx(postRaw(requestCtx(ctx), h, d.Body)))
+				ctx2 := requestCtx(ctx)
+				ctl := requireAccepting(ctx2)
+				h, body := forged(d, forgeOtherSecret)
+				verify(rejected(ctl, "signed with another secret", postRaw(ctx2, h, body)))
 			})
 		})
 
 		When("the body was changed after signing", func() {
 			It("rejects the delivery with 4xx", For("SIG-003"), func(ctx SpecContext) {
-				h, err := cur.fx.signed(d)
-				must(err)
-				verify(is4xx(postRaw(requestCtx(ctx), h, tamper(d.Body))))
+				ctx2 := requestCtx(ctx)
+				ctl := requireAccepting(ctx2)
+				h, body := forged(d, forgeTampered)
+				verify(rejected(ctl, "changed after signing", postRaw(ctx2, h, body)))
 			})
 		})
 
@@ -57,30 +60,157 @@ func describeSignature() {
 			})
 
 			It("accepts the delivery with 2xx", For("SIG-004"), func(ctx SpecContext) {
+				ctx2 := requestCtx(ctx)
 				h, err := cur.fx.signBody(d, cur.fx.signer, body, time.Now())
 				must(err)
-				c := is2xx(postRaw(requestCtx(ctx), h, body))
+				c := is2xx(postRaw(ctx2, h, body))
 				c.Actual = fmt.Sprintf("%d-byte indented, reordered, escaped body: %s", len(body), c.Actual)
-				verify(c)
+				verifyAccepted(ctx2, c)
 			})
 		})
 
 		When("it rejected a delivery", func() {
-			It("applies nothing from it", For("SIG-005"), func(ctx SpecContext) {
+			It("applies nothing from it, whichever way the signature failed", For("SIG-005"), func(ctx SpecContext) {
 				ctx2 := requestCtx(ctx)
-				s, err := cur.fx.otherSigner()
-				must(err)
-				h, err := d.Request(s, time.Now())
-				must(err)
-				r := postRaw(ctx2, h, d.Body)
-				note := "wrongly signed delivery answered " + r.String()
+				requireAccepting(ctx2)
+				var sent []*providers.Delivery
+				var notes []string
+				for _, kind := range forgeKinds {
+					fd := freshPrimary()
+					h, body := forged(fd, kind)
+					r := postRaw(ctx2, h, body)
+					notes = append(notes, kind.what+" "+r.String())
+					sent = append(sent, fd)
+					if kind.tampers {
+						// What a receiver that skipped the check would have
+						// applied: the changed body's event.
+						td, err := tamperedDelivery(fd, body)
+						must(err)
+						sent = append(sent, td)
+					}
+				}
+				note := strings.Join(notes, ", ")
 				Consistently(ctx2, func(ctx context.Context) Check {
-					return withNote(nothingApplied(ctx, d), note)
+					for _, fd := range sent {
+						if c := nothingApplied(ctx, fd); !c.OK {
+							return withNote(c, note)
+						}
+					}
+					return Check{OK: true}
 				}).WithTimeout(500 * time.Millisecond).WithPolling(100 * time.Millisecond).Should(Hold())
-				AddReportEntry(evidenceEntry, "applied=0, no resource changed ("+note+")")
+				evidence("applied=0, no resource changed (" + note + ")")
+			})
+		})
+
+		When("the signature header is malformed", func() {
+			It("answers 4xx, not 5xx, and keeps serving", For("SIG-006"), func(ctx SpecContext) {
+				ctx2 := requestCtx(ctx)
+				ctl := requireAccepting(ctx2)
+				h, err := cur.fx.signed(d)
+				must(err)
+				bad, err := malformedSignatures(h)
+				must(err)
+				var seen []string
+				for _, m := range bad {
+					hh := h.Clone()
+					hh[http.CanonicalHeaderKey(m.header)] = m.values
+					r := postRaw(ctx2, hh, d.Body)
+					if c := rejected(ctl, m.what, r); !c.OK {
+						verify(c)
+					}
+					seen = append(seen, m.what+" "+itoa(r.Status))
+				}
+				ks := keepsServing(ctx2)
+				ks.Actual = strings.Join(seen, ", ") + "; " + ks.Actual
+				verify(ks)
+			})
+		})
+
+		When("a correctly signed body holds text as PHP's json_encode escapes it", func() {
+			It("accepts the delivery with 2xx", For("SIG-007"), func(ctx SpecContext) {
+				ctx2 := requestCtx(ctx)
+				p := withPHPText(d.Event, d.Payload)
+				body, err := jsonv.EncodePHP(p)
+				must(err)
+				h, err := cur.fx.signBody(d, cur.fx.signer, body, time.Now())
+				must(err)
+				if ev, _, err := cur.v.Identify(h, body); ev != d.Event {
+					must(fmt.Errorf("the PHP-escaped body is no longer a %s (%v)", d.Event.Name, err))
+				}
+				r := postRaw(ctx2, h, body)
+				c := is2xx(r)
+				c.Actual = "body with " + phpText + " written as PHP's json_encode does (\\u00fc, \\/): " + r.String()
+				if !c.OK {
+					c.Actual += "; assumed basis: Airalo does not publish its encoder. Receivers built on Airalo's " +
+						"Node SDK (JSON.stringify: literal UTF-8) or Python SDK (json.dumps ensure_ascii=False; " +
+						"its str path also turns \\/ into \\\\/) re-encode such a body differently, compute " +
+						"another HMAC and reject it: verify over the raw bytes or PHP's re-encoding"
+				}
+				verifyAccepted(ctx2, c)
 			})
 		})
 	})
+}
+
+// rejected checks that r is a 4xx, after the control delivery ctl was
+// accepted; what names the stimulus.
+func rejected(ctl response, what string, r response) Check {
+	c := is4xx(r)
+	c.Actual = r.String() + " (" + what + "; a valid delivery: " + ctl.String() + ")"
+	return c
+}
+
+// forgeKind is one way a delivery's signature fails.
+type forgeKind struct {
+	what    string
+	tampers bool
+	forge   func(d *providers.Delivery) (http.Header, []byte)
+}
+
+var (
+	forgeUnsigned = forgeKind{what: "unsigned", forge: func(d *providers.Delivery) (http.Header, []byte) {
+		GinkgoHelper()
+		h, err := cur.fx.signed(d)
+		must(err)
+		for _, name := range cur.fx.signatureHeaders() {
+			h.Del(name)
+		}
+		return h, d.Body
+	}}
+	forgeOtherSecret = forgeKind{what: "another secret", forge: func(d *providers.Delivery) (http.Header, []byte) {
+		GinkgoHelper()
+		s, err := cur.fx.otherSigner()
+		must(err)
+		h, err := d.Request(s, time.Now())
+		must(err)
+		return h, d.Body
+	}}
+	forgeTampered = forgeKind{what: "tampered", tampers: true, forge: func(d *providers.Delivery) (http.Header, []byte) {
+		GinkgoHelper()
+		h, err := cur.fx.signed(d)
+		must(err)
+		return h, tamper(d.Body)
+	}}
+	// forgeKinds are the rejections SIG-005 probes.
+	forgeKinds = []forgeKind{forgeUnsigned, forgeOtherSecret, forgeTampered}
+)
+
+// forged returns d's request forged the given way.
+func forged(d *providers.Delivery, k forgeKind) (http.Header, []byte) {
+	GinkgoHelper()
+	return k.forge(d)
+}
+
+// tamperedDelivery is d with the changed body, parsed, so that the probe
+// can be asked about the event a receiver would have applied from it.
+func tamperedDelivery(d *providers.Delivery, body []byte) (*providers.Delivery, error) {
+	p, err := jsonv.Parse(body)
+	if err != nil {
+		return nil, err
+	}
+	td := *d
+	td.Body, td.Payload = body, p
+	return &td, nil
 }
 
 // nothingApplied checks that the probe shows no application of d: its key
@@ -109,9 +239,8 @@ func describeReplay() {
 		When("a correctly signed delivery is older than the provider's window", func() {
 			It("rejects it with 4xx", For("RPL-001"), func(ctx SpecContext) {
 				rule := cur.v.Replay
-				if rule == nil {
-					Skip("the provider documents no replay window")
-				}
+				ctx2 := requestCtx(ctx)
+				ctl := requireAccepting(ctx2)
 				window := rule.Window.D()
 				// The stale time is where the provider puts it: the signed
 				// timestamp header (Standard Webhooks) or the event's own
@@ -130,9 +259,7 @@ func describeReplay() {
 				}
 				h, err := cur.fx.signedAt(d, signedAt)
 				must(err)
-				c := is4xx(postRaw(requestCtx(ctx), h, d.Body))
-				c.Actual = fmt.Sprintf("replay from beyond the %s window: %s", window, c.Actual)
-				verify(c)
+				verify(rejected(ctl, fmt.Sprintf("replay from beyond the %s window", window), postRaw(ctx2, h, d.Body)))
 			})
 		})
 	})

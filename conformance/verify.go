@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -52,11 +53,22 @@ func (holdMatcher) NegatedFailureMessage(actual any) string {
 }
 
 // verify fails the spec with the check's evidence, or records it as the
-// spec's evidence when it holds.
+// spec's evidence when it holds. Outside the ack category, an answer after
+// the deadline adds lateNote: timing is ACK-001's and ACK-002's verdict.
 func verify(c Check) {
 	GinkgoHelper()
+	c = withLate(c)
 	Expect(c).To(Hold())
 	AddReportEntry(evidenceEntry, c.String())
+}
+
+// withLate adds lateNote to c where the current spec, outside the ack
+// category, saw an answer after the deadline.
+func withLate(c Check) Check {
+	if lateAnswer.Load() && !slices.Contains(CurrentSpecReport().Labels(), CategoryAck) {
+		c.Actual += "; " + lateNote
+	}
+	return c
 }
 
 // is2xx checks for any 2xx answer.

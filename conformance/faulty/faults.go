@@ -14,9 +14,10 @@ var noSignatureCheck = Fault{
 	Name: "no-signature-check",
 	Doc: "Accepts every delivery without checking its signature. Breaks: refuse a delivery " +
 		"whose signature is missing (SIG-001), made with another secret (SIG-002) or whose body " +
-		"was changed after signing (SIG-003) with 401, and apply nothing from it (SIG-005).",
-	Breaks:  []string{"SIG-001", "SIG-002", "SIG-003", "SIG-005"},
-	Applies: signed,
+		"was changed after signing (SIG-003) with 401, apply nothing from it (SIG-005), and answer " +
+		"a malformed signature header with 4xx (SIG-006).",
+	Breaks:  []string{"SIG-001", "SIG-002", "SIG-003", "SIG-005", "SIG-006"},
+	Applies: (*providers.Variant).Signed,
 	New: withFaults(func(*providers.Variant, string) (*receiver.Faults, error) {
 		return &receiver.Faults{Verify: func(http.Header, []byte) error { return nil }}, nil
 	}),
@@ -29,7 +30,7 @@ var reserialisedSignature = Fault{
 		"exact raw bytes received, as the provider documents (SIG-004): a correctly signed body " +
 		"that is not in canonical form (white space, escapes, number spelling) is refused.",
 	Breaks:  []string{"SIG-004"},
-	Applies: rawSigned,
+	Applies: (*providers.Variant).SignsRawBody,
 	New: withFaults(func(v *providers.Variant, secret string) (*receiver.Faults, error) {
 		s, err := v.Signer(secret)
 		if err != nil {
@@ -52,7 +53,7 @@ var applyBeforeVerify = Fault{
 	Doc: "Applies the event, then checks the signature: the 401 comes after the harm. " +
 		"Breaks: apply nothing from a delivery whose signature fails (SIG-005).",
 	Breaks:  []string{"SIG-005"},
-	Applies: signed,
+	Applies: (*providers.Variant).Signed,
 	New: withFaults(func(*providers.Variant, string) (*receiver.Faults, error) {
 		return &receiver.Faults{ApplyBeforeVerify: true}, nil
 	}),
@@ -102,7 +103,7 @@ var lastArrivalWins = Fault{
 		"event's own time. Breaks: never let an older event (by its own time) overwrite a " +
 		"newer status (ORD-002).",
 	Breaks:  []string{"ORD-002"},
-	Applies: ordered,
+	Applies: (*providers.Variant).Ordered,
 	New: withFaults(func(*providers.Variant, string) (*receiver.Faults, error) {
 		return &receiver.Faults{ArrivalOrder: true}, nil
 	}),
@@ -114,7 +115,7 @@ var rejectOutOfOrder = Fault{
 		"same resource, and applies nothing from it; the status stays the newest. Breaks: " +
 		"answer 2xx to events delivered out of order (ORD-001): the provider retries the 409.",
 	Breaks:  []string{"ORD-001"},
-	Applies: ordered,
+	Applies: (*providers.Variant).Ordered,
 	New: withFaults(func(*providers.Variant, string) (*receiver.Faults, error) {
 		n := &newest{at: map[string]time.Time{}}
 		return &receiver.Faults{Reject: n.reject}, nil

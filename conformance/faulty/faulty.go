@@ -11,6 +11,7 @@ package faulty
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/esimhooks/esimhooks/examples/receiver/receiver"
@@ -54,12 +55,13 @@ func All() []Fault {
 		lastArrivalWins, rejectOutOfOrder,
 		unknownType500, strictFields, malformed500, noBodyCap, anyMethod,
 		noReplayCheck, failsRegistration, rejectOneEventType,
+		optionalSignatureCheck, duplicate500, dedupOnSignature, ack201, head404, wrongLength500,
 	}
 }
 
 // ByName returns the named fault.
 func ByName(name string) (Fault, bool) {
-	for _, f := range All() {
+	for _, f := range slices.Concat(All(), Conforming(), DataDependent()) {
 		if f.Name == name {
 			return f, true
 		}
@@ -69,34 +71,6 @@ func ByName(name string) (Fault, bool) {
 
 // always applies a fault to every variant.
 func always(*providers.Variant) bool { return true }
-
-// signed reports whether v documents a signature.
-func signed(v *providers.Variant) bool { return v.Signature.Scheme != "none" }
-
-// rawSigned reports whether v's signature covers the raw body bytes (a raw
-// HMAC or Standard Webhooks), so that a receiver verifying a
-// re-serialisation differs from a correct one.
-func rawSigned(v *providers.Variant) bool {
-	s := v.Signature
-	switch s.Scheme {
-	case "standard-webhooks":
-		return true
-	case "hmac-hex":
-		return s.Message == "" || s.Message == "raw"
-	}
-	return false
-}
-
-// ordered reports whether v has an event with its own time that moves a
-// resource, so arrival order and event order can disagree.
-func ordered(v *providers.Variant) bool {
-	for _, e := range v.Public() {
-		if e.Time != "" && len(e.Resources) > 0 {
-			return true
-		}
-	}
-	return false
-}
 
 // build returns the correct receiver for v broken by f; mod may change the
 // rest of the configuration.

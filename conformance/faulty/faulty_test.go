@@ -80,7 +80,7 @@ func TestCatalogue(t *testing.T) {
 // applies an ordinary delivery of every event once and answers 200 (202
 // for ack-202): each breaks only its own requirement.
 func TestHappyPathIntact(t *testing.T) {
-	for _, f := range faulty.All() {
+	for _, f := range append(faulty.All(), faulty.Conforming()...) {
 		if f.Name == "slow-ack" {
 			continue
 		}
@@ -95,8 +95,11 @@ func TestHappyPathIntact(t *testing.T) {
 				}
 				c := serve(t, f.Name, v)
 				ok := http.StatusOK
-				if f.Name == "ack-202" {
+				switch f.Name {
+				case "ack-202":
 					ok = http.StatusAccepted
+				case "ack-201":
+					ok = http.StatusCreated
 				}
 				for i, ev := range v.Public() {
 					if f.Name == "rejects-one-event-type" && ev == faulty.RejectedEvent(v) {

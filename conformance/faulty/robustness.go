@@ -93,7 +93,7 @@ var failsRegistration = Fault{
 	},
 	New: func(v *providers.Variant, secret string) (Receiver, error) {
 		if v.Registration.Check == "head" {
-			return withWrapper(refuseHead)(v, secret)
+			return withWrapper(answerHead(http.StatusMethodNotAllowed))(v, secret)
 		}
 		return build(v, secret, &receiver.Faults{Reject: func(ev *providers.Event, _ jsonv.Value) int {
 			if ev.Name == v.Registration.Event {

@@ -63,7 +63,8 @@ func stepPtr(i int) string { return "/steps/" + strconv.Itoa(i) }
 func (c *checker) step(sc *Scenario, fs *fileStep, i int, ids map[string]int) *Step {
 	v, ptr := sc.Variant, stepPtr(i)
 	st := &Step{ID: fs.ID, Note: strings.TrimSpace(fs.Note), Resend: -1, Duplicates: fs.Duplicates,
-		Concurrent: fs.Concurrent, CutAfterBody: fs.CutAfterBody, Ack: fs.Expect.Ack, Applied: fs.ExpectApplied}
+		Concurrent: fs.Concurrent, CutAfterBody: fs.CutAfterBody, Ack: fs.Expect.Ack, Applied: fs.ExpectApplied,
+		Exercises: fs.Expect.Exercises}
 	if fs.Resend != "" {
 		j, ok := ids[fs.Resend]
 		switch {

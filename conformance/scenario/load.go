@@ -47,7 +47,8 @@ type fileStep struct {
 	CutAfterBody bool    `json:"cut_after_body"`
 	Retries      *int    `json:"retries"`
 	Expect       struct {
-		Ack string `json:"ack"`
+		Ack       string `json:"ack"`
+		Exercises string `json:"exercises"`
 	} `json:"expect"`
 	ExpectApplied *int `json:"expect_applied"`
 	// Set is read from the document (checker.overrides).

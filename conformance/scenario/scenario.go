@@ -124,6 +124,10 @@ type Step struct {
 	// Applied, if not nil, is how many times the probe must say the
 	// step's idempotency key was applied after the step.
 	Applied *int `json:"expect_applied,omitempty"`
+	// Exercises is the conformance requirement the step's expectations
+	// exercise (e.g. "RPL-001"), whose level they take; "" is the
+	// scenario requirement's own (MUST).
+	Exercises string `json:"exercises,omitempty"`
 
 	occurrence int // earlier steps sending the same event
 }

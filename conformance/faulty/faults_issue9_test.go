@@ -1,0 +1,90 @@
+package faulty_test
+
+import (
+	"bytes"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/esimhooks/esimhooks/examples/receiver/receiver/receivertest"
+)
+
+func TestOptionalSignatureCheck(t *testing.T) {
+	v := receivertest.Variant(t, "roamify", "")
+	c := serve(t, "optional-signature-check", v)
+	d := c.Delivery(first(v), 1, start)
+	wantStatus(t, "unsigned", c.Do(http.MethodPost, c.Headers(d, nil), d.Body), http.StatusOK)
+	wantApplied(t, c, d, 1)
+	other := receivertest.Signer(t, v, receivertest.Secret(t, v))
+	d2 := c.Delivery(first(v), 2, start)
+	wantStatus(t, "another secret", c.Do(http.MethodPost, c.Headers(d2, other), d2.Body), http.StatusUnauthorized)
+	wantApplied(t, c, d2, 0)
+}
+
+func TestDuplicate500(t *testing.T) {
+	v := receivertest.Variant(t, "esimaccess", "")
+	c := serve(t, "duplicate-500", v)
+	d := c.Delivery(first(v), 1, start)
+	wantStatus(t, "first", c.Send(d), http.StatusOK)
+	wantStatus(t, "duplicate", c.Send(d), http.StatusInternalServerError)
+	wantApplied(t, c, d, 1)
+}
+
+func TestDedupOnSignature(t *testing.T) {
+	v := receivertest.Variant(t, "standard", "")
+	c := serve(t, "dedup-on-signature", v)
+	d := c.Delivery(first(v), 1, start)
+	h := c.Headers(d, c.Signer)
+	wantStatus(t, "first", c.Do(http.MethodPost, h, d.Body), http.StatusOK)
+	wantStatus(t, "same signature", c.Do(http.MethodPost, h, d.Body), http.StatusOK)
+	wantApplied(t, c, d, 1)
+	c.Now = func() time.Time { return time.Now().Add(-2 * time.Second) }
+	wantStatus(t, "later attempt", c.Send(d), http.StatusOK)
+	wantApplied(t, c, d, 2)
+}
+
+func TestAck201(t *testing.T) {
+	v := receivertest.Variant(t, "airalo", "")
+	c := serve(t, "ack-201", v)
+	d := c.Delivery(first(v), 1, start)
+	wantStatus(t, "delivery", c.Send(d), http.StatusCreated)
+	wantApplied(t, c, d, 1)
+}
+
+func TestHead404(t *testing.T) {
+	v := receivertest.Variant(t, "airalo", "")
+	c := serve(t, "head-404", v)
+	wantStatus(t, "HEAD", c.Do(http.MethodHead, nil, nil), http.StatusNotFound)
+	wantStatus(t, "delivery", c.Send(c.Delivery(first(v), 1, start)), http.StatusOK)
+}
+
+func TestWrongLength500(t *testing.T) {
+	for _, pv := range [][2]string{{"airalo", ""}, {"esimfly", "2026-04"}, {"standard", ""}} {
+		v := receivertest.Variant(t, pv[0], pv[1])
+		c := serve(t, "wrong-length-500", v)
+		d := c.Delivery(first(v), 1, start)
+		h := c.Headers(d, c.Signer)
+		name := "webhook-signature"
+		if v.Signature.Header != "" {
+			name = v.Signature.Header
+		}
+		sig := h.Get(name)
+		h.Set(name, sig[:len(sig)-8])
+		wantStatus(t, v.ID()+" short signature", c.Do(http.MethodPost, h, d.Body), http.StatusInternalServerError)
+		wantStatus(t, v.ID()+" valid", c.Send(d), http.StatusOK)
+	}
+}
+
+func TestEarly413(t *testing.T) {
+	v := receivertest.Variant(t, "roamify", "")
+	c := serve(t, "early-413", v)
+	d := *c.Delivery(first(v), 1, start)
+	d.Body = append(d.Body, bytes.Repeat([]byte(" "), 5<<20)...)
+	// Go's client may or may not see the 413 before its write fails;
+	// either way the connection is closed without the body read.
+	st, err := c.Post(http.MethodPost, c.Headers(&d, c.Signer), d.Body)
+	if err == nil && st != http.StatusRequestEntityTooLarge {
+		t.Errorf("5 MiB: status %d, want 413 (or a failed write)", st)
+	}
+	wantStatus(t, "small", c.Send(c.Delivery(first(v), 2, start)), http.StatusOK)
+}
