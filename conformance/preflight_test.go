@@ -96,7 +96,7 @@ func lit(s string) *regexp.Regexp { return regexp.MustCompile("^" + regexp.Quote
 func TestPreflightLeavesGradingToTheSpecs(t *testing.T) {
 	for _, tc := range []struct {
 		provider, filter, failed string
-		status               int
+		status                   int
 	}{
 		{"roamify", "ACK-001", "ACK-001", http.StatusInternalServerError},
 		{"airalo", "ACK-003", "ACK-003", http.StatusAccepted},
@@ -136,8 +136,8 @@ func TestSignatureHint(t *testing.T) {
 	}
 	for spec, want := range map[providers.SignatureSpec]string{
 		{Scheme: "hmac-hex", Hash: "sha512", Header: "X-Custom-Sig", Prefix: "sha512=", Message: "raw"}: `the provider signs in header X-Custom-Sig ("sha512=" followed by the hex HMAC-SHA512 of the raw body)`,
-		{Scheme: "hmac-hex", Hash: "sha512", Header: "airalo-signature", Message: "php-json"}:             `the provider signs in header airalo-signature (hex HMAC-SHA512 of PHP's json_encode(json_decode(body, true)))`,
-		{Scheme: "hmac-hex", Hash: "sha256", Header: "X-eSIMfly-Signature", Message: "js-stringify"}:     `the provider signs in header X-eSIMfly-Signature (hex HMAC-SHA256 of JSON.stringify(JSON.parse(body)))`,
+		{Scheme: "hmac-hex", Hash: "sha512", Header: "airalo-signature", Message: "php-json"}:           `the provider signs in header airalo-signature (hex HMAC-SHA512 of PHP's json_encode(json_decode(body, true)))`,
+		{Scheme: "hmac-hex", Hash: "sha256", Header: "X-eSIMfly-Signature", Message: "js-stringify"}:    `the provider signs in header X-eSIMfly-Signature (hex HMAC-SHA256 of JSON.stringify(JSON.parse(body)))`,
 	} {
 		if got := signatureHint(spec); got != want {
 			t.Errorf("got  %s\nwant %s", got, want)
