@@ -234,6 +234,10 @@ func (st *runState) outcome(r *Requirement, specs []types.SpecReport, matches fu
 		switch {
 		case sr.State.Is(types.SpecStatePassed):
 			passed = append(passed, specEvidence(sr))
+		case sr.State.Is(types.SpecStateInterrupted | types.SpecStateTimedout):
+			// Cut short by the run's deadline or an interrupt (the suite
+			// sets no spec timeouts of its own).
+			failed = append(failed, notRunPrefix+"cut short: "+cleanFailure(sr.Failure.Message))
 		case sr.State.Is(types.SpecStateFailureStates):
 			failed = append(failed, cleanFailure(sr.Failure.Message))
 		case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
@@ -410,6 +414,8 @@ func (st *runState) progress(sr types.SpecReport) {
 		state, ev = "ok", specEvidence(sr)
 	case sr.State.Is(types.SpecStateFailureStates):
 		state, ev = "FAIL", cleanFailure(sr.Failure.Message)
+	case isBlocked(sr.Failure.Message):
+		state, ev = "block", sr.Failure.Message
 	case sr.Failure.Message != "":
 		state, ev = "skip", sr.Failure.Message
 	default:
@@ -418,5 +424,5 @@ func (st *runState) progress(sr types.SpecReport) {
 	if !strings.HasPrefix(ev, sr.LeafNodeText) {
 		ev = sr.LeafNodeText + ": " + ev
 	}
-	fmt.Fprintf(st.opts.Output, "  %-4s %-8s %s\n", state, id, oneLine(ev, 140))
+	fmt.Fprintf(st.opts.Output, "  %-5s %-8s %s\n", state, id, oneLine(ev, 140))
 }

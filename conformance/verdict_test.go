@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -475,6 +476,53 @@ func TestInterruptedRunIsNotPassed(t *testing.T) {
 	}
 	if r := outcomeOf(t, s, "ROB-002"); r.Outcome != OutcomeFailed {
 		t.Errorf("ROB-002 after the interrupt: %s %q", r.Outcome, r.Evidence)
+	}
+	checkJUnitAgrees(t, s)
+}
+
+// TestDeadlineRunIsNotPassed: a receiver that stops answering after the
+// preflight runs the run into its --timeout: the spec cut short and the
+// ones never reached are failed as not run, nothing passes, exit 1, and the
+// reports agree.
+func TestDeadlineRunIsNotPassed(t *testing.T) {
+	v := variants(t)[0]
+	secret := secretFor(t, v)
+	rcv, err := receiver.New(receiver.Config{Variant: v, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var posts atomic.Int64
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if posts.Add(1) > 1 {
+			// Read the body (only then does the server notice a client
+			// that hangs up), then hang until the suite gives up.
+			_, _ = io.Copy(io.Discard, r.Body)
+			select {
+			case <-r.Context().Done():
+			case <-done:
+			}
+			return
+		}
+		rcv.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	defer close(done)
+	s, err := Run(context.Background(), Options{Provider: v.Provider.Name, Variant: v.Name, Target: srv.URL + "/hook", Secret: secret,
+		Timeout: time.Second, LabelFilter: "!" + CategoryScenario})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Verdict != VerdictFailed || ExitCode(s, nil) != 1 || !strings.Contains(s.NotRun, "deadline of 1s") {
+		t.Errorf("verdict %s, exit %d, not run %q", s.Verdict, ExitCode(s, nil), s.NotRun)
+	}
+	if n := s.Count(OutcomePassed); n != 0 {
+		t.Errorf("%d requirements passed against a receiver that answered nothing", n)
+	}
+	for _, r := range s.Requirements {
+		if r.Outcome == OutcomeFailed && !strings.HasPrefix(r.Evidence, notRunPrefix) {
+			t.Errorf("%s: %q does not say it was not run", r.ID, r.Evidence)
+		}
 	}
 	checkJUnitAgrees(t, s)
 }
