@@ -20,24 +20,25 @@ import (
 // <testsuite> are those of the test cases, and agree with the text summary
 // and --report-json.
 
+// junitCounts are the counts both <testsuites> and <testsuite> carry.
+type junitCounts struct {
+	Tests    int    `xml:"tests,attr"`
+	Failures int    `xml:"failures,attr"`
+	Errors   int    `xml:"errors,attr"`
+	Skipped  int    `xml:"skipped,attr"`
+	Time     string `xml:"time,attr"`
+}
+
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	Name    string   `xml:"name,attr"`
+	junitCounts
+	Suites []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
+	Name string `xml:"name,attr"`
+	junitCounts
 	Timestamp  string          `xml:"timestamp,attr"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
@@ -69,9 +70,9 @@ const dryRunMessage = "dry run: would run"
 // junit builds the JUnit document of the summary.
 func (s *Summary) junit() junitSuites {
 	suite := junitSuite{
-		Name:      s.Provider + "@" + s.Variant,
-		Time:      seconds(time.Duration(s.DurationMS) * time.Millisecond),
-		Timestamp: s.Start.Format("2006-01-02T15:04:05"),
+		Name:        s.Provider + "@" + s.Variant,
+		junitCounts: junitCounts{Time: seconds(time.Duration(s.DurationMS) * time.Millisecond)},
+		Timestamp:   s.Start.Format("2006-01-02T15:04:05"),
 		Properties: []junitProperty{
 			{"target", s.Target}, {"verdict", s.Verdict}, {"seed", strconv.FormatUint(s.Seed, 10)},
 			{"strict", strconv.FormatBool(s.Strict)}, {"probe", strconv.FormatBool(s.Probe)},
@@ -104,10 +105,7 @@ func (s *Summary) junit() junitSuites {
 		}
 		suite.Cases = append(suite.Cases, c)
 	}
-	return junitSuites{
-		Name: suiteDescription, Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
-		Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite},
-	}
+	return junitSuites{Name: suiteDescription, junitCounts: suite.junitCounts, Suites: []junitSuite{suite}}
 }
 
 // WriteJUnit writes the summary as a JUnit XML document.

@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -162,6 +163,12 @@ func TestBodySnippet(t *testing.T) {
 	}
 	r := response{Status: 401, Body: []byte(`{"error":"invalid signature"}`), Latency: 3 * time.Millisecond}
 	if got := r.String(); got != `401 in 3.0 ms: {"error":"invalid signature"}` {
+		t.Errorf("String() = %q", got)
+	}
+	// A transport error the suite has no words for stays apart from the
+	// label before it ("got DELETE transport error (…)", issue 11).
+	r = response{Err: errors.New("net/http: HTTP/1.x transport connection broken: x"), Latency: 3 * time.Millisecond, Timeout: time.Second}
+	if got := r.String(); got != "transport error (net/http: HTTP/1.x transport connection broken: x) after 3.0 ms" {
 		t.Errorf("String() = %q", got)
 	}
 }

@@ -65,12 +65,12 @@ type Summary struct {
 }
 
 // MarshalJSON writes the summary with "passed": null for a dry run.
-func (s *Summary) MarshalJSON() ([]byte, error) {
+func (s Summary) MarshalJSON() ([]byte, error) {
 	type plain Summary
 	out := struct {
-		*plain
+		plain
 		Passed *bool `json:"passed"`
-	}{plain: (*plain)(s)}
+	}{plain: plain(s)}
 	if !s.DryRun {
 		out.Passed = &s.Passed
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/esimhooks/esimhooks/examples/receiver/receiver"
+	"github.com/esimhooks/esimhooks/providers"
 )
 
 // spec is one fake spec of a requirement for summarize: its state and its
@@ -453,21 +454,15 @@ func TestLabelFilterSelection(t *testing.T) {
 func TestInterruptedRunIsNotPassed(t *testing.T) {
 	v := variants(t)[0]
 	secret := secretFor(t, v)
-	rcv, err := receiver.New(receiver.Config{Variant: v, Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var posts atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if posts.Add(1) == 3 {
+	target := serveCounted(t, v, secret, func(n int64, _ http.ResponseWriter, _ *http.Request) bool {
+		if n == 3 {
 			cancel() // Ctrl-C while the specs run
 		}
-		rcv.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	s, err := Run(ctx, Options{Provider: v.Provider.Name, Variant: v.Name, Target: srv.URL + "/hook", Secret: secret, LabelFilter: "!" + CategoryScenario})
+		return true
+	})
+	s, err := Run(ctx, Options{Provider: v.Provider.Name, Variant: v.Name, Target: target, Secret: secret, LabelFilter: "!" + CategoryScenario})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -487,28 +482,22 @@ func TestInterruptedRunIsNotPassed(t *testing.T) {
 func TestDeadlineRunIsNotPassed(t *testing.T) {
 	v := variants(t)[0]
 	secret := secretFor(t, v)
-	rcv, err := receiver.New(receiver.Config{Variant: v, Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var posts atomic.Int64
 	done := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if posts.Add(1) > 1 {
-			// Read the body (only then does the server notice a client
-			// that hangs up), then hang until the suite gives up.
-			_, _ = io.Copy(io.Discard, r.Body)
-			select {
-			case <-r.Context().Done():
-			case <-done:
-			}
-			return
-		}
-		rcv.ServeHTTP(w, r)
-	}))
-	defer srv.Close()
 	defer close(done)
-	s, err := Run(context.Background(), Options{Provider: v.Provider.Name, Variant: v.Name, Target: srv.URL + "/hook", Secret: secret,
+	target := serveCounted(t, v, secret, func(n int64, _ http.ResponseWriter, r *http.Request) bool {
+		if n == 1 {
+			return true // the preflight's delivery
+		}
+		// Read the body (only then does the server notice a client that
+		// hangs up), then hang until the suite gives up.
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+		return false
+	})
+	s, err := Run(context.Background(), Options{Provider: v.Provider.Name, Variant: v.Name, Target: target, Secret: secret,
 		Timeout: time.Second, LabelFilter: "!" + CategoryScenario})
 	if err != nil {
 		t.Fatal(err)
@@ -525,4 +514,23 @@ func TestDeadlineRunIsNotPassed(t *testing.T) {
 		}
 	}
 	checkJUnitAgrees(t, s)
+}
+
+// serveCounted serves the example receiver for v behind front, which sees
+// each request with its number (1 for the first) and says whether the
+// receiver gets it; it returns the webhook URL.
+func serveCounted(t *testing.T, v *providers.Variant, secret string, front func(n int64, w http.ResponseWriter, r *http.Request) bool) string {
+	t.Helper()
+	rcv, err := receiver.New(receiver.Config{Variant: v, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if front(n.Add(1), w, r) {
+			rcv.ServeHTTP(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/hook"
 }
