@@ -35,8 +35,8 @@ const probePoll = 25 * time.Millisecond
 //     ProbeWait: a probe that answers 404 all along, or anything that is
 //     not a probe answer, is the wrong URL.
 //
-// A 5xx, a 3xx, a late or no answer is not a setup error: the specs grade
-// it. The deliveries are fresh lives the specs never reuse; the receiver
+// A 5xx, a 3xx, a 408 or 429, a late or no answer is not a setup error:
+// the specs grade it. The deliveries are fresh lives the specs never reuse; the receiver
 // applies them like any other (they show in its probe and its data).
 func (st *runState) preflight(ctx context.Context) error {
 	first, d := st.preflightDelivery(ctx)
@@ -49,7 +49,7 @@ func (st *runState) preflight(ctx context.Context) error {
 	if first.Is2xx() {
 		return st.preflightProbe(ctx, d)
 	}
-	if !first.Is4xx() {
+	if !refused(first) {
 		return nil
 	}
 	second, d := st.preflightDelivery(ctx)
@@ -60,7 +60,7 @@ func (st *runState) preflight(ctx context.Context) error {
 		return nil
 	case second.Is2xx():
 		return st.preflightProbe(ctx, d)
-	case !second.Is4xx():
+	case !refused(second):
 		return nil
 	}
 	if notWebhook(first.Status) && notWebhook(second.Status) {
@@ -76,6 +76,13 @@ func (st *runState) preflight(ctx context.Context) error {
 	}
 	return usagef("the receiver rejected a correctly signed delivery (%s): check --secret; %s",
 		answerOf(second), signatureHint(st.v.Signature))
+}
+
+// refused reports a 4xx that says the receiver will not take the
+// delivery: any but 408 and 429, which say "not now" and are the specs'
+// to grade.
+func refused(r response) bool {
+	return r.Is4xx() && r.Status != http.StatusRequestTimeout && r.Status != http.StatusTooManyRequests
 }
 
 // notWebhook reports a status that says the URL serves no webhook.

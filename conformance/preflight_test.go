@@ -92,7 +92,7 @@ func TestPreflight(t *testing.T) {
 func lit(s string) *regexp.Regexp { return regexp.MustCompile("^" + regexp.QuoteMeta(s) + "$") }
 
 // TestPreflightLeavesGradingToTheSpecs: what the preflight cannot tell
-// from a setup error (5xx, a 2xx other than 200 for Airalo) is graded by
+// from a setup error (5xx, 429, a 2xx other than 200 for Airalo) is graded by
 // the specs, exit 1; an unsigned provider's rejection names no secret.
 func TestPreflightLeavesGradingToTheSpecs(t *testing.T) {
 	for _, tc := range []struct {
@@ -100,6 +100,7 @@ func TestPreflightLeavesGradingToTheSpecs(t *testing.T) {
 		status                   int
 	}{
 		{"roamify", "ACK-001", "ACK-001", http.StatusInternalServerError},
+		{"roamify", "ACK-001", "ACK-001", http.StatusTooManyRequests},
 		{"airalo", "ACK-003", "ACK-003", http.StatusAccepted},
 	} {
 		v, _ := providers.MustBuiltin().Variant(tc.provider, "")
