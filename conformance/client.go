@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // maxResponseBody is how much of an answer the suite reads: enough for an
@@ -205,9 +207,10 @@ func (r response) Is2xx() bool { return r.Err == nil && r.Status >= 200 && r.Sta
 // Is4xx reports a 4xx answer.
 func (r response) Is4xx() bool { return r.Err == nil && r.Status >= 400 && r.Status < 500 }
 
-// String describes the answer in a few words: "401 in 3 ms",
-// "302 redirect to https://x (not followed) in 2 ms", "no answer within
-// 10s", "connection reset after 4 ms".
+// String describes the answer in a few words, with the start of its body:
+// `401 in 3 ms: {"error":"invalid signature"}`, "302 redirect to
+// https://x (not followed) in 2 ms", "no answer within 10s after 10.0s",
+// "connection reset after 4 ms".
 func (r response) String() string {
 	if r.Err != nil {
 		return describeErr(r.Err, r.Timeout) + " after " + ms(r.Latency)
@@ -215,6 +218,43 @@ func (r response) String() string {
 	s := fmt.Sprintf("%d in %s", r.Status, ms(r.Latency))
 	if r.Status >= 300 && r.Status < 400 {
 		s = fmt.Sprintf("%d redirect to %q (not followed) in %s", r.Status, r.Header.Get("Location"), ms(r.Latency))
+	}
+	if b := bodySnippet(r.Body); b != "" {
+		s += ": " + b
+	}
+	return s
+}
+
+// maxSnippet is how much of an answer's body evidence quotes.
+const maxSnippet = 120
+
+// bodySnippet is the start of a body for evidence: at most maxSnippet
+// bytes, on one line, control and invalid bytes shown as "?", "…" where
+// it was cut.
+func bodySnippet(body []byte) string {
+	cut := len(body) > maxSnippet
+	if cut {
+		body = body[:maxSnippet]
+	}
+	var b strings.Builder
+	for len(body) > 0 {
+		r, size := utf8.DecodeRune(body)
+		switch {
+		case r == utf8.RuneError && size <= 1 && cut && !utf8.FullRune(body):
+			body = nil // a rune split by the cut
+			continue
+		case r == '\n' || r == '\r' || r == '\t':
+			b.WriteByte(' ')
+		case r == utf8.RuneError && size <= 1, !unicode.IsPrint(r) && r != ' ':
+			b.WriteByte('?')
+		default:
+			b.WriteRune(r)
+		}
+		body = body[size:]
+	}
+	s := strings.Join(strings.Fields(b.String()), " ")
+	if cut && s != "" {
+		s += "…"
 	}
 	return s
 }
@@ -243,11 +283,11 @@ func describeErr(err error, timeout time.Duration) string {
 	case strings.Contains(err.Error(), "malformed HTTP"):
 		return "malformed HTTP answer"
 	case errors.As(err, &opErr):
-		return opErr.Op + ": " + opErr.Err.Error()
+		return "transport error (" + opErr.Op + ": " + opErr.Err.Error() + ")"
 	case errors.As(err, &uErr):
-		return uErr.Err.Error()
+		return "transport error (" + uErr.Err.Error() + ")"
 	}
-	return err.Error()
+	return "transport error (" + err.Error() + ")"
 }
 
 func isTimeout(err error) bool {
@@ -307,7 +347,7 @@ func (c *client) probeGet(ctx context.Context, path string, v any) (found bool, 
 	case r.Status == http.StatusNotFound:
 		return false, nil
 	case r.Status != http.StatusOK:
-		return false, fmt.Errorf("probe %s: answered %d", path, r.Status)
+		return false, fmt.Errorf("probe %s: answered %s", path, r)
 	}
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		return false, fmt.Errorf("probe %s: %v", path, err)

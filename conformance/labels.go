@@ -2,6 +2,8 @@ package conformance
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best unqualified
 )
@@ -44,12 +46,42 @@ var categoryPrefix = map[string]string{
 const LabelConformance = "conformance"
 
 // labelsOf returns the labels of requirement r: its ID, its catalogue level
-// (MUST or SHOULD), its category, each of its needs (probe, production) and
-// LabelConformance. For example --label-filter='signature && !probe' or
-// --label-filter='SIG-001 || SIG-002'.
+// (MUST or SHOULD), its category and the category's ID prefix (SIG, IDM,
+// …), each of its needs (probe, production) and LabelConformance. For
+// example --label-filter='signature && !probe', 'SIG || IDM' or
+// 'SIG-001 || SIG-002'. Ginkgo matches labels case-insensitively, so where
+// prefix and category are the same word (ack, tls) the label is there once.
 func labelsOf(r *Requirement) Labels {
 	l := Labels{LabelConformance, r.ID, r.Level, r.Category}
+	if p := categoryPrefix[r.Category]; p != "" && !strings.EqualFold(p, r.Category) {
+		l = append(l, p)
+	}
 	return append(l, r.Needs...)
+}
+
+// labelList lists the labels of rs for a message, one of each
+// (case-insensitively): the first and last ID ("ACK-001 … SCN-001"), then
+// the levels, categories, prefixes and needs, sorted.
+func labelList(rs []*Requirement) string {
+	if len(rs) == 0 {
+		return "none"
+	}
+	seen := map[string]bool{}
+	var words []string
+	for _, r := range rs {
+		for _, l := range labelsOf(r) {
+			if k := strings.ToLower(l); !seen[k] && requirementOf([]string{l}) == "" {
+				seen[k] = true
+				words = append(words, l)
+			}
+		}
+	}
+	sort.Strings(words)
+	ids := rs[0].ID
+	if len(rs) > 1 {
+		ids += " … " + rs[len(rs)-1].ID
+	}
+	return ids + ", " + strings.Join(words, ", ")
 }
 
 // For returns the Ginkgo decorators of a spec that checks the requirement

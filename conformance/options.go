@@ -63,7 +63,8 @@ type Options struct {
 	// nothing.
 	DryRun bool
 	// ReportJSON, JUnitReport and JSONReport are files to write: the
-	// summary (see Summary), Ginkgo's JUnit report and Ginkgo's JSON
+	// summary (see Summary), the JUnit report (one test case per
+	// requirement, see junit.go) and Ginkgo's JSON
 	// report.
 	ReportJSON, JUnitReport, JSONReport string
 	// Output receives the progress lines and the final table; nil
@@ -71,13 +72,15 @@ type Options struct {
 	Output io.Writer
 	// GinkgoOutput receives Ginkgo's own console report; nil discards it.
 	GinkgoOutput io.Writer
-	// Timeout bounds the whole run; 0 means DefaultTimeout.
+	// Timeout bounds the whole run; 0 means DefaultTimeout, a negative
+	// value is refused (there is no unbounded run).
 	Timeout time.Duration
 	// RequestTimeout bounds each untimed request; 0 means
-	// DefaultRequestTimeout.
+	// DefaultRequestTimeout, a negative value is refused.
 	RequestTimeout time.Duration
-	// ProbeWait bounds the wait for an effect to show in the probe; 0
-	// means DefaultProbeWait.
+	// ProbeWait bounds the wait for an effect to show in the probe (the
+	// preflight's included); 0 means DefaultProbeWait, a negative value is
+	// refused.
 	ProbeWait time.Duration
 	// Catalogue holds the provider profiles; nil means the shipped ones.
 	Catalogue *providers.Catalogue
@@ -130,13 +133,13 @@ func ParseHeader(s string) (name, value string, err error) {
 
 // withDefaults returns o with zero durations replaced by the defaults.
 func (o Options) withDefaults() Options {
-	if o.Timeout <= 0 {
+	if o.Timeout == 0 {
 		o.Timeout = DefaultTimeout
 	}
-	if o.RequestTimeout <= 0 {
+	if o.RequestTimeout == 0 {
 		o.RequestTimeout = DefaultRequestTimeout
 	}
-	if o.ProbeWait <= 0 {
+	if o.ProbeWait == 0 {
 		o.ProbeWait = DefaultProbeWait
 	}
 	if o.Output == nil {
@@ -194,8 +197,16 @@ func (o Options) resolveVariant() (*providers.Variant, *providers.Catalogue, err
 		return nil, nil, usagef("--insecure and --production exclude each other: production needs a valid certificate")
 	}
 	if o.LabelFilter != "" {
-		if _, err := types.ParseLabelFilter(o.LabelFilter); err != nil {
-			return nil, nil, usagef("--label-filter %q: %v", o.LabelFilter, oneLine(err.Error(), 120))
+		if _, err := parseLabelFilter(o.LabelFilter); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, d := range []struct {
+		flag string
+		d    time.Duration
+	}{{"--timeout", o.Timeout}, {"--request-timeout", o.RequestTimeout}, {"--probe-wait", o.ProbeWait}} {
+		if d.d < 0 {
+			return nil, nil, usagef("%s %s: want a positive duration", d.flag, d.d)
 		}
 	}
 	for name := range o.Headers {

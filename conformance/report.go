@@ -14,11 +14,29 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 )
 
-// Outcomes of a requirement.
+// Outcomes of a requirement (OutcomeBlocked is in blocked.go).
 const (
 	OutcomePassed  = "passed"
 	OutcomeFailed  = "failed"
 	OutcomeSkipped = "skipped"
+)
+
+// Verdicts of a run. Exit code, text summary, --report-json and
+// --junit-report all say the one verdict summarize decides.
+const (
+	// VerdictPassed: something was tested, and every applicable MUST
+	// passed (every SHOULD too with --strict); nothing was blocked or left
+	// unrun. Exit 0.
+	VerdictPassed = "passed"
+	// VerdictFailed: a requirement failed, was blocked, or was not run
+	// (the run's deadline, an interrupt). Exit 1.
+	VerdictFailed = "failed"
+	// VerdictNothingTested: every requirement was skipped, so the run
+	// proves nothing. Exit 1.
+	VerdictNothingTested = "nothing tested"
+	// VerdictDryRun: a dry run, which sends nothing and grades nothing.
+	// Exit 0.
+	VerdictDryRun = "dry run"
 )
 
 // Summary is the verdict of a run, as --report-json writes it.
@@ -26,18 +44,37 @@ type Summary struct {
 	Provider string `json:"provider"`
 	Variant  string `json:"variant"`
 	Target   string `json:"target"`
-	// Passed is true when every applicable MUST passed (and, with Strict,
-	// every applicable SHOULD).
+	// Verdict is one of the Verdict constants.
+	Verdict string `json:"verdict"`
+	// Passed is true when Verdict is VerdictPassed. --report-json writes
+	// null for a dry run, which neither passes nor fails.
 	Passed     bool   `json:"passed"`
 	Strict     bool   `json:"strict,omitempty"`
 	Production bool   `json:"production,omitempty"`
 	Probe      bool   `json:"probe"`
-	DryRun     bool   `json:"dry_run,omitempty"`
+	DryRun     bool   `json:"dry_run"`
 	Seed       uint64 `json:"seed"`
-	// DurationMS is the run's wall time.
-	DurationMS int64 `json:"duration_ms"`
+	// NotRun says why some requirements were not run (the run's deadline,
+	// an interrupt); they count as failed.
+	NotRun string `json:"not_run,omitempty"`
+	// Start is when the run started; DurationMS is its wall time.
+	Start      time.Time `json:"start"`
+	DurationMS int64     `json:"duration_ms"`
 	// Requirements holds every requirement of the catalogue, in its order.
 	Requirements []Result `json:"requirements"`
+}
+
+// MarshalJSON writes the summary with "passed": null for a dry run.
+func (s Summary) MarshalJSON() ([]byte, error) {
+	type plain Summary
+	out := struct {
+		plain
+		Passed *bool `json:"passed"`
+	}{plain: plain(s)}
+	if !s.DryRun {
+		out.Passed = &s.Passed
+	}
+	return json.Marshal(out)
 }
 
 // Result is one requirement's outcome.
@@ -46,10 +83,13 @@ type Result struct {
 	// Level is the level for this variant: SHOULD where the catalogue's
 	// fact is assumed (see Assumed).
 	Level string `json:"level"`
-	// Outcome is OutcomePassed, OutcomeFailed or OutcomeSkipped.
+	// Category is the requirement's category label (signature, ack, …).
+	Category string `json:"category"`
+	// Outcome is OutcomePassed, OutcomeFailed, OutcomeSkipped or
+	// OutcomeBlocked.
 	Outcome string `json:"outcome"`
 	// Evidence is one line: latency, status received, expected vs actual,
-	// or why it was skipped.
+	// why it was skipped, or which requirement blocked it and why.
 	Evidence string `json:"evidence"`
 	Sentence string `json:"sentence"`
 	Source   string `json:"source"`
@@ -57,45 +97,50 @@ type Result struct {
 	Assumed string `json:"assumed,omitempty"`
 	// WouldRun is set by a dry run for the requirements it would check.
 	WouldRun bool `json:"would_run,omitempty"`
+	// DurationMS is how long its specs ran.
+	DurationMS int64 `json:"duration_ms,omitempty"`
 }
 
-// Counts returns how many requirements passed, failed and were skipped.
-func (s *Summary) Counts() (passed, failed, skipped int) {
+// Count returns how many requirements have the given outcome.
+func (s *Summary) Count(outcome string) int {
+	n := 0
 	for _, r := range s.Requirements {
-		switch r.Outcome {
-		case OutcomePassed:
-			passed++
-		case OutcomeFailed:
-			failed++
-		default:
-			skipped++
+		if r.Outcome == outcome {
+			n++
 		}
 	}
-	return
+	return n
+}
+
+// Counts returns how many requirements passed, failed and were skipped
+// (blocked ones are counted apart: Count(OutcomeBlocked)).
+func (s *Summary) Counts() (passed, failed, skipped int) {
+	return s.Count(OutcomePassed), s.Count(OutcomeFailed), s.Count(OutcomeSkipped)
 }
 
 // ExitCode maps a run's result to the exit code of `esimhooks check`: 0
-// when every applicable MUST passed (and every SHOULD with --strict), and
-// for a dry run; 1 when a requirement failed or the run broke; 2 for bad
-// usage or configuration (err wraps ErrUsage).
+// for VerdictPassed and VerdictDryRun; 1 for VerdictFailed and
+// VerdictNothingTested, and when the run broke; 2 for bad usage or
+// configuration, the preflight's findings included (err wraps ErrUsage).
 func ExitCode(s *Summary, err error) int {
 	switch {
 	case errors.Is(err, ErrUsage):
 		return 2
 	case err != nil || s == nil:
 		return 1
-	case s.DryRun || s.Passed:
+	case s.Verdict == VerdictPassed || s.Verdict == VerdictDryRun:
 		return 0
 	}
 	return 1
 }
 
-// summarize turns Ginkgo's report into one result per requirement.
+// summarize turns Ginkgo's report into one result per requirement and
+// decides the verdict.
 func (st *runState) summarize() *Summary {
 	s := &Summary{
 		Provider: st.v.Provider.Name, Variant: st.v.Name, Target: st.opts.Target,
 		Strict: st.opts.Strict, Production: st.opts.Production, Probe: st.opts.Probe != "",
-		DryRun: st.opts.DryRun, Seed: st.seed, DurationMS: time.Since(st.start).Milliseconds(),
+		DryRun: st.opts.DryRun, Seed: st.seed, Start: st.start, DurationMS: time.Since(st.start).Milliseconds(),
 	}
 	specs := map[string][]types.SpecReport{}
 	var rep types.Report
@@ -118,66 +163,118 @@ func (st *runState) summarize() *Summary {
 			matches = f
 		}
 	}
-	s.Passed = true
+	notRun := st.notRunReason(rep)
+	failed, tested := false, false
 	for _, r := range st.reqs.Requirements {
-		res := Result{ID: r.ID, Level: r.LevelFor(st.v), Sentence: r.Sentence, Source: r.Source}
+		res := Result{ID: r.ID, Level: r.LevelFor(st.v), Category: r.Category, Sentence: r.Sentence, Source: r.Source}
 		if res.Level != r.Level {
 			res.Assumed = r.AssumedFact
 		}
-		res.Outcome, res.Evidence = st.outcome(r, specs[r.ID], matches)
+		var wasNotRun bool
+		res.Outcome, res.Evidence, wasNotRun = st.outcome(r, specs[r.ID], matches, notRun)
+		if wasNotRun {
+			s.NotRun = notRun
+		}
+		for _, sr := range specs[r.ID] {
+			res.DurationMS += sr.RunTime.Milliseconds()
+		}
 		if st.opts.DryRun && res.Outcome == OutcomePassed {
 			res.Outcome, res.WouldRun = OutcomeSkipped, true
 		}
-		if res.Outcome == OutcomeFailed && (res.Level == LevelMust || st.opts.Strict) {
-			s.Passed = false
+		switch res.Outcome {
+		case OutcomeFailed:
+			tested = true
+			failed = failed || res.Level == LevelMust || st.opts.Strict || wasNotRun
+		case OutcomeBlocked:
+			tested, failed = true, true
+		case OutcomePassed:
+			tested = true
 		}
 		s.Requirements = append(s.Requirements, res)
 	}
-	if st.opts.DryRun {
-		s.Passed = false
+	switch {
+	case st.opts.DryRun:
+		s.Verdict = VerdictDryRun
+	case failed:
+		s.Verdict = VerdictFailed
+	case !tested:
+		s.Verdict = VerdictNothingTested
+	default:
+		s.Verdict, s.Passed = VerdictPassed, true
 	}
 	return s
 }
 
-// outcome decides a requirement's outcome and evidence from its specs.
-func (st *runState) outcome(r *Requirement, specs []types.SpecReport, matches func([]string) bool) (string, string) {
+// notRunReason says why a spec that was neither run nor skipped on
+// purpose was left: the run's deadline or an interrupt.
+func (st *runState) notRunReason(rep types.Report) string {
+	if err := st.ctx.Err(); err != nil {
+		return "the run was interrupted (" + err.Error() + ")"
+	}
+	for _, why := range rep.SpecialSuiteFailureReasons {
+		if strings.Contains(why, "Interrupted") {
+			return "the run was interrupted"
+		}
+	}
+	return fmt.Sprintf("the run's deadline of %s was reached", st.opts.Timeout)
+}
+
+// outcome decides a requirement's outcome and evidence from its specs;
+// notRun is true when some spec was left unrun (why: notRunWhy).
+func (st *runState) outcome(r *Requirement, specs []types.SpecReport, matches func([]string) bool, notRunWhy string) (outcome, evidence string, notRun bool) {
 	if why := st.skipReason(r); why != "" {
-		return OutcomeSkipped, why
+		return OutcomeSkipped, why, false
 	}
 	if len(specs) == 0 {
-		return OutcomeSkipped, "no spec checks it for " + st.v.ID()
+		return OutcomeSkipped, "no spec checks it for " + st.v.ID(), false
 	}
-	var passed, failed, skipped []string
-	notRun := 0
+	var passed, failed, blocked, skipped []string
+	unrun := 0
 	for _, sr := range specs {
 		switch {
 		case sr.State.Is(types.SpecStatePassed):
 			passed = append(passed, specEvidence(sr))
+		case sr.State.Is(types.SpecStateInterrupted | types.SpecStateTimedout):
+			// Cut short by the run's deadline or an interrupt (the suite
+			// sets no spec timeouts of its own).
+			failed = append(failed, notRunPrefix+"cut short: "+cleanFailure(sr.Failure.Message))
 		case sr.State.Is(types.SpecStateFailureStates):
 			failed = append(failed, cleanFailure(sr.Failure.Message))
 		case sr.State.Is(types.SpecStateSkipped | types.SpecStatePending):
 			switch {
+			case isBlocked(sr.Failure.Message):
+				blocked = append(blocked, sr.Failure.Message)
 			case sr.Failure.Message != "":
 				skipped = append(skipped, sr.Failure.Message)
 			case !matches(sr.Labels()):
 				skipped = append(skipped, "filtered out by --label-filter")
 			default:
-				notRun++
+				unrun++
 			}
 		}
 	}
 	switch {
 	case len(failed) > 0:
-		return OutcomeFailed, joinEvidence(failed, len(specs))
-	case notRun > 0:
-		return OutcomeFailed, fmt.Sprintf("not run: the run's deadline of %s was reached", st.opts.Timeout)
-	case len(passed) > 0:
-		if st.opts.DryRun {
-			return OutcomePassed, fmt.Sprintf("would run (%d spec%s)", len(passed), plural(len(passed)))
+		allUnrun := true
+		for _, f := range failed {
+			allUnrun = allUnrun && strings.HasPrefix(f, notRunPrefix)
 		}
-		return OutcomePassed, joinEvidence(passed, len(specs))
+		return OutcomeFailed, joinEvidence(failed, len(specs)), allUnrun
+	case unrun > 0 && !st.opts.DryRun:
+		return OutcomeFailed, fmt.Sprintf("%s%d of %d: %s", notRunPrefix, unrun, len(specs), notRunWhy), true
+	case len(blocked) > 0:
+		return OutcomeBlocked, blocked[0], false
+	case len(passed) > 0:
+		// Specs skipped on purpose beside passed ones (an entry that does
+		// not apply) do not stop the requirement from passing.
+		if st.opts.DryRun {
+			return OutcomePassed, fmt.Sprintf("would run (%d spec%s)", len(passed), plural(len(passed))), false
+		}
+		return OutcomePassed, joinEvidence(passed, len(specs)), false
+	case len(skipped) == 0:
+		return OutcomeSkipped, "not run", false
 	}
-	return OutcomeSkipped, skipped[0]
+	return OutcomeSkipped, skipped[0], false
 }
 
 // specEvidence is a passed spec's evidence: its last evidence entry.
@@ -228,9 +325,14 @@ func plural(n int) string {
 	return "s"
 }
 
-// finish prints the table and writes the summary file.
+// finish prints the table and writes the summary and JUnit files.
 func (s *Summary) finish(o Options) error {
 	s.WriteTable(o.Output)
+	if o.JUnitReport != "" {
+		if err := s.writeJUnitFile(o.JUnitReport); err != nil {
+			return usagef("--junit-report: %v", err)
+		}
+	}
 	if o.ReportJSON == "" {
 		return nil
 	}
@@ -245,7 +347,7 @@ func (s *Summary) finish(o Options) error {
 }
 
 // WriteTable prints the final table (ID, level, outcome, evidence) and the
-// verdict.
+// verdict line.
 func (s *Summary) WriteTable(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tLEVEL\tOUTCOME\tEVIDENCE")
@@ -257,16 +359,29 @@ func (s *Summary) WriteTable(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.ID, r.Level, outcome, oneLine(r.Evidence, 140))
 	}
 	_ = tw.Flush()
-	p, f, sk := s.Counts()
-	verdict := "FAILED"
-	switch {
-	case s.DryRun:
-		verdict = "DRY RUN"
-	case s.Passed:
-		verdict = "PASSED"
+	fmt.Fprintln(w, s.VerdictLine())
+}
+
+// VerdictLine is the last line of the text summary: "PASSED: roamify@overview
+// at URL: 19 passed, 0 failed, 0 blocked, 4 skipped in 1.9s (seed 7)".
+func (s *Summary) VerdictLine() string {
+	head := fmt.Sprintf("%s: %s@%s at %s: ", strings.ToUpper(s.Verdict), s.Provider, s.Variant, s.Target)
+	tail := fmt.Sprintf(" in %s (seed %d)", ms(time.Duration(s.DurationMS)*time.Millisecond), s.Seed)
+	if s.Verdict == VerdictDryRun {
+		would := 0
+		for _, r := range s.Requirements {
+			if r.WouldRun {
+				would++
+			}
+		}
+		return head + fmt.Sprintf("%d would run, %d skipped, nothing sent", would, len(s.Requirements)-would) + tail
 	}
-	fmt.Fprintf(w, "%s: %s@%s at %s: %d passed, %d failed, %d skipped in %s (seed %d)\n",
-		verdict, s.Provider, s.Variant, s.Target, p, f, sk, ms(time.Duration(s.DurationMS)*time.Millisecond), s.Seed)
+	p, f, sk := s.Counts()
+	counts := fmt.Sprintf("%d passed, %d failed, %d blocked, %d skipped", p, f, s.Count(OutcomeBlocked), sk)
+	if s.NotRun != "" {
+		counts += " (not run: " + s.NotRun + ")"
+	}
+	return head + counts + tail
 }
 
 // oneLine flattens s and cuts it to n runes.
@@ -299,6 +414,8 @@ func (st *runState) progress(sr types.SpecReport) {
 		state, ev = "ok", specEvidence(sr)
 	case sr.State.Is(types.SpecStateFailureStates):
 		state, ev = "FAIL", cleanFailure(sr.Failure.Message)
+	case isBlocked(sr.Failure.Message):
+		state, ev = "block", sr.Failure.Message
 	case sr.Failure.Message != "":
 		state, ev = "skip", sr.Failure.Message
 	default:
@@ -307,5 +424,5 @@ func (st *runState) progress(sr types.SpecReport) {
 	if !strings.HasPrefix(ev, sr.LeafNodeText) {
 		ev = sr.LeafNodeText + ": " + ev
 	}
-	fmt.Fprintf(st.opts.Output, "  %-4s %-8s %s\n", state, id, oneLine(ev, 140))
+	fmt.Fprintf(st.opts.Output, "  %-5s %-8s %s\n", state, id, oneLine(ev, 140))
 }

@@ -86,8 +86,11 @@ func newRunState(ctx context.Context, o Options) (*runState, error) {
 // prints progress and the final table to o.Output and writes the reports
 // o names.
 //
-// The error wraps ErrUsage for bad usage or configuration (unknown
-// provider, bad flag value, target unreachable at the start); a failed
+// Before grading it checks, sending nothing, that the label filter selects
+// something the run can check (checkSelection), then that the target and
+// the probe listen and that the setup is right (preflight). The error
+// wraps ErrUsage for bad usage or configuration (unknown provider, bad
+// flag value, target unreachable, a preflight finding); a failed
 // requirement is not an error, the summary says so (see ExitCode).
 //
 // Run drives Ginkgo's global suite: it resets it, declares the specs and
@@ -100,6 +103,16 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	defer st.c.close()
+	if gt := st.opts.goTest; gt != nil {
+		// The ginkgo flags select and dry-run as ours do.
+		if st.opts.LabelFilter == "" {
+			st.opts.LabelFilter = gt.suite.LabelFilter
+		}
+		st.opts.DryRun = st.opts.DryRun || gt.suite.DryRun
+	}
+	if err := st.checkSelection(); err != nil {
+		return nil, err
+	}
 	if !st.opts.DryRun {
 		if err := st.c.reachable(ctx, st.opts.Target); err != nil {
 			return nil, usagef("target %s unreachable: %v", st.opts.Target, err)
@@ -108,6 +121,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			if err := st.c.reachable(ctx, st.opts.Probe); err != nil {
 				return nil, usagef("probe %s unreachable: %v", st.opts.Probe, err)
 			}
+		}
+		if err := st.preflight(ctx); err != nil {
+			return nil, err
 		}
 	}
 	runMu.Lock()
@@ -142,9 +158,6 @@ func (st *runState) ginkgoConfig(base types.SuiteConfig, rep types.ReporterConfi
 	base.FailFast = false
 	base.FlakeAttempts = 0
 	base.MustPassRepeatedly = 0
-	if rep.JUnitReport == "" {
-		rep.JUnitReport = st.opts.JUnitReport
-	}
 	if rep.JSONReport == "" {
 		rep.JSONReport = st.opts.JSONReport
 	}
@@ -203,6 +216,9 @@ func (st *runState) skipReason(r *Requirement) string {
 	return ""
 }
 
+// notRunPrefix starts the evidence of a spec the run did not reach.
+const notRunPrefix = "not run: "
+
 // gate skips the current spec when its requirement does not apply, and
 // fails it when the run was cancelled.
 func gate() {
@@ -215,6 +231,6 @@ func gate() {
 		Skip(why)
 	}
 	if err := cur.ctx.Err(); err != nil {
-		Fail("not run: the run was cancelled (" + err.Error() + ")")
+		Fail(notRunPrefix + "the run was interrupted (" + err.Error() + ")")
 	}
 }

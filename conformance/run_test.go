@@ -133,18 +133,25 @@ func TestHostileTargets(t *testing.T) {
 	cases := map[string]struct {
 		serve func(net.Conn)
 		want  string
+		// noProbe leaves --probe out: the preflight would find the target
+		// is no probe (TestPreflight).
+		noProbe bool
 	}{
-		"hang":     {func(c net.Conn) { drain(c) }, "no answer within"},
-		"endless":  {endless, "expected 4xx, got 200"},
-		"redirect": {reply("HTTP/1.1 302 Found\r\nLocation: https://elsewhere.example/\r\nContent-Length: 0\r\n\r\n"), "redirect to"},
-		"reset":    {reset, "connection"},
-		"garbage":  {reply("HELLO THERE\r\n\r\n"), "malformed HTTP answer"},
+		"hang":     {serve: func(c net.Conn) { drain(c) }, want: "no answer within"},
+		"endless":  {serve: endless, want: "expected 4xx, got 200", noProbe: true},
+		"redirect": {serve: reply("HTTP/1.1 302 Found\r\nLocation: https://elsewhere.example/\r\nContent-Length: 0\r\n\r\n"), want: "redirect to"},
+		"reset":    {serve: reset, want: "connection"},
+		"garbage":  {serve: reply("HELLO THERE\r\n\r\n"), want: "malformed HTTP answer"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			url := serveRaw(t, tc.serve)
-			co := childOptions{Provider: "roamify", Target: url, Secret: strings.Repeat("ab", 32), Probe: url,
+			probe := url
+			if tc.noProbe {
+				probe = ""
+			}
+			co := childOptions{Provider: "roamify", Target: url, Secret: strings.Repeat("ab", 32), Probe: probe,
 				Timeout: budget, RequestTimeout: time.Second, ProbeWait: time.Second,
 				// Per-requirement evidence is the point here; SCN-001's
 				// sequences would spend the budget on the same failures.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -75,9 +76,8 @@ func TestTLS001(t *testing.T) {
 		t.Errorf("ACK-001 over TLS with --ca-file: %s", o)
 	}
 
-	plain := httptest.NewServer(http.NotFoundHandler())
-	defer plain.Close()
-	s = run(Options{Target: plain.URL + "/hook", Production: true})
+	plain, _ := serveReceiver(t, v, secret, nil)
+	s = run(Options{Target: plain, Production: true})
 	if o, ev := result(t, s, "TLS-001"); o != OutcomeFailed || !strings.Contains(strings.ToLower(ev), "https") {
 		t.Errorf("plain HTTP: %s (%s)", o, ev)
 	}
@@ -118,20 +118,20 @@ func TestGatewayHeaders(t *testing.T) {
 		rcv.ServeHTTP(w, r)
 	}))
 	defer gateway.Close()
-	run := func(h http.Header) *Summary {
+	run := func(h http.Header) (*Summary, error) {
 		var out bytes.Buffer
-		s, err := Run(context.Background(), Options{Provider: "esimfly", Target: gateway.URL + "/hook", Secret: secret,
+		return Run(context.Background(), Options{Provider: "esimfly", Target: gateway.URL + "/hook", Secret: secret,
 			Probe: gateway.URL + receiver.ProbePrefix, Headers: h, Output: &out, LabelFilter: "ACK-001 || SIG-002 || IDM-002"})
-		if err != nil {
-			t.Fatalf("%v\n%s", err, out.String())
-		}
-		return s
 	}
-	without := run(nil)
-	if o, _ := result(t, without, "ACK-001"); o != OutcomeFailed {
-		t.Errorf("without the gateway header ACK-001 %s", o)
+	// Without the key the preflight finds every delivery refused: exit 2,
+	// quoting the gateway's answer.
+	if s, err := run(nil); ExitCode(s, err) != 2 || !strings.Contains(fmt.Sprint(err), "rejected a correctly signed delivery (403 missing API key)") {
+		t.Errorf("without the gateway header: exit %d, %v", ExitCode(s, err), err)
 	}
-	with := run(http.Header{"X-Api-Key": {"k-123"}})
+	with, err := run(http.Header{"X-Api-Key": {"k-123"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []string{"ACK-001", "SIG-002", "IDM-002"} {
 		if o, ev := result(t, with, id); o != OutcomePassed {
 			t.Errorf("with the gateway header %s %s (%s)", id, o, ev)

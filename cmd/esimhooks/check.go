@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/esimhooks/esimhooks/conformance"
 )
@@ -26,10 +27,12 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&o.Insecure, "insecure", false, "skip certificate verification (self-signed staging; not with --production)")
 	fs.StringVar(&o.LabelFilter, "label-filter", "", "run only the requirements matching this Ginkgo label filter, e.g. 'SIG || IDM', 'MUST && !probe'")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "list what would run and why the rest is skipped, sending nothing")
-	fs.StringVar(&o.ReportJSON, "report-json", "", "write the summary (every requirement: id, level, outcome, evidence) to FILE")
-	fs.StringVar(&o.JUnitReport, "junit-report", "", "write a JUnit XML report to FILE (for CI)")
+	fs.StringVar(&o.ReportJSON, "report-json", "", "write the summary (the verdict, and every requirement: id, level, outcome, evidence) to FILE")
+	fs.StringVar(&o.JUnitReport, "junit-report", "", "write a JUnit XML report to FILE (for CI): one test case per requirement, classname esimhooks.<category>")
 	fs.StringVar(&o.JSONReport, "json-report", "", "write Ginkgo's JSON report to FILE")
-	fs.DurationVar(&o.Timeout, "timeout", 0, "bound the whole run (default 3m)")
+	fs.DurationVar(&o.Timeout, "timeout", conformance.DefaultTimeout, "bound the whole run (a positive duration)")
+	fs.DurationVar(&o.RequestTimeout, "request-timeout", conformance.DefaultRequestTimeout, "bound each request that is not timed against the provider's deadline")
+	fs.DurationVar(&o.ProbeWait, "probe-wait", conformance.DefaultProbeWait, "how long to wait for an effect to show in the probe (a receiver may apply from a queue)")
 	fs.StringVar(&o.Scenarios, "scenarios", "", "a directory of extra scenario files played by SCN-001 with the shipped ones")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed for the generated events (0: random; the summary reports it)")
 	list := fs.Bool("requirements", false, "print the requirement catalogue as a Markdown table and exit")
@@ -41,6 +44,15 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	if *list {
 		writeRequirements(e.stdout)
 		return nil
+	}
+	// There is no unbounded run: zero and negative bounds are refused.
+	for _, b := range []struct {
+		name string
+		d    time.Duration
+	}{{"timeout", o.Timeout}, {"request-timeout", o.RequestTimeout}, {"probe-wait", o.ProbeWait}} {
+		if b.d <= 0 {
+			return usageErr("--%s %s: want a positive duration, e.g. --%s %s", b.name, b.d, b.name, fs.Lookup(b.name).DefValue)
+		}
 	}
 	cat, err := pf.catalogue()
 	if err != nil {
