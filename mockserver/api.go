@@ -148,6 +148,10 @@ func decodeJSON(r *http.Request, v any, optional bool) *Problem {
 	if errors.As(err, &mbe) {
 		return problemf(http.StatusRequestEntityTooLarge, problemTooLarge, "the request body is larger than %d bytes", mbe.Limit)
 	}
+	var be *boundError
+	if errors.As(err, &be) {
+		return fieldProblem(be.Pointer, be.Rule, be.Message)
+	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		return fieldProblem(jsonPointer(strings.Split(te.Field, ".")), "type",

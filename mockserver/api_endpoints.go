@@ -173,6 +173,10 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 		Disabled: req.Disabled, Source: "api", CreatedAt: now, UpdatedAt: now,
 	}
 	if req.Chaos != nil {
+		if p := checkSchedule(*req.Chaos, s.engine.scale); p != nil {
+			writeProblem(w, r, p)
+			return
+		}
 		ep.Chaos = *req.Chaos
 	}
 	if err := s.store.PutEndpoint(r.Context(), ep); err != nil {
@@ -282,6 +286,10 @@ func (s *Server) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
 		ep.Headers = *req.Headers
 	}
 	if req.Chaos != nil {
+		if p := checkSchedule(*req.Chaos, s.engine.scale); p != nil {
+			writeProblem(w, r, p)
+			return
+		}
 		ep.Chaos = *req.Chaos
 	}
 	if req.Disabled != nil {
