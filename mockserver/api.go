@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/esimhooks/esimhooks/internal/jsonlimit"
 )
 
 // operationHandlers maps each operationId of openapi/mockserver.yaml to
@@ -90,6 +93,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	op = route.Operation.OperationID
+	if p := limitBody(r); p != nil {
+		writeProblem(sw, r, p)
+		return
+	}
 	if p := s.spec.validate(r.Context(), r, route, params); p != nil {
 		writeProblem(sw, r, p)
 		return
@@ -98,6 +105,34 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		r.SetPathValue(k, v)
 	}
 	s.ops[op](sw, r)
+}
+
+// limitBody reads r's body (already capped at MaxBodyBytes), refuses a
+// body beyond jsonlimit's depth and value limits before anything decodes
+// it, and puts it back for the validator and the handler.
+func limitBody(r *http.Request) *Problem {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	data, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return problemf(http.StatusRequestEntityTooLarge, problemTooLarge, "the request body is larger than %d bytes", mbe.Limit)
+	}
+	if err != nil {
+		return newProblem(http.StatusBadRequest, problemValidation, "reading the request body: "+err.Error())
+	}
+	var le *jsonlimit.Error
+	if err := jsonlimit.Check(data); errors.As(err, &le) {
+		rule := "maxDepth"
+		if le.Limit == "values" {
+			rule = "maxValues"
+		}
+		return fieldProblem("", rule, err.Error())
+	}
+	return nil
 }
 
 // authorized reports whether r carries the configured bearer token (or no

@@ -126,18 +126,9 @@ func digitsOverflow(s string) bool {
 // maxValueInError is how much of a client's value an error message quotes.
 const maxValueInError = 64
 
-// truncValue cuts s to maxValueInError bytes (on a rune boundary), marking
-// the cut, so that no error repeats a huge value.
-func truncValue(s string) string {
-	if len(s) <= maxValueInError {
-		return s
-	}
-	n := maxValueInError
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return fmt.Sprintf("%s…(%d bytes)", s[:n], len(s))
-}
+// truncValue cuts s to maxValueInError bytes, so that no error repeats a
+// huge value.
+func truncValue(s string) string { return truncate(s, maxValueInError) }
 
 // UnmarshalJSON reads a Chaos and checks its counts against MaxDuplicates
 // and MaxCutAfterBody; every error is a *boundError pointing at the field
