@@ -23,7 +23,7 @@ const waitLimit = 10 * time.Second
 
 // newTestServer starts a server on a loopback port with an in-memory store
 // and closes it when the test ends.
-func newTestServer(t *testing.T, mods ...func(*Config)) *Server {
+func newTestServer(t testing.TB, mods ...func(*Config)) *Server {
 	t.Helper()
 	cfg := Config{Store: NewMemoryStore()}
 	for _, m := range mods {
