@@ -130,54 +130,39 @@ const maxValueInError = 64
 // huge value.
 func truncValue(s string) string { return truncate(s, maxValueInError) }
 
-// UnmarshalJSON reads a Chaos and checks its counts against MaxDuplicates
-// and MaxCutAfterBody; every error is a *boundError pointing at the field
-// (under /chaos, where every request body holds it).
+// UnmarshalJSON reads a Chaos, checking first its durations against
+// MaxChaosDuration and its counts against MaxDuplicates and
+// MaxCutAfterBody so that an error is a *boundError pointing at the field
+// (under /chaos, where every request body holds it). Other members decode
+// as encoding/json does (the API description refuses unknown ones).
 func (c *Chaos) UnmarshalJSON(b []byte) error {
-	type plain Chaos
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return &boundError{Pointer: "/chaos", Rule: "type", Message: "chaos must be an object"}
 	}
-	var out plain
-	durs := map[string]*Duration{
-		"duplicate_spacing": &out.DuplicateSpacing, "reorder_window": &out.ReorderWindow,
-		"delay": &out.Delay, "jitter": &out.Jitter,
-	}
-	counts := map[string]struct {
-		v   *int
-		max int
-	}{
-		"duplicates": {&out.Duplicates, MaxDuplicates}, "cut_after_body": {&out.CutAfterBody, MaxCutAfterBody},
-	}
+	counts := map[string]int{"duplicates": MaxDuplicates, "cut_after_body": MaxCutAfterBody}
 	for k, v := range raw {
 		ptr := "/chaos/" + escapePointer(k)
-		if d, ok := durs[k]; ok {
-			dv, err := parseDuration(v)
-			if err != nil {
+		switch k {
+		case "duplicate_spacing", "reorder_window", "delay", "jitter":
+			if _, err := parseDuration(v); err != nil {
 				be := err.(*boundError)
 				be.Pointer = ptr
 				return be
 			}
-			*d = Duration(dv)
-			continue
-		}
-		if n, ok := counts[k]; ok {
+		case "duplicates", "cut_after_body":
 			var f float64
 			if err := json.Unmarshal(v, &f); err != nil || f != math.Trunc(f) {
 				return &boundError{Pointer: ptr, Rule: "type", Message: k + " must be an integer"}
 			}
-			if f < 0 || f > float64(n.max) {
+			if f < 0 || f > float64(counts[k]) {
 				return &boundError{Pointer: ptr, Rule: "maximum",
-					Message: fmt.Sprintf("%s must be from 0 to %d, not %s", k, n.max, truncValue(string(v)))}
+					Message: fmt.Sprintf("%s must be from 0 to %d, not %s", k, counts[k], truncValue(string(v)))}
 			}
-			*n.v = int(f)
-			continue
 		}
-		return &boundError{Pointer: ptr, Rule: "additionalProperties", Message: fmt.Sprintf("unknown chaos field %q", truncValue(k))}
 	}
-	*c = Chaos(out)
-	return nil
+	type plain Chaos
+	return json.Unmarshal(b, (*plain)(c))
 }
 
 // checkSchedule reports, as a *Problem naming the field, a chaos whose

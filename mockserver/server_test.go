@@ -100,7 +100,7 @@ func (rc *hookReceiver) nextPost(t *testing.T) received {
 
 // call sends a request to the server and returns the status, headers and
 // body.
-func call(t *testing.T, method, url string, body any, headers ...string) (int, http.Header, []byte) {
+func call(t testing.TB, method, url string, body any, headers ...string) (int, http.Header, []byte) {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
