@@ -150,8 +150,10 @@ func TestPendingDeliveriesSurviveKill9(t *testing.T) {
 	count := func(m map[[32]byte]int) int { mu.Lock(); defer mu.Unlock(); return len(m) }
 
 	db := filepath.Join(t.TempDir(), "log.db")
-	// Airalo retries every 15 minutes; at 0.0005 that is every 450 ms.
-	args := []string{"--store", "sqlite", "--db", db, "--addr", "127.0.0.1:0", "--time-scale", "0.0005", "--log-level", "error"}
+	// Airalo retries 20 times, every 15 minutes; at 0.005 that is every
+	// 4.5 s, so no delivery exhausts its retries (90 s) before the receiver
+	// recovers, even on a loaded machine under -race.
+	args := []string{"--store", "sqlite", "--db", db, "--addr", "127.0.0.1:0", "--time-scale", "0.005", "--log-level", "error"}
 	a := startServe(t, args...)
 	for i := range endpoints {
 		apiPost(t, a.url+"/api/endpoints", map[string]any{"url": fmt.Sprintf("%s/e%d", rcv.URL, i), "provider": "airalo", "secret": "airalo-client-secret"})
