@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/esimhooks/esimhooks/internal/jsonlimit"
 )
 
 // operationHandlers maps each operationId of openapi/mockserver.yaml to
@@ -89,6 +92,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	op = route.Operation.OperationID
+	if p := limitBody(r); p != nil {
+		writeProblem(sw, r, p)
+		return
+	}
 	if p := s.spec.validate(r.Context(), r, route, params); p != nil {
 		writeProblem(sw, r, p)
 		return
@@ -97,6 +104,34 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		r.SetPathValue(k, v)
 	}
 	s.ops[op](sw, r)
+}
+
+// limitBody reads r's body (already capped at MaxBodyBytes), refuses a
+// body beyond jsonlimit's depth and value limits before anything decodes
+// it, and puts it back for the validator and the handler.
+func limitBody(r *http.Request) *Problem {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	data, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(data))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return problemf(http.StatusRequestEntityTooLarge, problemTooLarge, "the request body is larger than %d bytes", mbe.Limit)
+	}
+	if err != nil {
+		return newProblem(http.StatusBadRequest, problemValidation, "reading the request body: "+err.Error())
+	}
+	var le *jsonlimit.Error
+	if err := jsonlimit.Check(data); errors.As(err, &le) {
+		rule := "maxDepth"
+		if le.Limit == "values" {
+			rule = "maxValues"
+		}
+		return fieldProblem("", rule, err.Error())
+	}
+	return nil
 }
 
 // handleOpenAPI serves the control API's own description.
@@ -129,6 +164,10 @@ func decodeJSON(r *http.Request, v any, optional bool) *Problem {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return problemf(http.StatusRequestEntityTooLarge, problemTooLarge, "the request body is larger than %d bytes", mbe.Limit)
+	}
+	var be *boundError
+	if errors.As(err, &be) {
+		return fieldProblem(be.Pointer, be.Rule, be.Message)
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {

@@ -260,6 +260,10 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 		Disabled: req.Disabled, Source: "api", CreatedAt: now, UpdatedAt: now,
 	}
 	if req.Chaos != nil {
+		if p := checkSchedule(*req.Chaos, s.engine.scale); p != nil {
+			writeProblem(w, r, p)
+			return
+		}
 		ep.Chaos = *req.Chaos
 	}
 	if err := s.putNewEndpoint(r.Context(), ep); err != nil {
@@ -369,6 +373,10 @@ func (s *Server) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
 		ep.Headers = unmaskHeaders(*req.Headers, ep.Headers)
 	}
 	if req.Chaos != nil {
+		if p := checkSchedule(*req.Chaos, s.engine.scale); p != nil {
+			writeProblem(w, r, p)
+			return
+		}
 		ep.Chaos = *req.Chaos
 	}
 	if req.Disabled != nil {

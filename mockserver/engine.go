@@ -334,12 +334,17 @@ func (e *Engine) Subscribe(buffer int) (<-chan *Attempt, func()) {
 // a subscriber's buffer was full.
 func (e *Engine) StreamDropped() uint64 { return e.stream.dropped.Load() }
 
+// maxScaled caps a scaled delay: far beyond any due time the log can store,
+// far below what time.Duration can hold.
+const maxScaled = 100 * 365 * 24 * time.Hour
+
 // scaled applies the engine's TimeScale to a provider delay.
 func (e *Engine) scaled(d time.Duration) time.Duration {
 	if e.scale == 1 || d == 0 {
 		return d
 	}
-	return time.Duration(float64(d) * e.scale)
+	// Saturate rather than overflow into a negative duration.
+	return time.Duration(min(float64(d)*e.scale, float64(maxScaled)))
 }
 
 // randDuration returns a uniform duration in [0, d).

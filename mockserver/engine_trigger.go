@@ -130,6 +130,14 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 	if err != nil {
 		return nil, err
 	}
+	// The merged chaos of every endpoint must plan due times within
+	// MaxDueAhead, checked before anything is stored.
+	for _, ep := range eps {
+		if p := checkSchedule(mergeChaos(ep.Chaos, t.Chaos), e.scale); p != nil {
+			p.Detail = fmt.Sprintf("endpoint %s: %s", ep.ID, p.Detail)
+			return nil, p
+		}
+	}
 	res := &TriggerResult{EventID: e.newID("evt_"), Payload: p, Body: pd.Body, Warnings: warns}
 	key := pd.Key()
 	now := e.clock.Now()

@@ -29,6 +29,10 @@ type Endpoint struct {
 	Headers     map[string]string `json:"headers,omitempty"`
 	Chaos       Chaos             `json:"chaos"`
 	Disabled    bool              `json:"disabled"`
+	// Quarantined says why a field of the endpoint could not be loaded
+	// from the store; such an endpoint is loaded disabled, that field
+	// empty, until it is updated.
+	Quarantined string `json:"quarantined,omitempty"`
 	// Source says how the endpoint was registered: "api" (control API),
 	// "airalo", "esimaccess", "esimfly" (the provider's own registration API
 	// mock), or "cli".
@@ -67,6 +71,10 @@ const (
 	StateDelivered = "delivered" // an attempt was acknowledged
 	StateFailed    = "failed"    // stopped by a rule (SimplifyTrip 4xx) or cancelled
 	StateExhausted = "exhausted" // every scheduled attempt failed
+	// StateQuarantined marks a delivery the log holds but cannot load (a
+	// field damaged on disk, or out of today's bounds): it is never
+	// attempted, and Quarantined says why.
+	StateQuarantined = "quarantined"
 )
 
 // Delivery is one event on its way to one endpoint, with every attempt.
@@ -92,9 +100,12 @@ type Delivery struct {
 	// NextAttemptAt is when a pending delivery is due (wall clock).
 	NextAttemptAt time.Time `json:"next_attempt_at,omitzero"`
 	// Chaos is the misbehaviour this delivery carries out.
-	Chaos     Chaos     `json:"chaos"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Chaos Chaos `json:"chaos"`
+	// Quarantined says why a delivery in StateQuarantined could not be
+	// loaded (as far as the store can tell).
+	Quarantined string    `json:"quarantined,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // Attempt error kinds.

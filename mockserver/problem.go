@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -136,8 +137,30 @@ func problemTitle(kind string, status int) string {
 	return http.StatusText(status)
 }
 
+// maxProblemText bounds the detail and each error message of a problem:
+// a validator's message may quote the client's value, and a problem never
+// repeats a huge one.
+const maxProblemText = 1024
+
+// truncate cuts s to at most n bytes on a rune boundary, saying how long
+// it was.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:cut], len(s))
+}
+
 // writeProblem sends p as application/problem+json.
 func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
+	p.Detail = truncate(p.Detail, maxProblemText)
+	for i := range p.Errors {
+		p.Errors[i].Message = truncate(p.Errors[i].Message, maxProblemText)
+	}
 	if p.Instance == "" && r != nil {
 		p.Instance = r.URL.Path
 	}

@@ -23,7 +23,7 @@ const waitLimit = 10 * time.Second
 
 // newTestServer starts a server on a loopback port with an in-memory store
 // and closes it when the test ends.
-func newTestServer(t *testing.T, mods ...func(*Config)) *Server {
+func newTestServer(t testing.TB, mods ...func(*Config)) *Server {
 	t.Helper()
 	cfg := Config{Store: NewMemoryStore()}
 	for _, m := range mods {
@@ -100,7 +100,7 @@ func (rc *hookReceiver) nextPost(t *testing.T) received {
 
 // call sends a request to the server and returns the status, headers and
 // body. headers are name, value pairs; "Host" sets the Host header.
-func call(t *testing.T, method, url string, body any, headers ...string) (int, http.Header, []byte) {
+func call(t testing.TB, method, url string, body any, headers ...string) (int, http.Header, []byte) {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {

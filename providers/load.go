@@ -29,7 +29,7 @@ var ErrInvalidProfile = errors.New("invalid profile")
 // named in the file are resolved relative to its directory unless they name
 // a shipped schema.
 func LoadFile(file string) (*Profile, error) {
-	data, err := os.ReadFile(file)
+	data, err := yamldoc.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidProfile, err)
 	}

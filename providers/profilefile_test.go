@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/esimhooks/esimhooks/internal/attack"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/payload"
 )
@@ -88,6 +89,10 @@ func TestBrokenProfileFilesNameFileLineAndRule(t *testing.T) {
 			[]string{"acme.yaml", "syntax"}},
 		"bad template": {func(s string) string { return strings.Replace(s, "{{iccid}}", "{{icid}}", 1) },
 			[]string{"acme.yaml:26:25", `unknown function "icid"`}},
+		"alias bomb": {func(s string) string { return s + attack.AliasBomb() },
+			[]string{"acme.yaml:", "more than 100000 values"}},
+		"deep nesting": {func(s string) string { return s + "deep: " + attack.NestedArrays(100) + "\n" },
+			[]string{"acme.yaml:", "nesting deeper than 64"}},
 		"duplicate event": {func(s string) string {
 			i := strings.Index(s, "      - name: esim.ready")
 			return s + s[i:]

@@ -107,6 +107,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return usageErr("--db %s: %v", *db, err)
 		}
+		s.SetLogger(logger)
 		st = s
 	default:
 		return usageErr("--store %q: want sqlite or memory", *store)

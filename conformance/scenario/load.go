@@ -57,7 +57,7 @@ type fileStep struct {
 
 // LoadFile reads and checks the scenario file at path.
 func LoadFile(file string, cat *providers.Catalogue) (*Scenario, error) {
-	data, err := os.ReadFile(file)
+	data, err := yamldoc.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/esimhooks/esimhooks/internal/attack"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/payload"
 	"github.com/esimhooks/esimhooks/scenarios"
@@ -133,6 +134,10 @@ func TestBrokenFiles(t *testing.T) {
 			"broken.yaml:7:24", []string{`unknown function "nope"`}},
 		{"newest without resources", head + "steps:\n  - event: balance.low\nexpect: {resources: newest}\n",
 			"broken.yaml:7:21", []string{"none of the scenario's events changes a resource"}},
+		{"alias bomb", head + attack.AliasBomb() + "steps:\n  - event: order.created\n",
+			"broken.yaml:", []string{"more than 100000 values"}},
+		{"deep nesting", head + "x: " + attack.NestedArrays(100) + "\nsteps:\n  - event: order.created\n",
+			"broken.yaml:", []string{"nesting deeper than 64"}},
 		{"missing seed", "name: broken\ntitle: Broken\nprovider: esimfly\nsteps:\n  - event: order.created\n",
 			"broken.yaml:1:1", []string{"required", "seed"}},
 	}

@@ -6,9 +6,12 @@ package yamldoc
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 
+	"github.com/esimhooks/esimhooks/internal/jsonlimit"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"gopkg.in/yaml.v3"
 )
@@ -24,6 +27,8 @@ type Doc struct {
 	Name  string
 	Value jsonv.Value
 	pos   map[string]Pos
+	// values counts the values converted so far (aliases expanded).
+	values int
 }
 
 // Pos is a position in the source file; both fields count from 1.
@@ -33,6 +38,9 @@ type Pos struct{ Line, Column int }
 // resolved; tags other than the core schema's are rejected. name is used in
 // error messages only.
 func Parse(name string, data []byte) (*Doc, error) {
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("%s: %w: the document has %d bytes; the limit is %d", name, ErrSyntax, len(data), MaxFileBytes)
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("%s: %w: %s", name, ErrSyntax, strings.TrimPrefix(err.Error(), "yaml: "))
@@ -49,18 +57,57 @@ func Parse(name string, data []byte) (*Doc, error) {
 	return d, nil
 }
 
-const maxDepth = 200
+// MaxFileBytes bounds the size of a document (profile, scenario).
+const MaxFileBytes = 4 << 20
 
+// ReadFile reads the file at path, refusing one larger than MaxFileBytes
+// without reading it all.
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("%s: the file is larger than %d bytes", path, MaxFileBytes)
+	}
+	return data, nil
+}
+
+// Limits of a document, the same as every JSON input's (package
+// jsonlimit): nesting of mappings and sequences, and values once aliases
+// are expanded, so that an alias bomb (a few lines whose aliases expand to
+// millions of values) is refused rather than built. yaml.v3 itself refuses
+// nesting beyond 10,000 levels while it parses.
+const (
+	maxDepth  = jsonlimit.MaxDepth
+	maxValues = jsonlimit.MaxValues
+)
+
+// convert converts n, at pointer ptr, nested in depth mappings and
+// sequences.
 func (d *Doc) convert(n *yaml.Node, ptr string, depth int) (jsonv.Value, error) {
-	if depth > maxDepth {
-		return nil, d.errorf(n, "nesting deeper than %d levels", maxDepth)
+	if n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode {
+		depth++
+		if depth > maxDepth {
+			return nil, d.errorf(n, "nesting deeper than %d levels of mappings and sequences", maxDepth)
+		}
+	}
+	if n.Kind != yaml.AliasNode && n.Kind != yaml.DocumentNode {
+		if d.values++; d.values > maxValues {
+			return nil, d.errorf(n, "more than %d values (aliases expanded)", maxValues)
+		}
 	}
 	d.pos[ptr] = Pos{n.Line, n.Column}
 	switch n.Kind {
 	case yaml.AliasNode:
-		return d.convert(n.Alias, ptr, depth+1)
+		return d.convert(n.Alias, ptr, depth)
 	case yaml.DocumentNode:
-		return d.convert(n.Content[0], ptr, depth+1)
+		return d.convert(n.Content[0], ptr, depth)
 	case yaml.MappingNode:
 		obj := jsonv.NewObject()
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -74,7 +121,7 @@ func (d *Doc) convert(n *yaml.Node, ptr string, depth int) (jsonv.Value, error) 
 			if _, dup := obj.Get(k.Value); dup {
 				return nil, d.errorf(k, "duplicate key %q", k.Value)
 			}
-			child, err := d.convert(v, ptr+"/"+escape(k.Value), depth+1)
+			child, err := d.convert(v, ptr+"/"+escape(k.Value), depth)
 			if err != nil {
 				return nil, err
 			}
@@ -84,7 +131,7 @@ func (d *Doc) convert(n *yaml.Node, ptr string, depth int) (jsonv.Value, error) 
 	case yaml.SequenceNode:
 		arr := make([]jsonv.Value, 0, len(n.Content))
 		for i, c := range n.Content {
-			child, err := d.convert(c, ptr+"/"+strconv.Itoa(i), depth+1)
+			child, err := d.convert(c, ptr+"/"+strconv.Itoa(i), depth)
 			if err != nil {
 				return nil, err
 			}

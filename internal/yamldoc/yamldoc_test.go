@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/esimhooks/esimhooks/internal/attack"
 	"github.com/esimhooks/esimhooks/internal/yamldoc"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
@@ -42,6 +43,29 @@ func TestParseRejectsWhatJSONCannotHold(t *testing.T) {
 		_, err := yamldoc.Parse("f.yaml", []byte(src))
 		if err == nil || !errors.Is(err, yamldoc.ErrSyntax) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: got %v, want an ErrSyntax containing %q", src, err, want)
+		}
+	}
+}
+
+// TestParseLimits: nesting and alias bombs are refused with an error
+// naming the limit, before they are built.
+func TestParseLimits(t *testing.T) {
+	nested, laughs := attack.NestedArrays, attack.AliasBomb()
+	for _, tc := range []struct {
+		name, src, want string // want "" when the document is accepted
+	}{
+		{"64 levels", nested(64), ""},
+		{"65 levels", nested(65), "nesting deeper than 64"},
+		{"9,999 levels", nested(9999), "nesting deeper than 64"},
+		{"25,000 levels", nested(25000), "exceeded max depth"},
+		{"alias bomb (9^7 values)", laughs, "more than 100000 values"},
+	} {
+		_, err := yamldoc.Parse("f.yaml", []byte(tc.src))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, yamldoc.ErrSyntax)):
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
 		}
 	}
 }

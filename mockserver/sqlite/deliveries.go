@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/esimhooks/esimhooks/mockserver"
@@ -72,6 +73,7 @@ func (s *Store) GetDelivery(ctx context.Context, id string) (*mockserver.Deliver
 	if err != nil {
 		return nil, s.fail(fmt.Sprintf("get delivery %q", id), err)
 	}
+	s.quarantine(ctx, []*mockserver.Delivery{d})
 	return d, nil
 }
 
@@ -87,6 +89,11 @@ func (s *Store) ListDeliveries(ctx context.Context, f mockserver.DeliveryFilter)
 	if f.Before != "" {
 		cursor = &listCursor{id: f.Before}
 		err := s.deliveryCursor.QueryRowContext(ctx, f.Before).Scan(&cursor.created)
+		if isCorrupt(err) || errors.Is(err, sql.ErrNoRows) {
+			// The cursor's row may be damaged (a damaged leaf can also
+			// read as a missing row): the list index still knows it.
+			err = s.salvageCursor.QueryRowContext(ctx, f.Before).Scan(&cursor.created)
+		}
 		if errors.Is(err, sql.ErrNoRows) {
 			err = fmt.Errorf("cursor delivery %q: %w", f.Before, mockserver.ErrNotFound)
 		}
@@ -94,16 +101,21 @@ func (s *Store) ListDeliveries(ctx context.Context, f mockserver.DeliveryFilter)
 			return nil, s.fail(op, err)
 		}
 	}
-	q, args := listQuery(f, cursor)
+	q, args := listQuery(f, cursor, deliveryCols)
 	rows, err := s.r.QueryContext(ctx, q, args...)
+	var got []*mockserver.Delivery
+	if err == nil {
+		got, err = scanDeliveries(rows)
+	}
+	if isCorrupt(err) {
+		sq, sargs := listQuery(f, cursor, "seq, id")
+		got, err = s.salvage(ctx, op, sq, sargs, f.State == "" || f.State == mockserver.StateQuarantined)
+	}
 	if err != nil {
 		return nil, s.fail(op, err)
 	}
-	list, err := scanDeliveries(rows)
-	if err != nil {
-		return nil, s.fail(op, err)
-	}
-	return list, nil
+	s.quarantine(ctx, got)
+	return got, nil
 }
 
 // listCursor is where a page of ListDeliveries starts: after the delivery
@@ -120,7 +132,7 @@ type listCursor struct {
 // then scans deliveries_created, newest first, and stops at the limit,
 // rather than reading every pending delivery through deliveries_due and
 // sorting them.
-func listQuery(f mockserver.DeliveryFilter, cursor *listCursor) (string, []any) {
+func listQuery(f mockserver.DeliveryFilter, cursor *listCursor, cols string) (string, []any) {
 	var (
 		where []string
 		args  []any
@@ -145,7 +157,7 @@ func listQuery(f mockserver.DeliveryFilter, cursor *listCursor) (string, []any) 
 	if limit <= 0 {
 		limit = defaultLimit
 	}
-	q := "SELECT " + deliveryCols + " FROM deliveries"
+	q := "SELECT " + cols + " FROM deliveries"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -156,15 +168,20 @@ func listQuery(f mockserver.DeliveryFilter, cursor *listCursor) (string, []any) 
 // Pending returns every delivery in mockserver.StatePending, the soonest due
 // first.
 func (s *Store) Pending(ctx context.Context) ([]*mockserver.Delivery, error) {
+	const op = "list pending deliveries"
 	rows, err := s.pending.QueryContext(ctx)
-	if err != nil {
-		return nil, s.fail("list pending deliveries", err)
+	var list []*mockserver.Delivery
+	if err == nil {
+		list, err = scanDeliveries(rows)
 	}
-	list, err := scanDeliveries(rows)
-	if err != nil {
-		return nil, s.fail("list pending deliveries", err)
+	if isCorrupt(err) {
+		list, err = s.salvage(ctx, op, pendingSalvageSQL, nil, false)
 	}
-	return list, nil
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
+	s.quarantine(ctx, list)
+	return slices.DeleteFunc(list, func(d *mockserver.Delivery) bool { return d.State != mockserver.StatePending }), nil
 }
 
 // deliveryArgs returns d's values in deliveryColumns order.
@@ -206,7 +223,13 @@ func scanDelivery(r scanner) (*mockserver.Delivery, error) {
 		return nil, err
 	}
 	if err := decJSON(chaos, &d.Chaos); err != nil {
-		return nil, fmt.Errorf("delivery %q: chaos: %w", d.ID, err)
+		// A chaos that does not decode (damaged, or beyond today's bounds)
+		// quarantines the delivery rather than failing every read.
+		d.Chaos, d.State = mockserver.Chaos{}, mockserver.StateQuarantined
+		d.Quarantined = fmt.Sprintf("chaos: %v", err)
+	}
+	if d.State == mockserver.StateQuarantined && d.Quarantined == "" {
+		d.Quarantined = "quarantined by an earlier read"
 	}
 	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = decTime(next), decTime(created), decTime(updated)
 	return &d, nil

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/esimhooks/esimhooks/mockserver"
 )
@@ -45,6 +46,7 @@ func (s *Store) GetEndpoint(ctx context.Context, id string) (*mockserver.Endpoin
 	if err != nil {
 		return nil, s.fail(fmt.Sprintf("get endpoint %q", id), err)
 	}
+	s.noteEndpoint(e)
 	return e, nil
 }
 
@@ -61,6 +63,7 @@ func (s *Store) ListEndpoints(ctx context.Context) ([]*mockserver.Endpoint, erro
 		if err != nil {
 			return nil, s.fail("list endpoints", err)
 		}
+		s.noteEndpoint(e)
 		list = append(list, e)
 	}
 	if err := rows.Err(); err != nil {
@@ -132,14 +135,22 @@ func scanEndpoint(r scanner) (*mockserver.Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := decJSON(events, &e.Events); err != nil {
-		return nil, fmt.Errorf("endpoint %q: events: %w", e.ID, err)
+	// A field that does not decode (damaged, or beyond today's bounds)
+	// quarantines the endpoint rather than failing every read: it loads
+	// disabled, with that field empty.
+	var bad []string
+	for _, f := range []struct {
+		name, raw string
+		v         any
+	}{{"events", events, &e.Events}, {"headers", headers, &e.Headers}, {"chaos", chaos, &e.Chaos}} {
+		if err := decJSON(f.raw, f.v); err != nil {
+			bad = append(bad, fmt.Sprintf("%s: %v", f.name, err))
+		}
 	}
-	if err := decJSON(headers, &e.Headers); err != nil {
-		return nil, fmt.Errorf("endpoint %q: headers: %w", e.ID, err)
-	}
-	if err := decJSON(chaos, &e.Chaos); err != nil {
-		return nil, fmt.Errorf("endpoint %q: chaos: %w", e.ID, err)
+	if len(bad) > 0 {
+		e.Events, e.Headers, e.Chaos = nil, nil, mockserver.Chaos{}
+		e.Disabled = true
+		e.Quarantined = strings.Join(bad, "; ")
 	}
 	e.CreatedAt, e.UpdatedAt = decTime(created), decTime(updated)
 	return &e, nil

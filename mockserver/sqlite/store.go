@@ -39,6 +39,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -79,7 +80,10 @@ type Store struct {
 	r    *sql.DB // read-only pool
 
 	getEndpoint, listEndpoints, getDelivery, deliveryCursor,
-	pending, listAttempts *sql.Stmt // on r
+	pending, listAttempts, getDeliveryBySeq, salvageCursor *sql.Stmt // on r
+
+	log      *slog.Logger // where quarantined rows are reported; nil: slog.Default()
+	reported onceSet      // the quarantined rows already reported
 
 	reqs       chan *writeReq // to the writer goroutine
 	writerDone chan struct{}  // closed when the writer has returned
@@ -205,6 +209,7 @@ func (s *Store) closeDBs() error {
 	}
 	for _, st := range []*sql.Stmt{
 		s.getEndpoint, s.listEndpoints, s.getDelivery, s.deliveryCursor, s.pending, s.listAttempts,
+		s.getDeliveryBySeq, s.salvageCursor,
 	} {
 		if st != nil {
 			errs = append(errs, st.Close())
@@ -231,6 +236,9 @@ func (s *Store) prepare(ctx context.Context) error {
 		{s.r, &s.deliveryCursor, `SELECT created_at FROM deliveries WHERE id = ?`},
 		{s.r, &s.pending, `SELECT ` + deliveryCols + ` FROM deliveries INDEXED BY deliveries_due WHERE state = 'pending' ORDER BY next_attempt_at, seq`},
 		{s.r, &s.listAttempts, listAttemptsSQL},
+		{s.r, &s.getDeliveryBySeq, `SELECT ` + deliveryCols + ` FROM deliveries WHERE seq = ?`},
+		// A scan of the index alone, for a cursor whose row is damaged.
+		{s.r, &s.salvageCursor, `SELECT created_at FROM deliveries INDEXED BY deliveries_created WHERE id = ?`},
 	} {
 		st, err := p.db.PrepareContext(ctx, p.sql)
 		if err != nil {

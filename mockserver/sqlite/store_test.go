@@ -341,7 +341,7 @@ func TestListUsesIndexes(t *testing.T) {
 		// SQLite plans a query again once its parameters are bound, when
 		// their values might change the plan; EXPLAIN shows the plan
 		// without them, so the test writes them into the query.
-		q, args := listQuery(c.f, c.cursor)
+		q, args := listQuery(c.f, c.cursor, deliveryCols)
 		for _, a := range args {
 			lit := fmt.Sprint(a)
 			if _, ok := a.(string); ok {

@@ -27,6 +27,7 @@ const (
 	stUpsertDelivery
 	stKeepAttemptBodies
 	stPutAttempt
+	stQuarantineDelivery
 	numStmts
 )
 
@@ -42,6 +43,8 @@ var writeSQL = [numStmts]string{
 	stUpsertDelivery:    upsertDeliverySQL,
 	stKeepAttemptBodies: keepAttemptBodiesSQL,
 	stPutAttempt:        upsertAttemptSQL,
+	// The state changes in place: deliveries_created holds it too.
+	stQuarantineDelivery: `UPDATE deliveries SET state = 'quarantined' WHERE id = ? AND state != 'quarantined'`,
 }
 
 // wconnPragmas configure the writer's connection: wconn.go's copy of what

@@ -81,7 +81,7 @@ export function fmtRate(r) {
 
 /** The CSS modifier for a delivery state or attempt outcome. */
 export function stateClass(state) {
-  return { delivered: "ok", pending: "wait", failed: "bad", exhausted: "bad" }[state] || "neutral";
+  return { delivered: "ok", pending: "wait", failed: "bad", exhausted: "bad", quarantined: "bad" }[state] || "neutral";
 }
 
 /** A badge for a delivery state. */

@@ -186,5 +186,5 @@ function fillFilters(all) {
   setOptions(els.f.event, [{ value: "", label: "All" }, ...events.map((e) => ({ value: e }))], filters.event);
   const eps = uniq([...store.endpoints.map((e) => e.id), ...all.map((r) => r.endpoint_id), filters.endpoint]);
   setOptions(els.f.endpoint, [{ value: "", label: "All" }, ...eps.map((id) => ({ value: id, label: endpointLabel(id) }))], filters.endpoint);
-  setOptions(els.f.outcome, [{ value: "", label: "All" }, ...["delivered", "pending", "failed", "exhausted"].map((o) => ({ value: o }))], filters.outcome);
+  setOptions(els.f.outcome, [{ value: "", label: "All" }, ...["delivered", "pending", "failed", "exhausted", "quarantined"].map((o) => ({ value: o }))], filters.outcome);
 }
