@@ -14,11 +14,11 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	catalogue "github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/schemas"
 )
 
@@ -27,14 +27,12 @@ import (
 //go:embed *.yaml
 var FS embed.FS
 
-// providers are the provider documents, <provider>.yaml; FS may hold other
-// documents (the mock server's and the probe's own APIs).
-var providers = []string{"airalo", "esimaccess", "esimfly", "roamify", "simplifytrip", "standard"}
-
-// Providers returns the names of the providers that have a webhooks
-// document, sorted; Load(name + ".yaml") loads one.
+// Providers returns the names of the shipped providers (the catalogue of
+// package providers), sorted; each has a webhooks document, which
+// Load(name + ".yaml") loads. FS holds other documents too (the mock
+// server's and the probe's own APIs).
 func Providers() []string {
-	return slices.Clone(providers)
+	return catalogue.MustBuiltin().Names()
 }
 
 // Load loads the embedded document name (e.g. "esimfly.yaml"; the ".yaml"

@@ -52,7 +52,7 @@ type providerFlags struct {
 }
 
 func (p *providerFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&p.provider, "provider", "", "provider: airalo, esimfly, esimaccess, roamify, simplifytrip, standard (or one from --profile-file); provider@variant also works")
+	fs.StringVar(&p.provider, "provider", "", "provider: "+strings.Join(providers.MustBuiltin().Names(), ", ")+" (or one from --profile-file); provider@variant also works")
 	fs.StringVar(&p.variant, "variant", "", "provider variant (default: the seed document's form)")
 	p.registerProfiles(fs)
 }
