@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/esimhooks/esimhooks/providers"
@@ -60,7 +61,7 @@ func (p *providerFlags) register(fs *flag.FlagSet) {
 // registerProfiles registers --profile-file alone, for commands that serve
 // every provider.
 func (p *providerFlags) registerProfiles(fs *flag.FlagSet) {
-	fs.Var(&p.profileFiles, "profile-file", "load an extra provider profile (YAML/JSON, validated against schemas/profile.schema.json); repeatable")
+	fs.Var(&p.profileFiles, "profile-file", "load an extra provider profile (YAML/JSON, validated against schemas/profile.schema.json), or every *.yaml profile of a directory laid out like the shipped ones; repeatable")
 }
 
 // catalogue returns the shipped profiles plus any --profile-file.
@@ -70,15 +71,29 @@ func (p *providerFlags) catalogue() (*providers.Catalogue, error) {
 		return nil, err
 	}
 	for _, f := range p.profileFiles {
-		prof, err := providers.LoadFile(f)
+		profs, err := loadProfiles(f)
 		if err != nil {
 			return nil, usageErr("--profile-file %s: %v", f, err)
 		}
-		if err := cat.Add(prof); err != nil {
-			return nil, usageErr("--profile-file %s: %v", f, err)
+		for _, prof := range profs {
+			if err := cat.Add(prof); err != nil {
+				return nil, usageErr("--profile-file %s: %v", f, err)
+			}
 		}
 	}
 	return cat, nil
+}
+
+// loadProfiles loads the profile file f, or every profile of directory f.
+func loadProfiles(f string) ([]*providers.Profile, error) {
+	if st, err := os.Stat(f); err == nil && st.IsDir() {
+		return providers.LoadDir(f)
+	}
+	p, err := providers.LoadFile(f)
+	if err != nil {
+		return nil, err
+	}
+	return []*providers.Profile{p}, nil
 }
 
 // resolve returns the selected variant; the provider is required.
