@@ -10,6 +10,7 @@ package openapi
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -51,9 +52,23 @@ func LoadContext(ctx context.Context, name string) (*openapi3.T, error) {
 		return nil, fmt.Errorf("openapi: bad document name %q", name)
 	}
 	data, err := FS.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A shipped provider with no document of its own: its profile is
+		// its document.
+		if p, perr := catalogue.MustBuiltin().Profile(strings.TrimSuffix(name, ".yaml")); perr == nil {
+			data, err = Generate(p)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("openapi: %w", err)
 	}
+	return LoadData(ctx, name, data)
+}
+
+// LoadData loads document data (for example Generate's output) as if it
+// were the embedded document name: references into ../schemas/ resolve
+// from schemas.FS. It validates the document.
+func LoadData(ctx context.Context, name string, data []byte) (*openapi3.T, error) {
 	loader := NewLoader(ctx)
 	doc, err := loader.LoadFromDataWithPath(data, &url.URL{Path: "openapi/" + name})
 	if err != nil {
