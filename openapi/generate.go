@@ -95,7 +95,7 @@ func operation(p *catalogue.Profile, v *catalogue.Variant, e *catalogue.Event) (
 		"summary", e.Name,
 		"description", strings.TrimSpace(desc+" Envelope "+v.Envelope+". "+signatureProse(v.Signature)),
 	)
-	if params := parameters(v); len(params.Content) > 0 {
+	if params := parameters(v, e); len(params.Content) > 0 {
 		add(op, "parameters", params)
 	}
 	add(op, "requestBody", mapping(
@@ -153,7 +153,7 @@ func operation(p *catalogue.Profile, v *catalogue.Variant, e *catalogue.Event) (
 }
 
 // parameters are the signature headers and the variant's other headers.
-func parameters(v *catalogue.Variant) *yaml.Node {
+func parameters(v *catalogue.Variant, e *catalogue.Event) *yaml.Node {
 	out := seq()
 	param := func(name, desc string, schema *yaml.Node) {
 		out.Content = append(out.Content, mapping("name", name, "in", "header", "required", true,
@@ -177,9 +177,34 @@ func parameters(v *catalogue.Variant) *yaml.Node {
 		if strings.EqualFold(h.Name, "Content-Type") {
 			continue
 		}
-		param(h.Name, "Sent on every attempt; value "+h.Value+".", mapping("type", "string"))
+		param(h.Name, "Sent on every attempt; value "+h.Value+".", headerSchema(v, e, h.Value))
 	}
 	return out
+}
+
+// headerSchema is what a header's value template allows: a literal is a
+// const, {{event}} the event's name, {{var delivery_id}} the variant's
+// delivery id format, a unix attempt time digits; any other template a
+// string.
+func headerSchema(v *catalogue.Variant, e *catalogue.Event, tmpl string) *yaml.Node {
+	switch strings.Join(strings.Fields(tmpl), " ") {
+	case "{{event}}":
+		return mapping("type", "string", "const", e.Name)
+	case "{{var delivery_id}}":
+		switch v.DeliveryID {
+		case "uuid":
+			return mapping("type", "string", "format", "uuid",
+				"pattern", "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+		case "msg":
+			return mapping("type", "string", "pattern", "^msg_[0-9A-Za-z]{27}$")
+		}
+	case "{{attempt_time unix}}":
+		return mapping("type", "string", "pattern", "^[0-9]+$")
+	}
+	if !strings.Contains(tmpl, "{{") {
+		return mapping("type", "string", "const", tmpl)
+	}
+	return mapping("type", "string")
 }
 
 func mediaType(v *catalogue.Variant) string {

@@ -2,6 +2,8 @@ package openapi
 
 import (
 	"context"
+	"math/rand/v2"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +11,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	catalogue "github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/providers/payload"
+	"github.com/esimhooks/esimhooks/providers/signing"
 )
 
 // TestGeneratedDocumentsCarryTheProfiles generates the document of every
@@ -48,6 +52,20 @@ func TestGeneratedDocumentsCarryTheProfiles(t *testing.T) {
 					if ref := op.RequestBody.Value.Content["application/json"].Schema.Ref; e.Schema != "" && !strings.HasSuffix(ref, "/schemas/"+e.Schema) {
 						t.Errorf("%s: body schema %q, profile names %s", key, ref, e.Schema)
 					}
+					// Every header parameter accepts what the mock really
+					// sends for this event.
+					h := sentHeaders(t, v, e)
+					for _, pr := range op.Parameters {
+						prm := pr.Value
+						got := h.Get(prm.Name)
+						if got == "" {
+							t.Errorf("%s: documented header %s is not sent", key, prm.Name)
+							continue
+						}
+						if err := prm.Schema.Value.VisitJSON(got, openapi3.EnableJSONSchema2020()); err != nil {
+							t.Errorf("%s: header %s: %q: %v", key, prm.Name, got, err)
+						}
+					}
 				}
 			}
 			for _, n := range append(slices.Clone(p.Variants[0].Notes), p.Variants[0].Source) {
@@ -57,6 +75,35 @@ func TestGeneratedDocumentsCarryTheProfiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sentHeaders are the headers of one signed delivery of e.
+func sentHeaders(t *testing.T, v *catalogue.Variant, e *catalogue.Event) http.Header {
+	t.Helper()
+	r := rand.New(rand.NewPCG(1, 2))
+	pl, err := e.Generate(payload.NewWorld(1, payload.Epoch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := v.NewDelivery(e, pl, v.NewDeliveryID(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := v.NewSecret(rand.NewChaCha8([32]byte{1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var signer signing.Signer
+	if v.Signature.Scheme != signing.SchemeNone {
+		if signer, err = v.Signer(secret); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := d.Request(signer, payload.Epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 func keys(doc *openapi3.T) []string {
