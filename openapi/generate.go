@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -82,7 +83,7 @@ func operation(p *catalogue.Profile, v *catalogue.Variant, e *catalogue.Event) (
 	if err != nil {
 		return nil, fmt.Errorf("openapi: generate %s %s: %w", v.ID(), e.Name, err)
 	}
-	desc := e.Description
+	desc := eventProse(e, v)
 	if e.Reserved != "" {
 		desc += " Listed but not emitted: " + e.Reserved + "."
 	}
@@ -93,7 +94,7 @@ func operation(p *catalogue.Profile, v *catalogue.Variant, e *catalogue.Event) (
 		"operationId", p.Name+"."+v.Name+"."+e.Name,
 		"tags", flow(v.Name),
 		"summary", e.Name,
-		"description", strings.TrimSpace(desc+" Envelope "+v.Envelope+". "+signatureProse(v.Signature)),
+		"description", strings.TrimSpace(desc),
 	)
 	if params := parameters(v, e); len(params.Content) > 0 {
 		add(op, "parameters", params)
@@ -150,6 +151,22 @@ func operation(p *catalogue.Profile, v *catalogue.Variant, e *catalogue.Event) (
 		add(op, "x-esimhooks-internal", true)
 	}
 	return op, nil
+}
+
+// eventProse is the operation's description: the event schema's own
+// description where it has one (the shipped schemas describe the event,
+// its envelope and its signature), otherwise the profile's event
+// description followed by the envelope and the signature.
+func eventProse(e *catalogue.Event, v *catalogue.Variant) string {
+	if raw, err := e.SchemaDocument(); err == nil {
+		var s struct {
+			Description string `json:"description"`
+		}
+		if json.Unmarshal(raw, &s) == nil && s.Description != "" {
+			return s.Description
+		}
+	}
+	return e.Description + " Envelope " + v.Envelope + ". " + signatureProse(v.Signature)
 }
 
 // parameters are the signature headers and the variant's other headers.
