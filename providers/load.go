@@ -37,6 +37,19 @@ func LoadFile(file string) (*Profile, error) {
 	return Parse(file, data, os.DirFS(filepath.Dir(file)))
 }
 
+// LoadPath loads the profile file path, or every profile of directory path
+// (LoadDir): what --profile-file takes.
+func LoadPath(path string) ([]*Profile, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return LoadDir(path)
+	}
+	p, err := LoadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return []*Profile{p}, nil
+}
+
 // LoadDir loads every profile in dir: each *.yaml and *.yml file directly
 // in it (not in subdirectories), in name order. A profile directory has
 // the layout of the shipped profiles: an event whose profile names no

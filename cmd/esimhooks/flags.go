@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/esimhooks/esimhooks/providers"
@@ -71,7 +70,7 @@ func (p *providerFlags) catalogue() (*providers.Catalogue, error) {
 		return nil, err
 	}
 	for _, f := range p.profileFiles {
-		profs, err := loadProfiles(f)
+		profs, err := providers.LoadPath(f)
 		if err != nil {
 			return nil, usageErr("--profile-file %s: %v", f, err)
 		}
@@ -82,18 +81,6 @@ func (p *providerFlags) catalogue() (*providers.Catalogue, error) {
 		}
 	}
 	return cat, nil
-}
-
-// loadProfiles loads the profile file f, or every profile of directory f.
-func loadProfiles(f string) ([]*providers.Profile, error) {
-	if st, err := os.Stat(f); err == nil && st.IsDir() {
-		return providers.LoadDir(f)
-	}
-	p, err := providers.LoadFile(f)
-	if err != nil {
-		return nil, err
-	}
-	return []*providers.Profile{p}, nil
 }
 
 // resolve returns the selected variant; the provider is required.

@@ -52,7 +52,7 @@ func run(args []string) error {
 		profs = providers.MustBuiltin().Profiles()
 	}
 	for _, f := range files {
-		ps, err := load(f)
+		ps, err := providers.LoadPath(f)
 		if err != nil {
 			return fmt.Errorf("-profile-file %s: %w", f, err)
 		}
@@ -71,15 +71,4 @@ func run(args []string) error {
 		}
 	}
 	return nil
-}
-
-func load(f string) ([]*providers.Profile, error) {
-	if st, err := os.Stat(f); err == nil && st.IsDir() {
-		return providers.LoadDir(f)
-	}
-	p, err := providers.LoadFile(f)
-	if err != nil {
-		return nil, err
-	}
-	return []*providers.Profile{p}, nil
 }
