@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path"
 	"regexp"
 	"strings"
 
@@ -12,6 +14,7 @@ import (
 
 	catalogue "github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/signing"
+	"github.com/esimhooks/esimhooks/schemas"
 )
 
 // Generate returns the OpenAPI 3.1 description of profile p's webhooks, as
@@ -188,13 +191,92 @@ func parameters(v *catalogue.Variant, e *catalogue.Event) *yaml.Node {
 	case signing.SchemeStandardWebhooks:
 		param(signing.HeaderWebhookID, "Message id, the same on every attempt of one message.", mapping("type", "string"))
 		param(signing.HeaderWebhookTimestamp, "Unix seconds when the attempt was signed.", mapping("type", "string", "pattern", "^[0-9]+$"))
-		param(signing.HeaderWebhookSignature, signatureProse(s), mapping("type", "string"))
+		param(signing.HeaderWebhookSignature, signatureProse(s), mapping("type", "string",
+			"pattern", "^v[0-9a-z]+,[A-Za-z0-9+/]+={0,2}( v[0-9a-z]+,[A-Za-z0-9+/]+={0,2})*$"))
 	}
 	for _, h := range v.Headers {
 		if strings.EqualFold(h.Name, "Content-Type") {
 			continue
 		}
-		param(h.Name, "Sent on every attempt; value "+h.Value+".", headerSchema(v, e, h.Value))
+		param(h.Name, headerProse(v, e, h), headerSchema(v, e, h.Value))
+	}
+	return out
+}
+
+// headerProse describes a header by its template.
+func headerProse(v *catalogue.Variant, e *catalogue.Event, h catalogue.Header) string {
+	switch strings.Join(strings.Fields(h.Value), " ") {
+	case "{{event}}":
+		return "The event name."
+	case "{{var delivery_id}}":
+		d := "Delivery id, the same on every attempt and duplicate of one delivery"
+		if k := v.KeySpec(e); k.From == "header" && strings.EqualFold(k.Name, h.Name) {
+			d += "; the idempotency key"
+		}
+		return d + " (esimhooks sends a " + v.DeliveryID + ")."
+	case "{{var event_time}}":
+		return "The event's time, as the body's " + e.Time + " holds it: the same on every attempt."
+	}
+	if !strings.Contains(h.Value, "{{") {
+		return "Always " + h.Value + "."
+	}
+	return "Sent on every attempt; value " + h.Value + "."
+}
+
+// timeSchema is the event schema's property at e.Time (type, format and
+// pattern only), found through properties; nil when the schema has none
+// there or reaches it through a $ref.
+func timeSchema(e *catalogue.Event) *yaml.Node {
+	raw, err := e.SchemaDocument()
+	if err != nil || e.Time == "" {
+		return nil
+	}
+	var node map[string]any
+	if json.Unmarshal(raw, &node) != nil {
+		return nil
+	}
+	for _, seg := range strings.Split(strings.TrimPrefix(e.Time, "/"), "/") {
+		props, _ := node["properties"].(map[string]any)
+		next, _ := props[seg].(map[string]any)
+		if next == nil {
+			return nil
+		}
+		node = next
+	}
+	// A shipped schema may define the property in a shared file:
+	// follow $refs (a few hops) inside package schemas.
+	for hops := 0; hops < 4 && e.Shipped; hops++ {
+		ref, ok := node["$ref"].(string)
+		if !ok {
+			break
+		}
+		file, frag, _ := strings.Cut(ref, "#")
+		target := path.Join(path.Dir(e.Schema), file)
+		data, err := fs.ReadFile(schemas.FS, target)
+		if err != nil || json.Unmarshal(data, &node) != nil {
+			return nil
+		}
+		for _, seg := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
+			if seg == "" {
+				continue
+			}
+			next, _ := node[seg].(map[string]any)
+			if next == nil {
+				return nil
+			}
+			node = next
+		}
+	}
+	out := mapping("type", "string")
+	found := false
+	for _, k := range []string{"format", "pattern"} {
+		if v, ok := node[k].(string); ok {
+			add(out, k, v)
+			found = true
+		}
+	}
+	if !found {
+		return nil
 	}
 	return out
 }
@@ -208,12 +290,12 @@ func headerSchema(v *catalogue.Variant, e *catalogue.Event, tmpl string) *yaml.N
 	case "{{event}}":
 		return mapping("type", "string", "const", e.Name)
 	case "{{var delivery_id}}":
-		switch v.DeliveryID {
-		case "uuid":
-			return mapping("type", "string", "format", "uuid",
-				"pattern", "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-		case "msg":
-			return mapping("type", "string", "pattern", "^msg_[0-9A-Za-z]{27}$")
+		// The profile's delivery_id is the form the mock generates, not a
+		// documented format: the document promises only a non-empty id.
+		return mapping("type", "string", "minLength", 1)
+	case "{{var event_time}}":
+		if n := timeSchema(e); n != nil {
+			return n
 		}
 	case "{{attempt_time unix}}":
 		return mapping("type", "string", "pattern", "^[0-9]+$")
@@ -396,6 +478,8 @@ func scalar(v any) *yaml.Node {
 		return x
 	case bool:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: fmt.Sprint(x)}
+	case int:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: fmt.Sprint(x)}
 	case string:
 		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: x}
 		if strings.Contains(x, "\n") {

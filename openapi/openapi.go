@@ -2,6 +2,11 @@
 // webhooks (one document per provider, under `webhooks`) and loads them with
 // kin-openapi.
 //
+// The provider documents are generated from the provider profiles and
+// their schemas (Generate; `go generate ./openapi` rewrites them, and
+// TestCommittedDocumentsAreCurrent fails when one is stale), so a provider
+// is a profile and its schemas, nothing written here by hand.
+//
 // The documents reference the payload schemas as `../schemas/<provider>/
 // <variant>/<event>.schema.json`; Load resolves those references from
 // schemas.FS, so loading works from the installed binary: no disk, no network.
@@ -10,7 +15,6 @@ package openapi
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -22,6 +26,8 @@ import (
 	catalogue "github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/schemas"
 )
+
+//go:generate go run ./gen -out .
 
 // FS holds the OpenAPI documents of this directory.
 //
@@ -52,13 +58,6 @@ func LoadContext(ctx context.Context, name string) (*openapi3.T, error) {
 		return nil, fmt.Errorf("openapi: bad document name %q", name)
 	}
 	data, err := FS.ReadFile(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		// A shipped provider with no document of its own: its profile is
-		// its document.
-		if p, perr := catalogue.MustBuiltin().Profile(strings.TrimSuffix(name, ".yaml")); perr == nil {
-			data, err = Generate(p)
-		}
-	}
 	if err != nil {
 		return nil, fmt.Errorf("openapi: %w", err)
 	}
