@@ -2,6 +2,11 @@
 // webhooks (one document per provider, under `webhooks`) and loads them with
 // kin-openapi.
 //
+// The provider documents are generated from the provider profiles and
+// their schemas (Generate; `go generate ./openapi` rewrites them, and
+// TestCommittedDocumentsAreCurrent fails when one is stale), so a provider
+// is a profile and its schemas, nothing written here by hand.
+//
 // The documents reference the payload schemas as `../schemas/<provider>/
 // <variant>/<event>.schema.json`; Load resolves those references from
 // schemas.FS, so loading works from the installed binary: no disk, no network.
@@ -14,27 +19,27 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
-	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	catalogue "github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/schemas"
 )
+
+//go:generate go run ./gen -out .
 
 // FS holds the OpenAPI documents of this directory.
 //
 //go:embed *.yaml
 var FS embed.FS
 
-// providers are the provider documents, <provider>.yaml; FS may hold other
-// documents (the mock server's and the probe's own APIs).
-var providers = []string{"airalo", "esimaccess", "esimfly", "roamify", "simplifytrip", "standard"}
-
-// Providers returns the names of the providers that have a webhooks
-// document, sorted; Load(name + ".yaml") loads one.
+// Providers returns the names of the shipped providers (the catalogue of
+// package providers), sorted; each has a webhooks document, which
+// Load(name + ".yaml") loads. FS holds other documents too (the mock
+// server's and the probe's own APIs).
 func Providers() []string {
-	return slices.Clone(providers)
+	return catalogue.MustBuiltin().Names()
 }
 
 // Load loads the embedded document name (e.g. "esimfly.yaml"; the ".yaml"
@@ -56,6 +61,13 @@ func LoadContext(ctx context.Context, name string) (*openapi3.T, error) {
 	if err != nil {
 		return nil, fmt.Errorf("openapi: %w", err)
 	}
+	return LoadData(ctx, name, data)
+}
+
+// LoadData loads document data (for example Generate's output) as if it
+// were the embedded document name: references into ../schemas/ resolve
+// from schemas.FS. It validates the document.
+func LoadData(ctx context.Context, name string, data []byte) (*openapi3.T, error) {
 	loader := NewLoader(ctx)
 	doc, err := loader.LoadFromDataWithPath(data, &url.URL{Path: "openapi/" + name})
 	if err != nil {

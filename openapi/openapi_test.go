@@ -41,8 +41,8 @@ var (
 	variantHeaders = map[string][]string{
 		"airalo/default":           {"airalo-signature"},
 		"esimfly/2025-01":          {"X-eSIMfly-Signature", "X-eSIMfly-Event", "X-eSIMfly-Delivery-ID"},
-		"esimfly/2026-04":          {"X-Webhook-Signature", "X-Webhook-Event", "X-Webhook-Timestamp", "X-Webhook-Id", "User-Agent"},
-		"esimfly/2026-09":          {"X-Webhook-Signature", "X-Webhook-Event", "X-Webhook-Timestamp", "X-Webhook-Id", "User-Agent"},
+		"esimfly/2026-04":          {"X-Webhook-Signature", "User-Agent", "X-Webhook-Event", "X-Webhook-Id", "X-Webhook-Timestamp"},
+		"esimfly/2026-09":          {"X-Webhook-Signature", "User-Agent", "X-Webhook-Event", "X-Webhook-Id", "X-Webhook-Timestamp"},
 		"esimaccess/open-api":      nil,
 		"esimaccess/api-reference": nil,
 		"roamify/overview":         {"X-Roamify-Signature"},
@@ -56,7 +56,7 @@ var (
 		"X-eSIMfly-Signature":       strings.Repeat("0f", 32),
 		"X-eSIMfly-Delivery-ID":     "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
 		"X-Webhook-Signature":       "sha256=" + strings.Repeat("c3", 32),
-		"X-Webhook-Timestamp":       "2026-04-02T09:15:00Z",
+		"X-Webhook-Timestamp":       "2026-04-02T09:15:00.000Z",
 		"X-Webhook-Id":              "wh_del_01HZX",
 		"User-Agent":                "eSIMfly-Webhook/1.0",
 		"X-Roamify-Signature":       strings.Repeat("9e", 32),
@@ -211,8 +211,10 @@ func TestOperations(t *testing.T) {
 				if err := prm.Schema.Value.VisitJSON(sample, openapi3.EnableJSONSchema2020()); err != nil {
 					t.Errorf("%s: header %s: %v", name, prm.Name, err)
 				}
+				// Delivery ids have no documented format (eSIMfly's sample
+				// "uuid-v4-here" is in the profile's notes, not a pattern).
 				if err := prm.Schema.Value.VisitJSON("x"+sample, openapi3.EnableJSONSchema2020()); err == nil &&
-					prm.Name != "X-Webhook-Id" && prm.Name != "webhook-id" {
+					prm.Name != "X-Webhook-Id" && prm.Name != "webhook-id" && prm.Name != "X-eSIMfly-Delivery-ID" {
 					t.Errorf("%s: header %s accepts a bad value", name, prm.Name)
 				}
 			}

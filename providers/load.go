@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -34,6 +35,50 @@ func LoadFile(file string) (*Profile, error) {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidProfile, err)
 	}
 	return Parse(file, data, os.DirFS(filepath.Dir(file)))
+}
+
+// LoadPath loads the profile file path, or every profile of directory path
+// (LoadDir): what --profile-file takes.
+func LoadPath(path string) ([]*Profile, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return LoadDir(path)
+	}
+	p, err := LoadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return []*Profile{p}, nil
+}
+
+// LoadDir loads every profile in dir: each *.yaml and *.yml file directly
+// in it (not in subdirectories), in name order. A profile directory has
+// the layout of the shipped profiles: an event whose profile names no
+// schema uses <dir>/<provider>/<variant>/<event>.schema.json when that file
+// exists (SchemaPath), so a provider written for the built-in catalogue
+// (providers/profiles/<name>.yaml plus schemas/<name>/...) loads from a
+// directory as it is. JSON profiles are loaded with LoadFile. It fails on
+// the first invalid profile, and when dir holds no profile.
+func LoadDir(dir string) ([]*Profile, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidProfile, err)
+	}
+	var out []*Profile
+	for _, e := range entries {
+		ext := filepath.Ext(e.Name())
+		if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
+			continue
+		}
+		p, err := LoadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: %s holds no *.yaml or *.yml profile", ErrInvalidProfile, dir)
+	}
+	return out, nil
 }
 
 // Parse parses and validates a profile. name is used in error messages;
@@ -111,8 +156,15 @@ func (p *Profile) link(doc *yamldoc.Doc, dir fsReader) error {
 			e.Variant = v
 			tmpl, _ := jsonv.Get(doc.Value, mustPath(eptr+"/payload"))
 			e.Payload = tmpl
-			if e.Schema == "" && strings.HasPrefix(p.File, "builtin:") {
-				e.Schema = SchemaPath(p.Name, v.Name, e.Name)
+			if e.Schema == "" {
+				conventional := SchemaPath(p.Name, v.Name, e.Name)
+				if strings.HasPrefix(p.File, "builtin:") {
+					e.Schema = conventional
+				} else if dir != nil {
+					if _, err := fs.Stat(dir, conventional); err == nil {
+						e.Schema = conventional // a profile directory laid out like the shipped ones
+					}
+				}
 			}
 			if err := e.bindSchema(dir); err != nil {
 				return fail(eptr+"/schema", "%v", err)

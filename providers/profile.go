@@ -157,6 +157,9 @@ type Event struct {
 	// Schema is the event's JSON Schema path inside schemas/ (shipped
 	// profiles) or relative to the profile file (user profiles).
 	Schema string `json:"schema,omitempty"`
+	// Shipped is true when Schema names a schema of package schemas (a
+	// path inside schemas.FS) rather than a file of the user's.
+	Shipped bool `json:"-"`
 	// At is the event's offset from the start of an order's life, so that
 	// the events of one life carry increasing times in a realistic order.
 	At Duration `json:"at,omitempty"`
@@ -183,7 +186,8 @@ type Event struct {
 	Payload jsonv.Value `json:"-"`
 	Variant *Variant    `json:"-"`
 
-	validate func(body any) error
+	validate  func(body any) error
+	schemaDoc []byte // a user schema's bytes, for SchemaDocument
 }
 
 // ResourceRule maps an event to the status a resource ends in. ID and

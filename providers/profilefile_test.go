@@ -134,3 +134,35 @@ func TestIdentifyTellsEveryEventApart(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadDirLoadsTheDirectorysProfilesAndConventionalSchemas(t *testing.T) {
+	dir := t.TempDir()
+	// The schema sits where a shipped one would: <provider>/<variant>/<event>.schema.json.
+	os.MkdirAll(filepath.Join(dir, "acme", "v2"), 0o700)
+	os.WriteFile(filepath.Join(dir, "acme.yaml"), []byte(strings.Replace(userProfile, "        schema: esim.ready.json\n", "", 1)), 0o600)
+	os.WriteFile(filepath.Join(dir, "acme", "v2", "esim.ready.schema.json"), []byte(`{"type":"object","required":["nope"]}`), 0o600)
+	os.WriteFile(filepath.Join(dir, "README.md"), []byte("not a profile"), 0o600)
+	profs, err := providers.LoadDir(dir)
+	if err != nil || len(profs) != 1 || profs[0].Name != "acme" {
+		t.Fatalf("LoadDir: %v %v", profs, err)
+	}
+	ev, _ := profs[0].Variants[0].Event("esim.ready")
+	if ev.Schema != "acme/v2/esim.ready.schema.json" || ev.Shipped {
+		t.Fatalf("schema %q shipped %v", ev.Schema, ev.Shipped)
+	}
+	pl, _ := ev.Generate(payload.NewWorld(1, payload.Epoch))
+	if err := ev.Validate(pl); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("the conventional schema is not the one applied: %v", err)
+	}
+	if doc, err := ev.SchemaDocument(); err != nil || !strings.Contains(string(doc), `"nope"`) {
+		t.Errorf("SchemaDocument: %s %v", doc, err)
+	}
+
+	if _, err := providers.LoadDir(t.TempDir()); !errors.Is(err, providers.ErrInvalidProfile) || !strings.Contains(err.Error(), "holds no *.yaml") {
+		t.Errorf("empty directory: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte("name: [\n"), 0o600)
+	if _, err := providers.LoadDir(dir); !errors.Is(err, providers.ErrInvalidProfile) || !strings.Contains(err.Error(), "broken.yaml") {
+		t.Errorf("a broken profile in the directory: %v", err)
+	}
+}

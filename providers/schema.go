@@ -24,6 +24,7 @@ func (e *Event) bindSchema(dir fsReader) error {
 	}
 	if _, err := schemas.Compile(e.Schema); err == nil {
 		e.validate = func(v any) error { return schemas.Validate(e.Schema, v) }
+		e.Shipped = true
 		return nil
 	}
 	if dir == nil {
@@ -44,6 +45,7 @@ func (e *Event) bindSchema(dir fsReader) error {
 	if err != nil {
 		return fmt.Errorf("schema %q: %v", e.Schema, err)
 	}
+	e.schemaDoc = data
 	e.validate = func(v any) error {
 		if err := s.Validate(v); err != nil {
 			return schemas.FromJSONSchemaError(e.Schema, err)
@@ -51,6 +53,19 @@ func (e *Event) bindSchema(dir fsReader) error {
 		return nil
 	}
 	return nil
+}
+
+// SchemaDocument returns the event's JSON Schema as written: a shipped
+// schema (Shipped) from package schemas, a user profile's from its file. It
+// returns ErrNoSchema when the profile names none.
+func (e *Event) SchemaDocument() ([]byte, error) {
+	switch {
+	case e.schemaDoc != nil:
+		return e.schemaDoc, nil
+	case e.Shipped:
+		return fs.ReadFile(schemas.FS, e.Schema)
+	}
+	return nil, ErrNoSchema
 }
 
 // Validate checks a payload against the event's JSON Schema; the error (a

@@ -52,7 +52,7 @@ type providerFlags struct {
 }
 
 func (p *providerFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&p.provider, "provider", "", "provider: airalo, esimfly, esimaccess, roamify, simplifytrip, standard (or one from --profile-file); provider@variant also works")
+	fs.StringVar(&p.provider, "provider", "", "provider: "+strings.Join(providers.MustBuiltin().Names(), ", ")+" (or one from --profile-file); provider@variant also works")
 	fs.StringVar(&p.variant, "variant", "", "provider variant (default: the seed document's form)")
 	p.registerProfiles(fs)
 }
@@ -60,7 +60,7 @@ func (p *providerFlags) register(fs *flag.FlagSet) {
 // registerProfiles registers --profile-file alone, for commands that serve
 // every provider.
 func (p *providerFlags) registerProfiles(fs *flag.FlagSet) {
-	fs.Var(&p.profileFiles, "profile-file", "load an extra provider profile (YAML/JSON, validated against schemas/profile.schema.json); repeatable")
+	fs.Var(&p.profileFiles, "profile-file", "load an extra provider profile (YAML/JSON, validated against schemas/profile.schema.json), or every *.yaml profile of a directory laid out like the shipped ones; repeatable")
 }
 
 // catalogue returns the shipped profiles plus any --profile-file.
@@ -70,12 +70,14 @@ func (p *providerFlags) catalogue() (*providers.Catalogue, error) {
 		return nil, err
 	}
 	for _, f := range p.profileFiles {
-		prof, err := providers.LoadFile(f)
+		profs, err := providers.LoadPath(f)
 		if err != nil {
 			return nil, usageErr("--profile-file %s: %v", f, err)
 		}
-		if err := cat.Add(prof); err != nil {
-			return nil, usageErr("--profile-file %s: %v", f, err)
+		for _, prof := range profs {
+			if err := cat.Add(prof); err != nil {
+				return nil, usageErr("--profile-file %s: %v", f, err)
+			}
 		}
 	}
 	return cat, nil

@@ -34,17 +34,23 @@ const (
 // PrefixSHA256 precedes the hex digest in eSIMfly's 2026-04 header.
 const PrefixSHA256 = "sha256="
 
-// The schemes of the HMAC providers. SecretFormat is what the mock hands
-// out; where the provider does not say, it is an assumption.
+// The schemes of the HMAC providers, the data behind NewAiralo, NewESIMfly,
+// NewESIMfly2026, NewRoamify and NewSimplifyTrip. The provider profiles
+// (package providers, profiles/*.yaml) are the source of these facts; this
+// package cannot read them (package providers imports signing), so the
+// data is restated here and providers' TestConstructorsMatchTheProfiles
+// fails when a field here differs from the profile's signature spec.
+// SecretFormat is what the mock hands out; where the provider does not say,
+// it is an assumption.
 var (
 	airaloSpec = Spec{Scheme: SchemeHMACHex, Hash: HashSHA512, Header: HeaderAiralo,
 		Message: MessagePHPJSON, SecretFormat: SecretToken}
 	esimflySpec = Spec{Scheme: SchemeHMACHex, Hash: HashSHA256, Header: HeaderESIMfly,
-		Message: MessageJSStringify, SecretFormat: SecretToken}
+		Message: MessageJSStringify, SecretFormat: SecretHex32}
 	esimfly2026Spec = Spec{Scheme: SchemeHMACHex, Hash: HashSHA256, Header: HeaderESIMfly2026,
 		Prefix: PrefixSHA256, Message: MessageRaw, SecretFormat: SecretWhsec}
 	roamifySpec = Spec{Scheme: SchemeHMACHex, Hash: HashSHA256, Header: HeaderRoamify,
-		Message: MessageRaw, SecretFormat: SecretToken}
+		Message: MessageRaw, SecretFormat: SecretHex32}
 	simplifyTripSpec = Spec{Scheme: SchemeHMACHex, Hash: HashSHA256, Header: HeaderSimplifyTrip,
 		Message: MessageFlattenSorted, SecretFormat: SecretCKTest}
 )
@@ -204,7 +210,8 @@ func NewSimplifyTrip(secret string) (*HMAC, error) { return newHMAC(simplifyTrip
 // Spec returns the scheme as data, without the secret. For the provider
 // constructors, SecretFormat is the shape of secret the mock hands out:
 // whsec for eSIMfly 2026-04 and ck_test for SimplifyTrip, as documented,
-// and token (assumed) for Airalo, eSIMfly 2025-01 and Roamify.
+// hex32 (assumed) for eSIMfly 2025-01 and Roamify and token (assumed) for
+// Airalo, as their profiles state.
 func (h *HMAC) Spec() Spec {
 	if h == nil {
 		return Spec{}

@@ -319,9 +319,9 @@ func TestProviderSpecs(t *testing.T) {
 		want Spec
 	}{
 		{NewAiralo, Spec{Scheme: "hmac-hex", Hash: "sha512", Header: "airalo-signature", Message: "php-json", SecretFormat: "token"}},
-		{NewESIMfly, Spec{Scheme: "hmac-hex", Hash: "sha256", Header: "X-eSIMfly-Signature", Message: "js-stringify", SecretFormat: "token"}},
+		{NewESIMfly, Spec{Scheme: "hmac-hex", Hash: "sha256", Header: "X-eSIMfly-Signature", Message: "js-stringify", SecretFormat: "hex32"}},
 		{NewESIMfly2026, Spec{Scheme: "hmac-hex", Hash: "sha256", Header: "X-Webhook-Signature", Prefix: "sha256=", Message: "raw", SecretFormat: "whsec"}},
-		{NewRoamify, Spec{Scheme: "hmac-hex", Hash: "sha256", Header: "X-Roamify-Signature", Message: "raw", SecretFormat: "token"}},
+		{NewRoamify, Spec{Scheme: "hmac-hex", Hash: "sha256", Header: "X-Roamify-Signature", Message: "raw", SecretFormat: "hex32"}},
 		{NewSimplifyTrip, Spec{Scheme: "hmac-hex", Hash: "sha256", Header: "X-Simplify-Trip-Signature", Message: "flatten-sorted", SecretFormat: "ck_test"}},
 	}
 	body := []byte(simplifyTripFlat) // an object every form accepts

@@ -9,7 +9,7 @@ import { loadEndpoints, provider, store, variant } from "./store.js";
 export function defaultProvider() {
   const ps = store.catalogue.providers;
   const has = (p) => p.variants.some((v) => v.events.some((e) => e.name === "order.completed"));
-  return (ps.find((p) => p.name === "esimfly") || ps.find(has) || ps[0])?.name || "";
+  return (ps.find(has) || ps[0])?.name || "";
 }
 
 /**
