@@ -156,16 +156,8 @@ func (e *Engine) do(ctx context.Context, snap *endpointSnap, pd *providers.Deliv
 		Status: r.status, ResponseHeaders: r.header, ResponseBody: r.body, ResponseTruncated: r.truncated,
 		Latency: r.latency, ErrorKind: r.errKind, Error: r.err,
 	}
-	a.Success = a.ErrorKind == "" && accepted(v, r.status)
+	a.Success = a.ErrorKind == "" && v.Ack.Accepts(r.status)
 	return a, nil
-}
-
-// accepted applies the variant's success rule to a status.
-func accepted(v *providers.Variant, status int) bool {
-	if v.Ack.Success == "200" {
-		return status == http.StatusOK
-	}
-	return status >= 200 && status < 300
 }
 
 // record judges attempt a of delivery d by the retry rules, persists both

@@ -132,7 +132,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		if i > 0 {
 			label = fmt.Sprintf("duplicate %d", i)
 		}
-		ok := r.err == nil && acknowledged(v.Ack.Success, r.status)
+		ok := r.err == nil && v.Ack.Accepts(r.status)
 		if !ok {
 			failed++
 		}
@@ -207,13 +207,6 @@ func post(ctx context.Context, c *http.Client, to string, h http.Header, body []
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	return sendResult{status: resp.StatusCode, body: b, latency: time.Since(start)}
-}
-
-func acknowledged(rule string, status int) bool {
-	if rule == "200" {
-		return status == 200
-	}
-	return status >= 200 && status < 300
 }
 
 func checkURL(s string) error {

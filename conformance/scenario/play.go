@@ -296,23 +296,13 @@ func retryWait(v *providers.Variant, n int) time.Duration {
 	return min(s[n].D(), RetryWaitCap)
 }
 
-// acked applies the provider's success rule ("200" or "2xx") to status.
-func acked(rule string, status int) bool {
-	if rule == Ack200 {
-		return status == http.StatusOK
-	}
-	return status >= 200 && status < 300
-}
-
 // matches reports whether status satisfies an ack expectation.
 func matches(want string, status int) bool {
-	switch want {
-	case Ack200:
-		return status == http.StatusOK
-	case Ack4xx:
+	if want == Ack4xx {
 		return status >= 400 && status < 500
 	}
-	return status >= 200 && status < 300
+	// 200 and 2xx are success rules as a profile states them.
+	return providers.AckSpec{Success: want}.Accepts(status)
 }
 
 // ackExpectation grades every answer of the step against want.

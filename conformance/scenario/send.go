@@ -36,7 +36,7 @@ func (p *player) post(ctx context.Context, h http.Header, body []byte) Attempt {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer))
-	return Attempt{Status: resp.StatusCode, Latency: lat, Acked: acked(p.v.Ack.Success, resp.StatusCode), Answer: oneLine(b)}
+	return Attempt{Status: resp.StatusCode, Latency: lat, Acked: p.v.Ack.Accepts(resp.StatusCode), Answer: oneLine(b)}
 }
 
 // cut writes one attempt on a connection of its own and closes it as soon
