@@ -10,6 +10,8 @@ import (
 	"errors"
 	"net/http"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
 // Endpoint is a receiver registered with the mock: where to send which
@@ -97,17 +99,21 @@ type Delivery struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// Attempt error kinds.
+// Attempt error kinds: those of package wire, which makes the attempts.
 const (
-	ErrKindTimeout  = "timeout"
-	ErrKindRefused  = "refused"
-	ErrKindTLS      = "tls"
-	ErrKindRedirect = "redirect"
-	ErrKindReset    = "reset"
-	ErrKindCut      = "cut" // the mock cut the connection on purpose (CutAfterBody)
-	ErrKindProtocol = "protocol"
-	ErrKindOther    = "other"
+	ErrKindTimeout  = wire.ErrKindTimeout
+	ErrKindRefused  = wire.ErrKindRefused
+	ErrKindTLS      = wire.ErrKindTLS
+	ErrKindRedirect = wire.ErrKindRedirect
+	ErrKindReset    = wire.ErrKindReset
+	ErrKindCut      = wire.ErrKindCut // the mock cut the connection on purpose (CutAfterBody)
+	ErrKindProtocol = wire.ErrKindProtocol
+	ErrKindOther    = wire.ErrKindOther
 )
+
+// MaxResponseBody is how much of a receiver's answer body an attempt reads
+// and records; the rest is never read (the connection is closed).
+const MaxResponseBody = wire.MaxResponseBody
 
 // Attempt is one HTTP request of a delivery and what came back.
 type Attempt struct {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
 // engRawServer accepts connections on 127.0.0.1 and hands each to handle.
@@ -252,7 +254,7 @@ func TestSenderHeaders(t *testing.T) {
 // TestReadLimited checks the bounded read on its own.
 func TestReadLimited(t *testing.T) {
 	for _, n := range []int{0, 1, 511, 512, 4095, 4096, 4097, 100000} {
-		b, trunc, err := readLimited(strings.NewReader(strings.Repeat("a", n)), MaxResponseBody)
+		b, trunc, err := wire.ReadLimited(strings.NewReader(strings.Repeat("a", n)), MaxResponseBody)
 		if err != nil || len(b) != min(n, MaxResponseBody) || trunc != (n > MaxResponseBody) {
 			t.Errorf("n=%d: %d bytes, truncated %v, %v", n, len(b), trunc, err)
 		}

@@ -1,4 +1,4 @@
-package mockserver
+package wire
 
 import (
 	"context"
@@ -54,8 +54,8 @@ func classify(ctx context.Context, err error) (kind, msg string) {
 	return ErrKindOther, msg
 }
 
-// redactURL drops the userinfo and query of a URL for messages.
-func redactURL(s string) string {
+// RedactURL drops the userinfo and query of a URL for messages.
+func RedactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
 		return "(unparsable URL)"
@@ -66,3 +66,15 @@ func redactURL(s string) string {
 	}
 	return u.String()
 }
+
+// Error kinds of a failed attempt (Result.ErrKind).
+const (
+	ErrKindTimeout  = "timeout"
+	ErrKindRefused  = "refused"
+	ErrKindTLS      = "tls"
+	ErrKindRedirect = "redirect"
+	ErrKindReset    = "reset"
+	ErrKindCut      = "cut" // the sender cut the connection on purpose (Cut)
+	ErrKindProtocol = "protocol"
+	ErrKindOther    = "other"
+)

@@ -1,4 +1,4 @@
-package mockserver
+package wire
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ var errCut = errors.New("connection cut before the answer was read (chaos cut_af
 
 // sender makes single HTTP attempts: no redirects followed, a bounded read
 // of the answer, errors classified into ErrKind values.
-type sender struct {
+type Sender struct {
 	client *http.Client
 	// rt, when not nil, is the client's transport, called directly: the
 	// client would add only redirect handling, which is disabled, and a
@@ -46,12 +46,12 @@ type sender struct {
 // newSender builds the sender. A caller's client is copied with redirects
 // disabled; otherwise a transport sized for conns idle connections per
 // host is built with tlsConf.
-func newSender(client *http.Client, tlsConf *tls.Config, conns int) *sender {
+func New(client *http.Client, tlsConf *tls.Config, conns int) *Sender {
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if client != nil {
 		c := *client
 		c.CheckRedirect = noRedirect
-		s := &sender{client: &c}
+		s := &Sender{client: &c}
 		if c.Jar == nil && c.Timeout == 0 && c.Transport != nil {
 			s.rt = c.Transport
 		}
@@ -76,14 +76,14 @@ func newSender(client *http.Client, tlsConf *tls.Config, conns int) *sender {
 		// Bodies are tiny; a 100-continue round trip would only add latency.
 		ExpectContinueTimeout: 0,
 	}
-	return &sender{
+	return &Sender{
 		client: &http.Client{Transport: t, CheckRedirect: noRedirect}, transport: t, rt: t,
 		h1: newH1Pool(conns), httpProxy: os.Getenv("HTTP_PROXY") != "" || os.Getenv("http_proxy") != "",
 	}
 }
 
 // close closes idle connections of the engine-built transport.
-func (s *sender) close() {
+func (s *Sender) Close() {
 	if s.transport != nil {
 		s.transport.CloseIdleConnections()
 	}
@@ -92,15 +92,15 @@ func (s *sender) close() {
 	}
 }
 
-// sendResult is what one HTTP attempt produced.
-type sendResult struct {
-	status    int
-	header    http.Header
-	body      []byte
-	truncated bool
-	latency   time.Duration
-	errKind   string
-	err       string
+// Result is what one HTTP attempt produced.
+type Result struct {
+	Status    int
+	Header    http.Header
+	Body      []byte
+	Truncated bool
+	Latency   time.Duration
+	ErrKind   string
+	Err       string
 }
 
 // send POSTs body with header h to u (rawURL parsed, or nil to parse
@@ -113,7 +113,7 @@ type sendResult struct {
 // after the request is written would race with the receiver reading it: a
 // reset can discard the unread body). The caller must not modify h or body
 // until send returns.
-func (s *sender) send(ctx context.Context, u *url.URL, rawURL string, h http.Header, body []byte, deadline time.Duration, cut bool) sendResult {
+func (s *Sender) Send(ctx context.Context, u *url.URL, rawURL string, h http.Header, body []byte, deadline time.Duration, cut bool) Result {
 	start := time.Now()
 	if s.plain(u) {
 		var dl time.Time
@@ -128,7 +128,7 @@ func (s *sender) send(ctx context.Context, u *url.URL, rawURL string, h http.Hea
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return sendResult{errKind: ErrKindOther, err: "bad request: " + err.Error(), latency: time.Since(start)}
+		return Result{ErrKind: ErrKindOther, Err: "bad request: " + err.Error(), Latency: time.Since(start)}
 	}
 	if u != nil {
 		req.URL, req.Host = u, u.Host
@@ -159,26 +159,26 @@ func (s *sender) send(ctx context.Context, u *url.URL, rawURL string, h http.Hea
 		if err == nil {
 			resp.Body.Close()
 		}
-		return sendResult{errKind: ErrKindCut, err: errCut.Error(), latency: time.Since(start)}
+		return Result{ErrKind: ErrKindCut, Err: errCut.Error(), Latency: time.Since(start)}
 	}
 	if err != nil {
-		r := sendResult{latency: time.Since(start)}
-		r.errKind, r.err = classify(ctx, err)
+		r := Result{Latency: time.Since(start)}
+		r.ErrKind, r.Err = classify(ctx, err)
 		return r
 	}
-	r := sendResult{status: resp.StatusCode, header: resp.Header}
-	r.body, r.truncated, err = readLimited(resp.Body, MaxResponseBody)
+	r := Result{Status: resp.StatusCode, Header: resp.Header}
+	r.Body, r.Truncated, err = ReadLimited(resp.Body, MaxResponseBody)
 	resp.Body.Close()
-	r.latency = time.Since(start)
+	r.Latency = time.Since(start)
 	switch {
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		r.errKind, r.err = ErrKindRedirect, "redirect not followed: "+resp.Status
+		r.ErrKind, r.Err = ErrKindRedirect, "redirect not followed: "+resp.Status
 		if loc := resp.Header.Get("Location"); loc != "" {
-			r.err += " (Location: " + redactURL(loc) + ")"
+			r.Err += " (Location: " + RedactURL(loc) + ")"
 		}
 	case err != nil:
 		kind, msg := classify(ctx, err)
-		r.errKind, r.err = kind, "reading the answer: "+msg
+		r.ErrKind, r.Err = kind, "reading the answer: "+msg
 	}
 	return r
 }
@@ -186,7 +186,7 @@ func (s *sender) send(ctx context.Context, u *url.URL, rawURL string, h http.Hea
 // roundTrip sends req through the transport directly when it can, as
 // http.Client would with redirects disabled: URL credentials become
 // basic auth unless the request has an Authorization header.
-func (s *sender) roundTrip(req *http.Request) (*http.Response, error) {
+func (s *Sender) roundTrip(req *http.Request) (*http.Response, error) {
 	if s.rt == nil || req.URL.Scheme != "http" && req.URL.Scheme != "https" || req.URL.Host == "" {
 		return s.client.Do(req)
 	}
@@ -197,7 +197,7 @@ func (s *sender) roundTrip(req *http.Request) (*http.Response, error) {
 // plain reports whether a request to u goes through the plaintext
 // sender: an engine-built sender, an http:// URL with an ASCII host, and no
 // proxy for it.
-func (s *sender) plain(u *url.URL) bool {
+func (s *Sender) plain(u *url.URL) bool {
 	if s.h1 == nil || u == nil || u.Scheme != "http" || u.Host == "" || !isASCII(u.Host) {
 		return false
 	}
@@ -240,14 +240,14 @@ func withBasicAuth(u *url.URL, h http.Header) http.Header {
 	return h
 }
 
-// readBufs holds MaxResponseBody+1 byte buffers for readLimited.
+// readBufs holds MaxResponseBody+1 byte buffers for ReadLimited.
 var readBufs = sync.Pool{New: func() any { b := make([]byte, MaxResponseBody+1); return &b }}
 
-// readLimited reads up to max bytes of r (max at most MaxResponseBody). It
+// ReadLimited reads up to max bytes of r (max at most MaxResponseBody). It
 // reports truncated when r had more; it never reads further than max+1
 // bytes. An empty answer gives a nil slice; otherwise the slice is exactly
 // as long as what was read.
-func readLimited(r io.Reader, max int) ([]byte, bool, error) {
+func ReadLimited(r io.Reader, max int) ([]byte, bool, error) {
 	bp := readBufs.Get().(*[]byte)
 	defer readBufs.Put(bp)
 	buf := (*bp)[:min(max, MaxResponseBody)+1]
