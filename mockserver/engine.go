@@ -212,7 +212,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		cat: cfg.Catalogue, store: cfg.Store, clock: cfg.Clock, scale: cfg.TimeScale,
 		log: cfg.Logger, metrics: cfg.Metrics, workers: cfg.Workers, maxPer: cfg.MaxPerEndpoint, maxTrigger: cfg.MaxTriggerDeliveries,
 		eps:     newEndpointCache(cfg.Store),
-		sender:  wire.New(cfg.Client, cfg.TLSConfig, max(cfg.MaxPerEndpoint, cfg.Workers)),
+		sender:  wire.New(wire.Options{Client: cfg.Client, TLS: cfg.TLSConfig, Conns: max(cfg.MaxPerEndpoint, cfg.Workers)}),
 		stream:  newStream(cfg.Metrics),
 		chaos:   newChaosState(),
 		rng:     mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),

@@ -150,7 +150,7 @@ func (e *Engine) do(ctx context.Context, snap *endpointSnap, pd *providers.Deliv
 	if _, ok := h["User-Agent"]; !ok {
 		h["User-Agent"] = []string{"esimhooks"}
 	}
-	r := e.sender.Send(ctx, snap.url, ep.URL, h, body, v.Ack.Deadline.D(), cut)
+	r := e.sender.Send(ctx, wire.Request{URL: ep.URL, Parsed: snap.url, Header: h, Body: body, Deadline: v.Ack.Deadline.D(), Cut: cut})
 	a := &Attempt{
 		EndpointID: ep.ID, Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name,
 		N: n, StartedAt: now, URL: ep.URL, RequestHeaders: h, RequestBody: body,

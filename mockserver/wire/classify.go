@@ -54,16 +54,20 @@ func classify(ctx context.Context, err error) (kind, msg string) {
 	return ErrKindOther, msg
 }
 
-// RedactURL drops the userinfo and query of a URL for messages.
+// RedactURL returns the URL s fit for a log line or an error message:
+// without user info, query or fragment, which may carry a receiver's
+// credentials (a query becomes "?redacted", so that one is seen to have
+// been there).
 func RedactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
-		return "(unparsable URL)"
+		return "(unparseable URL)"
 	}
 	u.User = nil
 	if u.RawQuery != "" {
-		u.RawQuery = "…"
+		u.RawQuery = "redacted"
 	}
+	u.Fragment, u.RawFragment = "", ""
 	return u.String()
 }
 

@@ -180,7 +180,7 @@ func (p *h1Pool) close() {
 
 // send makes one attempt on the calling goroutine: dial or reuse, write,
 // read the answer and at most MaxResponseBody bytes of its body, all
-// before deadline (zero: none beyond ctx). See sender.send for cut.
+// before deadline (zero: none beyond ctx). See Request.Cut for cut.
 func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byte, deadline time.Time, cut bool, start time.Time) Result {
 	addr := hostPort(u)
 	fail := func(err error) Result {
@@ -251,10 +251,7 @@ func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byt
 		kind, msg := classifyH1(ctx, err)
 		r.ErrKind, r.Err = kind, "reading the answer: "+msg
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		r.ErrKind, r.Err = ErrKindRedirect, "redirect not followed: "+resp.Status
-		if loc := resp.Header.Get("Location"); loc != "" {
-			r.Err += " (Location: " + RedactURL(loc) + ")"
-		}
+		r.ErrKind, r.Err = ErrKindRedirect, notFollowed(resp)
 	}
 	// Only a connection whose answer was read to its end is reused; never
 	// drain the rest of a long one.

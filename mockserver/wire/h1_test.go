@@ -67,7 +67,7 @@ func h1Send(t *testing.T, s *Sender, raw string, cut bool) Result {
 		t.Fatal(err)
 	}
 	h := http.Header{"Content-Type": {"application/json"}}
-	return s.Send(context.Background(), u, raw, h, []byte(`{"a":1}`), 2*time.Second, cut)
+	return s.Send(context.Background(), Request{URL: raw, Parsed: u, Header: h, Body: []byte(`{"a":1}`), Deadline: 2 * time.Second, Cut: cut})
 }
 
 // serveRequests answers every request on the connection with answer until
@@ -91,7 +91,7 @@ func TestH1KeepsConnectionsAlive(t *testing.T) {
 	srv := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
 		serveRequests(c, br, func(int, *http.Request) string { return h1OK })
 	})
-	s := New(nil, nil, 4)
+	s := New(Options{Conns: 4})
 	defer s.Close()
 	for i := range 5 {
 		if r := h1Send(t, s, srv.url, false); r.Status != 200 || string(r.Body) != "ok" || r.ErrKind != "" {
@@ -119,7 +119,7 @@ func TestH1DropsClosedConnections(t *testing.T) {
 		c.Close()
 		closed <- struct{}{}
 	})
-	s := New(nil, nil, 4)
+	s := New(Options{Conns: 4})
 	defer s.Close()
 	for i := range 3 {
 		if r := h1Send(t, s, once.url, false); r.Status != 200 || r.ErrKind != "" {
@@ -149,7 +149,7 @@ func TestH1DoesNotReuseUnfinishedAnswers(t *testing.T) {
 			srv := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
 				serveRequests(c, br, func(int, *http.Request) string { return tc.answer })
 			})
-			s := New(nil, nil, 4)
+			s := New(Options{Conns: 4})
 			defer s.Close()
 			for range 2 {
 				r := h1Send(t, s, srv.url, tc.cut)
@@ -179,7 +179,7 @@ func TestH1EndlessHeaders(t *testing.T) {
 			}
 		}
 	})
-	s := New(nil, nil, 4)
+	s := New(Options{Conns: 4})
 	defer s.Close()
 	r := h1Send(t, s, srv.url, false)
 	if r.ErrKind != ErrKindProtocol || !strings.Contains(r.Err, "exceed 1 MiB") {
@@ -198,7 +198,7 @@ func TestH1InterimAnswers(t *testing.T) {
 			return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n"
 		})
 	})
-	s := New(nil, nil, 4)
+	s := New(Options{Conns: 4})
 	defer s.Close()
 	if r := h1Send(t, s, srv.url, false); r.Status != 200 || string(r.Body) != "ok" {
 		t.Fatalf("status %d body %q error %s %s", r.Status, r.Body, r.ErrKind, r.Err)
@@ -222,9 +222,9 @@ func TestH1Request(t *testing.T) {
 	raw := strings.Replace(srv.url, "http://", "http://user:pa%20ss@", 1) + "?x=1"
 	u, _ := url.Parse(raw)
 	h := http.Header{"Content-Type": {"application/json"}, "Webhook-Id": {"msg_1"}}
-	s := New(nil, nil, 4)
+	s := New(Options{Conns: 4})
 	defer s.Close()
-	r := s.Send(context.Background(), u, raw, h, []byte(`{"a":1}`), 2*time.Second, false)
+	r := s.Send(context.Background(), Request{URL: raw, Parsed: u, Header: h, Body: []byte(`{"a":1}`), Deadline: 2 * time.Second})
 	if r.Status != 200 {
 		t.Fatalf("status %d error %s %s", r.Status, r.ErrKind, r.Err)
 	}
@@ -249,14 +249,14 @@ func TestH1RefusesBadHeaders(t *testing.T) {
 	srv := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
 		serveRequests(c, br, func(int, *http.Request) string { return h1OK })
 	})
-	s := New(nil, nil, 4)
+	s := New(Options{Conns: 4})
 	defer s.Close()
 	u, _ := url.Parse(srv.url)
 	for _, h := range []http.Header{
 		{"X-A: b\r\nX-Evil": {"1"}},
 		{"X-Env": {"staging\r\nX-Evil: 1"}},
 	} {
-		r := s.Send(context.Background(), u, srv.url, h, []byte(`{}`), 2*time.Second, false)
+		r := s.Send(context.Background(), Request{URL: srv.url, Parsed: u, Header: h, Body: []byte(`{}`), Deadline: 2 * time.Second})
 		if r.ErrKind != ErrKindOther || !strings.Contains(r.Err, "header") {
 			t.Errorf("%q: error %s %q, want the header refused", h, r.ErrKind, r.Err)
 		}
@@ -280,7 +280,7 @@ func TestH1Cancel(t *testing.T) {
 		got <- struct{}{}
 		<-release
 	})
-	s := New(nil, nil, 4)
+	s := New(Options{Conns: 4})
 	defer s.Close()
 	u, _ := url.Parse(srv.url)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -288,7 +288,7 @@ func TestH1Cancel(t *testing.T) {
 		<-got
 		cancel()
 	}()
-	r := s.Send(ctx, u, srv.url, http.Header{}, []byte(`{}`), time.Minute, false)
+	r := s.Send(ctx, Request{URL: srv.url, Parsed: u, Header: http.Header{}, Body: []byte(`{}`), Deadline: time.Minute})
 	if r.ErrKind == ErrKindTimeout || !strings.Contains(r.Err, "canceled") {
 		t.Fatalf("error %s %q, want a cancellation", r.ErrKind, r.Err)
 	}
@@ -342,9 +342,9 @@ func TestH1StatusLineTrickle(t *testing.T) {
 			_, _ = io.WriteString(c, tc.sent)
 			<-release
 		})
-		s := New(nil, nil, 4)
+		s := New(Options{Conns: 4})
 		u, _ := url.Parse(srv.url)
-		r := s.Send(context.Background(), u, srv.url, http.Header{}, []byte(`{}`), 300*time.Millisecond, false)
+		r := s.Send(context.Background(), Request{URL: srv.url, Parsed: u, Header: http.Header{}, Body: []byte(`{}`), Deadline: 300 * time.Millisecond})
 		s.Close()
 		if r.ErrKind != ErrKindTimeout || !strings.Contains(r.Err, "no answer within the ack deadline ("+tc.want+")") || strings.Contains(r.Err, "malformed") {
 			t.Errorf("after %q: error %s %q, want a timeout saying %q", tc.sent, r.ErrKind, r.Err, tc.want)

@@ -1,3 +1,18 @@
+// Package wire makes one HTTP attempt the way a provider makes it: a POST
+// with the provider's headers and body, no redirect followed, at most
+// MaxResponseBody bytes of the answer read, everything within a deadline,
+// and the failure classified into an ErrKind with a message that carries
+// neither the request's headers nor the URL's credentials. Request.Cut
+// makes the lost acknowledgement: the connection is cut as soon as the
+// answer begins.
+//
+// It is the one sender of the project: the delivery engine
+// (mockserver), the scenario player (conformance/scenario) and
+// `esimhooks send` all make their attempts through a Sender. Plaintext
+// http:// URLs that no proxy applies to go through a small HTTP/1.1 pool
+// that works on the calling goroutine (see h1Pool); everything else goes
+// through net/http. TLSConfig loads a CA file for either, and RedactURL
+// shortens a URL for messages.
 package wire
 
 import (
@@ -22,11 +37,12 @@ import (
 const MaxResponseBody = 4 << 10
 
 // errCut is the cause of a request the sender cancelled on purpose after
-// writing it (Chaos.CutAfterBody).
+// writing it (Request.Cut; the engine's Chaos.CutAfterBody).
 var errCut = errors.New("connection cut before the answer was read (chaos cut_after_body)")
 
-// sender makes single HTTP attempts: no redirects followed, a bounded read
-// of the answer, errors classified into ErrKind values.
+// Sender makes single HTTP attempts: no redirects followed, a bounded read
+// of the answer, errors classified into ErrKind values. It is safe for
+// concurrent use; Close drops its idle connections.
 type Sender struct {
 	client *http.Client
 	// rt, when not nil, is the client's transport, called directly: the
@@ -43,10 +59,27 @@ type Sender struct {
 	transport *http.Transport
 }
 
-// newSender builds the sender. A caller's client is copied with redirects
-// disabled; otherwise a transport sized for conns idle connections per
-// host is built with tlsConf.
-func New(client *http.Client, tlsConf *tls.Config, conns int) *Sender {
+// Options configure a Sender.
+type Options struct {
+	// Client, when not nil, makes every attempt: a copy of it with
+	// redirects disabled (its transport called directly where the client
+	// would add nothing else). Without it the Sender builds its own
+	// transport and sends plaintext requests on the calling goroutine.
+	Client *http.Client
+	// TLS is the TLS configuration of the Sender's own transport (see
+	// TLSConfig); nil is the system roots.
+	TLS *tls.Config
+	// Conns is how many idle connections per host the Sender keeps (at
+	// least 1).
+	Conns int
+	// NoProxy ignores HTTP_PROXY, HTTPS_PROXY and NO_PROXY: every request
+	// goes straight to its host.
+	NoProxy bool
+}
+
+// New builds a Sender.
+func New(o Options) *Sender {
+	client, tlsConf, conns := o.Client, o.TLS, max(o.Conns, 1)
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	if client != nil {
 		c := *client
@@ -61,8 +94,12 @@ func New(client *http.Client, tlsConf *tls.Config, conns int) *Sender {
 	if tlsConf != nil {
 		tc = tlsConf.Clone()
 	}
+	proxy := http.ProxyFromEnvironment
+	if o.NoProxy {
+		proxy = nil
+	}
 	t := &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
+		Proxy: proxy,
 		DialContext: (&net.Dialer{
 			Timeout:   30 * time.Second,
 			KeepAlive: 30 * time.Second,
@@ -78,11 +115,12 @@ func New(client *http.Client, tlsConf *tls.Config, conns int) *Sender {
 	}
 	return &Sender{
 		client: &http.Client{Transport: t, CheckRedirect: noRedirect}, transport: t, rt: t,
-		h1: newH1Pool(conns), httpProxy: os.Getenv("HTTP_PROXY") != "" || os.Getenv("http_proxy") != "",
+		h1: newH1Pool(conns), httpProxy: !o.NoProxy && (os.Getenv("HTTP_PROXY") != "" || os.Getenv("http_proxy") != ""),
 	}
 }
 
-// close closes idle connections of the engine-built transport.
+// Close closes the idle connections of the Sender's own transport and
+// pool; attempts in flight are not interrupted.
 func (s *Sender) Close() {
 	if s.transport != nil {
 		s.transport.CloseIdleConnections()
@@ -92,28 +130,49 @@ func (s *Sender) Close() {
 	}
 }
 
-// Result is what one HTTP attempt produced.
+// Request is one attempt: a POST of Body with Header to URL.
+type Request struct {
+	// URL is the target, http:// or https://. Parsed, when not nil, is URL
+	// parsed already (the engine keeps it per endpoint); Send parses URL
+	// otherwise.
+	URL    string
+	Parsed *url.URL
+	// Header is sent as it is (URL credentials become basic auth unless it
+	// has an Authorization header); Header and Body must not be modified
+	// until Send returns.
+	Header http.Header
+	Body   []byte
+	// Deadline bounds the whole attempt, the answer's head and the
+	// MaxResponseBody bytes of its body included; 0 is none beyond ctx.
+	Deadline time.Duration
+	// Cut cuts the connection as soon as the first byte of the answer
+	// arrives: the receiver has the whole request and has answered, but
+	// the sender never reads the acknowledgement (cutting right after the
+	// request is written would race with the receiver reading it: a reset
+	// can discard the unread body). The Result is ErrKindCut.
+	Cut bool
+}
+
+// Result is what one HTTP attempt produced: an answer (Status not 0), or
+// why there was none (ErrKind and Err). A redirect, a truncated or broken
+// body have both.
 type Result struct {
 	Status    int
 	Header    http.Header
-	Body      []byte
-	Truncated bool
+	Body      []byte // at most MaxResponseBody bytes of the answer's body
+	Truncated bool   // the body was longer than MaxResponseBody
 	Latency   time.Duration
-	ErrKind   string
-	Err       string
+	// ErrKind is empty, or one of the ErrKind values; Err says what went
+	// wrong without the request's headers or URL credentials.
+	ErrKind string
+	Err     string
 }
 
-// send POSTs body with header h to u (rawURL parsed, or nil to parse
-// rawURL) and reads at most MaxResponseBody bytes of the answer, all within
-// deadline (a deadline <= 0 means none beyond ctx). Plaintext URLs that no
-// proxy applies to go through the h1 pool, the rest through the client's
-// transport. When cut is true the connection is cut as soon as the first
-// byte of the answer arrives: the receiver has the whole request and has
-// answered, but the provider never reads the acknowledgement (cutting right
-// after the request is written would race with the receiver reading it: a
-// reset can discard the unread body). The caller must not modify h or body
-// until send returns.
-func (s *Sender) Send(ctx context.Context, u *url.URL, rawURL string, h http.Header, body []byte, deadline time.Duration, cut bool) Result {
+// Send makes the attempt r and reads at most MaxResponseBody bytes of the
+// answer. Plaintext URLs that no proxy applies to go through the h1 pool
+// on the calling goroutine, the rest through the transport.
+func (s *Sender) Send(ctx context.Context, rq Request) Result {
+	u, rawURL, h, body, deadline, cut := rq.Parsed, rq.URL, rq.Header, rq.Body, rq.Deadline, rq.Cut
 	start := time.Now()
 	if s.plain(u) {
 		var dl time.Time
@@ -172,15 +231,22 @@ func (s *Sender) Send(ctx context.Context, u *url.URL, rawURL string, h http.Hea
 	r.Latency = time.Since(start)
 	switch {
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		r.ErrKind, r.Err = ErrKindRedirect, "redirect not followed: "+resp.Status
-		if loc := resp.Header.Get("Location"); loc != "" {
-			r.Err += " (Location: " + RedactURL(loc) + ")"
-		}
+		r.ErrKind, r.Err = ErrKindRedirect, notFollowed(resp)
 	case err != nil:
 		kind, msg := classify(ctx, err)
 		r.ErrKind, r.Err = kind, "reading the answer: "+msg
 	}
 	return r
+}
+
+// notFollowed says which redirect was not followed, without the
+// Location's credentials or query.
+func notFollowed(resp *http.Response) string {
+	msg := "redirect not followed: " + resp.Status
+	if loc := resp.Header.Get("Location"); loc != "" {
+		msg += " (Location: " + RedactURL(loc) + ")"
+	}
+	return msg
 }
 
 // roundTrip sends req through the transport directly when it can, as
