@@ -54,6 +54,13 @@ func classify(ctx context.Context, err error) (kind, msg string) {
 	return ErrKindOther, msg
 }
 
+// unreachable reports whether err is a failure to resolve or dial.
+func unreachable(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &dns)
+}
+
 // RedactURL returns the URL s fit for a log line or an error message:
 // without user info, query or fragment, which may carry a receiver's
 // credentials (a query becomes "?redacted", so that one is seen to have

@@ -186,6 +186,7 @@ func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byt
 	fail := func(err error) Result {
 		r := Result{Latency: time.Since(start)}
 		r.ErrKind, r.Err = classifyH1(ctx, err)
+		r.Unreachable = unreachable(err)
 		return r
 	}
 	// Refuse what net/http's Transport refuses: a header that would break

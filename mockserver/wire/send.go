@@ -166,6 +166,9 @@ type Result struct {
 	// wrong without the request's headers or URL credentials.
 	ErrKind string
 	Err     string
+	// Unreachable says that no connection could be made: the host name
+	// did not resolve, or the dial failed (refused, no route, timeout).
+	Unreachable bool
 }
 
 // Send makes the attempt r and reads at most MaxResponseBody bytes of the
@@ -223,6 +226,7 @@ func (s *Sender) Send(ctx context.Context, rq Request) Result {
 	if err != nil {
 		r := Result{Latency: time.Since(start)}
 		r.ErrKind, r.Err = classify(ctx, err)
+		r.Unreachable = unreachable(err)
 		return r
 	}
 	r := Result{Status: resp.StatusCode, Header: resp.Header}
