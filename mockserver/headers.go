@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/esimhooks/esimhooks/mockserver/wire"
+	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
 
 // checkEndpointHeaders refuses an endpoint's extra header whose value
@@ -12,7 +13,7 @@ import (
 func checkEndpointHeaders(h map[string]string) *Problem {
 	for name, v := range h {
 		if !wire.ValidHeaderValue(v) {
-			return fieldProblem("/headers/"+escapePointer(name), "header-value", fmt.Sprintf("headers: the value of %s has a control character (CR, LF, NUL…); it would end the header", name))
+			return fieldProblem("/headers/"+jsonv.EscapePointer(name), "header-value", fmt.Sprintf("headers: the value of %s has a control character (CR, LF, NUL…); it would end the header", name))
 		}
 	}
 	return nil

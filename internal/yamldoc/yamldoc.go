@@ -9,8 +9,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"gopkg.in/yaml.v3"
+
+	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
 
 // ErrSyntax is wrapped by every error Parse returns for input that is not
@@ -74,7 +75,7 @@ func (d *Doc) convert(n *yaml.Node, ptr string, depth int) (jsonv.Value, error) 
 			if _, dup := obj.Get(k.Value); dup {
 				return nil, d.errorf(k, "duplicate key %q", k.Value)
 			}
-			child, err := d.convert(v, ptr+"/"+escape(k.Value), depth+1)
+			child, err := d.convert(v, ptr+"/"+jsonv.EscapePointer(k.Value), depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -149,8 +150,4 @@ func (d *Doc) Where(ptr string) string {
 		}
 		ptr = ptr[:i]
 	}
-}
-
-func escape(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
