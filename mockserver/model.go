@@ -3,6 +3,11 @@
 // provider's timeout, retry schedule and retry rules, records every attempt,
 // and serves the control API, the providers' own registration APIs, the live
 // stream and the dashboard.
+//
+// One HTTP attempt is package wire's (mockserver/wire): the engine hands
+// it the signed request, the provider's ack deadline and whether chaos
+// cuts the answer, and records the wire.Result it gets back; whether the
+// answer counts as delivered is the profile's (providers.AckSpec.Accepts).
 package mockserver
 
 import (
