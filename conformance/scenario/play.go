@@ -92,7 +92,7 @@ func Play(ctx context.Context, sc *Scenario, t Target, opts Options) (*Result, e
 	}
 	defer p.close()
 	start := time.Now()
-	res := &Result{Scenario: sc.Name, Title: sc.Title, Variant: sc.Variant.ID(), URL: p.url.Redacted(), Start: start}
+	res := &Result{Scenario: sc.Name, Title: sc.Title, Variant: sc.Variant.ID(), URL: wire.RedactURL(t.URL), Start: start}
 	p.world = payload.NewWorld(sc.Seed, lifeStart(sc, start))
 	var seed [16]byte
 	_, _ = crand.Read(seed[:])
