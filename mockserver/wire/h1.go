@@ -29,8 +29,8 @@ const idleReuse = 2 * time.Second
 // h1Pool sends plaintext HTTP/1.1 requests on the calling goroutine:
 // the standard library writes the request (http.Request.Write) and parses
 // the answer (http.ReadResponse), and kept-alive connections are reused
-// per host. It is what the engine uses for http:// endpoints that no proxy
-// applies to: net/http's Transport hands every request to two goroutines
+// per host. It is what a Sender with its own transport uses for http://
+// URLs that no proxy applies to (the engine's usual local receivers): net/http's Transport hands every request to two goroutines
 // of its own (a writer and a reader per connection), which costs about as
 // much CPU as everything else an attempt does. https:// and proxied
 // endpoints go through the Transport (HTTP/2, TLS session reuse, proxies).

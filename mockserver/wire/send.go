@@ -49,12 +49,12 @@ type Sender struct {
 	// client would add only redirect handling, which is disabled, and a
 	// copy of the headers.
 	rt http.RoundTripper
-	// h1, on an engine-built sender, sends to plaintext endpoints that no
+	// h1, on a Sender without Options.Client, sends to plaintext URLs that no
 	// proxy applies to; httpProxy says whether the environment names an
 	// HTTP proxy at all (if not, none applies).
 	h1        *h1Pool
 	httpProxy bool
-	// transport is the engine-built transport, closed by Close; nil when
+	// transport is the Sender's own transport, closed by Close; nil when
 	// the caller supplied the client.
 	transport *http.Transport
 }
@@ -265,8 +265,8 @@ func (s *Sender) roundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // plain reports whether a request to u goes through the plaintext
-// sender: an engine-built sender, an http:// URL with an ASCII host, and no
-// proxy for it.
+// sender: a Sender with its own transport, an http:// URL with an ASCII
+// host, and no proxy for it.
 func (s *Sender) plain(u *url.URL) bool {
 	if s.h1 == nil || u == nil || u.Scheme != "http" || u.Host == "" || !isASCII(u.Host) {
 		return false
