@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,13 +11,14 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
 // maxResponseBody is how much of an answer the suite reads: enough for an
@@ -41,23 +41,9 @@ type client struct {
 // tlsConfig builds the TLS settings of a run: the system roots plus the CA
 // file, or no verification with insecure.
 func tlsConfig(caFile string, insecure bool) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if insecure {
-		cfg.InsecureSkipVerify = true //nolint:gosec // --insecure asks for it, for self-signed staging endpoints
-	}
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, usagef("--ca-file: %v", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, usagef("--ca-file %s: no PEM certificate in it", caFile)
-		}
-		cfg.RootCAs = pool
+	cfg, err := wire.TLSConfig(caFile, insecure)
+	if err != nil {
+		return nil, usagef("--ca-file: %v", err)
 	}
 	return cfg, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/internal/jsonlimit"
+	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
 
 // operationHandlers maps each operationId of openapi/mockserver.yaml to
@@ -171,7 +172,7 @@ func decodeJSON(r *http.Request, v any, optional bool) *Problem {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fieldProblem(jsonPointer(strings.Split(te.Field, ".")), "type",
+		return fieldProblem(jsonv.Pointer(strings.Split(te.Field, ".")), "type",
 			"must be "+te.Type.String()+", not a JSON "+te.Value)
 	}
 	return fieldProblem("", "json", "the body is not valid JSON: "+err.Error())

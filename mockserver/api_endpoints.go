@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -270,7 +271,7 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, problemFor(s.log, r, err))
 		return
 	}
-	s.log.Info("endpoint registered", "id", ep.ID, "provider", ep.Provider, "variant", v.Name, "url", logURL(ep.URL))
+	s.log.Info("endpoint registered", "id", ep.ID, "provider", ep.Provider, "variant", v.Name, "url", wire.RedactURL(ep.URL))
 	w.Header().Set("Location", "/api/endpoints/"+url.PathEscape(ep.ID))
 	writeJSON(w, http.StatusCreated, withSecret(ep, v))
 }

@@ -191,7 +191,7 @@ func parseOverrides(raw json.RawMessage) ([]providers.Override, *Problem) {
 	switch v := v.(type) {
 	case *jsonv.Object:
 		for _, k := range v.Keys() {
-			ptr := "/overrides/" + escapePointer(k)
+			ptr := "/overrides/" + jsonv.EscapePointer(k)
 			if _, err := jsonv.ParsePath(k); err != nil {
 				return nil, fieldProblem(ptr, "format", fmt.Sprintf("%q is not a dotted path or JSON pointer: %v", k, err))
 			}

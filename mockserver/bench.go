@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"github.com/esimhooks/esimhooks/providers/payload"
@@ -210,7 +211,7 @@ func benchPlain(ctx context.Context, c *http.Client, url string, h http.Header, 
 					req.Header = h.Clone()
 					var resp *http.Response
 					if resp, err = c.Do(req); err == nil {
-						_, _, _ = readLimited(resp.Body, MaxResponseBody)
+						_, _, _ = wire.ReadLimited(resp.Body, MaxResponseBody)
 						resp.Body.Close()
 						if resp.StatusCode != http.StatusOK {
 							err = fmt.Errorf("plain client: status %d", resp.StatusCode)

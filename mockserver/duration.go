@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
 
 // Bounds of Chaos. openapi/mockserver.yaml states the same figures (the
@@ -142,7 +144,7 @@ func (c *Chaos) UnmarshalJSON(b []byte) error {
 	}
 	counts := map[string]int{"duplicates": MaxDuplicates, "cut_after_body": MaxCutAfterBody}
 	for k, v := range raw {
-		ptr := "/chaos/" + escapePointer(k)
+		ptr := "/chaos/" + jsonv.EscapePointer(k)
 		switch k {
 		case "duplicate_spacing", "reorder_window", "delay", "jitter":
 			if _, err := parseDuration(v); err != nil {

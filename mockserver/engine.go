@@ -15,6 +15,7 @@ import (
 	"time"
 	"unique"
 
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/signing"
 )
@@ -140,7 +141,7 @@ type Engine struct {
 	// defer_ writes final attempts off the worker; nil unless the Store is
 	// a CommitWaiter.
 	defer_ *deferrer
-	sender *sender
+	sender *wire.Sender
 	stream *stream
 	chaos  *chaosState
 
@@ -211,7 +212,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		cat: cfg.Catalogue, store: cfg.Store, clock: cfg.Clock, scale: cfg.TimeScale,
 		log: cfg.Logger, metrics: cfg.Metrics, workers: cfg.Workers, maxPer: cfg.MaxPerEndpoint, maxTrigger: cfg.MaxTriggerDeliveries,
 		eps:     newEndpointCache(cfg.Store),
-		sender:  newSender(cfg.Client, cfg.TLSConfig, max(cfg.MaxPerEndpoint, cfg.Workers)),
+		sender:  wire.New(wire.Options{Client: cfg.Client, TLS: cfg.TLSConfig, Conns: max(cfg.MaxPerEndpoint, cfg.Workers)}),
 		stream:  newStream(cfg.Metrics),
 		chaos:   newChaosState(),
 		rng:     mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
@@ -301,7 +302,7 @@ func (e *Engine) Close() error {
 		}
 		e.chaos.reset()
 		e.stream.close()
-		e.sender.close()
+		e.sender.Close()
 	})
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/signing"
 )
@@ -149,23 +150,15 @@ func (e *Engine) do(ctx context.Context, snap *endpointSnap, pd *providers.Deliv
 	if _, ok := h["User-Agent"]; !ok {
 		h["User-Agent"] = []string{"esimhooks"}
 	}
-	r := e.sender.send(ctx, snap.url, ep.URL, h, body, v.Ack.Deadline.D(), cut)
+	r := e.sender.Send(ctx, wire.Request{URL: ep.URL, Parsed: snap.url, Header: h, Body: body, Deadline: v.Ack.Deadline.D(), Cut: cut})
 	a := &Attempt{
 		EndpointID: ep.ID, Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name,
 		N: n, StartedAt: now, URL: ep.URL, RequestHeaders: h, RequestBody: body,
-		Status: r.status, ResponseHeaders: r.header, ResponseBody: r.body, ResponseTruncated: r.truncated,
-		Latency: r.latency, ErrorKind: r.errKind, Error: r.err,
+		Status: r.Status, ResponseHeaders: r.Header, ResponseBody: r.Body, ResponseTruncated: r.Truncated,
+		Latency: r.Latency, ErrorKind: r.ErrKind, Error: r.Err,
 	}
-	a.Success = a.ErrorKind == "" && accepted(v, r.status)
+	a.Success = a.ErrorKind == "" && v.Ack.Accepts(r.Status)
 	return a, nil
-}
-
-// accepted applies the variant's success rule to a status.
-func accepted(v *providers.Variant, status int) bool {
-	if v.Ack.Success == "200" {
-		return status == http.StatusOK
-	}
-	return status >= 200 && status < 300
 }
 
 // record judges attempt a of delivery d by the retry rules, persists both
@@ -268,7 +261,7 @@ func (e *Engine) logAttempt(d *Delivery, a *Attempt) {
 		slog.Any("headers", names),
 	}
 	if a.URL != "" {
-		attrs = append(attrs, slog.String("url", redactURL(a.URL)))
+		attrs = append(attrs, slog.String("url", wire.RedactURL(a.URL)))
 	}
 	if a.ErrorKind != "" || a.Error != "" {
 		attrs = append(attrs, slog.String("error_kind", a.ErrorKind), slog.String("error", a.Error))

@@ -2,62 +2,18 @@ package mockserver
 
 import (
 	"fmt"
-	"net/http"
-	"strings"
+
+	"github.com/esimhooks/esimhooks/mockserver/wire"
+	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
-
-// validHeaderName reports whether name is an HTTP field name: a token of
-// RFC 9110 (letters, digits and !#$%&'*+-.^_`|~).
-func validHeaderName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// validHeaderValue reports whether v may be sent as a field value: no
-// control characters but tab, so no CR or LF that would end the field.
-func validHeaderValue(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; c < ' ' && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// checkHeaders returns an error naming the first header of h that cannot
-// be sent as it is, or nil. Values are never quoted in the message.
-func checkHeaders(h http.Header) error {
-	for name, vs := range h {
-		if !validHeaderName(name) {
-			return fmt.Errorf("invalid header name %q", name)
-		}
-		for _, v := range vs {
-			if !validHeaderValue(v) {
-				return fmt.Errorf("header %s has a control character in its value", name)
-			}
-		}
-	}
-	return nil
-}
 
 // checkEndpointHeaders refuses an endpoint's extra header whose value
 // could not be sent, as a problem pointing at it. The names are checked
 // before the handler runs, by the API description's pattern.
 func checkEndpointHeaders(h map[string]string) *Problem {
 	for name, v := range h {
-		if !validHeaderValue(v) {
-			return fieldProblem("/headers/"+escapePointer(name), "header-value", fmt.Sprintf("headers: the value of %s has a control character (CR, LF, NUL…); it would end the header", name))
+		if !wire.ValidHeaderValue(v) {
+			return fieldProblem("/headers/"+jsonv.EscapePointer(name), "header-value", fmt.Sprintf("headers: the value of %s has a control character (CR, LF, NUL…); it would end the header", name))
 		}
 	}
 	return nil

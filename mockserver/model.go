@@ -3,6 +3,11 @@
 // provider's timeout, retry schedule and retry rules, records every attempt,
 // and serves the control API, the providers' own registration APIs, the live
 // stream and the dashboard.
+//
+// One HTTP attempt is package wire's (mockserver/wire): the engine hands
+// it the signed request, the provider's ack deadline and whether chaos
+// cuts the answer, and records the wire.Result it gets back; whether the
+// answer counts as delivered is the profile's (providers.AckSpec.Accepts).
 package mockserver
 
 import (
@@ -10,6 +15,8 @@ import (
 	"errors"
 	"net/http"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
 // Endpoint is a receiver registered with the mock: where to send which
@@ -108,17 +115,21 @@ type Delivery struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
-// Attempt error kinds.
+// Attempt error kinds: those of package wire, which makes the attempts.
 const (
-	ErrKindTimeout  = "timeout"
-	ErrKindRefused  = "refused"
-	ErrKindTLS      = "tls"
-	ErrKindRedirect = "redirect"
-	ErrKindReset    = "reset"
-	ErrKindCut      = "cut" // the mock cut the connection on purpose (CutAfterBody)
-	ErrKindProtocol = "protocol"
-	ErrKindOther    = "other"
+	ErrKindTimeout  = wire.ErrKindTimeout
+	ErrKindRefused  = wire.ErrKindRefused
+	ErrKindTLS      = wire.ErrKindTLS
+	ErrKindRedirect = wire.ErrKindRedirect
+	ErrKindReset    = wire.ErrKindReset
+	ErrKindCut      = wire.ErrKindCut // the mock cut the connection on purpose (CutAfterBody)
+	ErrKindProtocol = wire.ErrKindProtocol
+	ErrKindOther    = wire.ErrKindOther
 )
+
+// MaxResponseBody is how much of a receiver's answer body an attempt reads
+// and records; the rest is never read (the connection is closed).
+const MaxResponseBody = wire.MaxResponseBody
 
 // Attempt is one HTTP request of a delivery and what came back.
 type Attempt struct {

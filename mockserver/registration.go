@@ -10,7 +10,6 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -77,21 +76,6 @@ func readBody(w http.ResponseWriter, r *http.Request, max int64) (body []byte, t
 		return nil, true, nil
 	}
 	return body, false, err
-}
-
-// logURL returns u fit for a log line: without user info, query or
-// fragment, which may carry a receiver's credentials.
-func logURL(u string) string {
-	pu, err := url.Parse(u)
-	if err != nil {
-		return "(unparseable URL)"
-	}
-	pu.User = nil
-	if pu.RawQuery != "" {
-		pu.RawQuery = "redacted"
-	}
-	pu.Fragment = ""
-	return pu.String()
 }
 
 // accountKey derives a short, stable account id from a credential (a

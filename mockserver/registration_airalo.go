@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -255,7 +256,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	m.levels[ep.ID] = n.Levels
 	m.mu.Unlock()
-	m.s.log.Info("airalo opt-in", "endpoint", ep.ID, "type", typ, "url", logURL(ep.URL))
+	m.s.log.Info("airalo opt-in", "endpoint", ep.ID, "type", typ, "url", wire.RedactURL(ep.URL))
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -205,7 +206,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 		esimaccessFail(w, "000001", "Server error")
 		return
 	}
-	m.s.log.Info("esimaccess webhook saved", "endpoint", ep.ID, "variant", v.Name, "url", logURL(ep.URL))
+	m.s.log.Info("esimaccess webhook saved", "endpoint", ep.ID, "variant", v.Name, "url", wire.RedactURL(ep.URL))
 	esimaccessOK(w, nil)
 }
 

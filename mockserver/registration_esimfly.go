@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
@@ -224,7 +225,7 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 		esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
 		return
 	}
-	m.s.log.Info("esimfly webhook set", "endpoint", ep.ID, "url", logURL(ep.URL))
+	m.s.log.Info("esimfly webhook set", "endpoint", ep.ID, "url", wire.RedactURL(ep.URL))
 	writeJSON(w, http.StatusOK, map[string]any{
 		"success": true,
 		"message": "Webhook settings updated",

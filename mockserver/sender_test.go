@@ -248,13 +248,3 @@ func TestSenderHeaders(t *testing.T) {
 		t.Fatalf("delivery id header %q, want %q", h.Get("X-eSIMfly-Delivery-ID"), res.Deliveries[0].WireID)
 	}
 }
-
-// TestReadLimited checks the bounded read on its own.
-func TestReadLimited(t *testing.T) {
-	for _, n := range []int{0, 1, 511, 512, 4095, 4096, 4097, 100000} {
-		b, trunc, err := readLimited(strings.NewReader(strings.Repeat("a", n)), MaxResponseBody)
-		if err != nil || len(b) != min(n, MaxResponseBody) || trunc != (n > MaxResponseBody) {
-			t.Errorf("n=%d: %d bytes, truncated %v, %v", n, len(b), trunc, err)
-		}
-	}
-}

@@ -16,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/esimhooks/esimhooks/openapi"
+	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
 
 // specFile is the control API's OpenAPI document inside openapi.FS.
@@ -283,13 +284,13 @@ func schemaLeaves(err error, visit func(*openapi3.SchemaError)) {
 // property is reported at the property's own pointer, so that the error
 // names the field.
 func bodyLeaf(se *openapi3.SchemaError) []ProblemError {
-	ptr := jsonPointer(se.JSONPointer())
+	ptr := jsonv.Pointer(se.JSONPointer())
 	rule := leafRule(se)
 	if rule == "required" {
 		if names := quotedNames(se.Reason); len(names) > 0 {
 			out := make([]ProblemError, 0, len(names))
 			for _, n := range names {
-				out = append(out, ProblemError{Pointer: ptr + "/" + escapePointer(n), In: "body", Rule: "required",
+				out = append(out, ProblemError{Pointer: ptr + "/" + jsonv.EscapePointer(n), In: "body", Rule: "required",
 					Message: fmt.Sprintf("%s is required", n)})
 			}
 			return out
@@ -345,18 +346,4 @@ func quotedNames(reason string) []string {
 		out = append(out, m[1])
 	}
 	return out
-}
-
-// jsonPointer formats path segments as an RFC 6901 pointer.
-func jsonPointer(path []string) string {
-	var b strings.Builder
-	for _, p := range path {
-		b.WriteByte('/')
-		b.WriteString(escapePointer(p))
-	}
-	return b.String()
-}
-
-func escapePointer(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }

@@ -105,6 +105,17 @@ type AckSpec struct {
 	Success string `json:"success"`
 }
 
+// Accepts reports whether the provider counts an answer with status as
+// delivered: exactly 200 where Success is "200" (Airalo: 201 and 204 are
+// failed attempts), any 2xx otherwise. It is the one success rule: the
+// engine, `esimhooks send` and the scenario player all ask it.
+func (a AckSpec) Accepts(status int) bool {
+	if a.Success == "200" {
+		return status == 200
+	}
+	return status >= 200 && status < 300
+}
+
 // RetrySpec is the provider's retry schedule and rules.
 type RetrySpec struct {
 	// Schedule holds one delay per attempt: the first (normally 0) before

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/esimhooks/esimhooks/conformance/scenario"
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -74,8 +75,11 @@ func runPlay(ctx context.Context, e *env, args []string) error {
 		}
 		h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
 	}
-	client := newClient(sc.Variant.Ack.Deadline.D(), *insecure)
-	res, err := scenario.Play(ctx, sc, scenario.Target{URL: *to, Secret: *secret, Probe: *probe, Headers: h, Client: client},
+	tlsConf, err := wire.TLSConfig("", *insecure)
+	if err != nil {
+		return err
+	}
+	res, err := scenario.Play(ctx, sc, scenario.Target{URL: *to, Secret: *secret, Probe: *probe, Headers: h, TLS: tlsConf},
 		scenario.Options{TimeScale: *scale, Progress: func(s scenario.StepResult) {
 			mark := "✓"
 			for _, x := range s.Expectations {

@@ -1,19 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/payload"
 )
@@ -111,18 +108,26 @@ func runSend(ctx context.Context, e *env, args []string) error {
 	if *timeout > 0 {
 		wait = *timeout
 	}
-	client := newClient(wait, *insecure)
-	results := make([]sendResult, 1+*dups)
+	tlsConf, err := wire.TLSConfig("", *insecure)
+	if err != nil {
+		return err
+	}
+	results := make([]wire.Result, 1+*dups)
+	// Duplicates go out as the provider's would: on kept-alive
+	// connections, or each on its own with --concurrent.
+	sender := wire.New(wire.Options{TLS: tlsConf, Conns: len(results), NoProxy: true})
+	defer sender.Close()
+	req := wire.Request{URL: *to, Header: h, Body: b.delivery.Body, Deadline: wait}
 	if *concurrent {
 		var wg sync.WaitGroup
 		for i := range results {
 			wg.Add(1)
-			go func() { defer wg.Done(); results[i] = post(ctx, client, *to, h, b.delivery.Body) }()
+			go func() { defer wg.Done(); results[i] = sender.Send(ctx, req) }()
 		}
 		wg.Wait()
 	} else {
 		for i := range results {
-			results[i] = post(ctx, client, *to, h, b.delivery.Body)
+			results[i] = sender.Send(ctx, req)
 		}
 	}
 	fmt.Fprintf(e.stdout, "%s %s → %s (delivery %s, key %s)\n", v.ID(), b.event.Name, *to, b.delivery.ID, b.delivery.Key())
@@ -132,27 +137,29 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		if i > 0 {
 			label = fmt.Sprintf("duplicate %d", i)
 		}
-		ok := r.err == nil && acknowledged(v.Ack.Success, r.status)
+		// A status is an answer, even with a body that broke off or a
+		// redirect that is not followed.
+		ok := r.Status != 0 && v.Ack.Accepts(r.Status)
 		if !ok {
 			failed++
 		}
-		if r.err != nil {
-			fmt.Fprintf(e.stdout, "  %-12s error after %s: %v\n", label, r.latency.Round(time.Millisecond), r.err)
+		if r.Status == 0 {
+			fmt.Fprintf(e.stdout, "  %-12s error after %s: %s\n", label, r.Latency.Round(time.Millisecond), r.Err)
 			continue
 		}
 		verdict := "acknowledged"
 		if !ok {
 			verdict = "NOT acknowledged (" + v.Provider.Title + " counts " + v.Ack.Success + " as success)"
-		} else if r.latency > v.Ack.Deadline.D() {
+		} else if r.Latency > v.Ack.Deadline.D() {
 			verdict = "acknowledged, but after the " + v.Ack.Deadline.String() + " deadline"
 		}
-		fmt.Fprintf(e.stdout, "  %-12s %d in %s: %s\n", label, r.status, r.latency.Round(time.Millisecond), verdict)
-		if len(r.body) > 0 {
-			fmt.Fprintf(e.stdout, "  %-12s answer: %s\n", "", oneLine(r.body))
+		fmt.Fprintf(e.stdout, "  %-12s %d in %s: %s\n", label, r.Status, r.Latency.Round(time.Millisecond), verdict)
+		if len(r.Body) > 0 {
+			fmt.Fprintf(e.stdout, "  %-12s answer: %s\n", "", oneLine(r.Body))
 		}
 	}
-	if results[0].err != nil && isUnreachable(results[0].err) {
-		return usageErr("%s is unreachable: %v", *to, results[0].err)
+	if results[0].Unreachable {
+		return usageErr("%s is unreachable: %s", *to, results[0].Err)
 	}
 	if failed > 0 {
 		return failErr("%d of %d requests were not acknowledged", failed, len(results))
@@ -172,50 +179,6 @@ func replayAdvice(v *providers.Variant, f *eventFlags, dry bool) string {
 	return "Its time comes from " + life + "; add --now now for the same ids in a fresh event, or --now with a start inside the window"
 }
 
-type sendResult struct {
-	status  int
-	body    []byte
-	latency time.Duration
-	err     error
-}
-
-func newClient(timeout time.Duration, insecure bool) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = nil
-	if insecure {
-		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12}
-	}
-	return &http.Client{
-		Timeout:   timeout,
-		Transport: tr,
-		// Providers do not follow redirects: a 3xx is a failed attempt.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
-
-func post(ctx context.Context, c *http.Client, to string, h http.Header, body []byte) sendResult {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to, bytes.NewReader(body))
-	if err != nil {
-		return sendResult{err: err}
-	}
-	req.Header = h.Clone()
-	start := time.Now()
-	resp, err := c.Do(req)
-	if err != nil {
-		return sendResult{latency: time.Since(start), err: err}
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	return sendResult{status: resp.StatusCode, body: b, latency: time.Since(start)}
-}
-
-func acknowledged(rule string, status int) bool {
-	if rule == "200" {
-		return status == 200
-	}
-	return status >= 200 && status < 300
-}
-
 func checkURL(s string) error {
 	if s == "" {
 		return usageErr("--to is required (the receiver's URL, e.g. http://127.0.0.1:3000/webhooks)")
@@ -225,12 +188,6 @@ func checkURL(s string) error {
 		return usageErr("--to %q: want an http:// or https:// URL", s)
 	}
 	return nil
-}
-
-func isUnreachable(err error) bool {
-	var op *net.OpError
-	var dns *net.DNSError
-	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &dns)
 }
 
 func printRequest(w io.Writer, to string, h http.Header, body []byte) {

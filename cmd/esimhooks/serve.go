@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"flag"
 	"fmt"
 	"log/slog"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +12,7 @@ import (
 	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/dashboard"
 	"github.com/esimhooks/esimhooks/mockserver/sqlite"
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
 func init() {
@@ -94,9 +92,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	tlsConf, err := clientTLS(*caFile, *insecure)
+	tlsConf, err := wire.TLSConfig(*caFile, *insecure)
 	if err != nil {
-		return err
+		return usageErr("--ca-file: %v", err)
 	}
 	var st mockserver.Store
 	switch *store {
@@ -180,23 +178,4 @@ func newLogger(e *env, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
 	}
 	return nil, usageErr("--log-format %q: want text or json", format)
-}
-
-func clientTLS(caFile string, insecure bool) (*tls.Config, error) {
-	c := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: insecure}
-	if caFile != "" {
-		pem, err := os.ReadFile(caFile)
-		if err != nil {
-			return nil, usageErr("--ca-file: %v", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, usageErr("--ca-file %s: no PEM certificate found", caFile)
-		}
-		c.RootCAs = pool
-	}
-	return c, nil
 }

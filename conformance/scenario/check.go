@@ -173,7 +173,7 @@ func (c *checker) overrides(ptr string) []providers.Override {
 		}
 		o, err := providers.ParseOverride(k + sep + raw)
 		if err != nil {
-			c.fail(ptr+"/"+escapePtr(k), "%v", err)
+			c.fail(ptr+"/"+jsonv.EscapePointer(k), "%v", err)
 			continue
 		}
 		out = append(out, o)
@@ -193,7 +193,7 @@ func (c *checker) trySet(sc *Scenario, st *Step, ptr string) {
 	}
 	for _, o := range st.Set {
 		if _, err := applyOne(w, st, p, o); err != nil {
-			c.fail(ptr+"/set/"+escapePtr(o.Path), "%v", err)
+			c.fail(ptr+"/set/"+jsonv.EscapePointer(o.Path), "%v", err)
 		}
 	}
 }
@@ -225,7 +225,7 @@ func (c *checker) expect(sc *Scenario) {
 			re.Absent = true
 		}
 		if _, err := resolveID(w, k); err != nil {
-			c.fail("/expect/resources/"+escapePtr(k), "%v", err)
+			c.fail("/expect/resources/"+jsonv.EscapePointer(k), "%v", err)
 		}
 		sc.Expect.Resources = append(sc.Expect.Resources, re)
 	}

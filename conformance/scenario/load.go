@@ -192,7 +192,7 @@ func explain(doc *yamldoc.Doc, v schemas.Violation) (ptr, msg string) {
 			return ptr, msg
 		}
 		valid := strings.Join(propertiesNextTo(v.SchemaLocation), ", ")
-		return ptr + "/" + escapePtr(names[0]), fmt.Sprintf("unknown field %q (valid: %s)", names[0], valid)
+		return ptr + "/" + jsonv.EscapePointer(names[0]), fmt.Sprintf("unknown field %q (valid: %s)", names[0], valid)
 	case v.Keyword == "pattern" && strings.Contains(v.SchemaLocation, "/$defs/duration/"),
 		v.Keyword == "pattern" && strings.Contains(v.SchemaLocation, "/$defs/offset/"):
 		val, _ := jsonv.Get(doc.Value, mustPath(ptr))
@@ -258,10 +258,6 @@ func mustPath(ptr string) []string {
 		return nil
 	}
 	return p
-}
-
-func escapePtr(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }
 
 // joinLines puts one error on the same line and several on their own.

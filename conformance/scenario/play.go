@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	crand "crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/payload"
 	"github.com/esimhooks/esimhooks/providers/signing"
@@ -32,12 +34,15 @@ type Target struct {
 	Probe string
 	// Headers are added to every delivery (not signed), for a gateway.
 	Headers http.Header
-	// Client sends the requests; nil uses a fresh client without proxy.
-	// Play never follows redirects, whatever the client says, and bounds
-	// every request by the provider's ack deadline. A cut attempt
-	// (cut_after_body) dials the receiver itself, using the client's TLS
-	// settings when its transport is an *http.Transport.
+	// Client sends the requests; nil uses the player's own wire.Sender
+	// and a client for the probe, neither using a proxy. Play never
+	// follows redirects, whatever the client says, and bounds every
+	// request by the provider's ack deadline. A cut attempt
+	// (cut_after_body) goes through the same client (wire.Request.Cut).
 	Client *http.Client
+	// TLS configures the player's own clients (ignored with Client); nil
+	// is the system roots. See wire.TLSConfig.
+	TLS *tls.Config
 }
 
 // Options tune a run.
@@ -68,7 +73,8 @@ type player struct {
 	url    *url.URL
 	opts   Options
 	signer signing.Signer
-	client *http.Client
+	client *http.Client // for the probe
+	sender *wire.Sender // for the deliveries
 	world  *payload.World
 	plan   []planned
 	own    *http.Transport // Play's own transport, closed at the end
@@ -86,7 +92,7 @@ func Play(ctx context.Context, sc *Scenario, t Target, opts Options) (*Result, e
 	}
 	defer p.close()
 	start := time.Now()
-	res := &Result{Scenario: sc.Name, Title: sc.Title, Variant: sc.Variant.ID(), URL: p.url.Redacted(), Start: start}
+	res := &Result{Scenario: sc.Name, Title: sc.Title, Variant: sc.Variant.ID(), URL: wire.RedactURL(t.URL), Start: start}
 	p.world = payload.NewWorld(sc.Seed, lifeStart(sc, start))
 	var seed [16]byte
 	_, _ = crand.Read(seed[:])
@@ -153,9 +159,10 @@ func newPlayer(sc *Scenario, t Target, opts Options) (*player, error) {
 	} else {
 		p.own = http.DefaultTransport.(*http.Transport).Clone()
 		p.own.Proxy = nil
-		p.own.MaxIdleConnsPerHost = 16
+		p.own.TLSClientConfig = t.TLS
 		p.client = &http.Client{Transport: p.own}
 	}
+	p.sender = wire.New(wire.Options{Client: t.Client, TLS: t.TLS, Conns: 16, NoProxy: true})
 	// Providers do not follow redirects: a 3xx is a failed attempt.
 	p.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return p, nil
@@ -170,6 +177,7 @@ func checkURL(what, s string) (*url.URL, error) {
 }
 
 func (p *player) close() {
+	p.sender.Close()
 	if p.own != nil {
 		p.own.CloseIdleConnections()
 	}
@@ -270,12 +278,7 @@ func (p *player) deliver(ctx context.Context, st *Step, d *providers.Delivery, h
 				return c
 			}
 		}
-		var a Attempt
-		if n == 0 && st.CutAfterBody {
-			a = p.cut(ctx, h, d.Body)
-		} else {
-			a = p.post(ctx, h, d.Body)
-		}
+		a := p.post(ctx, h, d.Body, n == 0 && st.CutAfterBody)
 		c.Attempts = append(c.Attempts, a)
 		if a.Acked || n >= st.Retries || ctx.Err() != nil {
 			return c
@@ -296,23 +299,13 @@ func retryWait(v *providers.Variant, n int) time.Duration {
 	return min(s[n].D(), RetryWaitCap)
 }
 
-// acked applies the provider's success rule ("200" or "2xx") to status.
-func acked(rule string, status int) bool {
-	if rule == Ack200 {
-		return status == http.StatusOK
-	}
-	return status >= 200 && status < 300
-}
-
 // matches reports whether status satisfies an ack expectation.
 func matches(want string, status int) bool {
-	switch want {
-	case Ack200:
-		return status == http.StatusOK
-	case Ack4xx:
+	if want == Ack4xx {
 		return status >= 400 && status < 500
 	}
-	return status >= 200 && status < 300
+	// 200 and 2xx are success rules as a profile states them.
+	return providers.AckSpec{Success: want}.Accepts(status)
 }
 
 // ackExpectation grades every answer of the step against want.

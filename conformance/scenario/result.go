@@ -19,7 +19,9 @@ type Result struct {
 	Title    string `json:"title"`
 	// Variant is "provider@variant".
 	Variant string `json:"variant"`
-	// URL is the receiver's URL (the probe's is not reported).
+	// URL is the receiver's URL without user info, query or fragment
+	// (wire.RedactURL: they may carry a token); the probe's is not
+	// reported.
 	URL string `json:"url"`
 	// Start is when the run began; Elapsed how long it took.
 	Start   time.Time     `json:"start"`

@@ -27,7 +27,10 @@
 // duplicates, one after another or at once), each retried like the provider
 // retries when it is not acknowledged, every attempt signed afresh. Every
 // request has the provider's ack deadline, follows no redirect and reads at
-// most 4 KiB of the answer, so a hostile receiver cannot hang a run.
+// most 4 KiB of the answer, so a hostile receiver cannot hang a run: the
+// attempts, lost acknowledgements included, are made by package wire
+// (mockserver/wire), as the mock's engine makes them, and graded by the
+// profile's success rule (providers.AckSpec.Accepts).
 package scenario
 
 import (

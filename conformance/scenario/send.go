@@ -1,112 +1,41 @@
 package scenario
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
 // post makes one attempt and reads at most MaxAnswer bytes of the answer,
-// all within the provider's ack deadline.
-func (p *player) post(ctx context.Context, h http.Header, body []byte) Attempt {
+// all within the provider's ack deadline. With cut the connection is cut
+// as soon as the answer begins (wire.Request.Cut): the receiver has the
+// whole request and has answered, the provider never sees the
+// acknowledgement; a receiver that never answers still had the request.
+func (p *player) post(ctx context.Context, h http.Header, body []byte, cut bool) Attempt {
 	deadline := p.v.Ack.Deadline.D()
-	actx, cancel := context.WithTimeout(ctx, deadline)
-	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, p.url.String(), bytes.NewReader(body))
-	if err != nil {
-		return Attempt{Err: err.Error()}
+	r := p.sender.Send(ctx, wire.Request{URL: p.url.String(), Parsed: p.url, Header: h, Body: body, Deadline: deadline, Cut: cut})
+	a := Attempt{Cut: cut, Latency: r.Latency}
+	timedOut := r.ErrKind == wire.ErrKindTimeout && ctx.Err() == nil
+	switch {
+	case r.ErrKind == wire.ErrKindCut, cut && timedOut:
+	case r.Status != 0:
+		// An answer, even with a redirect not followed or a body that
+		// broke off.
+		a.Status, a.Acked, a.Answer = r.Status, p.v.Ack.Accepts(r.Status), oneLine(r.Body)
+	case timedOut:
+		a.Err = "no answer within " + ackLimit(deadline)
+	default:
+		a.Err = r.Err
 	}
-	req.Header = h.Clone()
-	start := time.Now()
-	resp, err := p.client.Do(req)
-	lat := time.Since(start)
-	if err != nil {
-		return Attempt{Latency: lat, Err: describe(ctx, actx, err, ackLimit(deadline))}
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, MaxAnswer))
-	return Attempt{Status: resp.StatusCode, Latency: lat, Acked: acked(p.v.Ack.Success, resp.StatusCode), Answer: oneLine(b)}
-}
-
-// cut writes one attempt on a connection of its own and closes it as soon
-// as the first byte of the answer arrives, without reading the answer: the
-// receiver has the whole request and has answered, the provider never sees
-// the acknowledgement. (Closing right after writing would race with the
-// receiver reading the body.)
-func (p *player) cut(ctx context.Context, h http.Header, body []byte) Attempt {
-	deadline := p.v.Ack.Deadline.D()
-	actx, cancel := context.WithTimeout(ctx, deadline)
-	defer cancel()
-	start := time.Now()
-	fail := func(err error) Attempt {
-		return Attempt{Cut: true, Latency: time.Since(start), Err: describe(ctx, actx, err, ackLimit(deadline))}
-	}
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, p.url.String(), bytes.NewReader(body))
-	if err != nil {
-		return fail(err)
-	}
-	req.Header = h.Clone()
-	req.Close = true
-	conn, err := p.dial(actx)
-	if err != nil {
-		return fail(err)
-	}
-	defer conn.Close()
-	if dl, ok := actx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	bw := bufio.NewWriter(conn)
-	if err := req.Write(bw); err != nil {
-		return fail(err)
-	}
-	if err := bw.Flush(); err != nil {
-		return fail(err)
-	}
-	// Wait for the answer to begin (bounded by the deadline set above);
-	// a receiver that never answers still had the request.
-	_, _ = conn.Read(make([]byte, 1))
-	return Attempt{Cut: true, Latency: time.Since(start)}
-}
-
-// dial connects to the target, with TLS for https.
-func (p *player) dial(ctx context.Context) (net.Conn, error) {
-	host, port := p.url.Hostname(), p.url.Port()
-	if port == "" {
-		port = "80"
-		if p.url.Scheme == "https" {
-			port = "443"
-		}
-	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
-	if err != nil || p.url.Scheme != "https" {
-		return conn, err
-	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if tr, ok := p.client.Transport.(*http.Transport); ok && tr.TLSClientConfig != nil {
-		cfg = tr.TLSClientConfig.Clone()
-	}
-	if cfg.ServerName == "" {
-		cfg.ServerName = host
-	}
-	cfg.NextProtos = []string{"http/1.1"}
-	tc := tls.Client(conn, cfg)
-	if err := tc.HandshakeContext(ctx); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return tc, nil
+	return a
 }
 
 // describe says why an attempt got no answer, without the URL (which may

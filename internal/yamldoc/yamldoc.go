@@ -12,8 +12,9 @@ import (
 	"strings"
 
 	"github.com/esimhooks/esimhooks/internal/jsonlimit"
-	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"gopkg.in/yaml.v3"
+
+	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
 
 // ErrSyntax is wrapped by every error Parse returns for input that is not
@@ -121,7 +122,7 @@ func (d *Doc) convert(n *yaml.Node, ptr string, depth int) (jsonv.Value, error) 
 			if _, dup := obj.Get(k.Value); dup {
 				return nil, d.errorf(k, "duplicate key %q", k.Value)
 			}
-			child, err := d.convert(v, ptr+"/"+escape(k.Value), depth)
+			child, err := d.convert(v, ptr+"/"+jsonv.EscapePointer(k.Value), depth)
 			if err != nil {
 				return nil, err
 			}
@@ -196,8 +197,4 @@ func (d *Doc) Where(ptr string) string {
 		}
 		ptr = ptr[:i]
 	}
-}
-
-func escape(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
 }

@@ -107,7 +107,7 @@ func (f *flattener) members(v Value, depth int) error {
 			return nil
 		}
 		for _, k := range x.keys {
-			if err := f.member(k, escapePointer(k), x.vals[k], depth); err != nil {
+			if err := f.member(k, EscapePointer(k), x.vals[k], depth); err != nil {
 				return err
 			}
 		}
@@ -186,8 +186,11 @@ func kindOf(v Value) string {
 	}
 }
 
-// escapePointer escapes a key as an RFC 6901 reference token.
-func escapePointer(k string) string {
+// EscapePointer escapes a key as an RFC 6901 reference token ("~" as
+// "~0", "/" as "~1"), for a JSON pointer built one member at a time. It is
+// the project's one copy: validation problems, YAML and scenario errors
+// all point with it.
+func EscapePointer(k string) string {
 	if !strings.ContainsAny(k, "~/") {
 		return k
 	}

@@ -60,7 +60,7 @@ func Pointer(path []string) string {
 	var b strings.Builder
 	for _, seg := range path {
 		b.WriteByte('/')
-		b.WriteString(escapePointer(seg))
+		b.WriteString(EscapePointer(seg))
 	}
 	return b.String()
 }

@@ -168,3 +168,12 @@ func TestWalk(t *testing.T) {
 		t.Errorf("Set inside Walk did not stick: %v", got)
 	}
 }
+
+// TestEscapePointer: "~" is escaped before "/", so "/" never becomes "~01".
+func TestEscapePointer(t *testing.T) {
+	for in, want := range map[string]string{"": "", "iccid": "iccid", "a/b": "a~1b", "c~d": "c~0d", "~1": "~01", "/~/": "~1~0~1"} {
+		if got := EscapePointer(in); got != want {
+			t.Errorf("EscapePointer(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

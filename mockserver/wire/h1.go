@@ -1,4 +1,4 @@
-package mockserver
+package wire
 
 import (
 	"bufio"
@@ -29,8 +29,8 @@ const idleReuse = 2 * time.Second
 // h1Pool sends plaintext HTTP/1.1 requests on the calling goroutine:
 // the standard library writes the request (http.Request.Write) and parses
 // the answer (http.ReadResponse), and kept-alive connections are reused
-// per host. It is what the engine uses for http:// endpoints that no proxy
-// applies to: net/http's Transport hands every request to two goroutines
+// per host. It is what a Sender with its own transport uses for http://
+// URLs that no proxy applies to (the engine's usual local receivers): net/http's Transport hands every request to two goroutines
 // of its own (a writer and a reader per connection), which costs about as
 // much CPU as everything else an attempt does. https:// and proxied
 // endpoints go through the Transport (HTTP/2, TLS session reuse, proxies).
@@ -180,18 +180,19 @@ func (p *h1Pool) close() {
 
 // send makes one attempt on the calling goroutine: dial or reuse, write,
 // read the answer and at most MaxResponseBody bytes of its body, all
-// before deadline (zero: none beyond ctx). See sender.send for cut.
-func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byte, deadline time.Time, cut bool, start time.Time) sendResult {
+// before deadline (zero: none beyond ctx). See Request.Cut for cut.
+func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byte, deadline time.Time, cut bool, start time.Time) Result {
 	addr := hostPort(u)
-	fail := func(err error) sendResult {
-		r := sendResult{latency: time.Since(start)}
-		r.errKind, r.err = classifyH1(ctx, err)
+	fail := func(err error) Result {
+		r := Result{Latency: time.Since(start)}
+		r.ErrKind, r.Err = classifyH1(ctx, err)
+		r.Unreachable = unreachable(err)
 		return r
 	}
 	// Refuse what net/http's Transport refuses: a header that would break
 	// the request's framing.
-	if err := checkHeaders(h); err != nil {
-		return sendResult{errKind: ErrKindOther, err: "bad request: " + err.Error(), latency: time.Since(start)}
+	if err := CheckHeaders(h); err != nil {
+		return Result{ErrKind: ErrKindOther, Err: "bad request: " + err.Error(), Latency: time.Since(start)}
 	}
 	c, err := p.get(ctx, addr, deadline)
 	if err != nil {
@@ -226,7 +227,7 @@ func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byt
 			return fail(err)
 		}
 		// The answer, if any, is treated as lost: that is the point.
-		return sendResult{errKind: ErrKindCut, err: errCut.Error(), latency: time.Since(start)}
+		return Result{ErrKind: ErrKindCut, Err: errCut.Error(), Latency: time.Since(start)}
 	}
 	resp, err := readAnswer(c.br)
 	if err != nil {
@@ -235,30 +236,27 @@ func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byt
 		var ne net.Error
 		if errors.As(c.lr.err, &ne) && ne.Timeout() {
 			r := fail(c.lr.err)
-			r.err = strings.Replace(r.err, "no answer within the ack deadline", "no answer within the ack deadline ("+c.lr.received()+")", 1)
+			r.Err = strings.Replace(r.Err, "no answer within the ack deadline", "no answer within the ack deadline ("+c.lr.received()+")", 1)
 			return r
 		}
 		return fail(err)
 	}
-	r := sendResult{status: resp.StatusCode, header: resp.Header}
+	r := Result{Status: resp.StatusCode, Header: resp.Header}
 	// The body may be as long as it likes: only MaxResponseBody+1 bytes of
 	// it (plus chunk framing, bounded by the same limit) are ever read.
 	c.lr.reset()
-	r.body, r.truncated, err = readLimited(resp.Body, MaxResponseBody)
-	r.latency = time.Since(start)
+	r.Body, r.Truncated, err = ReadLimited(resp.Body, MaxResponseBody)
+	r.Latency = time.Since(start)
 	switch {
 	case err != nil:
 		kind, msg := classifyH1(ctx, err)
-		r.errKind, r.err = kind, "reading the answer: "+msg
+		r.ErrKind, r.Err = kind, "reading the answer: "+msg
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
-		r.errKind, r.err = ErrKindRedirect, "redirect not followed: "+resp.Status
-		if loc := resp.Header.Get("Location"); loc != "" {
-			r.err += " (Location: " + redactURL(loc) + ")"
-		}
+		r.ErrKind, r.Err = ErrKindRedirect, notFollowed(resp)
 	}
 	// Only a connection whose answer was read to its end is reused; never
 	// drain the rest of a long one.
-	keep = err == nil && !r.truncated && !resp.Close && ctx.Err() == nil
+	keep = err == nil && !r.Truncated && !resp.Close && ctx.Err() == nil
 	return r
 }
 

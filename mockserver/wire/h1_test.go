@@ -1,4 +1,4 @@
-package mockserver
+package wire
 
 import (
 	"bufio"
@@ -60,14 +60,14 @@ func newH1Server(t *testing.T, handle func(c net.Conn, br *bufio.Reader)) *h1Ser
 }
 
 // h1Send makes one attempt through an engine-built sender.
-func h1Send(t *testing.T, s *sender, raw string, cut bool) sendResult {
+func h1Send(t *testing.T, s *Sender, raw string, cut bool) Result {
 	t.Helper()
 	u, err := url.Parse(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := http.Header{"Content-Type": {"application/json"}}
-	return s.send(context.Background(), u, raw, h, []byte(`{"a":1}`), 2*time.Second, cut)
+	return s.Send(context.Background(), Request{URL: raw, Parsed: u, Header: h, Body: []byte(`{"a":1}`), Deadline: 2 * time.Second, Cut: cut})
 }
 
 // serveRequests answers every request on the connection with answer until
@@ -91,11 +91,11 @@ func TestH1KeepsConnectionsAlive(t *testing.T) {
 	srv := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
 		serveRequests(c, br, func(int, *http.Request) string { return h1OK })
 	})
-	s := newSender(nil, nil, 4)
-	defer s.close()
+	s := New(Options{Conns: 4})
+	defer s.Close()
 	for i := range 5 {
-		if r := h1Send(t, s, srv.url, false); r.status != 200 || string(r.body) != "ok" || r.errKind != "" {
-			t.Fatalf("attempt %d: status %d body %q error %s %s", i, r.status, r.body, r.errKind, r.err)
+		if r := h1Send(t, s, srv.url, false); r.Status != 200 || string(r.Body) != "ok" || r.ErrKind != "" {
+			t.Fatalf("attempt %d: status %d body %q error %s %s", i, r.Status, r.Body, r.ErrKind, r.Err)
 		}
 	}
 	if n := srv.conns.Load(); n != 1 {
@@ -119,11 +119,11 @@ func TestH1DropsClosedConnections(t *testing.T) {
 		c.Close()
 		closed <- struct{}{}
 	})
-	s := newSender(nil, nil, 4)
-	defer s.close()
+	s := New(Options{Conns: 4})
+	defer s.Close()
 	for i := range 3 {
-		if r := h1Send(t, s, once.url, false); r.status != 200 || r.errKind != "" {
-			t.Fatalf("attempt %d: status %d error %s %s", i, r.status, r.errKind, r.err)
+		if r := h1Send(t, s, once.url, false); r.Status != 200 || r.ErrKind != "" {
+			t.Fatalf("attempt %d: status %d error %s %s", i, r.Status, r.ErrKind, r.Err)
 		}
 		<-closed
 	}
@@ -149,12 +149,12 @@ func TestH1DoesNotReuseUnfinishedAnswers(t *testing.T) {
 			srv := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
 				serveRequests(c, br, func(int, *http.Request) string { return tc.answer })
 			})
-			s := newSender(nil, nil, 4)
-			defer s.close()
+			s := New(Options{Conns: 4})
+			defer s.Close()
 			for range 2 {
 				r := h1Send(t, s, srv.url, tc.cut)
-				if tc.cut && r.errKind != ErrKindCut || !tc.cut && r.status != 200 {
-					t.Fatalf("status %d error %s %s", r.status, r.errKind, r.err)
+				if tc.cut && r.ErrKind != ErrKindCut || !tc.cut && r.Status != 200 {
+					t.Fatalf("status %d error %s %s", r.Status, r.ErrKind, r.Err)
 				}
 			}
 			if n := srv.conns.Load(); n != 2 {
@@ -179,11 +179,11 @@ func TestH1EndlessHeaders(t *testing.T) {
 			}
 		}
 	})
-	s := newSender(nil, nil, 4)
-	defer s.close()
+	s := New(Options{Conns: 4})
+	defer s.Close()
 	r := h1Send(t, s, srv.url, false)
-	if r.errKind != ErrKindProtocol || !strings.Contains(r.err, "exceed 1 MiB") {
-		t.Fatalf("error %s %q, want a protocol error naming the 1 MiB limit", r.errKind, r.err)
+	if r.ErrKind != ErrKindProtocol || !strings.Contains(r.Err, "exceed 1 MiB") {
+		t.Fatalf("error %s %q, want a protocol error naming the 1 MiB limit", r.ErrKind, r.Err)
 	}
 }
 
@@ -198,13 +198,13 @@ func TestH1InterimAnswers(t *testing.T) {
 			return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n"
 		})
 	})
-	s := newSender(nil, nil, 4)
-	defer s.close()
-	if r := h1Send(t, s, srv.url, false); r.status != 200 || string(r.body) != "ok" {
-		t.Fatalf("status %d body %q error %s %s", r.status, r.body, r.errKind, r.err)
+	s := New(Options{Conns: 4})
+	defer s.Close()
+	if r := h1Send(t, s, srv.url, false); r.Status != 200 || string(r.Body) != "ok" {
+		t.Fatalf("status %d body %q error %s %s", r.Status, r.Body, r.ErrKind, r.Err)
 	}
-	if r := h1Send(t, s, srv.url, false); r.errKind != ErrKindProtocol {
-		t.Fatalf("101: error %s %q, want protocol", r.errKind, r.err)
+	if r := h1Send(t, s, srv.url, false); r.ErrKind != ErrKindProtocol {
+		t.Fatalf("101: error %s %q, want protocol", r.ErrKind, r.Err)
 	}
 }
 
@@ -222,11 +222,11 @@ func TestH1Request(t *testing.T) {
 	raw := strings.Replace(srv.url, "http://", "http://user:pa%20ss@", 1) + "?x=1"
 	u, _ := url.Parse(raw)
 	h := http.Header{"Content-Type": {"application/json"}, "Webhook-Id": {"msg_1"}}
-	s := newSender(nil, nil, 4)
-	defer s.close()
-	r := s.send(context.Background(), u, raw, h, []byte(`{"a":1}`), 2*time.Second, false)
-	if r.status != 200 {
-		t.Fatalf("status %d error %s %s", r.status, r.errKind, r.err)
+	s := New(Options{Conns: 4})
+	defer s.Close()
+	r := s.Send(context.Background(), Request{URL: raw, Parsed: u, Header: h, Body: []byte(`{"a":1}`), Deadline: 2 * time.Second})
+	if r.Status != 200 {
+		t.Fatalf("status %d error %s %s", r.Status, r.ErrKind, r.Err)
 	}
 	req := <-got
 	user, pw, ok := req.BasicAuth()
@@ -249,16 +249,16 @@ func TestH1RefusesBadHeaders(t *testing.T) {
 	srv := newH1Server(t, func(c net.Conn, br *bufio.Reader) {
 		serveRequests(c, br, func(int, *http.Request) string { return h1OK })
 	})
-	s := newSender(nil, nil, 4)
-	defer s.close()
+	s := New(Options{Conns: 4})
+	defer s.Close()
 	u, _ := url.Parse(srv.url)
 	for _, h := range []http.Header{
 		{"X-A: b\r\nX-Evil": {"1"}},
 		{"X-Env": {"staging\r\nX-Evil: 1"}},
 	} {
-		r := s.send(context.Background(), u, srv.url, h, []byte(`{}`), 2*time.Second, false)
-		if r.errKind != ErrKindOther || !strings.Contains(r.err, "header") {
-			t.Errorf("%q: error %s %q, want the header refused", h, r.errKind, r.err)
+		r := s.Send(context.Background(), Request{URL: srv.url, Parsed: u, Header: h, Body: []byte(`{}`), Deadline: 2 * time.Second})
+		if r.ErrKind != ErrKindOther || !strings.Contains(r.Err, "header") {
+			t.Errorf("%q: error %s %q, want the header refused", h, r.ErrKind, r.Err)
 		}
 	}
 	if n := srv.conns.Load(); n != 0 {
@@ -280,17 +280,17 @@ func TestH1Cancel(t *testing.T) {
 		got <- struct{}{}
 		<-release
 	})
-	s := newSender(nil, nil, 4)
-	defer s.close()
+	s := New(Options{Conns: 4})
+	defer s.Close()
 	u, _ := url.Parse(srv.url)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		<-got
 		cancel()
 	}()
-	r := s.send(ctx, u, srv.url, http.Header{}, []byte(`{}`), time.Minute, false)
-	if r.errKind == ErrKindTimeout || !strings.Contains(r.err, "canceled") {
-		t.Fatalf("error %s %q, want a cancellation", r.errKind, r.err)
+	r := s.Send(ctx, Request{URL: srv.url, Parsed: u, Header: http.Header{}, Body: []byte(`{}`), Deadline: time.Minute})
+	if r.ErrKind == ErrKindTimeout || !strings.Contains(r.Err, "canceled") {
+		t.Fatalf("error %s %q, want a cancellation", r.ErrKind, r.Err)
 	}
 	if n := len(s.h1.idle); n != 0 {
 		t.Fatalf("%d hosts with kept connections after a cancelled attempt", n)
@@ -342,12 +342,12 @@ func TestH1StatusLineTrickle(t *testing.T) {
 			_, _ = io.WriteString(c, tc.sent)
 			<-release
 		})
-		s := newSender(nil, nil, 4)
+		s := New(Options{Conns: 4})
 		u, _ := url.Parse(srv.url)
-		r := s.send(context.Background(), u, srv.url, http.Header{}, []byte(`{}`), 300*time.Millisecond, false)
-		s.close()
-		if r.errKind != ErrKindTimeout || !strings.Contains(r.err, "no answer within the ack deadline ("+tc.want+")") || strings.Contains(r.err, "malformed") {
-			t.Errorf("after %q: error %s %q, want a timeout saying %q", tc.sent, r.errKind, r.err, tc.want)
+		r := s.Send(context.Background(), Request{URL: srv.url, Parsed: u, Header: http.Header{}, Body: []byte(`{}`), Deadline: 300 * time.Millisecond})
+		s.Close()
+		if r.ErrKind != ErrKindTimeout || !strings.Contains(r.Err, "no answer within the ack deadline ("+tc.want+")") || strings.Contains(r.Err, "malformed") {
+			t.Errorf("after %q: error %s %q, want a timeout saying %q", tc.sent, r.ErrKind, r.Err, tc.want)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package mockserver
+package wire
 
 import (
 	"context"
@@ -54,15 +54,38 @@ func classify(ctx context.Context, err error) (kind, msg string) {
 	return ErrKindOther, msg
 }
 
-// redactURL drops the userinfo and query of a URL for messages.
-func redactURL(s string) string {
+// unreachable reports whether err is a failure to resolve or dial.
+func unreachable(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &dns)
+}
+
+// RedactURL returns the URL s fit for a log line or an error message:
+// without user info, query or fragment, which may carry a receiver's
+// credentials (a query becomes "?redacted", so that one is seen to have
+// been there).
+func RedactURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil {
-		return "(unparsable URL)"
+		return "(unparseable URL)"
 	}
 	u.User = nil
 	if u.RawQuery != "" {
-		u.RawQuery = "…"
+		u.RawQuery = "redacted"
 	}
+	u.Fragment, u.RawFragment = "", ""
 	return u.String()
 }
+
+// Error kinds of a failed attempt (Result.ErrKind).
+const (
+	ErrKindTimeout  = "timeout"
+	ErrKindRefused  = "refused"
+	ErrKindTLS      = "tls"
+	ErrKindRedirect = "redirect"
+	ErrKindReset    = "reset"
+	ErrKindCut      = "cut" // the sender cut the connection on purpose (Cut)
+	ErrKindProtocol = "protocol"
+	ErrKindOther    = "other"
+)
