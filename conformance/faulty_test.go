@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +16,10 @@ import (
 )
 
 // matrixParallel is how many child runs go at once: the runs mostly wait
-// on loopback, so a 2-core machine keeps up with a few.
+// on loopback, so a 2-core machine keeps up with a few. The semaphore,
+// not t.Parallel, bounds them: go test runs only GOMAXPROCS parallel
+// tests at once (-parallel), which would hold a 2-core machine to two
+// runs whatever matrixParallel says.
 const matrixParallel = 4
 
 // timingDeadline is the ack deadline of the timing faults' runs (the
@@ -41,18 +45,19 @@ func TestFaultyReceivers(t *testing.T) {
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
 			n := 0
+			var runs sync.WaitGroup
 			for _, v := range byDeadline(variants(t)) {
 				if !f.Applies(v) || (testing.Short() && n > 0) {
 					continue
 				}
 				n++
-				t.Run(v.ID(), func(t *testing.T) {
-					t.Parallel()
+				runs.Go(func() {
 					sem <- struct{}{}
 					defer func() { <-sem }()
-					checkFault(t, f, v)
+					t.Run(v.ID(), func(t *testing.T) { checkFault(t, f, v) })
 				})
 			}
+			runs.Wait()
 			if n == 0 {
 				t.Fatalf("%s applies to no variant", f.Name)
 			}
