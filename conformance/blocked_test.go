@@ -4,40 +4,42 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
-	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/esimhooks/esimhooks/providers"
 )
 
-// TestBlockedByAck grades receivers that accept no valid delivery: a 404
-// target (the wrong URL, unless the preflight stops the run first) and
-// ones that answer 500 or 502 to everything. ACK-001
-// fails; the requirements that lean on it are blocked by ACK-001, never
-// passed (a 404 is no signature check) nor failed for their own reason;
-// the run exits 1.
+// TestBlockedByAck grades receivers that accept no valid delivery, answering
+// 500 or 502 to everything: ACK-001 fails; the requirements that lean on
+// it are blocked by ACK-001, never passed (a 5xx is no signature check) nor
+// failed for their own reason; the run exits 1. A target answering 404 to
+// everything is no receiver at all: the preflight ends the run before any
+// requirement is graded, exit 2.
 func TestBlockedByAck(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		status int
-	}{
-		{"404 to everything", http.StatusNotFound},
-		{"500 to everything", http.StatusInternalServerError},
-		{"502 to everything", http.StatusBadGateway},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.WriteHeader(tc.status)
-			}))
-			defer srv.Close()
+	t.Run("404 to everything", func(t *testing.T) {
+		target, _ := answering(t, http.StatusNotFound, "404 page not found\n")
+		var out bytes.Buffer
+		sum, err := Run(context.Background(), Options{Provider: "roamify", Target: target + "/hook",
+			Secret: secretFor(t, mustVariant(t, "roamify")), LabelFilter: "!" + CategoryScenario, Output: &out})
+		if code := ExitCode(sum, err); code != 2 || !errors.Is(err, ErrUsage) {
+			t.Fatalf("exit %d (%v), want 2 from the preflight", code, err)
+		}
+		if want := "every valid delivery got 404: is --target the webhook URL?"; !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("got  %s\nwant %s", err, want)
+		}
+		if out.Len() != 0 {
+			t.Errorf("specs ran:\n%s", out.String())
+		}
+	})
+	for _, status := range []int{http.StatusInternalServerError, http.StatusBadGateway} {
+		t.Run(fmt.Sprintf("%d to everything", status), func(t *testing.T) {
+			target, _ := answering(t, status, "")
 			var out bytes.Buffer
-			sum, err := Run(context.Background(), Options{Provider: "roamify", Target: srv.URL + "/hook",
+			sum, err := Run(context.Background(), Options{Provider: "roamify", Target: target + "/hook",
 				Secret: secretFor(t, mustVariant(t, "roamify")), LabelFilter: "!" + CategoryScenario, Output: &out})
-			if errors.Is(err, ErrUsage) && tc.status == http.StatusNotFound {
-				// The preflight may catch a wrong URL first (exit 2).
-				t.Skipf("the preflight stopped the run: %v", err)
-			}
 			if err != nil {
 				t.Fatalf("Run: %v\n%s", err, out.String())
 			}

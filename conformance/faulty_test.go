@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +16,10 @@ import (
 )
 
 // matrixParallel is how many child runs go at once: the runs mostly wait
-// on loopback, so a 2-core machine keeps up with a few.
+// on loopback, so a 2-core machine keeps up with a few. The semaphore,
+// not t.Parallel, bounds them: go test runs only GOMAXPROCS parallel
+// tests at once (-parallel), which would hold a 2-core machine to two
+// runs whatever matrixParallel says.
 const matrixParallel = 4
 
 // timingDeadline is the ack deadline of the timing faults' runs (the
@@ -28,29 +32,32 @@ const timingDeadline = 400 * time.Millisecond
 // package faulty, for every variant it applies to (-short: the first
 // one), each run in a child process (see child_test.go), a few at a time.
 // Each run must fail exactly the fault's Breaks and pass the rest; the
-// receivers of faulty.Conforming must pass. A requirement may be blocked
-// (by ACK-001) only where ACK-001 fails.
+// receivers of faulty.Conforming must pass; the receivers of faulty.Setup
+// must not be graded at all: Run returns a usage error, the child exits 2
+// with the preflight's line. A requirement may be blocked (by ACK-001)
+// only where ACK-001 fails.
 //
 // slow-ack and serial-burst run the whole suite too, against a copy of
 // the variant whose deadline is timingDeadline.
 func TestFaultyReceivers(t *testing.T) {
 	sem := make(chan struct{}, matrixParallel)
-	for _, f := range append(faulty.All(), faulty.Conforming()...) {
+	for _, f := range slices.Concat(faulty.All(), faulty.Conforming(), faulty.Setup()) {
 		t.Run(f.Name, func(t *testing.T) {
 			t.Parallel()
 			n := 0
+			var runs sync.WaitGroup
 			for _, v := range byDeadline(variants(t)) {
 				if !f.Applies(v) || (testing.Short() && n > 0) {
 					continue
 				}
 				n++
-				t.Run(v.ID(), func(t *testing.T) {
-					t.Parallel()
+				runs.Go(func() {
 					sem <- struct{}{}
 					defer func() { <-sem }()
-					checkFault(t, f, v)
+					t.Run(v.ID(), func(t *testing.T) { checkFault(t, f, v) })
 				})
 			}
+			runs.Wait()
 			if n == 0 {
 				t.Fatalf("%s applies to no variant", f.Name)
 			}
@@ -85,6 +92,10 @@ func checkFault(t *testing.T, f faulty.Fault, v *providers.Variant) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	res := runChild(ctx, t, co)
+	if f.Stops != nil {
+		checkStop(t, f, v, res)
+		return
+	}
 	if res.Summary == nil {
 		t.Fatalf("no summary (exit %d):\n%s", res.Code, res.Stderr)
 	}
@@ -128,6 +139,31 @@ func checkFault(t *testing.T, f faulty.Fault, v *providers.Variant) {
 		}
 	}
 	t.Logf("%s × %s: failed %v, blocked %v in %s", f.Name, v.ID(), failed, blocked, res.Elapsed.Round(time.Millisecond))
+}
+
+// checkStop checks that the run against a receiver of faulty.Setup ended
+// in the preflight: exit 2, the line on stderr as `esimhooks check` prints
+// it, holding every fragment of f.Stops, and nothing graded.
+func checkStop(t *testing.T, f faulty.Fault, v *providers.Variant, res childResult) {
+	t.Helper()
+	line := ""
+	for _, l := range strings.Split(res.Stderr, "\n") {
+		if rest, ok := strings.CutPrefix(l, "child: "); ok {
+			line = rest
+		}
+	}
+	if res.Code != 2 || line == "" {
+		t.Fatalf("exit %d, want 2 with the preflight's line (%s):\n%s", res.Code, res.Elapsed.Round(time.Millisecond), res.Stderr)
+	}
+	for _, want := range f.Stops(v) {
+		if !strings.Contains(line, want) {
+			t.Errorf("the line does not say %q:\n%s", want, line)
+		}
+	}
+	if res.Summary != nil && len(res.Summary.Requirements) > 0 {
+		t.Errorf("%d requirements graded after the preflight stopped the run", len(res.Summary.Requirements))
+	}
+	t.Logf("%s × %s: exit 2 in %s: %s", f.Name, v.ID(), res.Elapsed.Round(time.Millisecond), line)
 }
 
 // byDeadline orders variants by their ack deadline, shortest first (stable).

@@ -13,13 +13,19 @@ import (
 // order's life; the event's time is w.Start plus the event's offset.
 func (e *Event) Generate(w *payload.World) (jsonv.Value, error) {
 	ctx := &payload.Context{World: w, Event: e.Variant.ID() + "/" + e.Name, Time: w.Start.Add(e.At.D()),
-		ASCII: e.Variant.Encoding == "php" || e.Variant.Encoding == "php-utf8"}
+		ASCII: e.Variant.ASCIIText()}
 	v, err := payload.Generate(e.Payload, ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", e.Variant.ID(), e.Name, err)
 	}
 	return v, nil
 }
+
+// ASCIIText reports whether the text the variant's payloads generate
+// (package names, ...) must be ASCII-only: Airalo's encodings, since
+// non-ASCII text splits its official SDKs (providers.md). Every generator
+// of a variant's payloads (Event.Generate, a scenario's steps) asks this.
+func (v *Variant) ASCIIText() bool { return v.Encoding == "php" || v.Encoding == "php-utf8" }
 
 // Encodings are the values of a variant's encoding field and of send's
 // --encoding flag.

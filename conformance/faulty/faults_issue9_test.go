@@ -3,9 +3,11 @@ package faulty_test
 import (
 	"bytes"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/esimhooks/esimhooks/conformance/faulty"
 	"github.com/esimhooks/esimhooks/examples/receiver/receiver/receivertest"
 )
 
@@ -87,4 +89,32 @@ func TestEarly413(t *testing.T) {
 		t.Errorf("5 MiB: status %d, want 413 (or a failed write)", st)
 	}
 	wantStatus(t, "small", c.Send(c.Delivery(first(v), 2, start)), http.StatusOK)
+}
+
+func TestWrongSecret(t *testing.T) {
+	for _, v := range receivertest.Variants(t) {
+		if !v.Signed() {
+			continue
+		}
+		c := serve(t, "wrong-secret", v)
+		d := c.Delivery(first(v), 1, start)
+		wantStatus(t, v.ID()+" correctly signed", c.Send(d), http.StatusUnauthorized)
+		wantApplied(t, c, d, 0)
+	}
+}
+
+func TestBrokenProbe(t *testing.T) {
+	v := receivertest.Variant(t, "roamify", "")
+	c := serve(t, "broken-probe", v)
+	d := c.Delivery(first(v), 1, start)
+	wantStatus(t, "delivery", c.Send(d), http.StatusOK)
+	wantApplied(t, c, d, 0) // the probe answers 404
+	f, _ := faulty.ByName("broken-probe")
+	r, err := f.New(v, receivertest.Secret(t, v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	r.ProbeHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/events/"+d.Key(), nil))
+	wantStatus(t, "probe alone", rec.Code, http.StatusNotFound)
 }

@@ -42,6 +42,9 @@ type Fault struct {
 	// (there is no signature to skip for eSIM Access, no HEAD check but
 	// Airalo's, ...).
 	Applies func(v *providers.Variant) bool
+	// Stops, for the receivers of Setup, returns what the line of the
+	// preflight's exit 2 must hold for v: the run grades nothing.
+	Stops func(v *providers.Variant) []string
 	// New returns the faulty receiver for v, keyed with secret.
 	New func(v *providers.Variant, secret string) (Receiver, error)
 }
@@ -56,12 +59,13 @@ func All() []Fault {
 		unknownType500, strictFields, malformed500, noBodyCap, anyMethod,
 		noReplayCheck, failsRegistration, rejectOneEventType,
 		optionalSignatureCheck, duplicate500, dedupOnSignature, ack201, head404, wrongLength500,
+		nodeSDKSignature,
 	}
 }
 
 // ByName returns the named fault.
 func ByName(name string) (Fault, bool) {
-	for _, f := range slices.Concat(All(), Conforming(), DataDependent()) {
+	for _, f := range slices.Concat(All(), Conforming(), Setup()) {
 		if f.Name == name {
 			return f, true
 		}

@@ -64,7 +64,7 @@ func TestCatalogue(t *testing.T) {
 	id := regexp.MustCompile(`^[A-Z]{3}-\d{3}$`)
 	seen := map[string]bool{}
 	for _, f := range faulty.All() {
-		if f.Name == "" || seen[f.Name] || f.Doc == "" || len(f.Breaks) == 0 || f.Applies == nil || f.New == nil {
+		if f.Name == "" || seen[f.Name] || f.Doc == "" || len(f.Breaks) == 0 || f.Stops != nil || f.Applies == nil || f.New == nil {
 			t.Errorf("fault %+v is incomplete or repeated", f.Name)
 		}
 		seen[f.Name] = true
@@ -73,6 +73,13 @@ func TestCatalogue(t *testing.T) {
 				t.Errorf("%s breaks %q, not a requirement ID", f.Name, b)
 			}
 		}
+	}
+	// A setup fault breaks no requirement: it stops the run.
+	for _, f := range faulty.Setup() {
+		if f.Name == "" || seen[f.Name] || f.Doc == "" || len(f.Breaks) != 0 || f.Stops == nil || f.Applies == nil || f.New == nil {
+			t.Errorf("setup fault %+v is incomplete, repeated or breaks a requirement", f.Name)
+		}
+		seen[f.Name] = true
 	}
 }
 

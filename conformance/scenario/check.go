@@ -254,7 +254,7 @@ func (st *Step) label() string {
 
 // context is the template context of the step's event in life w.
 func (st *Step) context(w *payload.World) *payload.Context {
-	return &payload.Context{World: w, Event: st.label(), Time: w.Start.Add(st.At)}
+	return &payload.Context{World: w, Event: st.label(), Time: w.Start.Add(st.At), ASCII: st.Event.Variant.ASCIIText()}
 }
 
 // generate fills st's event payload in life w, at the step's own offset.

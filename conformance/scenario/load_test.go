@@ -6,9 +6,11 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode"
 
 	"github.com/esimhooks/esimhooks/internal/attack"
 	"github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"github.com/esimhooks/esimhooks/providers/payload"
 	"github.com/esimhooks/esimhooks/scenarios"
 )
@@ -59,6 +61,11 @@ func TestShippedLibrary(t *testing.T) {
 			}
 			if err := sc.Steps[i].Event.Validate(pl.d.Payload); err != nil && !errors.Is(err, providers.ErrNoSchema) {
 				t.Errorf("%s step %d (%s): the payload no longer matches its schema:\n%v", sc.Name, i+1, sc.StepLabel(i), err)
+			}
+			// Airalo's text is ASCII-only, as Event.Generate makes it: a
+			// non-ASCII package name splits its SDKs (providers.md).
+			if text, err := jsonv.Compact(pl.d.Payload); sc.Variant.ASCIIText() && (err != nil || strings.ContainsFunc(string(text), func(r rune) bool { return r > unicode.MaxASCII })) {
+				t.Errorf("%s step %d (%s): text not ASCII-only (%v): %s", sc.Name, i+1, sc.StepLabel(i), err, text)
 			}
 		}
 	}
