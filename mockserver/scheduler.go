@@ -141,6 +141,15 @@ func (s *scheduler) addEntry(en schedEntry) {
 	s.mu.Unlock()
 }
 
+// addEntries is addEntry for several entries under one lock.
+func (s *scheduler) addEntries(ens []schedEntry) {
+	s.mu.Lock()
+	for _, en := range ens {
+		s.addLocked(en)
+	}
+	s.mu.Unlock()
+}
+
 func (s *scheduler) addLocked(en schedEntry) {
 	if s.stopped {
 		return
