@@ -135,7 +135,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		return nil, err
 	}
 	defer healthy.close()
-	storm, err := startStormReceiver(opts.StormLatency)
+	storm, err := startStormReceiver(opts.StormLatency, opts.StormEndpoints+opts.Hanging)
 	if err != nil {
 		return nil, err
 	}
@@ -157,14 +157,14 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	var stormIDs, hangIDs []string
 	for i := range opts.StormEndpoints {
 		id := fmt.Sprintf("storm%02d", i)
-		if err := addEP(id, storm.base+"/"+id); err != nil {
+		if err := addEP(id, storm.bases[i]+"/"+id); err != nil {
 			return nil, err
 		}
 		stormIDs = append(stormIDs, id)
 	}
 	for i := range opts.Hanging {
 		id := fmt.Sprintf("hang%02d", i)
-		if err := addEP(id, storm.base+"/hang"); err != nil {
+		if err := addEP(id, storm.bases[opts.StormEndpoints+i]+"/hang"); err != nil {
 			return nil, err
 		}
 		hangIDs = append(hangIDs, id)
@@ -322,16 +322,21 @@ func percentiles(ds []time.Duration) (p50, p99 time.Duration) {
 
 // stormReceiver answers every request on 127.0.0.1 with 200 after a
 // fixed latency, except /hang, which it holds without an answer until
-// release.
+// release. It listens on one port per endpoint (bases), as the receivers
+// of different endpoints are different servers: endpoints sharing one
+// host:port would also share the sender's idle connections to it, and
+// twenty storming endpoints' 320 concurrent attempts would then measure
+// connections being opened and closed as much as isolation.
 type stormReceiver struct {
-	*loopbackServer
+	bases       []string
+	servers     []*loopbackServer
 	hang        chan struct{}
 	releaseOnce sync.Once
 }
 
-func startStormReceiver(latency time.Duration) (*stormReceiver, error) {
+func startStormReceiver(latency time.Duration, ports int) (*stormReceiver, error) {
 	r := &stormReceiver{hang: make(chan struct{})}
-	l, err := serveLoopback(func(w http.ResponseWriter, req *http.Request) {
+	h := func(w http.ResponseWriter, req *http.Request) {
 		_, _ = io.Copy(io.Discard, req.Body)
 		if req.URL.Path == "/hang" {
 			select {
@@ -349,11 +354,16 @@ func startStormReceiver(latency time.Duration) (*stormReceiver, error) {
 			}
 		}
 		w.WriteHeader(http.StatusOK)
-	})
-	if err != nil {
-		return nil, err
 	}
-	r.loopbackServer = l
+	for range ports {
+		l, err := serveLoopback(h)
+		if err != nil {
+			r.close()
+			return nil, err
+		}
+		r.servers = append(r.servers, l)
+		r.bases = append(r.bases, l.base)
+	}
 	return r, nil
 }
 
@@ -362,5 +372,7 @@ func (r *stormReceiver) release() { r.releaseOnce.Do(func() { close(r.hang) }) }
 
 func (r *stormReceiver) close() {
 	r.release()
-	r.loopbackServer.close()
+	for _, l := range r.servers {
+		l.close()
+	}
 }
