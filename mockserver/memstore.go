@@ -52,6 +52,27 @@ type memStore struct {
 	orderMu sync.RWMutex
 	// order holds every delivery sorted by (created, id), oldest first.
 	order []*memDelivery
+
+	// lastBody is the body PutDelivery last copied: a trigger's
+	// deliveries (one per endpoint, and each chaos duplicate) have the
+	// same body, which is then kept once. Stored bodies are never
+	// modified, so they may be shared.
+	lastBody atomic.Pointer[[]byte]
+}
+
+// cloneBody returns a copy of b that the store may keep: the last body
+// it copied when b has the same bytes, so that a duplicate storm's
+// hundred identical bodies are one.
+func (s *memStore) cloneBody(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	if last := s.lastBody.Load(); last != nil && bytes.Equal(*last, b) {
+		return *last
+	}
+	c := bytes.Clone(b)
+	s.lastBody.Store(&c)
+	return c
 }
 
 // memShard is one part of the delivery index; deliveries are never
@@ -211,7 +232,7 @@ func (s *memStore) PutDelivery(_ context.Context, d *Delivery) error {
 	if s.closed.Load() {
 		return errStoreClosed
 	}
-	body := bytes.Clone(d.Body) // outside every lock
+	body := s.cloneBody(d.Body) // outside every lock
 	sh := s.shard(d.ID)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
