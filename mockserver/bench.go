@@ -159,10 +159,11 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 	}
 	res.Ratio = res.EngineRate / res.PlainRate
 
-	lat, _, err := benchLatency(ctx, e, rcv, tr, opts.LatencySamples, 0, nil)
+	l, err := benchLatency(ctx, e, rcv, tr, opts.LatencySamples, 0, nil)
 	if err != nil {
 		return nil, err
 	}
+	lat := l.arrived
 	slices.Sort(lat)
 	res.LatencyP50 = lat[len(lat)*50/100]
 	res.LatencyP99 = lat[min(len(lat)-1, len(lat)*99/100)]
@@ -304,14 +305,29 @@ func benchEngine(ctx context.Context, e *Engine, cnt *benchCounter, tr Trigger, 
 	return el, cnt.err()
 }
 
+// latencies are the times benchLatency measured, one per sample, from
+// calling Trigger: until the receiver read the request (arrived), until
+// the attempt started (started, when asked for: the engine's own share),
+// and until Trigger returned (called: what the trigger path itself costs,
+// locks included).
+type latencies struct {
+	arrived, started, called []time.Duration
+}
+
+func (l *latencies) add(o *latencies) {
+	l.arrived = append(l.arrived, o.arrived...)
+	l.started = append(l.started, o.started...)
+	l.called = append(l.called, o.called...)
+}
+
 // benchLatency triggers one delivery at a time and measures until the
 // receiver has read its request; with every > 0, the triggers start that
 // far apart (or as soon as the last arrived, if later). When started is
 // not nil it must receive each sample's Attempt.StartedAt (from
-// Engine.onRecord), and the second result holds the times from trigger to
-// attempt start: the engine's own share of the latency.
-func benchLatency(ctx context.Context, e *Engine, rcv *nullReceiver, tr Trigger, samples int, every time.Duration, started <-chan time.Time) (arrived, starts []time.Duration, err error) {
-	out := make([]time.Duration, 0, samples)
+// Engine.onRecord), and the result's started holds the times from trigger
+// to attempt start.
+func benchLatency(ctx context.Context, e *Engine, rcv *nullReceiver, tr Trigger, samples int, every time.Duration, started <-chan time.Time) (*latencies, error) {
+	out := &latencies{arrived: make([]time.Duration, 0, samples), called: make([]time.Duration, 0, samples)}
 	rcv.signal.Store(true)
 	defer rcv.signal.Store(false)
 	var tick <-chan time.Time
@@ -325,33 +341,34 @@ func benchLatency(ctx context.Context, e *Engine, rcv *nullReceiver, tr Trigger,
 			select {
 			case <-tick:
 			case <-ctx.Done():
-				return nil, nil, ctx.Err()
+				return nil, ctx.Err()
 			}
 		}
 		start := time.Now()
 		if _, err := e.Trigger(ctx, tr); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
+		out.called = append(out.called, time.Since(start))
 		select {
 		case at := <-rcv.arrived:
-			out = append(out, at.Sub(start))
+			out.arrived = append(out.arrived, at.Sub(start))
 		case <-ctx.Done():
-			return nil, nil, ctx.Err()
+			return nil, ctx.Err()
 		case <-time.After(10 * time.Second):
-			return nil, nil, errors.New("latency: no attempt arrived within 10s")
+			return nil, errors.New("latency: no attempt arrived within 10s")
 		}
 		if started != nil {
 			select {
 			case at := <-started:
-				starts = append(starts, at.Sub(start))
+				out.started = append(out.started, at.Sub(start))
 			case <-ctx.Done():
-				return nil, nil, ctx.Err()
+				return nil, ctx.Err()
 			case <-time.After(10 * time.Second):
-				return nil, nil, errors.New("latency: no attempt recorded within 10s")
+				return nil, errors.New("latency: no attempt recorded within 10s")
 			}
 		}
 	}
-	return out, starts, nil
+	return out, nil
 }
 
 // loopbackServer serves a handler on a free 127.0.0.1 port.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +35,12 @@ type StormOptions struct {
 	// storm over time, not its first moment); default 300 and 10 ms.
 	Samples int
 	Every   time.Duration
+	// Blocks is how many times the run alternates between an idle block
+	// and a storm block, Samples/Blocks samples each (default 5): on a
+	// shared machine whose load drifts over seconds, both phases then see
+	// the same machine. Before each storm block's samples the storm has
+	// run a round; before each idle block it has drained.
+	Blocks int
 	// Workers and MaxPerEndpoint configure the engine; 0 takes the
 	// engine's (and serve's) defaults.
 	Workers, MaxPerEndpoint int
@@ -59,21 +66,29 @@ type StormResult struct {
 	// before the network, the receiver and the machine's other load.
 	IdleStartP99  time.Duration `json:"idle_start_p99_ns"`
 	StormStartP99 time.Duration `json:"storm_start_p99_ns"`
+	// IdleCallP99 and StormCallP99 are the p99 of the Trigger call itself
+	// (the trigger path's locks included).
+	IdleCallP99  time.Duration `json:"idle_call_p99_ns"`
+	StormCallP99 time.Duration `json:"storm_call_p99_ns"`
+	Blocks       int           `json:"blocks"`
 	// Ratio is StormP99 / IdleP99 (target ≤ 2).
 	Ratio float64 `json:"ratio"`
-	// StormDelivered is how many storm attempts were recorded while the
-	// healthy endpoint was timed, and StormRate that many per second.
+	// StormDelivered is how many attempts to the storm endpoints were
+	// recorded while the healthy endpoint was timed under the storm, and
+	// StormRate that many per second.
 	StormDelivered int64   `json:"storm_delivered"`
 	StormRate      float64 `json:"storm_rate"`
 }
 
 // RunStormBench measures how well the engine isolates endpoints: it times
 // Samples single deliveries (Standard Webhooks order.created), Every apart,
-// to a healthy receiver on an idle engine, then again while StormEndpoints other
+// to a healthy receiver on an idle engine and while StormEndpoints other
 // endpoints each receive trigger after trigger with Duplicates copies
 // (a new round as soon as half of the last one is delivered, so the storm
-// never lets up) and Hanging endpoints hold their attempt slots without
-// ever answering. Everything listens on 127.0.0.1. ctx cancels the run.
+// never lets up), in Blocks alternating idle and storm blocks. Hanging
+// endpoints, each sent one storm after the first idle block, hold their
+// attempt slots without ever answering for the rest of the run.
+// Everything listens on 127.0.0.1. ctx cancels the run.
 func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error) {
 	if opts.StormEndpoints <= 0 {
 		opts.StormEndpoints = 20
@@ -99,6 +114,10 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	if opts.Every <= 0 {
 		opts.Every = 10 * time.Millisecond
 	}
+	if opts.Blocks <= 0 {
+		opts.Blocks = 5
+	}
+	opts.Blocks = min(opts.Blocks, opts.Samples)
 	if opts.Store == nil {
 		opts.Store = func() (Store, error) { return NewMemoryStore(), nil }
 	}
@@ -116,7 +135,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		return nil, err
 	}
 	defer healthy.close()
-	storm, err := startStormReceiver(opts.StormLatency)
+	storm, err := startStormReceiver(opts.StormLatency, opts.StormEndpoints+opts.Hanging)
 	if err != nil {
 		return nil, err
 	}
@@ -138,14 +157,14 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	var stormIDs, hangIDs []string
 	for i := range opts.StormEndpoints {
 		id := fmt.Sprintf("storm%02d", i)
-		if err := addEP(id, storm.base+"/"+id); err != nil {
+		if err := addEP(id, storm.bases[i]+"/"+id); err != nil {
 			return nil, err
 		}
 		stormIDs = append(stormIDs, id)
 	}
 	for i := range opts.Hanging {
 		id := fmt.Sprintf("hang%02d", i)
-		if err := addEP(id, storm.base+"/hang"); err != nil {
+		if err := addEP(id, storm.bases[opts.StormEndpoints+i]+"/hang"); err != nil {
 			return nil, err
 		}
 		hangIDs = append(hangIDs, id)
@@ -162,11 +181,10 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	progress := make(chan struct{}, 1)
 	started := make(chan time.Time, 1)
 	e.onRecord = func(a *Attempt) {
-		if a.EndpointID == "healthy" {
+		switch {
+		case a.EndpointID == "healthy":
 			started <- a.StartedAt
-			return
-		}
-		if a.EndpointID != "healthy" {
+		case strings.HasPrefix(a.EndpointID, "storm"):
 			stormDone.Add(1)
 			select {
 			case progress <- struct{}{}:
@@ -178,78 +196,121 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		return nil, err
 	}
 	healthyTr := Trigger{Provider: provider, Event: event, EndpointIDs: []string{"healthy"}, Payload: p}
-	if _, _, err := benchLatency(ctx, e, healthy, healthyTr, min(opts.Samples, 50), 0, started); err != nil { // warm-up
-		return nil, err
-	}
-	idle, idleStart, err := benchLatency(ctx, e, healthy, healthyTr, opts.Samples, opts.Every, started)
-	if err != nil {
+	if _, err := benchLatency(ctx, e, healthy, healthyTr, min(opts.Samples, 50), 0, started); err != nil { // warm-up
 		return nil, err
 	}
 
 	chaos := &Chaos{Duplicates: opts.Duplicates}
-	for _, id := range hangIDs {
-		if _, err := e.Trigger(ctx, Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
-			return nil, err
-		}
-	}
 	round := int64(len(stormIDs) * (opts.Duplicates + 1))
-	stormCtx, stopStorm := context.WithCancel(ctx)
-	var (
-		wg       sync.WaitGroup
-		stormErr error
-		sent     int64
-	)
-	fire := func() error {
+	var sent int64 // storm deliveries triggered; only the storm's driver changes it while it runs
+	fire := func(ctx context.Context) error {
 		for _, id := range stormIDs {
-			if _, err := e.Trigger(stormCtx, Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
+			if _, err := e.Trigger(ctx, Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
 				return err
 			}
 		}
 		sent += round
 		return nil
 	}
-	if err := fire(); err != nil {
-		stopStorm()
-		return nil, err
+	// waitDelivered waits until n storm deliveries have been recorded.
+	waitDelivered := func(ctx context.Context, n int64) error {
+		for stormDone.Load() < n {
+			select {
+			case <-progress:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
 	}
-	wg.Go(func() {
-		for {
-			// The next round goes as soon as half of the last is delivered.
-			for stormDone.Load() < sent-round/2 {
-				select {
-				case <-progress:
-				case <-stormCtx.Done():
+	// stormBlock times samples healthy deliveries while the storm runs: a
+	// first round, then a new round as soon as half of the last is
+	// delivered, so that it never lets up; timing starts once the first
+	// round is half delivered. It then stops the storm and waits for it to
+	// drain, so that the next idle block is idle.
+	var loaded latencies
+	var stormTime time.Duration
+	var delivered int64
+	stormBlock := func(samples int) error {
+		if err := fire(ctx); err != nil {
+			return err
+		}
+		if err := waitDelivered(ctx, sent-round/2); err != nil {
+			return err
+		}
+		stormCtx, stopStorm := context.WithCancel(ctx)
+		var (
+			wg       sync.WaitGroup
+			stormErr error
+		)
+		wg.Go(func() {
+			for {
+				if err := fire(stormCtx); err != nil {
+					if stormCtx.Err() == nil {
+						stormErr = err
+					}
+					return
+				}
+				// The next round goes as soon as half of the last is delivered.
+				if waitDelivered(stormCtx, sent-round/2) != nil {
 					return
 				}
 			}
-			if err := fire(); err != nil {
-				if stormCtx.Err() == nil {
-					stormErr = err
+		})
+		before, start := stormDone.Load(), time.Now()
+		l, err := benchLatency(ctx, e, healthy, healthyTr, samples, opts.Every, started)
+		stormTime += time.Since(start)
+		delivered += stormDone.Load() - before
+		stopStorm()
+		wg.Wait()
+		if err != nil {
+			return err
+		}
+		if stormErr != nil {
+			return stormErr
+		}
+		loaded.add(l)
+		drain, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if err := waitDelivered(drain, sent); err != nil {
+			return fmt.Errorf("the storm did not drain (%d of %d delivered): %w", stormDone.Load(), sent, err)
+		}
+		return nil
+	}
+
+	var idle latencies
+	for b := range opts.Blocks {
+		n := opts.Samples / opts.Blocks
+		if b < opts.Samples%opts.Blocks {
+			n++
+		}
+		l, err := benchLatency(ctx, e, healthy, healthyTr, n, opts.Every, started)
+		if err != nil {
+			return nil, err
+		}
+		idle.add(l)
+		if b == 0 {
+			// The hanging endpoints take their slots once, for the rest of
+			// the run: they cost no CPU, only slots.
+			for _, id := range hangIDs {
+				if _, err := e.Trigger(ctx, Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
+					return nil, err
 				}
-				return
 			}
 		}
-	})
-	before := stormDone.Load()
-	start := time.Now()
-	loaded, loadedStart, err := benchLatency(ctx, e, healthy, healthyTr, opts.Samples, opts.Every, started)
-	el := time.Since(start)
-	delivered := stormDone.Load() - before
-	stopStorm()
-	wg.Wait()
-	if err != nil {
-		return nil, err
-	}
-	if stormErr != nil {
-		return nil, stormErr
+		if err := stormBlock(n); err != nil {
+			return nil, err
+		}
 	}
 	res := &StormResult{StormEndpoints: opts.StormEndpoints, Duplicates: opts.Duplicates, StormLatency: opts.StormLatency,
-		Hanging: opts.Hanging, Samples: opts.Samples, StormDelivered: delivered, StormRate: float64(delivered) / el.Seconds()}
-	res.IdleP50, res.IdleP99 = percentiles(idle)
-	res.StormP50, res.StormP99 = percentiles(loaded)
+		Hanging: opts.Hanging, Samples: opts.Samples, Blocks: opts.Blocks, StormDelivered: delivered, StormRate: float64(delivered) / stormTime.Seconds()}
+	res.IdleP50, res.IdleP99 = percentiles(idle.arrived)
+	res.StormP50, res.StormP99 = percentiles(loaded.arrived)
 	res.Ratio = float64(res.StormP99) / float64(res.IdleP99)
-	_, res.IdleStartP99 = percentiles(idleStart)
-	_, res.StormStartP99 = percentiles(loadedStart)
+	_, res.IdleStartP99 = percentiles(idle.started)
+	_, res.StormStartP99 = percentiles(loaded.started)
+	_, res.IdleCallP99 = percentiles(idle.called)
+	_, res.StormCallP99 = percentiles(loaded.called)
 	return res, nil
 }
 
@@ -261,16 +322,21 @@ func percentiles(ds []time.Duration) (p50, p99 time.Duration) {
 
 // stormReceiver answers every request on 127.0.0.1 with 200 after a
 // fixed latency, except /hang, which it holds without an answer until
-// release.
+// release. It listens on one port per endpoint (bases), as the receivers
+// of different endpoints are different servers: endpoints sharing one
+// host:port would also share the sender's idle connections to it, and
+// twenty storming endpoints' 320 concurrent attempts would then measure
+// connections being opened and closed as much as isolation.
 type stormReceiver struct {
-	*loopbackServer
+	bases       []string
+	servers     []*loopbackServer
 	hang        chan struct{}
 	releaseOnce sync.Once
 }
 
-func startStormReceiver(latency time.Duration) (*stormReceiver, error) {
+func startStormReceiver(latency time.Duration, ports int) (*stormReceiver, error) {
 	r := &stormReceiver{hang: make(chan struct{})}
-	l, err := serveLoopback(func(w http.ResponseWriter, req *http.Request) {
+	h := func(w http.ResponseWriter, req *http.Request) {
 		_, _ = io.Copy(io.Discard, req.Body)
 		if req.URL.Path == "/hang" {
 			select {
@@ -288,11 +354,16 @@ func startStormReceiver(latency time.Duration) (*stormReceiver, error) {
 			}
 		}
 		w.WriteHeader(http.StatusOK)
-	})
-	if err != nil {
-		return nil, err
 	}
-	r.loopbackServer = l
+	for range ports {
+		l, err := serveLoopback(h)
+		if err != nil {
+			r.close()
+			return nil, err
+		}
+		r.servers = append(r.servers, l)
+		r.bases = append(r.bases, l.base)
+	}
 	return r, nil
 }
 
@@ -301,5 +372,7 @@ func (r *stormReceiver) release() { r.releaseOnce.Do(func() { close(r.hang) }) }
 
 func (r *stormReceiver) close() {
 	r.release()
-	r.loopbackServer.close()
+	for _, l := range r.servers {
+		l.close()
+	}
 }

@@ -148,7 +148,9 @@ type Engine struct {
 	rngMu sync.Mutex
 	rng   *mrand.Rand
 
-	signerMu sync.Mutex
+	// signerMu is read-locked on every attempt, written only for a new
+	// (variant, secret) pair.
+	signerMu sync.RWMutex
 	signers  map[signerKey]signing.Signer
 
 	pending atomic.Int64
@@ -413,9 +415,9 @@ func (e *Engine) signer(v *providers.Variant, secret string) (signing.Signer, er
 		return nil, nil
 	}
 	k := signerKey{v, secret}
-	e.signerMu.Lock()
+	e.signerMu.RLock()
 	s, ok := e.signers[k]
-	e.signerMu.Unlock()
+	e.signerMu.RUnlock()
 	if ok {
 		return s, nil
 	}

@@ -69,7 +69,9 @@ func (e *Engine) attempt(job schedEntry, kind slotKind) (next *time.Time, parked
 		return nil, false
 	}
 	var b *barrier
-	if d.Attempts == 0 {
+	// Only a concurrent duplicate group (Trigger's chaos.group) has a
+	// barrier: other deliveries need not take the chaos lock.
+	if d.Attempts == 0 && d.Chaos.Duplicates > 0 && d.Chaos.DuplicateSpacing == 0 {
 		if b = e.chaos.takeBarrier(d.ID); b != nil {
 			// A copy that cannot be attempted still counts itself in, so
 			// that its siblings do not wait for it.

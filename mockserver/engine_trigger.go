@@ -204,15 +204,19 @@ const hotHorizon = time.Second
 // schedule hands persisted pending deliveries to the scheduler. Those due
 // soon carry a copy of themselves (the caller keeps ds).
 func (e *Engine) schedule(ds []*Delivery) {
+	// The entries (and the copies) are made before the scheduler's lock is
+	// taken, and a trigger's deliveries (a duplicate storm's hundred) take
+	// it once, not once each.
 	soon := e.clock.Now().Add(hotHorizon)
-	for _, d := range ds {
-		en := schedEntry{due: d.NextAttemptAt.UnixNano(), id: d.ID, ep: unique.Make(d.EndpointID)}
+	ens := make([]schedEntry, len(ds))
+	for i, d := range ds {
+		ens[i] = schedEntry{due: d.NextAttemptAt.UnixNano(), id: d.ID, ep: unique.Make(d.EndpointID)}
 		if !d.NextAttemptAt.After(soon) {
 			c := *d
-			en.d = &c
+			ens[i].d = &c
 		}
-		e.sched.addEntry(en)
 	}
+	e.sched.addEntries(ens)
 }
 
 // endpointsFor resolves the trigger's endpoints.

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"maps"
 	"net/http"
 	"slices"
@@ -13,52 +14,92 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // errStoreClosed is returned by a memory store's methods after Close.
 var errStoreClosed = errors.New("store closed")
 
+// memShards is how many independently locked parts the memory store's
+// delivery index is split into.
+const memShards = 64
+
 // memStore is the in-memory Store. It keeps everything until the process
 // ends — every endpoint, delivery and attempt — and is meant for tests,
 // demos and benchmarks, not for long-running servers (use the SQLite
 // store there).
+//
+// Locking. No lock covers the whole store, so that a trigger storing a
+// hundred duplicates, the attempts being recorded and another endpoint's
+// trigger do not queue behind one another: deliveries are indexed by id
+// in memShards shards, each under its own lock; order (for listing) has
+// its own lock, taken only to add a delivery or move one whose CreatedAt
+// changed, and by the listings; each delivery's fields and attempts are
+// under its own lock (memDelivery). Locks are taken in the order shard,
+// order, delivery, never the other way, and bodies are copied outside
+// the shard and order locks.
 type memStore struct {
-	mu         sync.RWMutex
-	closed     bool
-	endpoints  map[string]*Endpoint
-	deliveries map[string]*memDelivery
-	// order holds every delivery sorted by (CreatedAt, ID), oldest first.
-	order []*memDelivery
+	closed atomic.Bool
+
+	epMu      sync.RWMutex
+	endpoints map[string]*Endpoint
 	// epVer counts endpoint writes (EndpointVersioner).
 	epVer atomic.Uint64
+
+	seed   maphash.Seed
+	shards [memShards]memShard
+
+	orderMu sync.RWMutex
+	// order holds every delivery sorted by (created, id), oldest first.
+	order []*memDelivery
+
+	// lastBody is the body PutDelivery last copied: a trigger's
+	// deliveries (one per endpoint, and each chaos duplicate) have the
+	// same body, which is then kept once. Stored bodies are never
+	// modified, so they may be shared.
+	lastBody atomic.Pointer[[]byte]
 }
 
-// memDelivery is a delivery as the memory store keeps it.
-//
-// Locking: s.mu guards the maps, the order and every field; a holder of
-// s.mu's read lock may also change the fields an attempt changes (State,
-// Attempts, NextAttemptAt, UpdatedAt) and the attempts, under mu, so
-// that recording attempts does not serialise on s.mu. Readers holding
-// s.mu's read lock read those under mu's read lock; the other fields
-// change only under s.mu's write lock.
+// cloneBody returns a copy of b that the store may keep: the last body
+// it copied when b has the same bytes, so that a duplicate storm's
+// hundred identical bodies are one.
+func (s *memStore) cloneBody(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	if last := s.lastBody.Load(); last != nil && bytes.Equal(*last, b) {
+		return *last
+	}
+	c := bytes.Clone(b)
+	s.lastBody.Store(&c)
+	return c
+}
+
+// memShard is one part of the delivery index; deliveries are never
+// removed from it, so a *memDelivery once found stays valid.
+type memShard struct {
+	mu sync.RWMutex
+	m  map[string]*memDelivery
+}
+
+// memDelivery is a delivery as the memory store keeps it. mu guards d and
+// attempts. created is d.CreatedAt as order is sorted by it: it changes
+// only under both its shard's and orderMu's write locks, so a holder of
+// either (read or write) may read it; id never changes.
 type memDelivery struct {
+	id      string
+	created time.Time
+
 	mu       sync.RWMutex
 	d        Delivery
 	attempts []*memAttempt
 }
 
-// snapshot copies md's delivery (body included); the caller holds s.mu.
+// snapshot copies md's delivery (body included).
 func (md *memDelivery) snapshot() *Delivery {
 	md.mu.RLock()
 	defer md.mu.RUnlock()
 	return copyDelivery(&md.d)
-}
-
-// state returns md's state; the caller holds s.mu.
-func (md *memDelivery) state() string {
-	md.mu.RLock()
-	defer md.mu.RUnlock()
-	return md.d.State
 }
 
 // memAttempt is an attempt as the memory store keeps it: the header maps
@@ -68,17 +109,19 @@ type memAttempt struct {
 	reqH, resH []byte
 }
 
-// cmpKey orders deliveries by creation time, then id.
-func cmpKey(a, b *Delivery) int {
-	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+// cmpKey orders deliveries by creation time, then id; the caller holds
+// orderMu or the deliveries' shard locks.
+func cmpKey(m *memDelivery, created time.Time, id string) int {
+	if c := m.created.Compare(created); c != 0 {
 		return c
 	}
-	return strings.Compare(a.ID, b.ID)
+	return strings.Compare(m.id, id)
 }
 
-// indexLocked returns where d's key is, or would be, in order.
-func (s *memStore) indexLocked(d *Delivery) (int, bool) {
-	return slices.BinarySearchFunc(s.order, d, func(m *memDelivery, d *Delivery) int { return cmpKey(&m.d, d) })
+// indexLocked returns where the key (created, id) is, or would be, in
+// order; the caller holds orderMu.
+func (s *memStore) indexLocked(created time.Time, id string) (int, bool) {
+	return slices.BinarySearchFunc(s.order, id, func(m *memDelivery, id string) int { return cmpKey(m, created, id) })
 }
 
 // NewMemoryStore returns an empty in-memory Store. It is unbounded: it
@@ -90,10 +133,24 @@ func (s *memStore) indexLocked(d *Delivery) (int, bool) {
 // CreatedAt (ties by id), so a Before cursor pages without gaps or
 // repeats. After Close every method fails.
 func NewMemoryStore() Store {
-	return &memStore{
-		endpoints:  map[string]*Endpoint{},
-		deliveries: map[string]*memDelivery{},
+	s := &memStore{endpoints: map[string]*Endpoint{}, seed: maphash.MakeSeed()}
+	for i := range s.shards {
+		s.shards[i].m = map[string]*memDelivery{}
 	}
+	return s
+}
+
+func (s *memStore) shard(id string) *memShard {
+	return &s.shards[maphash.String(s.seed, id)%memShards]
+}
+
+// lookup returns delivery id, or nil.
+func (s *memStore) lookup(id string) *memDelivery {
+	sh := s.shard(id)
+	sh.mu.RLock()
+	md := sh.m[id]
+	sh.mu.RUnlock()
+	return md
 }
 
 func copyEndpoint(e *Endpoint) *Endpoint {
@@ -107,38 +164,40 @@ func (s *memStore) PutEndpoint(_ context.Context, e *Endpoint) error {
 	if e == nil || e.ID == "" {
 		return errors.New("endpoint without an id")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	c := copyEndpoint(e)
+	s.epMu.Lock()
+	defer s.epMu.Unlock()
+	if s.closed.Load() {
 		return errStoreClosed
 	}
-	s.endpoints[e.ID] = copyEndpoint(e)
+	s.endpoints[e.ID] = c
 	s.epVer.Add(1)
 	return nil
 }
 
 func (s *memStore) GetEndpoint(_ context.Context, id string) (*Endpoint, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
+	if s.closed.Load() {
 		return nil, errStoreClosed
 	}
+	s.epMu.RLock()
 	e, ok := s.endpoints[id]
+	s.epMu.RUnlock()
 	if !ok {
 		return nil, fmt.Errorf("endpoint %q: %w", id, ErrNotFound)
 	}
-	return copyEndpoint(e), nil
+	return copyEndpoint(e), nil // stored endpoints are replaced, never changed
 }
 
 func (s *memStore) ListEndpoints(_ context.Context) ([]*Endpoint, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
+	if s.closed.Load() {
 		return nil, errStoreClosed
 	}
-	out := make([]*Endpoint, 0, len(s.endpoints))
-	for _, e := range s.endpoints {
-		out = append(out, copyEndpoint(e))
+	s.epMu.RLock()
+	stored := slices.Collect(maps.Values(s.endpoints))
+	s.epMu.RUnlock()
+	out := make([]*Endpoint, len(stored))
+	for i, e := range stored {
+		out[i] = copyEndpoint(e)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].CreatedAt.Equal(out[j].CreatedAt) {
@@ -150,9 +209,9 @@ func (s *memStore) ListEndpoints(_ context.Context) ([]*Endpoint, error) {
 }
 
 func (s *memStore) DeleteEndpoint(_ context.Context, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	s.epMu.Lock()
+	defer s.epMu.Unlock()
+	if s.closed.Load() {
 		return errStoreClosed
 	}
 	if _, ok := s.endpoints[id]; !ok {
@@ -170,30 +229,49 @@ func (s *memStore) PutDelivery(_ context.Context, d *Delivery) error {
 	if d == nil || d.ID == "" {
 		return errors.New("delivery without an id")
 	}
-	body := bytes.Clone(d.Body) // outside the lock, which every write takes
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
+	if s.closed.Load() {
 		return errStoreClosed
 	}
-	s.putLocked(d, body)
+	body := s.cloneBody(d.Body) // outside every lock
+	sh := s.shard(d.ID)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	s.putLocked(sh, d, body)
 	return nil
 }
 
-// putLocked stores d. body is d.Body, cloned by the caller, or nil to
-// clone it here unless it is the body already stored.
-func (s *memStore) putLocked(d *Delivery, body []byte) {
-	md, ok := s.deliveries[d.ID]
-	if ok && !md.d.CreatedAt.Equal(d.CreatedAt) {
-		if i, found := s.indexLocked(&md.d); found {
+// putLocked stores d and returns it as stored; the caller holds sh.mu
+// (d's shard). body is d.Body, cloned by the caller, or nil to clone it
+// here unless it is the body already stored.
+func (s *memStore) putLocked(sh *memShard, d *Delivery, body []byte) *memDelivery {
+	md := sh.m[d.ID]
+	if md == nil {
+		md = &memDelivery{id: d.ID, created: d.CreatedAt, d: *d}
+		if body == nil {
+			body = bytes.Clone(d.Body)
+		}
+		md.d.Body = body
+		sh.m[d.ID] = md
+		s.orderMu.Lock()
+		// Deliveries mostly arrive in creation order: append is the fast path.
+		if n := len(s.order); n == 0 || cmpKey(s.order[n-1], d.CreatedAt, d.ID) < 0 {
+			s.order = append(s.order, md)
+		} else {
+			i, _ := s.indexLocked(d.CreatedAt, d.ID)
+			s.order = slices.Insert(s.order, i, md)
+		}
+		s.orderMu.Unlock()
+		return md
+	}
+	moved := !md.created.Equal(d.CreatedAt)
+	if moved {
+		s.orderMu.Lock()
+		defer s.orderMu.Unlock()
+		if i, found := s.indexLocked(md.created, md.id); found {
 			s.order = slices.Delete(s.order, i, i+1)
 		}
-		ok = false
 	}
-	if md == nil {
-		md = &memDelivery{}
-		s.deliveries[d.ID] = md
-	}
+	md.mu.Lock()
 	if body == nil && d.Body != nil {
 		body = md.d.Body
 		if !bytes.Equal(body, d.Body) || body == nil {
@@ -202,25 +280,21 @@ func (s *memStore) putLocked(d *Delivery, body []byte) {
 	}
 	md.d = *d
 	md.d.Body = body
-	if !ok {
-		// Deliveries mostly arrive in creation order: append is the fast path.
-		if n := len(s.order); n == 0 || cmpKey(&s.order[n-1].d, d) < 0 {
-			s.order = append(s.order, md)
-		} else {
-			i, _ := s.indexLocked(d)
-			s.order = slices.Insert(s.order, i, md)
-		}
+	md.mu.Unlock()
+	if moved {
+		md.created = d.CreatedAt
+		i, _ := s.indexLocked(d.CreatedAt, d.ID)
+		s.order = slices.Insert(s.order, i, md)
 	}
+	return md
 }
 
 func (s *memStore) GetDelivery(_ context.Context, id string) (*Delivery, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
+	if s.closed.Load() {
 		return nil, errStoreClosed
 	}
-	md, ok := s.deliveries[id]
-	if !ok {
+	md := s.lookup(id)
+	if md == nil {
 		return nil, fmt.Errorf("delivery %q: %w", id, ErrNotFound)
 	}
 	return md.snapshot(), nil
@@ -232,54 +306,64 @@ func copyDelivery(d *Delivery) *Delivery {
 	return &c
 }
 
+// matches reports whether d passes f's field filters.
+func (f *DeliveryFilter) matches(d *Delivery) bool {
+	return (f.Provider == "" || d.Provider == f.Provider) && (f.Event == "" || d.Event == f.Event) &&
+		(f.EndpointID == "" || d.EndpointID == f.EndpointID) && (f.State == "" || d.State == f.State) &&
+		(f.EventID == "" || d.EventID == f.EventID)
+}
+
 func (s *memStore) ListDeliveries(_ context.Context, f DeliveryFilter) ([]*Delivery, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
 	}
 	limit = min(limit, 1000)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
+	if s.closed.Load() {
 		return nil, errStoreClosed
 	}
-	i := len(s.order) - 1
+	var cursor *memDelivery
 	if f.Before != "" {
-		md, ok := s.deliveries[f.Before]
-		if !ok {
+		// Looked up before orderMu is taken (shard locks come first).
+		if cursor = s.lookup(f.Before); cursor == nil {
 			return nil, fmt.Errorf("cursor delivery %q: %w", f.Before, ErrNotFound)
 		}
-		j, _ := s.indexLocked(&md.d)
+	}
+	s.orderMu.RLock()
+	defer s.orderMu.RUnlock()
+	i := len(s.order) - 1
+	if cursor != nil {
+		j, _ := s.indexLocked(cursor.created, cursor.id)
 		i = j - 1
 	}
 	out := []*Delivery{}
 	for ; i >= 0 && len(out) < limit; i-- {
 		md := s.order[i]
-		d := &md.d
-		if (f.Provider != "" && d.Provider != f.Provider) || (f.Event != "" && d.Event != f.Event) ||
-			(f.EndpointID != "" && d.EndpointID != f.EndpointID) || (f.State != "" && md.state() != f.State) ||
-			(f.EventID != "" && d.EventID != f.EventID) {
-			continue
+		md.mu.RLock()
+		if f.matches(&md.d) {
+			out = append(out, copyDelivery(&md.d))
 		}
-		out = append(out, md.snapshot())
+		md.mu.RUnlock()
 	}
 	return out, nil
 }
 
 func (s *memStore) Pending(_ context.Context) ([]*Delivery, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
+	if s.closed.Load() {
 		return nil, errStoreClosed
 	}
+	s.orderMu.RLock()
 	// A scan: Pending is called once, when an engine starts, and keeping
 	// a pending set would cost every write.
 	out := []*Delivery{}
 	for _, md := range s.order {
-		if md.state() == StatePending {
-			out = append(out, md.snapshot())
+		md.mu.RLock()
+		if md.d.State == StatePending {
+			out = append(out, copyDelivery(&md.d))
 		}
+		md.mu.RUnlock()
 	}
+	s.orderMu.RUnlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].NextAttemptAt.Before(out[j].NextAttemptAt) })
 	return out, nil
 }
@@ -291,39 +375,38 @@ func (s *memStore) AddAttempt(_ context.Context, a *Attempt, d *Delivery) error 
 	if a.DeliveryID != d.ID {
 		return fmt.Errorf("attempt of delivery %q recorded with delivery %q", a.DeliveryID, d.ID)
 	}
+	if s.closed.Load() {
+		return errStoreClosed
+	}
 	// Everything but the bookkeeping is done before a lock is taken.
 	ac := &memAttempt{a: *a, reqH: packHeader(a.RequestHeaders), resH: packHeader(a.ResponseHeaders)}
 	ac.a.RequestHeaders, ac.a.ResponseHeaders = nil, nil
 	ac.a.ResponseBody = bytes.Clone(a.ResponseBody)
 	// The usual case, an attempt that changes only what an attempt changes,
-	// needs only s.mu's read lock.
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return errStoreClosed
-	}
-	if md, ok := s.deliveries[d.ID]; ok && sameButAttemptFields(&md.d, d) {
+	// takes only the delivery's own lock.
+	if md := s.lookup(d.ID); md != nil {
 		md.mu.Lock()
-		md.d.State, md.d.Attempts, md.d.NextAttemptAt, md.d.UpdatedAt = d.State, d.Attempts, d.NextAttemptAt, d.UpdatedAt
-		md.addAttemptLocked(ac, a.RequestBody)
+		if sameButAttemptFields(&md.d, d) {
+			md.d.State, md.d.Attempts, md.d.NextAttemptAt, md.d.UpdatedAt = d.State, d.Attempts, d.NextAttemptAt, d.UpdatedAt
+			md.addAttemptLocked(ac, a.RequestBody)
+			md.mu.Unlock()
+			return nil
+		}
 		md.mu.Unlock()
-		s.mu.RUnlock()
-		return nil
 	}
-	s.mu.RUnlock()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errStoreClosed
-	}
-	s.putLocked(d, nil)
-	s.deliveries[d.ID].addAttemptLocked(ac, a.RequestBody)
+	sh := s.shard(d.ID)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	md := s.putLocked(sh, d, nil)
+	md.mu.Lock()
+	md.addAttemptLocked(ac, a.RequestBody)
+	md.mu.Unlock()
 	return nil
 }
 
 // sameButAttemptFields reports whether d differs from the stored delivery
-// only in the fields an attempt changes; the caller holds s.mu's read
-// lock, under which the others do not change.
+// only in the fields an attempt changes; the caller holds the stored
+// delivery's lock.
 func sameButAttemptFields(stored, d *Delivery) bool {
 	return stored.ID == d.ID && stored.EventID == d.EventID && stored.EndpointID == d.EndpointID &&
 		stored.Provider == d.Provider && stored.Variant == d.Variant && stored.Event == d.Event &&
@@ -333,7 +416,7 @@ func sameButAttemptFields(stored, d *Delivery) bool {
 }
 
 // addAttemptLocked inserts ac, sharing the stored body when the request's
-// is the same; the caller holds md.mu or s.mu's write lock.
+// is the same; the caller holds md.mu.
 func (md *memDelivery) addAttemptLocked(ac *memAttempt, reqBody []byte) {
 	if bytes.Equal(reqBody, md.d.Body) && reqBody != nil {
 		ac.a.RequestBody = md.d.Body // immutable inside the store: share it
@@ -349,13 +432,11 @@ func (md *memDelivery) addAttemptLocked(ac *memAttempt, reqBody []byte) {
 }
 
 func (s *memStore) ListAttempts(_ context.Context, deliveryID string) ([]*Attempt, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
+	if s.closed.Load() {
 		return nil, errStoreClosed
 	}
-	md, ok := s.deliveries[deliveryID]
-	if !ok {
+	md := s.lookup(deliveryID)
+	if md == nil {
 		return nil, fmt.Errorf("delivery %q: %w", deliveryID, ErrNotFound)
 	}
 	md.mu.RLock()
@@ -374,9 +455,7 @@ func (s *memStore) ListAttempts(_ context.Context, deliveryID string) ([]*Attemp
 // Close makes every later call fail; it is idempotent. The data is kept
 // until the store is garbage collected.
 func (s *memStore) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.closed = true
+	s.closed.Store(true)
 	return nil
 }
 

@@ -141,6 +141,26 @@ func (s *scheduler) addEntry(en schedEntry) {
 	s.mu.Unlock()
 }
 
+// addBatch is how many entries addEntries adds per taking of the lock:
+// a duplicate storm's hundred take it a few times, not a hundred, and no
+// holding of it is so long that another endpoint's trigger (or a worker
+// finishing an attempt) waits behind the whole storm.
+const addBatch = 16
+
+// addEntries is addEntry for several entries, addBatch at a time under
+// the lock.
+func (s *scheduler) addEntries(ens []schedEntry) {
+	for len(ens) > 0 {
+		n := min(len(ens), addBatch)
+		s.mu.Lock()
+		for _, en := range ens[:n] {
+			s.addLocked(en)
+		}
+		s.mu.Unlock()
+		ens = ens[n:]
+	}
+}
+
 func (s *scheduler) addLocked(en schedEntry) {
 	if s.stopped {
 		return

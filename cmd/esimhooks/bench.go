@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,12 +21,13 @@ func init() {
 
 func runBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("bench", "[--scenario throughput|storm] [--n N] [--concurrency C] [--store memory|sqlite|both] [--json] [--cpuprofile FILE]", e)
-	scenario := fs.String("scenario", "throughput", "throughput: the engine against a plain client; storm: a healthy endpoint's latency, idle and while other endpoints get 100-duplicate storms and one hangs")
+	scenario := fs.String("scenario", "throughput", "throughput: the engine against a plain client; storm: a healthy endpoint's latency, idle and while another endpoint gets a 100-duplicate storm (the issue's case), then while 20 do and one hangs")
 	samples := fs.Int("samples", 300, "storm: timed deliveries to the healthy endpoint, idle and under the storm")
-	stormEPs := fs.Int("storm-endpoints", 20, "storm: endpoints receiving the storm")
+	stormEPs := fs.Int("storm-endpoints", 1, "storm: endpoints receiving the storm (given, with or without --hanging, only that case runs)")
+	blocks := fs.Int("blocks", 5, "storm: alternating idle and storm blocks the samples are split into")
 	dups := fs.Int("duplicates", 100, "storm: chaos duplicates of every storm trigger (1 to 100)")
 	stormLatency := fs.Duration("storm-latency", 5*time.Millisecond, "storm: how long the storm receivers take to answer (0: at once)")
-	hanging := fs.Int("hanging", 1, "storm: endpoints that never answer")
+	hanging := fs.Int("hanging", 0, "storm: endpoints that never answer (given, only that case runs)")
 	n := fs.Int("n", 20000, "deliveries per side")
 	conc := fs.Int("concurrency", 16, "concurrent requests on each side")
 	which := fs.String("store", "both", "delivery log to measure: memory, sqlite or both")
@@ -42,7 +44,13 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	switch *scenario {
 	case "throughput":
 	case "storm":
-		return runStormBench(ctx, e, *samples, *stormEPs, *dups, *hanging, *stormLatency, *asJSON)
+		cases := []stormCase{{"issue's case", *stormEPs, *hanging}, {"harsher", 20, 1}}
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "storm-endpoints" || f.Name == "hanging" {
+				cases = []stormCase{{"as asked", *stormEPs, *hanging}}
+			}
+		})
+		return runStormBench(ctx, e, cases, *samples, *blocks, *dups, *stormLatency, *asJSON)
 	default:
 		return usageErr("--scenario %q: want throughput or storm", *scenario)
 	}
@@ -108,45 +116,61 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// runStormBench runs and prints mockserver.RunStormBench with the serve
-// command's engine defaults.
-func runStormBench(ctx context.Context, e *env, samples, stormEPs, dups, hanging int, latency time.Duration, asJSON bool) error {
+// stormCase is one storm the storm bench measures under.
+type stormCase struct {
+	name               string
+	endpoints, hanging int
+}
+
+// runStormBench runs and prints mockserver.RunStormBench for each case
+// with the serve command's engine defaults.
+func runStormBench(ctx context.Context, e *env, cases []stormCase, samples, blocks, dups int, latency time.Duration, asJSON bool) error {
 	switch {
 	case samples < 100:
 		return usageErr("--samples must be at least 100")
-	case stormEPs < 1 || stormEPs > 1000:
+	case blocks < 1 || blocks > samples:
+		return usageErr("--blocks must be from 1 to --samples")
+	case cases[0].endpoints < 1 || cases[0].endpoints > 1000:
 		return usageErr("--storm-endpoints must be from 1 to 1000")
 	case dups < 1 || dups > 100:
 		return usageErr("--duplicates must be from 1 to 100")
-	case hanging < 0 || hanging > 100:
+	case cases[0].hanging < 0 || cases[0].hanging > 100:
 		return usageErr("--hanging must be from 0 to 100")
 	case latency < 0 || latency > time.Second:
 		return usageErr("--storm-latency must be from 0 to 1s")
 	}
-	opts := mockserver.StormOptions{Samples: samples, StormEndpoints: stormEPs, Duplicates: dups, StormLatency: latency, Hanging: hanging}
-	if latency == 0 {
-		opts.StormLatency = -1
-	}
-	if hanging == 0 {
-		opts.Hanging = -1
-	}
-	fmt.Fprintf(e.stderr, "timing %d deliveries to a healthy endpoint, idle, then while %d endpoints get %d-duplicate storms (answered in %s) and %d hang…\n",
-		samples, stormEPs, dups, latency, hanging)
-	r, err := mockserver.RunStormBench(ctx, opts)
-	if err != nil {
-		return failErr("storm: %v", err)
+	results := make([]*mockserver.StormResult, 0, len(cases))
+	for _, c := range cases {
+		opts := mockserver.StormOptions{Samples: samples, Blocks: blocks, StormEndpoints: c.endpoints, Duplicates: dups, StormLatency: latency, Hanging: c.hanging}
+		if latency == 0 {
+			opts.StormLatency = -1
+		}
+		if c.hanging == 0 {
+			opts.Hanging = -1
+		}
+		fmt.Fprintf(e.stderr, "%s: timing %d deliveries to a healthy endpoint, idle and while %d endpoints get %d-duplicate storms (answered in %s) and %d hang, in %d alternating blocks…\n",
+			c.name, samples, c.endpoints, dups, latency, c.hanging, blocks)
+		r, err := mockserver.RunStormBench(ctx, opts)
+		if err != nil {
+			return failErr("storm: %v", err)
+		}
+		results = append(results, r)
 	}
 	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return enc.Encode(results)
 	}
-	fmt.Fprintf(e.stdout, "healthy endpoint, %d samples each, %d CPUs (%s); storm: %d endpoints × %d duplicates answered in %s, %d hanging\n",
-		r.Samples, runtime.NumCPU(), runtime.Version(), r.StormEndpoints, r.Duplicates, r.StormLatency, r.Hanging)
-	fmt.Fprintf(e.stdout, "%-8s %10s %10s %16s\n", "", "p50", "p99", "p99 to start")
-	fmt.Fprintf(e.stdout, "%-8s %10s %10s %16s\n", "idle", r.IdleP50.Round(time.Microsecond), r.IdleP99.Round(time.Microsecond), r.IdleStartP99.Round(time.Microsecond))
-	fmt.Fprintf(e.stdout, "%-8s %10s %10s %16s\n", "storm", r.StormP50.Round(time.Microsecond), r.StormP99.Round(time.Microsecond), r.StormStartP99.Round(time.Microsecond))
-	fmt.Fprintf(e.stdout, "storm p99 / idle p99: %.2f× (target ≤ 2×); storm deliveries meanwhile: %d (%.0f/s)\n", r.Ratio, r.StormDelivered, r.StormRate)
-	fmt.Fprintln(e.stdout, "p50/p99: trigger to the healthy receiver reading the first attempt; to start: trigger to the engine starting the attempt.")
+	fmt.Fprintf(e.stdout, "healthy endpoint, %d samples per phase in %d alternating idle/storm blocks, %d CPUs (%s); storms of %d duplicates answered in %s\n",
+		samples, blocks, runtime.NumCPU(), runtime.Version(), dups, latency)
+	fmt.Fprintf(e.stdout, "%-14s %-22s %-22s %8s %-20s %-20s %10s\n", "case", "idle p50 / p99", "storm p50 / p99", "ratio", "to start p99 i/s", "trigger p99 i/s", "storm/s")
+	for i, r := range results {
+		us := func(d time.Duration) string { return d.Round(10 * time.Microsecond).String() }
+		fmt.Fprintf(e.stdout, "%-14s %-22s %-22s %7.2f× %-20s %-20s %10.0f\n", cases[i].name,
+			us(r.IdleP50)+" / "+us(r.IdleP99), us(r.StormP50)+" / "+us(r.StormP99), r.Ratio,
+			us(r.IdleStartP99)+" / "+us(r.StormStartP99), us(r.IdleCallP99)+" / "+us(r.StormCallP99), r.StormRate)
+		fmt.Fprintf(e.stdout, "%-14s %d storm endpoint(s), %d hanging\n", "", r.StormEndpoints, r.Hanging)
+	}
+	fmt.Fprintln(e.stdout, "ratio: storm p99 / idle p99 (target ≤ 2×). p50/p99: trigger to the healthy receiver reading the attempt; to start: to the engine starting it; trigger: the Trigger call itself.")
 	return nil
 }

@@ -62,19 +62,38 @@ func TestBenchRemovesItsSQLiteLog(t *testing.T) {
 
 // TestBenchStormReportsBothPhases: a small storm run reports the healthy
 // endpoint's percentiles idle and under the storm, their ratio, and the
-// storm deliveries made meanwhile.
+// storm deliveries made meanwhile; by default for the case (one
+// storming endpoint) first, then the harsher one (20 and one hanging),
+// and only the case asked for when --storm-endpoints or --hanging is
+// given.
 func TestBenchStormReportsBothPhases(t *testing.T) {
-	code, out, errs := cli(t, "", "bench", "--scenario", "storm", "--samples", "100", "--storm-endpoints", "2", "--duplicates", "10", "--json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
+	run := func(args ...string) []mockserver.StormResult {
+		t.Helper()
+		args = append([]string{"bench", "--scenario", "storm", "--samples", "100", "--duplicates", "10", "--blocks", "2", "--json"}, args...)
+		code, out, errs := cli(t, "", args...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		var rs []mockserver.StormResult
+		if err := json.Unmarshal([]byte(out), &rs); err != nil {
+			t.Fatalf("output is not a JSON array: %v\n%s", err, out)
+		}
+		for _, r := range rs {
+			if r.Samples != 100 || r.Blocks != 2 || r.Duplicates != 10 ||
+				r.IdleP50 <= 0 || r.IdleP99 < r.IdleP50 || r.StormP50 <= 0 || r.StormP99 < r.StormP50 ||
+				r.Ratio != float64(r.StormP99)/float64(r.IdleP99) || r.StormDelivered <= 0 || r.IdleStartP99 <= 0 ||
+				r.StormCallP99 <= 0 {
+				t.Fatalf("implausible result %+v", r)
+			}
+		}
+		return rs
 	}
-	var r mockserver.StormResult
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	rs := run()
+	if len(rs) != 2 || rs[0].StormEndpoints != 1 || rs[0].Hanging != 0 || rs[1].StormEndpoints != 20 || rs[1].Hanging != 1 {
+		t.Fatalf("default cases: got %+v, want one storming endpoint, then 20 and one hanging", rs)
 	}
-	if r.Samples != 100 || r.StormEndpoints != 2 || r.Duplicates != 10 || r.Hanging != 1 ||
-		r.IdleP50 <= 0 || r.IdleP99 < r.IdleP50 || r.StormP50 <= 0 || r.StormP99 < r.StormP50 ||
-		r.Ratio != float64(r.StormP99)/float64(r.IdleP99) || r.StormDelivered <= 0 || r.IdleStartP99 <= 0 {
-		t.Fatalf("implausible result %+v", r)
+	rs = run("--storm-endpoints", "2", "--hanging", "1")
+	if len(rs) != 1 || rs[0].StormEndpoints != 2 || rs[0].Hanging != 1 {
+		t.Fatalf("asked for 2 storming endpoints and one hanging, got %+v", rs)
 	}
 }

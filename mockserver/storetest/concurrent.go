@@ -15,6 +15,21 @@ func testConcurrent(t *testing.T, s mockserver.Store) {
 	mustPutDelivery(t, s, shared)
 
 	var wg sync.WaitGroup
+	// Meanwhile one delivery is stored again and again with another
+	// CreatedAt (it moves in the listing order) and the listing is paged
+	// from it: it must end up listed once, where its last CreatedAt puts it.
+	wg.Go(func() {
+		for i := range per * 2 {
+			if err := s.PutDelivery(ctx, delivery("mover", at((i*7)%(workers*per)))); err != nil {
+				t.Errorf("PutDelivery(mover): %v", err)
+				return
+			}
+			if _, err := s.ListDeliveries(ctx, mockserver.DeliveryFilter{Limit: 5, Before: "mover"}); err != nil {
+				t.Errorf("ListDeliveries(before mover): %v", err)
+				return
+			}
+		}
+	})
 	for w := range workers {
 		wg.Go(func() {
 			for i := range per {
@@ -71,8 +86,20 @@ func testConcurrent(t *testing.T, s mockserver.Store) {
 
 	list := mustList(t, s, mockserver.DeliveryFilter{Limit: 1000})
 	checkOrder(t, "ListDeliveries after the writers", list)
-	if len(list) != workers*per+1 {
-		t.Errorf("ListDeliveries after the writers: %d deliveries, want %d", len(list), workers*per+1)
+	if len(list) != workers*per+2 {
+		t.Errorf("ListDeliveries after the writers: %d deliveries, want %d", len(list), workers*per+2)
+	}
+	movers := 0
+	for _, d := range list {
+		if d.ID == "mover" {
+			movers++
+			if want := at(((per*2 - 1) * 7) % (workers * per)); !d.CreatedAt.Equal(want) {
+				t.Errorf("the moved delivery is listed as created %v, want its last CreatedAt %v", d.CreatedAt, want)
+			}
+		}
+	}
+	if movers != 1 {
+		t.Errorf("the moved delivery is listed %d times, want once", movers)
 	}
 	eps, err := s.ListEndpoints(ctx)
 	if err != nil || len(eps) != workers*per {
