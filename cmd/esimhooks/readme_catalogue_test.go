@@ -189,9 +189,10 @@ func TestREADMECheckExampleRunsAsWritten(t *testing.T) {
 
 // TestREADMEPlayExamplesRunAsWritten runs the Scenarios section's play
 // commands: --list must list the scenario the section shows; the named
-// scenario and the section's own YAML (as ./my-scenario.yaml, "…" filled
-// with the same receiver and secret) must pass against the reference
-// receiver on a loopback port.
+// scenario (with the probe) and the section's own YAML (as
+// ./my-scenario.yaml, "…" filled with the same receiver and secret, no
+// probe as written) must pass against the reference receiver on a
+// loopback port.
 func TestREADMEPlayExamplesRunAsWritten(t *testing.T) {
 	section := readmeHeadingSection(t, "### Scenarios")
 	y := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindStringSubmatch(section)
@@ -209,7 +210,7 @@ func TestREADMEPlayExamplesRunAsWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	ran := 0
-	var to, secret, probe string
+	var to, secret string
 	for _, cmd := range shellBlocks(section) {
 		args, ok := readmeCLIArgs(t, cmd, nil)
 		if !ok {
@@ -233,15 +234,13 @@ func TestREADMEPlayExamplesRunAsWritten(t *testing.T) {
 			}
 			setFlag(t, args, "to", to)
 			setFlag(t, args, "secret", secret)
-			args = append(args, "--probe", probe)
 		} else {
 			pu := loopbackOnly(t, flagValue(args, "to"))
 			secret = flagValue(args, "secret")
 			srv := hookReceiver(t, provider[1], "", secret)
 			to = srv.URL + pu.RequestURI()
-			probe = srv.URL + loopbackOnly(t, flagValue(args, "probe")).RequestURI()
 			setFlag(t, args, "to", to)
-			setFlag(t, args, "probe", probe)
+			setFlag(t, args, "probe", srv.URL+loopbackOnly(t, flagValue(args, "probe")).RequestURI())
 		}
 		if code, out, errs := cli(t, "", args...); code != 0 {
 			t.Errorf("%s\nexits %d\nstdout:\n%s\nstderr:\n%s", cmd, code, out, errs)
