@@ -24,6 +24,8 @@ var readmeRunners = map[string]string{
 	"## Your own provider: `--profile-file`":                          "TestREADMEProfileFileExamplesRunAsWritten",
 	"## The conformance suite: `esimhooks check`":                     "TestREADMECheckExampleRunsAsWritten",
 	"### Scenarios": "TestREADMEPlayExamplesRunAsWritten",
+	"### In CI":     "TestREADMECIExampleRunsAsWritten",
+	"### Airalo: the encoding rule and which SDK accepts what": "TestREADMEAiraloVerifyExampleRuns, TestREADMEAiraloWarningExampleRuns",
 }
 
 // readmeNotRun lists the README's commands that no test runs as written,
@@ -44,14 +46,11 @@ var readmeNotRun = map[string]string{
 	"go test ./mockserver -run '^$' -fuzz FuzzControlAPI -fuzztime 5m":                                                        "fuzzing for five minutes; its seed corpus runs with go test",
 	"go test -run '^$' -bench . ./mockserver/ ./mockserver/sqlite/ ./providers/...":                                           "benchmarks measure, they do not pass or fail; go test compiles them",
 	"go run ./cmd/esimhooks bench                          # --cpuprofile cpu.prof, then go tool pprof":                       "a benchmark of the full default size; bench_test.go runs bench small",
-	// The GitHub Actions step (a yaml block) runs @latest from the
-	// module proxy against a staging URL: outside this repository.
-	"go run github.com/esimhooks/esimhooks/cmd/esimhooks@latest check \\": "external: fetches the released module; TestREADMECheckExampleRunsAsWritten runs check with the same flags",
 }
 
 // readmeExamples returns, per heading, the README's example commands:
 // the commands of sh blocks, and lines of other code blocks that run
-// "go run" (such as the CI yaml).
+// "go run" (such as the CI yaml) or are a transcript's "$ command".
 func readmeExamples(t *testing.T) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
@@ -68,7 +67,7 @@ func readmeExamples(t *testing.T) map[string][]string {
 				continue
 			}
 			for _, b := range block {
-				if strings.Contains(b, "go run ") && !strings.HasPrefix(strings.TrimSpace(b), "//") {
+				if strings.Contains(b, "go run ") && !strings.HasPrefix(strings.TrimSpace(b), "//") || strings.HasPrefix(b, "$ ") {
 					out[heading] = append(out[heading], strings.TrimSpace(b))
 				}
 			}
@@ -348,4 +347,46 @@ func TestREADMERegistrationExamplesRunAsWritten(t *testing.T) {
 		t.Errorf("ran %d requests, want every one (6)", ran)
 	}
 	allDelivered(t, base, 1)
+}
+
+// TestREADMECIExampleRunsAsWritten runs the check command of the CI step
+// (yaml) in-process: "go run …/cmd/esimhooks@latest" fetches the released
+// module, which a test of this tree cannot and should not; its arguments
+// run against the reference receiver standing in for $STAGING_URL's
+// webhook and probe, the JUnit report in a temporary directory. With
+// --strict it must pass and write the report.
+func TestREADMECIExampleRunsAsWritten(t *testing.T) {
+	section := readmeHeadingSection(t, "### In CI")
+	y := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindStringSubmatch(section)
+	if y == nil {
+		t.Fatal("the section no longer shows the CI step")
+	}
+	_, run, ok := strings.Cut(y[1], "run: |\n")
+	if !ok {
+		t.Fatal("the CI step has no run: | script")
+	}
+	script, _, _ := strings.Cut(run, "\n- ")
+	cmds := shellBlocks("```sh\n" + script + "\n```")
+	if len(cmds) != 1 {
+		t.Fatalf("the CI script has %d commands, this test runs exactly 1: %q", len(cmds), cmds)
+	}
+	words, err := shellWords(cmds[0], map[string]string{"STAGING_URL": "https://staging.example.com", "ESIMFLY_SECRET": "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const latest = "go run github.com/esimhooks/esimhooks/cmd/esimhooks@latest"
+	if len(words) < 4 || strings.Join(words[:3], " ") != latest {
+		t.Fatalf("%q: not %s …", cmds[0], latest)
+	}
+	args := words[3:]
+	srv := hookReceiver(t, flagValue(args, "provider"), "", flagValue(args, "secret"))
+	setFlag(t, args, "target", srv.URL+"/hook")
+	setFlag(t, args, "probe", srv.URL+"/probe")
+	setFlag(t, args, "junit-report", filepath.Join(t.TempDir(), flagValue(args, "junit-report")))
+	if code, out, errs := cli(t, "", args...); code != 0 {
+		t.Fatalf("%s\nexits %d\nstdout:\n%s\nstderr:\n%s", cmds[0], code, out, errs)
+	}
+	if data, err := os.ReadFile(flagValue(args, "junit-report")); err != nil || !strings.Contains(string(data), "<testsuite") {
+		t.Errorf("--junit-report: %v %.200s", err, data)
+	}
 }
