@@ -23,7 +23,8 @@ import (
 
 // hookReceiver serves the reference receiver for provider (or
 // provider@variant) and secret as examples/receiver does: the webhook at
-// /hook only (so an example posting elsewhere fails), on a loopback port.
+// /hook only (so an example posting elsewhere fails) and the probe at
+// /probe, on a loopback port.
 func hookReceiver(t *testing.T, provider, variant, secret string) *httptest.Server {
 	t.Helper()
 	v, err := providers.MustBuiltin().Variant(provider, variant)
@@ -36,6 +37,7 @@ func hookReceiver(t *testing.T, provider, variant, secret string) *httptest.Serv
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/hook", rcv)
+	mux.Handle(refreceiver.ProbePrefix+"/", rcv)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() { srv.Close(); rcv.Close() })
 	return srv
@@ -171,13 +173,6 @@ func TestREADMEICCIDsAreLuhnValid(t *testing.T) {
 	}
 }
 
-// readmeSkipped lists the walkthrough's commands that run until
-// interrupted, and why they are not run.
-var readmeSkipped = map[string]string{
-	"curl -sN $B/api/stream":                         "a Server-Sent Events stream runs until interrupted",
-	"go run ./cmd/esimhooks tail --provider esimfly": "tail follows the stream until interrupted",
-}
-
 // TestREADMECurlWalkthroughRunsAsWritten plays "Five minutes with curl"
 // against an in-process mock server and the reference receiver the
 // section names (both on loopback ports standing in for the section's
@@ -208,7 +203,7 @@ func TestREADMECurlWalkthroughRunsAsWritten(t *testing.T) {
 			env[name] = base
 			continue
 		}
-		if why, ok := readmeSkipped[cmd]; ok {
+		if why, ok := readmeNotRun[cmd]; ok {
 			t.Logf("not run: %s (%s)", cmd, why)
 			continue
 		}
@@ -217,49 +212,21 @@ func TestREADMECurlWalkthroughRunsAsWritten(t *testing.T) {
 			t.Errorf("%q: not a command this test can run (%v); make it one or extend the test", cmd, err)
 			continue
 		}
-		method, target, body := http.MethodGet, "", ""
-		for i := 1; i < len(words); i++ {
-			switch w := words[i]; {
-			case w == "-s":
-			case w == "-X":
-				i++
-				method = words[i]
-			case w == "-H":
-				i++ // content-type: application/json, which post sends
-			case w == "-d":
-				i++
-				body = strings.ReplaceAll(words[i], rcvAddr, rcv.URL)
-			case strings.HasPrefix(w, "-"):
-				t.Fatalf("%q: curl option %s is beyond this test", cmd, w)
-			default:
-				target = w
-			}
-		}
-		if strings.Contains(target, "DELIVERY_ID") {
+		req := curlRequest(t, cmd, words, func(s string) string {
+			return strings.ReplaceAll(s, rcvAddr, rcv.URL)
+		})
+		if strings.Contains(req.URL.Path, "DELIVERY_ID") {
 			if deliveryID == "" {
 				t.Fatalf("%q: no delivery listed before it", cmd)
 			}
-			target = strings.ReplaceAll(target, "DELIVERY_ID", deliveryID)
+			req.URL.Path = strings.ReplaceAll(req.URL.Path, "DELIVERY_ID", deliveryID)
 		}
-		loopbackOnly(t, target)
-		req, err := http.NewRequest(method, target, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if body != "" {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		answer, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		status, answer := doRequest(t, req)
 		ran++
 		// Retrying a delivery that is no longer pending is refused (409):
 		// the walkthrough says "retry a pending one".
-		if resp.StatusCode/100 != 2 && !(strings.HasSuffix(target, "/retry") && resp.StatusCode == http.StatusConflict) {
-			t.Errorf("%s\n→ %d %s", cmd, resp.StatusCode, answer)
+		if status/100 != 2 && !(strings.HasSuffix(req.URL.Path, "/retry") && status == http.StatusConflict) {
+			t.Errorf("%s\n→ %d %s", cmd, status, answer)
 			continue
 		}
 		var page struct {
@@ -273,7 +240,77 @@ func TestREADMECurlWalkthroughRunsAsWritten(t *testing.T) {
 		t.Fatalf("ran %d of the walkthrough's requests, want every one (at least 7)", ran)
 	}
 	// Every delivery the walkthrough made ends delivered: the receiver
-	// verified and acknowledged it.
+	// verified and acknowledged it: order.completed, esim.activated and
+	// its duplicate, the resend.
+	allDelivered(t, base, 4)
+}
+
+// curlRequest builds the request of a README curl command (words, from
+// shellWords): -s, -X METHOD, -H 'Name: value', -d BODY and the URL, which
+// must be loopback. rewrite maps the URL and body (addresses the README
+// names to the test's). Any other option fails the test.
+func curlRequest(t *testing.T, cmd string, words []string, rewrite func(string) string) *http.Request {
+	t.Helper()
+	method, target, body := "", "", ""
+	hdr := http.Header{}
+	for i := 1; i < len(words); i++ {
+		switch w := words[i]; {
+		case w == "-s" || w == "-sN":
+		case (w == "-X" || w == "-H" || w == "-d") && i+1 == len(words):
+			t.Fatalf("%q: %s without a value", cmd, w)
+		case w == "-X":
+			i++
+			method = words[i]
+		case w == "-H":
+			i++
+			name, val, ok := strings.Cut(words[i], ":")
+			if !ok {
+				t.Fatalf("%q: header %q has no colon", cmd, words[i])
+			}
+			hdr.Add(strings.TrimSpace(name), strings.TrimSpace(val))
+		case w == "-d":
+			i++
+			body = rewrite(words[i])
+		case strings.HasPrefix(w, "-"):
+			t.Fatalf("%q: curl option %s is beyond this test", cmd, w)
+		default:
+			target = rewrite(w)
+		}
+	}
+	if method == "" {
+		method = http.MethodGet
+		if body != "" {
+			method = http.MethodPost // as curl -d does
+		}
+	}
+	loopbackOnly(t, target)
+	req, err := http.NewRequest(method, target, strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("%q: %v", cmd, err)
+	}
+	req.Header = hdr
+	return req
+}
+
+// doRequest sends req and returns the status and the answer's body.
+func doRequest(t *testing.T, req *http.Request) (int, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, answer
+}
+
+// allDelivered waits until the mock server at base lists at least min
+// deliveries and every one is delivered (its receiver acknowledged it).
+func allDelivered(t *testing.T, base string, min int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	tick := time.NewTicker(20 * time.Millisecond)
@@ -291,7 +328,7 @@ func TestREADMECurlWalkthroughRunsAsWritten(t *testing.T) {
 		if err := json.Unmarshal(data, &page); err != nil {
 			t.Fatal(err)
 		}
-		done := len(page.Deliveries) >= 4 // order.completed, esim.activated and its duplicate, the resend
+		done := len(page.Deliveries) >= min
 		for _, d := range page.Deliveries {
 			done = done && d.State == "delivered"
 		}
@@ -300,7 +337,7 @@ func TestREADMECurlWalkthroughRunsAsWritten(t *testing.T) {
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("the walkthrough's deliveries did not all reach the receiver: %s", bytes.TrimSpace(data))
+			t.Fatalf("the examples' deliveries did not all reach the receiver: %s", bytes.TrimSpace(data))
 		case <-tick.C:
 		}
 	}
