@@ -31,7 +31,7 @@ func (v *Variant) SignsPHPReencoding() bool {
 }
 
 // Only200 reports whether the provider counts only 200 as delivered.
-func (v *Variant) Only200() bool { return v.Ack.Success == "200" }
+func (v *Variant) Only200() bool { return v.Ack.Only200() }
 
 // ChecksRegistration reports whether the provider checks a newly
 // registered URL (HEAD, or an event it must acknowledge).

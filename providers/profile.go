@@ -110,11 +110,15 @@ type AckSpec struct {
 // failed attempts), any 2xx otherwise. It is the one success rule: the
 // engine, `esimhooks send` and the scenario player all ask it.
 func (a AckSpec) Accepts(status int) bool {
-	if a.Success == "200" {
+	if a.Only200() {
 		return status == 200
 	}
 	return status >= 200 && status < 300
 }
+
+// Only200 reports whether the provider counts only 200 as delivered
+// (success "200"); otherwise any 2xx counts.
+func (a AckSpec) Only200() bool { return a.Success == "200" }
 
 // RetrySpec is the provider's retry schedule and rules.
 type RetrySpec struct {
