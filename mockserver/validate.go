@@ -44,7 +44,11 @@ func loadAPISpec() (*apiSpec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading %s: %w", specFile, err)
 	}
-	router, err := legacy.NewRouter(doc)
+	// The router matches paths only: the document's servers name the
+	// default address, but the server answers wherever --addr puts it.
+	routed := *doc
+	routed.Servers = nil
+	router, err := legacy.NewRouter(&routed)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", specFile, err)
 	}
