@@ -13,6 +13,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	catalogue "github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/providers/signing"
 	"github.com/esimhooks/esimhooks/schemas"
 )
 
@@ -442,5 +443,66 @@ func TestBundledComponentNames(t *testing.T) {
 	ref := doc.Webhooks["order.completed"].Post.RequestBody.Value.Content.Get("application/json").Schema.Ref
 	if ref != "#/components/schemas/esimfly.2025-01.order.completed" {
 		t.Errorf("ref = %q", ref)
+	}
+}
+
+// Every webhook of a signed variant requires its signature as an apiKey
+// security scheme in the header the profile signs in, described as the
+// profile's scheme; an unsigned variant's webhooks require nothing (an
+// empty list, not a missing one). Every document names a server and a
+// license, as linters and code generators expect.
+func TestSignatureSecuritySchemes(t *testing.T) {
+	cat := catalogue.MustBuiltin()
+	for _, p := range Providers() {
+		doc := load(t, p)
+		if len(doc.Servers) == 0 || doc.Servers[0].Variables["webhook_url"] == nil {
+			t.Errorf("%s: no server with a webhook_url variable", p)
+		}
+		if doc.Info.License == nil || doc.Info.License.Identifier != License {
+			t.Errorf("%s: license %+v", p, doc.Info.License)
+		}
+		for _, w := range webhooks(t, doc, p) {
+			name := p + " " + w.key
+			v, err := cat.Variant(p, w.variant)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sec := w.op.Security
+			if sec == nil {
+				t.Errorf("%s: no security", name)
+				continue
+			}
+			header := map[string]string{signing.SchemeHMACHex: v.Signature.Header,
+				signing.SchemeStandardWebhooks: "webhook-signature"}[v.Signature.Scheme]
+			if header == "" {
+				if len(*sec) != 0 {
+					t.Errorf("%s: unsigned variant with security %v", name, *sec)
+				}
+				continue
+			}
+			if len(*sec) != 1 || len((*sec)[0]) != 1 {
+				t.Errorf("%s: security %v, want one requirement of one scheme", name, *sec)
+				continue
+			}
+			for scheme, scopes := range (*sec)[0] {
+				ref := doc.Components.SecuritySchemes[scheme]
+				if ref == nil || ref.Value == nil {
+					t.Errorf("%s: scheme %q not defined", name, scheme)
+					continue
+				}
+				s := ref.Value
+				if s.Type != "apiKey" || s.In != "header" || s.Name != header || len(scopes) != 0 {
+					t.Errorf("%s: scheme %q = %s in %s named %s (scopes %v), want apiKey in header %s",
+						name, scheme, s.Type, s.In, s.Name, scopes, header)
+				}
+				if s.Description != signatureProse(v.Signature) {
+					t.Errorf("%s: scheme %q says %q, the profile %q", name, scheme, s.Description, signatureProse(v.Signature))
+				}
+				// The header is also a parameter, whose schema holds its format.
+				if w.op.Parameters.GetByInAndName("header", header) == nil {
+					t.Errorf("%s: no %s parameter", name, header)
+				}
+			}
+		}
 	}
 }
