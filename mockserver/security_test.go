@@ -86,6 +86,14 @@ func TestCrossOriginRefused(t *testing.T) {
 // Every read is bounded by waitLimit.
 func rawRequest(t *testing.T, s *Server, head, partial string) (status int, closed bool) {
 	t.Helper()
+	status, _, _, closed = rawResponse(t, s, head, partial)
+	return status, closed
+}
+
+// rawResponse is rawRequest that also returns the answer's headers and
+// body.
+func rawResponse(t *testing.T, s *Server, head, partial string) (status int, header http.Header, body []byte, closed bool) {
+	t.Helper()
 	c, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
 	if err != nil {
 		t.Fatal(err)
@@ -103,13 +111,14 @@ func rawRequest(t *testing.T, s *Server, head, partial string) (status int, clos
 		t.Fatalf("no answer to a trickled body within %s: %v", waitLimit, err)
 	}
 	defer resp.Body.Close()
-	if _, err := io.ReadAll(resp.Body); err != nil {
+	body, err = io.ReadAll(resp.Body)
+	if err != nil {
 		t.Fatalf("reading the answer: %v", err)
 	}
 	// The connection is closed when the next read ends at once with EOF
 	// (not with the deadline).
 	_, err = br.ReadByte()
-	return resp.StatusCode, err == io.EOF
+	return resp.StatusCode, resp.Header, body, err == io.EOF
 }
 
 // TestSlowBodyCut: a body that does not arrive within the body read
