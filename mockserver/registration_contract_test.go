@@ -204,7 +204,11 @@ func TestRegistrationAnswersMatchTheDocument(t *testing.T) {
 	// Airalo.
 	form := url.Values{"client_id": {"client-1"}, "client_secret": {"secret-1"}, "grant_type": {"client_credentials"}}
 	data := ok("POST", "/airalo/v2/token", form.Encode(), "Content-Type", "application/x-www-form-urlencoded")
-	var tok struct{ Data struct{ AccessToken string `json:"access_token"` } }
+	var tok struct {
+		Data struct {
+			AccessToken string `json:"access_token"`
+		}
+	}
 	if json.Unmarshal(data, &tok) != nil || tok.Data.AccessToken == "" {
 		t.Fatalf("token answer %s", data)
 	}
