@@ -3,22 +3,22 @@ package conformance
 import (
 	"fmt"
 	"io"
-	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"time"
 
 	"github.com/esimhooks/esimhooks/conformance/htmlreport"
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
 // HTMLReport is the summary as the page of --report-html shows it: the
 // same verdict, exit code and counts as the text, the JSON and the JUnit
 // report, every requirement with its catalogue's fix paragraph, and the
-// target with its credentials redacted (RedactURL).
+// target with its credentials redacted as every log line of esimhooks
+// redacts them (wire.RedactURL: no user info, query or fragment).
 func (s *Summary) HTMLReport() *htmlreport.Report {
 	r := &htmlreport.Report{
-		Provider: s.Provider, Variant: s.Variant, Target: RedactURL(s.Target), Seed: s.Seed,
+		Provider: s.Provider, Variant: s.Variant, Target: wire.RedactURL(s.Target), Seed: s.Seed,
 		Start: s.Start, Duration: time.Duration(s.DurationMS) * time.Millisecond,
 		Verdict: s.Verdict, ExitCode: ExitCode(s, nil), Why: s.verdictWhy(),
 	}
@@ -109,15 +109,22 @@ func (s *Summary) verdictWhy() string {
 		why = append(why, fmt.Sprintf("%d SHOULD requirement%s failed (--strict)", should, plural(should)))
 	}
 	if b := s.Count(OutcomeBlocked); b > 0 {
-		why = append(why, fmt.Sprintf("%d %s blocked", b, map[bool]string{true: "was", false: "were"}[b == 1]))
+		why = append(why, fmt.Sprintf("%d %s blocked", b, wasWere(b)))
 	}
 	if notRun > 0 {
-		why = append(why, fmt.Sprintf("%d %s not run (%s)", notRun, map[bool]string{true: "was", false: "were"}[notRun == 1], s.NotRun))
+		why = append(why, fmt.Sprintf("%d %s not run (%s)", notRun, wasWere(notRun), s.NotRun))
 	}
 	if len(why) == 0 {
 		return "The run failed."
 	}
 	return capitalize(strings.Join(why, "; ")) + "."
+}
+
+func wasWere(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
 }
 
 func capitalize(s string) string {
@@ -141,36 +148,4 @@ func (s *Summary) writeHTMLFile(path string) error {
 		return err
 	}
 	return f.Close()
-}
-
-// secretParam matches the names of query parameters that carry a
-// credential (token=, api_key=, sig=, …).
-var secretParam = regexp.MustCompile(`(?i)(token|secret|key|sig|signature|pass|pwd|auth|credential|session|code)`)
-
-// RedactURL returns u with its credentials replaced by "redacted": the
-// user information (user:password@) and the values of query parameters
-// whose name says they hold a credential (token, key, secret, signature,
-// password, auth, session, code). A secret elsewhere in the path cannot be
-// told apart and stays. A value that does not parse as a URL is redacted
-// whole.
-func RedactURL(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(unparsable URL, redacted)"
-	}
-	if p.User != nil {
-		p.User = url.User("redacted")
-	}
-	if p.RawQuery != "" {
-		q := p.Query()
-		for name, vals := range q {
-			if secretParam.MatchString(name) {
-				for i := range vals {
-					vals[i] = "redacted"
-				}
-			}
-		}
-		p.RawQuery = q.Encode()
-	}
-	return p.String()
 }

@@ -20,7 +20,7 @@ var longToken = strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo", 9)
 // SHOULD failed, one not run, one blocked, passed, skipped.
 func sample() *htmlreport.Report {
 	return &htmlreport.Report{
-		Provider: "roamify", Variant: "overview", Target: "https://redacted@staging.example.com/hooks/roamify?token=redacted",
+		Provider: "roamify", Variant: "overview", Target: "https://staging.example.com/hooks/roamify?redacted",
 		Seed: 4038555042464430976, Start: time.Date(2026, 12, 3, 13, 42, 49, 0, time.UTC), Duration: 1900 * time.Millisecond,
 		Verdict: "failed", ExitCode: 1, Why: "2 MUST requirements failed; 1 was blocked; 1 was not run (the run's deadline of 3m0s was reached).",
 		Modes: []string{"--probe: effects checked through the receiver's probe"},
