@@ -61,6 +61,9 @@ type Requirement struct {
 	Needs []string `yaml:"needs" json:"needs,omitempty"`
 	// Source is the seed file or provider page it comes from.
 	Source string `yaml:"source" json:"source"`
+	// Fix says how to fix a receiver that fails the requirement: one
+	// paragraph, shown under a failure in the HTML report.
+	Fix string `yaml:"fix" json:"fix"`
 }
 
 // Catalogue is the golden list of requirements, in file order.
@@ -119,6 +122,9 @@ func (c *Catalogue) validate() error {
 		}
 		if strings.TrimSpace(r.Sentence) == "" || strings.TrimSpace(r.Source) == "" {
 			errs = append(errs, fmt.Errorf("%s: sentence and source are required", r.ID))
+		}
+		if strings.TrimSpace(r.Fix) == "" {
+			errs = append(errs, fmt.Errorf("%s: fix is required (how to fix a receiver that fails it, one paragraph)", r.ID))
 		}
 		if prefix, ok := categoryPrefix[r.Category]; !ok {
 			errs = append(errs, fmt.Errorf("%s: unknown category %q", r.ID, r.Category))

@@ -18,13 +18,14 @@ func TestCatalogueLoads(t *testing.T) {
 		t.Fatalf("%d requirements, want at least the issue's 22", len(c.Requirements))
 	}
 	bad := map[string]string{
-		"duplicate": "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s}\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s}\n",
-		"level":     "requirements:\n- {id: ACK-001, level: MAY, category: ack, sentence: s, source: s}\n",
-		"prefix":    "requirements:\n- {id: SIG-001, level: MUST, category: ack, sentence: s, source: s}\n",
-		"field":     "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, typo: 1}\n",
-		"fact":      "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, applies_when: [airalo]}\n",
-		"basis":     "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, basis: guessed}\n",
-		"need":      "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, needs: [coffee]}\n",
+		"duplicate": "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, fix: f}\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, fix: f}\n",
+		"level":     "requirements:\n- {id: ACK-001, level: MAY, category: ack, sentence: s, source: s, fix: f}\n",
+		"prefix":    "requirements:\n- {id: SIG-001, level: MUST, category: ack, sentence: s, source: s, fix: f}\n",
+		"field":     "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, fix: f, typo: 1}\n",
+		"fact":      "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, fix: f, applies_when: [airalo]}\n",
+		"basis":     "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, fix: f, basis: guessed}\n",
+		"fix":       "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, fix: ' '}\n",
+		"need":      "requirements:\n- {id: ACK-001, level: MUST, category: ack, sentence: s, source: s, fix: f, needs: [coffee]}\n",
 	}
 	for name, y := range bad {
 		if _, err := LoadCatalogue([]byte(y)); err == nil {

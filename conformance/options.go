@@ -67,6 +67,9 @@ type Options struct {
 	// requirement, see junit.go) and Ginkgo's JSON
 	// report.
 	ReportJSON, JUnitReport, JSONReport string
+	// ReportHTML is a file to write the self-contained HTML report to
+	// (report_html.go).
+	ReportHTML string
 	// Output receives the progress lines and the final table; nil
 	// discards them.
 	Output io.Writer

@@ -325,12 +325,17 @@ func plural(n int) string {
 	return "s"
 }
 
-// finish prints the table and writes the summary and JUnit files.
+// finish prints the table and writes the summary, JUnit and HTML files.
 func (s *Summary) finish(o Options) error {
 	s.WriteTable(o.Output)
 	if o.JUnitReport != "" {
 		if err := s.writeJUnitFile(o.JUnitReport); err != nil {
 			return usagef("--junit-report: %v", err)
+		}
+	}
+	if o.ReportHTML != "" {
+		if err := s.writeHTMLFile(o.ReportHTML); err != nil {
+			return usagef("--report-html: %v", err)
 		}
 	}
 	if o.ReportJSON == "" {

@@ -29,6 +29,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&o.DryRun, "dry-run", false, "list what would run and why the rest is skipped, sending nothing")
 	fs.StringVar(&o.ReportJSON, "report-json", "", "write the summary (the verdict, and every requirement: id, level, outcome, evidence) to FILE")
 	fs.StringVar(&o.JUnitReport, "junit-report", "", "write a JUnit XML report to FILE (for CI): one test case per requirement, classname esimhooks.<category>")
+	fs.StringVar(&o.ReportHTML, "report-html", "", "write a self-contained HTML report to FILE (to share, or keep as a CI artifact): verdict, every requirement with evidence and, for a failure, how to fix it")
 	fs.StringVar(&o.JSONReport, "json-report", "", "write Ginkgo's JSON report to FILE")
 	fs.DurationVar(&o.Timeout, "timeout", conformance.DefaultTimeout, "bound the whole run (a positive duration)")
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", conformance.DefaultRequestTimeout, "bound each request that is not timed against the provider's deadline")
