@@ -3,17 +3,16 @@ package providers_test
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/esimhooks/esimhooks/internal/runtimes"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"github.com/esimhooks/esimhooks/providers/payload"
@@ -84,16 +83,6 @@ func proofSeeds(t *testing.T) int {
 		return n
 	}
 	return 50
-}
-
-// nodeModules is where the npm packages are: ESIMHOOKS_NODE_MODULES, or
-// .ci/npm/node_modules of the repository.
-func nodeModules() string {
-	if d := os.Getenv("ESIMHOOKS_NODE_MODULES"); d != "" {
-		return d
-	}
-	d, _ := filepath.Abs(filepath.Join("..", ".ci", "npm", "node_modules"))
-	return d
 }
 
 func secretFor(v *providers.Variant, seed uint64) string {
@@ -261,21 +250,10 @@ func proofCases(t *testing.T, seeds int) []*proofCase {
 // verdict of each verifier it ran.
 func runProof(t *testing.T, tool string, args []string, cases []*proofCase) []map[string]bool {
 	t.Helper()
-	in, err := json.Marshal(cases)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(tool, args...)
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", tool, err, stderr.String())
-	}
 	var res []map[string]bool
-	if err := json.Unmarshal(out, &res); err != nil || len(res) != len(cases) {
-		t.Fatalf("%s answered %d results for %d cases (%v): %.300s\n%s", tool, len(res), len(cases), err, out, stderr.String())
+	runtimes.RunJSON(t, tool, args, cases, &res)
+	if len(res) != len(cases) {
+		t.Fatalf("%s answered %d results for %d cases", tool, len(res), len(cases))
 	}
 	return res
 }
@@ -353,13 +331,13 @@ func TestProofOfficialVerifiersAcceptEveryDelivery(t *testing.T) {
 	cases := proofCases(t, proofSeeds(t))
 	t.Logf("%d deliveries", len(cases))
 	t.Run("node", func(t *testing.T) {
-		node, err := exec.LookPath("node")
-		if err != nil {
+		node, ok := runtimes.Find("node")
+		if !ok {
 			t.Skip("node is not in PATH: the node verifiers are skipped")
 		}
-		mods := nodeModules()
+		mods := runtimes.NodeModules()
 		for _, m := range []string{"airalo-sdk", "standardwebhooks", "svix"} {
-			if _, err := os.Stat(filepath.Join(mods, m, "package.json")); err != nil {
+			if !runtimes.HasNodePackage(m) {
 				t.Logf("npm package %s is not installed in %s (run .ci/run or npm install --prefix .ci/npm %s): its verifier is skipped", m, mods, m)
 			}
 		}
@@ -367,8 +345,8 @@ func TestProofOfficialVerifiersAcceptEveryDelivery(t *testing.T) {
 		check(t, "node", cases, res)
 	})
 	t.Run("php", func(t *testing.T) {
-		php, err := exec.LookPath("php")
-		if err != nil {
+		php, ok := runtimes.Find("php")
+		if !ok {
 			t.Skip("php is not in PATH: the PHP verifiers are skipped")
 		}
 		script := filepath.Join(t.TempDir(), "proof.php")
@@ -378,8 +356,8 @@ func TestProofOfficialVerifiersAcceptEveryDelivery(t *testing.T) {
 		check(t, "php", cases, runProof(t, php, []string{"-n", "-d", "serialize_precision=-1", "-d", "memory_limit=1G", script}, cases))
 	})
 	t.Run("python", func(t *testing.T) {
-		py, err := exec.LookPath("python3")
-		if err != nil {
+		py, ok := runtimes.Find("python3")
+		if !ok {
 			t.Skip("python3 is not in PATH: the Python verifiers are skipped")
 		}
 		check(t, "python", cases, runProof(t, py, []string{"-c", pythonProof}, cases))

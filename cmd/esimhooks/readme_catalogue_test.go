@@ -46,6 +46,11 @@ var readmeNotRun = map[string]string{
 	"go test ./mockserver -run '^$' -fuzz FuzzControlAPI -fuzztime 5m":                                                        "fuzzing for five minutes; its seed corpus runs with go test",
 	"go test -run '^$' -bench . ./mockserver/ ./mockserver/sqlite/ ./providers/...":                                           "benchmarks measure, they do not pass or fail; go test compiles them",
 	"go run ./cmd/esimhooks bench                          # --cpuprofile cpu.prof, then go tool pprof":                       "a benchmark of the full default size; bench_test.go runs bench small",
+
+	// The receiver kits (examples/receivers).
+	`RECEIVER_SECRET="$SECRET" node examples/receivers/node/server.js --provider esimfly --variant 2026-09 --addr 127.0.0.1:9000`:         "a receiver kit runs until interrupted; examples/receivers TestKits starts each kit the same way and grades it",
+	`RECEIVER_SECRET="$SECRET" python3 examples/receivers/python/receiver.py --provider roamify --addr 127.0.0.1:9000`:                    "a receiver kit runs until interrupted; examples/receivers TestKits starts each kit the same way and grades it",
+	`RECEIVER_PROVIDER=airalo RECEIVER_SECRET="$SECRET" PHP_CLI_SERVER_WORKERS=4 php -S 127.0.0.1:9000 examples/receivers/php/router.php`: "a receiver kit runs until interrupted; examples/receivers TestKits starts each kit the same way and grades it",
 }
 
 // readmeExamples returns, per heading, the README's example commands:

@@ -1,17 +1,16 @@
 package signing
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/esimhooks/esimhooks/internal/runtimes"
 )
 
 // airaloTrickyBodies are bodies a receiver may hand to verify: escapes in
@@ -89,33 +88,21 @@ func TestAiraloSDKModelsMatchTheRuntimes(t *testing.T) {
 	for _, b := range airaloTrickyBodies {
 		enc = append(enc, b64(b))
 	}
-	in, _ := json.Marshal(enc)
 	run := func(tool string, args ...string) []map[string]string {
-		path, err := exec.LookPath(tool)
-		if err != nil {
+		path, ok := runtimes.Find(tool)
+		if !ok {
 			t.Logf("%s is not in PATH: its SDK path is not compared", tool)
 			return nil
 		}
-		cmd := exec.Command(path, args...)
-		cmd.Stdin = bytes.NewReader(in)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("%s: %v\n%s", tool, err, stderr.String())
-		}
 		var res []map[string]string
-		if err := json.Unmarshal(out, &res); err != nil || len(res) != len(enc) {
-			t.Fatalf("%s: %v %s", tool, err, out)
+		runtimes.RunJSON(t, path, args, enc, &res)
+		if len(res) != len(enc) {
+			t.Fatalf("%s answered %d results for %d bodies", tool, len(res), len(enc))
 		}
 		return res
 	}
 	var results [][]map[string]string
-	mods := os.Getenv("ESIMHOOKS_NODE_MODULES")
-	if mods == "" {
-		mods, _ = filepath.Abs(filepath.Join("..", "..", ".ci", "npm", "node_modules"))
-	}
-	if _, err := os.Stat(filepath.Join(mods, "airalo-sdk", "package.json")); err != nil {
+	if mods := runtimes.NodeModules(); !runtimes.HasNodePackage("airalo-sdk") {
 		t.Logf("npm package airalo-sdk is not installed in %s (run .ci/run): the Node SDK is not compared", mods)
 	} else {
 		results = append(results, run("node", "-e", airaloNodeSDK, mods))
