@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"time"
 )
@@ -122,17 +121,7 @@ func (s *Summary) WriteJUnit(w io.Writer) error {
 	return err
 }
 
-func (s *Summary) writeJUnitFile(path string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := s.WriteJUnit(f); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
-}
+func (s *Summary) writeJUnitFile(path string) error { return createWith(path, s.WriteJUnit) }
 
 // seconds formats a duration as JUnit's time attribute.
 func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }

@@ -138,12 +138,16 @@ func capitalize(s string) string {
 // --report-html.
 func (s *Summary) WriteHTML(w io.Writer) error { return htmlreport.Write(w, s.HTMLReport()) }
 
-func (s *Summary) writeHTMLFile(path string) error {
+func (s *Summary) writeHTMLFile(path string) error { return createWith(path, s.WriteHTML) }
+
+// createWith creates the file at path and writes it with write, closing it
+// in every case; the first error wins.
+func createWith(path string, write func(io.Writer) error) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := s.WriteHTML(f); err != nil {
+	if err := write(f); err != nil {
 		_ = f.Close()
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,119 +16,29 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/esimhooks/esimhooks/internal/browsertest"
 	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/dashboard"
 )
 
-// stepTimeout bounds each browser step; generous, for a loaded 2-core
-// machine. Every wait is for a condition, never a fixed pause.
-const stepTimeout = 30 * time.Second
-
-// chromiumPath returns the browser to drive, or skips the test with a
-// message saying how to get one.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("ESIMHOOKS_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("chromium not found: install it (apt-get install chromium) or set ESIMHOOKS_CHROMIUM to run the dashboard's browser tests")
-	return ""
-}
+// stepTimeout bounds each browser step (internal/browsertest).
+const stepTimeout = browsertest.StepTimeout
 
 // startBrowser starts a headless Chromium with a fresh profile and returns
-// a tab's context; the browser stops when the test ends. Uncaught page
-// exceptions fail the test.
-func startBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("force-color-profile", "srgb"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	}
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		cancel()
-		acancel()
-	})
-	start, scancel := context.WithTimeout(context.Background(), stepTimeout)
-	defer scancel()
-	done := make(chan error, 1)
-	go func() { done <- chromedp.Do(ctx) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("starting chromium: %v", err)
-		}
-	case <-start.Done():
-		t.Fatalf("chromium did not start within %s", stepTimeout)
-	}
-
-	var mu sync.Mutex
-	var exceptions []string
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.IsException() || strings.Contains(m.Text, "Content Security Policy") {
-				mu.Lock()
-				exceptions = append(exceptions, m.String())
-				mu.Unlock()
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range exceptions {
-			t.Errorf("uncaught exception or CSP violation in the page: %s", e)
-		}
-	})
-	return ctx
-}
+// a tab's context (internal/browsertest: skipped without Chromium;
+// uncaught page exceptions and CSP violations fail the test).
+func startBrowser(t *testing.T) context.Context { return browsertest.Start(t) }
 
 // do runs actions with the step timeout (the browser outlives it).
 func do(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
-	defer cancel()
-	if err := chromedp.Do(sctx, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
+	browsertest.Do(t, ctx, what, actions...)
 }
 
 // eval runs JavaScript and decodes its result.
 func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, stepTimeout)
-	defer cancel()
-	v, err := chromedp.Run(sctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("evaluating %s: %v", js, err)
-	}
-	return v
+	return browsertest.Eval[T](t, ctx, js)
 }
 
 // until waits for a JavaScript condition to become true; what names it.
