@@ -30,7 +30,9 @@ import (
 // kit is started in its own runtime on loopback, for every variant of every
 // shipped provider (the variants the Go reference receiver serves), and the
 // whole conformance suite runs against it with its probe, --strict: every
-// applicable requirement, MUST and SHOULD, must pass. These runs are also
+// applicable requirement, MUST and SHOULD, must pass. The Go reference
+// receiver runs alongside, configured and graded the same way. A variant
+// added to the catalogue fails here until every kit serves it. These runs are also
 // the suite's proof that it grades receivers it did not write, in languages
 // other than Go.
 //
@@ -63,6 +65,9 @@ type kit struct {
 	choosesPort bool
 	// missing says why the kit cannot run here, or "".
 	missing func() string
+	// prepare, if set, builds the kit and returns its path as tool, or
+	// why it cannot run here.
+	prepare func() (tool, missing string)
 }
 
 // listening matches the line a kit prints once it listens: the kits'
@@ -70,6 +75,13 @@ type kit struct {
 var listening = regexp.MustCompile(`(?:webhook: +|Development Server \()(http://127\.0\.0\.1:\d+)`)
 
 var kits = []kit{
+	{
+		// The Go reference receiver, configured the same way, graded by
+		// the same test: the yardstick the kits are held to.
+		name: "go", choosesPort: true,
+		args:    func(_, port string) []string { return []string{"--addr", "127.0.0.1:" + port} },
+		prepare: buildGoReceiver,
+	},
 	{
 		name: "node", tool: "node", choosesPort: true,
 		args: func(dir, port string) []string {
@@ -106,7 +118,40 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(childMain())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if goBuild.dir != "" {
+		os.RemoveAll(goBuild.dir)
+	}
+	os.Exit(code)
+}
+
+// goBuild is the Go reference receiver, built once per test binary.
+var goBuild struct {
+	once          sync.Once
+	dir, bin, why string
+}
+
+// buildGoReceiver builds examples/receiver (without -race: it is the
+// receiver under test, not the code under test).
+func buildGoReceiver() (string, string) {
+	goBuild.once.Do(func() {
+		gotool, ok := runtimes.Find("go")
+		if !ok {
+			goBuild.why = "go is not in PATH"
+			return
+		}
+		dir, err := os.MkdirTemp("", "esimhooks-kits-")
+		if err != nil {
+			goBuild.why = err.Error()
+			return
+		}
+		goBuild.dir, goBuild.bin = dir, filepath.Join(dir, "receiver")
+		out, err := exec.Command(gotool, "build", "-o", goBuild.bin, "github.com/esimhooks/esimhooks/examples/receiver").CombinedOutput()
+		if err != nil {
+			goBuild.why = fmt.Sprintf("go build ./examples/receiver: %v\n%s", err, out)
+		}
+	})
+	return goBuild.bin, goBuild.why
 }
 
 // sem bounds the suite runs of every test of the package.
@@ -149,6 +194,13 @@ func TestKits(t *testing.T) {
 // k cannot run here.
 func requireKit(t *testing.T, k kit) string {
 	t.Helper()
+	if k.prepare != nil {
+		tool, why := k.prepare()
+		if why != "" {
+			t.Fatalf("the %s kit cannot run: %s", k.name, why)
+		}
+		return tool
+	}
 	tool, ok := runtimes.Find(k.tool)
 	if !ok {
 		t.Skipf("%s is not in PATH: the %s kit is not run", k.tool, k.name)
