@@ -173,6 +173,8 @@ func TestKits(t *testing.T) {
 			vs = append(vs, p.Variants...)
 		}
 	}
+	passed := &passedSets{byVariant: map[string]map[string]string{}}
+	t.Cleanup(func() { passed.compare(t) }) // after every subtest
 	for _, k := range kits {
 		t.Run(k.name, func(t *testing.T) {
 			t.Parallel()
@@ -182,11 +184,49 @@ func TestKits(t *testing.T) {
 				runs.Go(func() {
 					sem <- struct{}{}
 					defer func() { <-sem }()
-					t.Run(v.ID(), func(t *testing.T) { checkKit(t, k, tool, dir, v) })
+					t.Run(v.ID(), func(t *testing.T) {
+						if ids := checkKit(t, k, tool, dir, v); ids != "" {
+							passed.add(v.ID(), k.name, ids)
+						}
+					})
 				})
 			}
 			runs.Wait()
 		})
+	}
+}
+
+// passedSets records which requirements each kit passed for each variant.
+type passedSets struct {
+	mu        sync.Mutex
+	byVariant map[string]map[string]string // variant → kit → passed IDs
+}
+
+func (p *passedSets) add(variant, kit, ids string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.byVariant[variant] == nil {
+		p.byVariant[variant] = map[string]string{}
+	}
+	p.byVariant[variant][kit] = ids
+}
+
+// compare checks that every kit passed, for each variant, exactly the
+// requirements the Go reference receiver passed: what applies depends on
+// the provider, never on the language the receiver is written in.
+func (p *passedSets) compare(t *testing.T) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for variant, kits := range p.byVariant {
+		ref, ok := kits["go"]
+		if !ok {
+			continue
+		}
+		for kit, ids := range kits {
+			if ids != ref {
+				t.Errorf("%s: the %s kit passed %s, the Go receiver %s", variant, kit, ids, ref)
+			}
+		}
 	}
 }
 
@@ -215,7 +255,8 @@ func requireKit(t *testing.T, k kit) string {
 
 // checkKit starts k for v and grades it: exit 0, verdict passed, nothing
 // failed or blocked, and no probe requirement skipped for want of the probe.
-func checkKit(t *testing.T, k kit, tool, dir string, v *providers.Variant) {
+// It returns the IDs of the passed requirements, or "" when the run failed.
+func checkKit(t *testing.T, k kit, tool, dir string, v *providers.Variant) string {
 	res, p := grade(t, k, tool, dir, v)
 	if res.summary == nil {
 		t.Fatalf("no summary (exit %d):\n%s\nkit output:\n%s", res.code, res.stderr, p.output())
@@ -233,10 +274,17 @@ func checkKit(t *testing.T, k kit, tool, dir string, v *providers.Variant) {
 	if len(bad) > 0 || s.Verdict != conformance.VerdictPassed || res.code != 0 {
 		t.Errorf("%s kit × %s: verdict %q, exit %d, want passed and 0:\n  %s\nkit output:\n%s",
 			k.name, v.ID(), s.Verdict, res.code, strings.Join(bad, "\n  "), p.output())
-		return
+		return ""
 	}
 	passed, _, skipped := s.Counts()
 	t.Logf("%s kit × %s: %d passed, %d skipped (not applicable) in %s", k.name, v.ID(), passed, skipped, res.elapsed.Round(time.Millisecond))
+	var ids []string
+	for _, r := range s.Requirements {
+		if r.Outcome == conformance.OutcomePassed {
+			ids = append(ids, r.ID)
+		}
+	}
+	return strings.Join(ids, " ")
 }
 
 // grade starts k (its files under dir) for v with a fresh secret and runs
