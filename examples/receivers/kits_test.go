@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	crand "crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/conformance"
+	"github.com/esimhooks/esimhooks/examples/receiver/receiver/receivertest"
 	"github.com/esimhooks/esimhooks/internal/runtimes"
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -291,13 +291,7 @@ func checkKit(t *testing.T, k kit, tool, dir string, v *providers.Variant) strin
 // the suite against it, --strict, with its probe.
 func grade(t *testing.T, k kit, tool, dir string, v *providers.Variant) (childResult, *process) {
 	t.Helper()
-	secret := ""
-	if v.Signature.Scheme != "none" {
-		var err error
-		if secret, err = v.NewSecret(crand.Reader); err != nil {
-			t.Fatal(err)
-		}
-	}
+	secret := receivertest.Secret(t, v) // eSIM Access's kits ignore it: it signs nothing
 	p := startKit(t, k, tool, dir, v, secret)
 	co := childOptions{Provider: v.Provider.Name, Variant: v.Name, Target: p.base + "/hook", Probe: p.base + "/probe", Secret: secret}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
