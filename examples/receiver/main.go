@@ -5,10 +5,13 @@
 //
 // It serves the webhook at /hook and the probe at /probe, and prints both
 // URLs. The secret may come from the environment variable RECEIVER_SECRET
-// instead of the command line. Stop it with Ctrl-C.
+// instead of the command line; RECEIVER_PROVIDER, RECEIVER_VARIANT and
+// RECEIVER_ADDR stand in for the other flags, as for the receiver kits in
+// examples/receivers. Stop it with Ctrl-C.
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -38,10 +41,10 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("receiver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	provider := fs.String("provider", "", "provider name, e.g. esimfly (or esimfly@2026-04)")
-	variant := fs.String("variant", "", "provider variant (default: the provider's default)")
+	provider := fs.String("provider", os.Getenv("RECEIVER_PROVIDER"), "provider name, e.g. esimfly (or esimfly@2026-04) (default: $RECEIVER_PROVIDER)")
+	variant := fs.String("variant", os.Getenv("RECEIVER_VARIANT"), "provider variant (default: $RECEIVER_VARIANT, else the provider's default)")
 	secret := fs.String("secret", "", "signing secret (default: $RECEIVER_SECRET)")
-	addr := fs.String("addr", "127.0.0.1:9000", "address to listen on")
+	addr := fs.String("addr", cmp.Or(os.Getenv("RECEIVER_ADDR"), "127.0.0.1:9000"), "address to listen on (default: $RECEIVER_ADDR)")
 	maxBody := fs.Int64("max-body", receiver.DefaultMaxBody, "body cap in bytes")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	crand "crypto/rand"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/conformance"
+	"github.com/esimhooks/esimhooks/examples/receiver/receiver/receivertest"
 	"github.com/esimhooks/esimhooks/internal/runtimes"
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -30,7 +30,9 @@ import (
 // kit is started in its own runtime on loopback, for every variant of every
 // shipped provider (the variants the Go reference receiver serves), and the
 // whole conformance suite runs against it with its probe, --strict: every
-// applicable requirement, MUST and SHOULD, must pass. These runs are also
+// applicable requirement, MUST and SHOULD, must pass. The Go reference
+// receiver runs alongside, configured and graded the same way. A variant
+// added to the catalogue fails here until every kit serves it. These runs are also
 // the suite's proof that it grades receivers it did not write, in languages
 // other than Go.
 //
@@ -63,6 +65,9 @@ type kit struct {
 	choosesPort bool
 	// missing says why the kit cannot run here, or "".
 	missing func() string
+	// prepare, if set, builds the kit and returns its path as tool, or
+	// why it cannot run here.
+	prepare func() (tool, missing string)
 }
 
 // listening matches the line a kit prints once it listens: the kits'
@@ -70,6 +75,13 @@ type kit struct {
 var listening = regexp.MustCompile(`(?:webhook: +|Development Server \()(http://127\.0\.0\.1:\d+)`)
 
 var kits = []kit{
+	{
+		// The Go reference receiver, configured the same way, graded by
+		// the same test: the yardstick the kits are held to.
+		name: "go", choosesPort: true,
+		args:    func(_, port string) []string { return []string{"--addr", "127.0.0.1:" + port} },
+		prepare: buildGoReceiver,
+	},
 	{
 		name: "node", tool: "node", choosesPort: true,
 		args: func(dir, port string) []string {
@@ -106,7 +118,40 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(childMain())
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if goBuild.dir != "" {
+		os.RemoveAll(goBuild.dir)
+	}
+	os.Exit(code)
+}
+
+// goBuild is the Go reference receiver, built once per test binary.
+var goBuild struct {
+	once          sync.Once
+	dir, bin, why string
+}
+
+// buildGoReceiver builds examples/receiver (without -race: it is the
+// receiver under test, not the code under test).
+func buildGoReceiver() (string, string) {
+	goBuild.once.Do(func() {
+		gotool, ok := runtimes.Find("go")
+		if !ok {
+			goBuild.why = "go is not in PATH"
+			return
+		}
+		dir, err := os.MkdirTemp("", "esimhooks-kits-")
+		if err != nil {
+			goBuild.why = err.Error()
+			return
+		}
+		goBuild.dir, goBuild.bin = dir, filepath.Join(dir, "receiver")
+		out, err := exec.Command(gotool, "build", "-o", goBuild.bin, "github.com/esimhooks/esimhooks/examples/receiver").CombinedOutput()
+		if err != nil {
+			goBuild.why = fmt.Sprintf("go build ./examples/receiver: %v\n%s", err, out)
+		}
+	})
+	return goBuild.bin, goBuild.why
 }
 
 // sem bounds the suite runs of every test of the package.
@@ -128,6 +173,8 @@ func TestKits(t *testing.T) {
 			vs = append(vs, p.Variants...)
 		}
 	}
+	passed := &passedSets{byVariant: map[string]map[string]string{}}
+	t.Cleanup(func() { passed.compare(t) }) // after every subtest
 	for _, k := range kits {
 		t.Run(k.name, func(t *testing.T) {
 			t.Parallel()
@@ -137,7 +184,11 @@ func TestKits(t *testing.T) {
 				runs.Go(func() {
 					sem <- struct{}{}
 					defer func() { <-sem }()
-					t.Run(v.ID(), func(t *testing.T) { checkKit(t, k, tool, dir, v) })
+					t.Run(v.ID(), func(t *testing.T) {
+						if ids := checkKit(t, k, tool, dir, v); ids != "" {
+							passed.add(v.ID(), k.name, ids)
+						}
+					})
 				})
 			}
 			runs.Wait()
@@ -145,10 +196,51 @@ func TestKits(t *testing.T) {
 	}
 }
 
+// passedSets records which requirements each kit passed for each variant.
+type passedSets struct {
+	mu        sync.Mutex
+	byVariant map[string]map[string]string // variant → kit → passed IDs
+}
+
+func (p *passedSets) add(variant, kit, ids string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.byVariant[variant] == nil {
+		p.byVariant[variant] = map[string]string{}
+	}
+	p.byVariant[variant][kit] = ids
+}
+
+// compare checks that every kit passed, for each variant, exactly the
+// requirements the Go reference receiver passed: what applies depends on
+// the provider, never on the language the receiver is written in.
+func (p *passedSets) compare(t *testing.T) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for variant, kits := range p.byVariant {
+		ref, ok := kits["go"]
+		if !ok {
+			continue
+		}
+		for kit, ids := range kits {
+			if ids != ref {
+				t.Errorf("%s: the %s kit passed %s, the Go receiver %s", variant, kit, ids, ref)
+			}
+		}
+	}
+}
+
 // requireKit returns the path of k's runtime, or skips t with the reason
 // k cannot run here.
 func requireKit(t *testing.T, k kit) string {
 	t.Helper()
+	if k.prepare != nil {
+		tool, why := k.prepare()
+		if why != "" {
+			t.Fatalf("the %s kit cannot run: %s", k.name, why)
+		}
+		return tool
+	}
 	tool, ok := runtimes.Find(k.tool)
 	if !ok {
 		t.Skipf("%s is not in PATH: the %s kit is not run", k.tool, k.name)
@@ -163,7 +255,8 @@ func requireKit(t *testing.T, k kit) string {
 
 // checkKit starts k for v and grades it: exit 0, verdict passed, nothing
 // failed or blocked, and no probe requirement skipped for want of the probe.
-func checkKit(t *testing.T, k kit, tool, dir string, v *providers.Variant) {
+// It returns the IDs of the passed requirements, or "" when the run failed.
+func checkKit(t *testing.T, k kit, tool, dir string, v *providers.Variant) string {
 	res, p := grade(t, k, tool, dir, v)
 	if res.summary == nil {
 		t.Fatalf("no summary (exit %d):\n%s\nkit output:\n%s", res.code, res.stderr, p.output())
@@ -181,23 +274,24 @@ func checkKit(t *testing.T, k kit, tool, dir string, v *providers.Variant) {
 	if len(bad) > 0 || s.Verdict != conformance.VerdictPassed || res.code != 0 {
 		t.Errorf("%s kit × %s: verdict %q, exit %d, want passed and 0:\n  %s\nkit output:\n%s",
 			k.name, v.ID(), s.Verdict, res.code, strings.Join(bad, "\n  "), p.output())
-		return
+		return ""
 	}
 	passed, _, skipped := s.Counts()
 	t.Logf("%s kit × %s: %d passed, %d skipped (not applicable) in %s", k.name, v.ID(), passed, skipped, res.elapsed.Round(time.Millisecond))
+	var ids []string
+	for _, r := range s.Requirements {
+		if r.Outcome == conformance.OutcomePassed {
+			ids = append(ids, r.ID)
+		}
+	}
+	return strings.Join(ids, " ")
 }
 
 // grade starts k (its files under dir) for v with a fresh secret and runs
 // the suite against it, --strict, with its probe.
 func grade(t *testing.T, k kit, tool, dir string, v *providers.Variant) (childResult, *process) {
 	t.Helper()
-	secret := ""
-	if v.Signature.Scheme != "none" {
-		var err error
-		if secret, err = v.NewSecret(crand.Reader); err != nil {
-			t.Fatal(err)
-		}
-	}
+	secret := receivertest.Secret(t, v) // eSIM Access's kits ignore it: it signs nothing
 	p := startKit(t, k, tool, dir, v, secret)
 	co := childOptions{Provider: v.Provider.Name, Variant: v.Name, Target: p.base + "/hook", Probe: p.base + "/probe", Secret: secret}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -1,11 +1,10 @@
 package signing
 
 import (
-	"bytes"
-	"encoding/json"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/esimhooks/esimhooks/internal/runtimes"
 )
 
 // interopCase is one delivery handed to a sample verifier in another
@@ -22,25 +21,11 @@ type interopCase struct {
 // decodes its JSON answer into out.
 func runSample(t *testing.T, tool string, args []string, cases []interopCase, out any) {
 	t.Helper()
-	path, err := exec.LookPath(tool)
-	if err != nil {
+	path, ok := runtimes.Find(tool)
+	if !ok {
 		t.Skipf("%s not found on PATH: skipping the check against the provider's %s sample", tool, tool)
 	}
-	in, err := json.Marshal(cases)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(path, args...)
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	res, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", tool, err, stderr.String())
-	}
-	if err := json.Unmarshal(res, out); err != nil {
-		t.Fatalf("%s answered %q: %v", tool, res, err)
-	}
+	runtimes.RunJSON(t, path, args, cases, out)
 }
 
 // esimflyExpressVerifier is the verifySignature function of eSIMfly's

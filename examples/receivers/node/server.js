@@ -179,9 +179,12 @@ function verify(sig, secrets, headers, raw) {
   if (!given) return [401, `missing ${sig.header}`];
   let signed = raw;
   if (sig.over !== 'raw') {
-    let obj;
-    try { obj = JSON.parse(raw.toString('utf8')); } catch { return [400, 'malformed JSON']; }
-    signed = Buffer.from(sig.over === 'js' ? JSON.stringify(obj) : flattenSorted(obj), 'utf8');
+    try { // not JSON, or nested too deep to re-serialise: malformed, not forged
+      const obj = JSON.parse(raw.toString('utf8'));
+      signed = Buffer.from(sig.over === 'js' ? JSON.stringify(obj) : flattenSorted(obj), 'utf8');
+    } catch {
+      return [400, 'malformed JSON'];
+    }
   }
   for (const secret of secrets) {
     if (safeEqual(sig.prefix + crypto.createHmac(sig.hash, secret).update(signed).digest('hex'), given)) return null;

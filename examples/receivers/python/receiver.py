@@ -236,7 +236,7 @@ def verify(sig, secrets, headers, raw):
     if sig["over"] == "flatten":
         try:
             signed = flatten_sorted(json.loads(raw)).encode()
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, RecursionError):  # not JSON, or nested too deep
             raise Verify(400, "malformed JSON") from None
     for secret in secrets:
         mac = sig["prefix"] + hmac.new(secret.encode(), signed, getattr(hashlib, sig["hash"])).hexdigest()
@@ -336,6 +336,8 @@ def make_handler(v, secrets, state):
                 length = int(self.headers.get("Content-Length", "0"))
             except ValueError:
                 length = -1
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():  # http.server reads no chunked bodies
+                return self.answer(411, {"outcome": "Content-Length required"}, {"Connection": "close"})
             if length < 0 or length > MAX_BODY:
                 # The rest of the body is not read: close, and say so.
                 return self.answer(413 if length > MAX_BODY else 400, {"outcome": "body too large" if length > 0 else "bad Content-Length"}, {"Connection": "close"})
@@ -348,7 +350,7 @@ def make_handler(v, secrets, state):
                 return self.answer(e.status, {"outcome": "invalid signature" if e.status == 401 else str(e)})
             try:
                 body = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested too deep
                 return self.answer(400, {"outcome": "malformed JSON"})
             if not isinstance(body, dict):
                 return self.answer(200, {"outcome": "ignored: unknown event type"})
