@@ -28,57 +28,44 @@ func runSample(t *testing.T, tool string, args []string, cases []interopCase, ou
 	runtimes.RunJSON(t, path, args, cases, out)
 }
 
-// esimflyExpressVerifier is the verifySignature function of eSIMfly's
-// 2025-01 Express sample, verbatim, fed with what express.json() gives:
-// JSON.parse of the body decoded as UTF-8. timingSafeEqual throws on a
-// length mismatch; Express would answer 500, which counts as rejected.
+// esimflyExpressVerifier reproduces, in node, the verification algorithm
+// that providers.md records for eSIMfly's 2025-01 Express sample (our own
+// code, not the sample's): HMAC-SHA256 hex over JSON.stringify of what
+// express.json() gives (JSON.parse of the body decoded as UTF-8), compared
+// with crypto.timingSafeEqual and no length check first. timingSafeEqual
+// throws on a length mismatch; Express would answer 500, which counts as
+// rejected here.
 const esimflyExpressVerifier = `
-const crypto = require('crypto');
-
-function verifySignature(payload, signature, secret) {
-  const hash = crypto
-    .createHmac('sha256', secret)
-    .update(JSON.stringify(payload))
-    .digest('hex');
-
-  return crypto.timingSafeEqual(
-    Buffer.from(signature),
-    Buffer.from(hash)
-  );
-}
-
-const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-const out = {};
-for (const c of cases) {
-  let ok;
+const { createHmac, timingSafeEqual } = require('node:crypto');
+const input = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+const verdicts = {};
+for (const item of input) {
+  let accepted = false;
   try {
-    const req = { body: JSON.parse(Buffer.from(c.body, 'utf8').toString('utf8')) };
-    ok = verifySignature(req.body, c.signature, c.secret);
-  } catch (e) {
-    ok = false;
+    const parsed = JSON.parse(Buffer.from(item.body, 'utf8').toString('utf8'));
+    const expected = createHmac('sha256', item.secret).update(JSON.stringify(parsed)).digest('hex');
+    accepted = timingSafeEqual(Buffer.from(item.signature), Buffer.from(expected));
+  } catch (err) {
+    accepted = false;
   }
-  out[c.name] = ok;
+  verdicts[item.name] = accepted;
 }
-process.stdout.write(JSON.stringify(out));
+process.stdout.write(JSON.stringify(verdicts));
 `
 
-// roamifyVerifier is Roamify's sample: HMAC-SHA256 of the raw body bytes,
-// compared with !==.
+// roamifyVerifier reproduces, in node, the algorithm providers.md records
+// for Roamify's sample (our own code): HMAC-SHA256 hex of the raw body
+// bytes, compared as strings with !== (not constant-time).
 const roamifyVerifier = `
-const crypto = require('crypto');
-const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));
-const out = {};
-for (const c of cases) {
-  const secret = c.secret;
-  const rawBody = Buffer.from(c.body, 'utf8'); // req.rawBody
-  const signature = c.signature;               // req.headers['x-roamify-signature']
-  const computedSignature = crypto
-    .createHmac('sha256', secret)
-    .update(rawBody, 'utf8')
-    .digest('hex');
-  out[c.name] = !(computedSignature !== signature);
+const { createHmac } = require('node:crypto');
+const input = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+const verdicts = {};
+for (const item of input) {
+  const raw = Buffer.from(item.body, 'utf8');
+  const expected = createHmac('sha256', item.secret).update(raw).digest('hex');
+  verdicts[item.name] = expected === item.signature;
 }
-process.stdout.write(JSON.stringify(out));
+process.stdout.write(JSON.stringify(verdicts));
 `
 
 func signWith(t *testing.T, s *HMAC, body string) string {
@@ -159,37 +146,28 @@ func TestRoamifySample(t *testing.T) {
 	}
 }
 
-// flaskVerifier is the verify_signature of eSIMfly's Python/Flask sample,
-// verbatim, fed with what request.get_json() gives (json.loads of the
-// body), plus the same check with compact separators and
-// ensure_ascii=False, for comparison.
+// flaskVerifier reproduces, in python3, the algorithm providers.md records
+// for eSIMfly's Python/Flask sample (our own code, not the sample's):
+// HMAC-SHA256 hex over json.dumps of what request.get_json() gives
+// (json.loads of the body) with json.dumps's default separators, compared
+// with hmac.compare_digest; plus the same check with compact separators
+// and ensure_ascii=False, for comparison.
 const flaskVerifier = `
 import hashlib, hmac, json, sys
 
-def verify_signature(payload, signature):
-    computed = hmac.new(
-        WEBHOOK_SECRET.encode(),
-        json.dumps(payload).encode(),
-        hashlib.sha256
-    ).hexdigest()
+def digest(secret, text):
+    return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
 
-    return hmac.compare_digest(signature, computed)
-
-def verify_compact(payload, signature):
-    computed = hmac.new(
-        WEBHOOK_SECRET.encode(),
-        json.dumps(payload, separators=(',', ':'), ensure_ascii=False).encode(),
-        hashlib.sha256
-    ).hexdigest()
-    return hmac.compare_digest(signature, computed)
-
-out = {}
-for c in json.load(sys.stdin):
-    WEBHOOK_SECRET = c['secret']
-    payload = json.loads(c['body'].encode('utf-8'))
-    out[c['name']] = {'flask': verify_signature(payload, c['signature']),
-                      'compact': verify_compact(payload, c['signature'])}
-json.dump(out, sys.stdout)
+verdicts = {}
+for item in json.load(sys.stdin):
+    parsed = json.loads(item['body'].encode('utf-8'))
+    default = digest(item['secret'], json.dumps(parsed))
+    compact = digest(item['secret'], json.dumps(parsed, separators=(',', ':'), ensure_ascii=False))
+    verdicts[item['name']] = {
+        'flask': hmac.compare_digest(item['signature'], default),
+        'compact': hmac.compare_digest(item['signature'], compact),
+    }
+json.dump(verdicts, sys.stdout)
 `
 
 // TestESIMflyFlaskSampleFinding documents what eSIMfly's Python/Flask
