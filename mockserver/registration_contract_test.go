@@ -349,3 +349,32 @@ func TestRegistrationAnswersMatchTheDocument(t *testing.T) {
 		}
 	}
 }
+
+// TestRegistrationUnknownRoutes: a path no mock route has, or a known path
+// with another method, is answered 404 or 405 (with Allow) in the
+// provider's own JSON error shape, as registration.yaml's description says.
+func TestRegistrationUnknownRoutes(t *testing.T) {
+	s := newTestServer(t)
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		allow        string
+		field, value string // a field of the provider's error shape
+	}{
+		{"GET", "/airalo/v2/nope", 404, "", "data", "[]"},
+		{"DELETE", "/airalo/v2/notifications/opt-in", 405, "POST, GET", "data", "[]"},
+		{"GET", "/esimaccess/api/v1/nope", 404, "", "errorCode", `"000001"`},
+		{"PUT", "/esimaccess/api/v1/open/webhook/save", 405, "POST", "errorCode", `"000103"`},
+		{"GET", "/esimfly/api/v1/nope", 404, "", "code", `"NOT_FOUND"`},
+		{"POST", "/esimfly/api/v1/business/webhooks", 405, "PUT, GET", "code", `"METHOD_NOT_ALLOWED"`},
+	} {
+		code, hdr, data := call(t, tc.method, s.URL+tc.path, nil)
+		var body map[string]json.RawMessage
+		err := json.Unmarshal(data, &body)
+		if code != tc.status || hdr.Get("Allow") != tc.allow || !strings.HasPrefix(hdr.Get("Content-Type"), "application/json") ||
+			err != nil || string(body[tc.field]) != tc.value {
+			t.Errorf("%s %s: %d Allow %q Content-Type %q %s; want %d Allow %q, JSON with %s %s",
+				tc.method, tc.path, code, hdr.Get("Allow"), hdr.Get("Content-Type"), data, tc.status, tc.allow, tc.field, tc.value)
+		}
+	}
+}

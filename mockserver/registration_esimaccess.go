@@ -57,10 +57,12 @@ func newEsimaccessMock(s *Server) *esimaccessMock {
 			{http.MethodGet, "/esimaccess/api/v1/open/webhook/query", m.query},
 		},
 		notFound: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusNotFound)
 			esimaccessFail(w, "000001", "No such API: "+strings.TrimPrefix(r.URL.Path, "/esimaccess"))
 		},
 		notAllowed: func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusMethodNotAllowed)
 			esimaccessFail(w, "000103", "This https request method (get/post ) is not supported")
 		},

@@ -27,9 +27,10 @@ import (
 // and rule, retry schedule, idempotency key, replay window, assumed facts,
 // reserved and internal events) as x- extensions; the info description
 // restates each variant's source, envelope, encoding, registration and
-// notes. A shipped schema is referenced as ../schemas/<path> (Load
-// resolves it); a user profile's schema is inlined, so the document of a
-// --profile-file provider stands alone.
+// notes. A shipped schema is bundled as a component (with the shared
+// definitions it references; see bundler), a user profile's schema is
+// inlined: every document stands alone. The signatures are apiKey security
+// schemes; servers name the partner's receiver.
 func Generate(p *catalogue.Profile) ([]byte, error) {
 	if p == nil || len(p.Variants) == 0 {
 		return nil, errors.New("openapi: generate: no profile or no variant")
@@ -37,6 +38,7 @@ func Generate(p *catalogue.Profile) ([]byte, error) {
 	hooks := mapping()
 	tags := seq()
 	schemes := signatureSchemes(p)
+	bundle := newBundler()
 	for _, v := range p.Variants {
 		tagDesc := v.Description
 		if tagDesc == "" {
@@ -44,7 +46,7 @@ func Generate(p *catalogue.Profile) ([]byte, error) {
 		}
 		tags.Content = append(tags.Content, mapping("name", v.Name, "description", tagDesc))
 		for _, e := range v.Events {
-			op, err := operation(p, v, e, schemes[v.Name])
+			op, err := operation(p, v, e, schemes[v.Name], bundle)
 			if err != nil {
 				return nil, err
 			}
@@ -69,8 +71,15 @@ func Generate(p *catalogue.Profile) ([]byte, error) {
 		"paths", mapping(),
 		"webhooks", hooks,
 	)
-	if comps := securitySchemes(p, schemes); len(comps.Content) > 0 {
-		add(doc, "components", mapping("securitySchemes", comps))
+	comps := mapping()
+	if s := bundle.components(); len(s.Content) > 0 {
+		add(comps, "schemas", s)
+	}
+	if s := securitySchemes(p, schemes); len(s.Content) > 0 {
+		add(comps, "securitySchemes", s)
+	}
+	if len(comps.Content) > 0 {
+		add(doc, "components", comps)
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# %s webhooks: OpenAPI 3.1 description generated from the %s profile (%s).\n", p.Title, p.Name, p.File)
@@ -172,8 +181,8 @@ func securitySchemes(p *catalogue.Profile, names map[string]string) *yaml.Node {
 
 // operation is the POST of one event; scheme names its signature's
 // security scheme ("" for an unsigned variant).
-func operation(p *catalogue.Profile, v *catalogue.Variant, e *catalogue.Event, scheme string) (*yaml.Node, error) {
-	body, err := bodySchema(e)
+func operation(p *catalogue.Profile, v *catalogue.Variant, e *catalogue.Event, scheme string, bundle *bundler) (*yaml.Node, error) {
+	body, err := bodySchema(e, bundle)
 	if err != nil {
 		return nil, fmt.Errorf("openapi: generate %s %s: %w", v.ID(), e.Name, err)
 	}
@@ -414,13 +423,18 @@ func mediaType(v *catalogue.Variant) string {
 	return "application/json"
 }
 
-// bodySchema references a shipped schema or inlines a user's.
-func bodySchema(e *catalogue.Event) (*yaml.Node, error) {
+// bodySchema references a shipped schema, bundled as a component, or
+// inlines a user's.
+func bodySchema(e *catalogue.Event, bundle *bundler) (*yaml.Node, error) {
 	if e.Schema == "" {
 		return mapping("description", "The profile names no schema for this event."), nil
 	}
 	if e.Shipped {
-		return mapping("$ref", "../schemas/"+e.Schema), nil
+		ref, err := bundle.ref(e.Schema, "")
+		if err != nil {
+			return nil, err
+		}
+		return mapping("$ref", ref), nil
 	}
 	raw, err := e.SchemaDocument()
 	if err != nil {

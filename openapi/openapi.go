@@ -7,9 +7,12 @@
 // TestCommittedDocumentsAreCurrent fails when one is stale), so a provider
 // is a profile and its schemas, nothing written here by hand.
 //
-// The documents reference the payload schemas as `../schemas/<provider>/
-// <variant>/<event>.schema.json`; Load resolves those references from
-// schemas.FS, so loading works from the installed binary: no disk, no network.
+// Each provider document carries the payload schemas it needs as
+// components (bundled by Generate from package schemas, named like
+// "esimfly.2025-01.order.completed" and "common.iccid"), so it stands alone
+// for any tool. A document that references ../schemas/<path> (the mock
+// server's and the probe's may) is resolved from schemas.FS, so loading
+// works from the installed binary: no disk, no network.
 package openapi
 
 import (
@@ -80,9 +83,9 @@ func LoadData(ctx context.Context, name string, data []byte) (*openapi3.T, error
 }
 
 // LoadBundled is Load followed by InternalizeRefs: every reference into
-// ../schemas/ becomes a component schema (named after the schema path, e.g.
-// "esimfly.2025-01.order.completed", "common.iccid"), so the document is
-// self-contained. Use it with kin-openapi's validators (Schema.VisitJSON,
+// ../schemas/ or another document becomes a component (a schema is named
+// after its path, e.g. "esimfly.2025-01.order.completed", "common.iccid",
+// as Generate names them), so the document is self-contained. Use it with kin-openapi's validators (Schema.VisitJSON,
 // openapi3filter): on a document whose schemas are external references,
 // kin-openapi cannot compile them with its JSON Schema 2020-12 validator and
 // silently falls back to its OpenAPI 3.0 validator, which ignores const,
@@ -112,18 +115,7 @@ func refName(doc *openapi3.T, ref openapi3.ComponentRef) string {
 	if !ok {
 		return openapi3.DefaultRefNameResolver(doc, ref)
 	}
-	name := strings.ReplaceAll(strings.TrimSuffix(strings.TrimSuffix(rest, ".json"), ".schema"), "/", ".")
-	for _, tok := range strings.Split(u.Fragment, "/") {
-		if tok != "" && tok != "$defs" {
-			name += "." + tok
-		}
-	}
-	return strings.Map(func(r rune) rune {
-		if r == '.' || r == '_' || r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
-			return r
-		}
-		return '_'
-	}, name)
+	return componentName(rest, u.Fragment)
 }
 
 // NewLoader returns a kin-openapi loader that reads "openapi/<file>" from FS

@@ -3,8 +3,10 @@ package openapi
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"maps"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -256,7 +258,8 @@ func TestRequestBodiesResolve(t *testing.T) {
 				t.Errorf("%s: no resolved application/json schema", name)
 				continue
 			}
-			want := "../schemas/" + schemas.EventPath(p, w.variant, w.event)
+			file := schemas.EventPath(p, w.variant, w.event)
+			want := "#/components/schemas/" + componentName(file, "")
 			if mt.Schema.Ref != want {
 				t.Errorf("%s: schema $ref %q, want %q", name, mt.Schema.Ref, want)
 			}
@@ -264,11 +267,19 @@ func TestRequestBodiesResolve(t *testing.T) {
 			if !s.Type.Is("object") || len(s.Required) == 0 || len(s.Examples) == 0 {
 				t.Errorf("%s: schema is not an object with required properties and examples", name)
 			}
-			if s.SchemaID != schemas.BaseURL+strings.TrimPrefix(want, "../schemas/") {
-				t.Errorf("%s: $id %q", name, s.SchemaID)
+			// It is the schema file's, bundled: its examples, without its $id.
+			var src struct {
+				Examples []any `json:"examples"`
+			}
+			raw, err := fs.ReadFile(schemas.FS, file)
+			if err != nil || json.Unmarshal(raw, &src) != nil {
+				t.Fatalf("%s: reading %s: %v", name, file, err)
+			}
+			if s.SchemaID != "" || !reflect.DeepEqual(deepCopy(t, s.Examples), deepCopy(t, src.Examples)) {
+				t.Errorf("%s: $id %q, examples differ from %s", name, s.SchemaID, file)
 			}
 			// every reference inside is resolved
-			err := mt.Schema.WalkSubtree(func(at string, ref *openapi3.SchemaRef) error {
+			err = mt.Schema.WalkSubtree(func(at string, ref *openapi3.SchemaRef) error {
 				if ref.Value == nil {
 					t.Errorf("%s: unresolved schema at %s (%s)", name, at, ref.Ref)
 				}

@@ -16,7 +16,7 @@ import (
 func TestEncodingsMatchTheSchemas(t *testing.T) {
 	for file, re := range map[string]*regexp.Regexp{
 		"../schemas/profile.schema.json": regexp.MustCompile(`"encoding": \{"enum": \[([^\]]*)\]`),
-		"../openapi/mockserver.yaml":     regexp.MustCompile(`(?s)encoding:\s*type: string\s*enum: \[([^\]]*)\]`),
+		"../openapi/mockserver.yaml":     regexp.MustCompile(`(?s)BodyEncoding:\s*type: string.*?enum: \[([^\]]*)\]`),
 	} {
 		data, err := os.ReadFile(file)
 		if err != nil {

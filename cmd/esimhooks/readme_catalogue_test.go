@@ -46,6 +46,8 @@ var readmeNotRun = map[string]string{
 	"go test ./mockserver -run '^$' -fuzz FuzzControlAPI -fuzztime 5m":                                                        "fuzzing for five minutes; its seed corpus runs with go test",
 	"go test -run '^$' -bench . ./mockserver/ ./mockserver/sqlite/ ./providers/...":                                           "benchmarks measure, they do not pass or fail; go test compiles them",
 	"go run ./cmd/esimhooks bench                          # --cpuprofile cpu.prof, then go tool pprof":                       "a benchmark of the full default size; bench_test.go runs bench small",
+	"npm install --prefix .ci/npm @redocly/cli@2    # .ci/run does this":                                                      "needs the npm registry; .ci/run runs it",
+	".ci/npm/node_modules/.bin/redocly lint          # every document of redocly.yaml":                                        "TestRedoclyLint (openapi) runs this lint, with --format json, and fails on any error",
 
 	// The receiver kits (examples/receivers).
 	`RECEIVER_SECRET="$SECRET" node examples/receivers/node/server.js --provider esimfly --variant 2026-09 --addr 127.0.0.1:9000`:         "a receiver kit runs until interrupted; examples/receivers TestKits starts each kit the same way and grades it",

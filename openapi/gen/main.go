@@ -7,9 +7,9 @@
 //	go run ./openapi/gen -profile-file profiles/ -out DIR   every *.yaml profile of a directory
 //
 // -profile-file is repeatable and takes what esimhooks --profile-file
-// takes (a file, or a directory laid out like the shipped profiles). The
-// document of a shipped profile references ../schemas/; a user profile's
-// schemas are inlined, so its document stands alone.
+// takes (a file, or a directory laid out like the shipped profiles). Every
+// document stands alone: a shipped profile's schemas are bundled as
+// components, a user profile's are inlined.
 package main
 
 import (
