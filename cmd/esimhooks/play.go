@@ -19,8 +19,8 @@ func init() {
 
 func runPlay(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("play", "FILE|NAME --to URL [--secret S] [--probe URL] [--time-scale X] | --list", e)
-	var pf providerFlags
-	pf.register(fs)
+	var pf providerFlags // the scenario names its provider
+	pf.registerProfiles(fs)
 	to := fs.String("to", "", "the receiver's URL")
 	secret := fs.String("secret", "", "the signing secret (not needed for providers without a signature)")
 	probe := fs.String("probe", "", "base URL of the receiver's probe (see openapi/probe.yaml); without it probe expectations are skipped")

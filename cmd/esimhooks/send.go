@@ -144,7 +144,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 			failed++
 		}
 		if r.Status == 0 {
-			fmt.Fprintf(e.stdout, "  %-12s error after %s: %s\n", label, r.Latency.Round(time.Millisecond), r.Err)
+			fmt.Fprintf(e.stdout, "  %-12s error after %s: %s\n", label, latency(r.Latency), r.Err)
 			continue
 		}
 		verdict := "acknowledged"
@@ -153,7 +153,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		} else if r.Latency > v.Ack.Deadline.D() {
 			verdict = "acknowledged, but after the " + v.Ack.Deadline.String() + " deadline"
 		}
-		fmt.Fprintf(e.stdout, "  %-12s %d in %s: %s\n", label, r.Status, r.Latency.Round(time.Millisecond), verdict)
+		fmt.Fprintf(e.stdout, "  %-12s %d in %s: %s\n", label, r.Status, latency(r.Latency), verdict)
 		if len(r.Body) > 0 {
 			fmt.Fprintf(e.stdout, "  %-12s answer: %s\n", "", oneLine(r.Body))
 		}
