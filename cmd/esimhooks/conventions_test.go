@@ -306,3 +306,28 @@ func TestHelpListsFlagsAsTyped(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMECommandLineExamplesRunAsWritten runs each "$ esimhooks …" of
+// the README's command-line section and compares what it prints with the
+// lines under it.
+func TestREADMECommandLineExamplesRunAsWritten(t *testing.T) {
+	section := readmeHeadingSection(t, "## The command line")
+	n := 0
+	for _, block := range regexp.MustCompile("(?s)```\n(.*?)```").FindAllStringSubmatch(section, -1) {
+		for _, ex := range regexp.MustCompile(`(?m)^\$ `).Split(block[1], -1)[1:] {
+			cmd, want, _ := strings.Cut(ex, "\n")
+			words, err := shellWords(cmd, nil)
+			if err != nil || len(words) < 2 || words[0] != "esimhooks" {
+				t.Fatalf("%q: not an esimhooks command (%v)", cmd, err)
+			}
+			n++
+			code, out, errs := cli(t, "", words[1:]...)
+			if got := errs + out; code != 2 || got != want {
+				t.Errorf("$ %s\nexit %d, printed:\n%s\nthe README shows:\n%s", cmd, code, got, want)
+			}
+		}
+	}
+	if n < 4 {
+		t.Errorf("found %d examples: is the section parsed?", n)
+	}
+}

@@ -26,6 +26,7 @@ var readmeRunners = map[string]string{
 	"### Scenarios": "TestREADMEPlayExamplesRunAsWritten",
 	"### In CI":     "TestREADMECIExampleRunsAsWritten",
 	"### Airalo: the encoding rule and which SDK accepts what": "TestREADMEAiraloVerifyExampleRuns, TestREADMEAiraloWarningExampleRuns",
+	"## The command line": "TestREADMECommandLineExamplesRunAsWritten",
 }
 
 // readmeNotRun lists the README's commands that no test runs as written,
@@ -46,6 +47,9 @@ var readmeNotRun = map[string]string{
 	"go test ./mockserver -run '^$' -fuzz FuzzControlAPI -fuzztime 5m":                                                        "fuzzing for five minutes; its seed corpus runs with go test",
 	"go test -run '^$' -bench . ./mockserver/ ./mockserver/sqlite/ ./providers/...":                                           "benchmarks measure, they do not pass or fail; go test compiles them",
 	"go run ./cmd/esimhooks bench                          # --cpuprofile cpu.prof, then go tool pprof":                       "a benchmark of the full default size; bench_test.go runs bench small",
+	"source <(esimhooks completion bash)    # bash, this shell; add the line to ~/.bashrc to keep it":                         "loads completion into the reader's shell; TestBashCompletionScript runs the script in bash",
+	"source <(esimhooks completion zsh)     # zsh, after compinit; or save it as _esimhooks in $fpath":                        "loads completion into the reader's shell; TestZshAndFishScripts checks the script",
+	"esimhooks completion fish | source     # fish; or save it in ~/.config/fish/completions/esimhooks.fish":                  "loads completion into the reader's shell; TestZshAndFishScripts checks the script",
 }
 
 // readmeExamples returns, per heading, the README's example commands:
