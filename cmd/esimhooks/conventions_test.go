@@ -140,16 +140,8 @@ func TestEveryCommandChecksProviderNamesAlike(t *testing.T) {
 		}
 	}
 	// A --profile-file provider is known to tail as to every command.
-	dir := t.TempDir()
-	prof, err := os.ReadFile("../../providers/profiles/roamify.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, "acme.yaml")
-	if err := os.WriteFile(file, regexp.MustCompile(`(?m)^name: roamify$`).ReplaceAll(prof, []byte("name: acme")), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	code, _, errs := cli(t, "", "tail", "--profile-file", file, "--provider", "acme", "--server", "http://127.0.0.1:1")
+	dir := acmeDir(t)
+	code, _, errs := cli(t, "", "tail", "--profile-file", dir, "--provider", "acme", "--event", "esim.ready", "--server", "http://127.0.0.1:1")
 	if code != 2 || !strings.Contains(errs, "--server http://127.0.0.1:1: cannot reach the mock server") {
 		t.Errorf("tail with a --profile-file provider: exit %d, %q", code, errs)
 	}
@@ -171,6 +163,11 @@ func TestErrorsNameTheFlagNotThePackage(t *testing.T) {
 		if line, ok := errorLine(errs); code != 2 || !ok || !strings.HasPrefix(line, c.want) || packagePrefix.MatchString(line) {
 			t.Errorf("%v: exit %d, stderr %q, want a line starting %q", c.args, code, errs, c.want)
 		}
+	}
+	// verify's verdict is no error line, but no package either.
+	code, out, _ := cli(t, `{"a":1}`, "verify", "--provider", "roamify", "--secret", "k", "--header", "X-Roamify-Signature: abc")
+	if code != 1 || !strings.HasPrefix(out, "signature INVALID for roamify@overview: malformed signature: ") {
+		t.Errorf("verify: exit %d, %q", code, out)
 	}
 	// A server that wants a token it was not given: tail names --token.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
