@@ -25,7 +25,7 @@ import (
 func TestVersionAndDashDashVersion(t *testing.T) {
 	bi, _ := debug.ReadBuildInfo()
 	want := versionText(bi)
-	for _, args := range [][]string{{"version"}, {"--version"}, {"-v"}} {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
 		code, out, errs := cli(t, "", args...)
 		if code != 0 || out != want+"\n" || errs != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want %q", args, code, out, errs, want)
@@ -69,6 +69,11 @@ func TestUsageAndHelpExitCodes(t *testing.T) {
 	code, _, errs = cli(t, "", "help", "sned")
 	if code != 2 || !strings.Contains(errs, `unknown command "sned"`) || !strings.Contains(errs, "did you mean send?") {
 		t.Errorf("help sned: exit %d, %q", code, errs)
+	}
+	// A flag before any command.
+	code, _, errs = cli(t, "", "--provider", "airalo")
+	if line, ok := errorLine(errs); code != 2 || !ok || !strings.HasPrefix(line, "esimhooks: --provider: unknown flag before the command (only --help and --version come first") {
+		t.Errorf("--provider first: exit %d, %q", code, errs)
 	}
 	// The hidden completion helper is no command of the list.
 	if _, out, _ := cli(t, "", "help"); strings.Contains(out, "__complete") {

@@ -20,7 +20,7 @@ func newFlags(name, usage string, e *env) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stdout, "Usage: esimhooks %s %s\n", name, usage)
+		fmt.Fprintln(e.stdout, strings.TrimSpace("Usage: esimhooks "+name+" "+usage))
 		printFlags(e.stdout, fs)
 	}
 	if r, ok := e.stdout.(*flagRecorder); ok {

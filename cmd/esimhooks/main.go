@@ -88,10 +88,15 @@ func run(ctx context.Context, e *env, args []string) int {
 		}
 		printUsage(e.stdout)
 		return 0
-	case "-version", "--version", "-v":
+	case "-version", "--version":
 		args = []string{"version"}
 	}
 	c, ok := commands[args[0]]
+	if !ok && strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(e.stderr, "esimhooks: %s: unknown flag before the command (only --help and --version come first; a command's flags follow it)\n", args[0])
+		fmt.Fprintln(e.stderr, "run 'esimhooks help' for the commands")
+		return 2
+	}
 	if !ok {
 		fmt.Fprintf(e.stderr, "esimhooks: unknown command %q (valid: %s)%s\n", args[0], strings.Join(commandNames(), ", "), suggestCommand(args[0]))
 		fmt.Fprintln(e.stderr, "run 'esimhooks help' for the commands")
