@@ -121,11 +121,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	if !st.opts.DryRun {
 		if err := st.c.reachable(ctx, st.opts.Target); err != nil {
-			return nil, usagef("target %s unreachable: %v", st.opts.Target, err)
+			return nil, usagef("--target %s unreachable: %v", st.opts.Target, err)
 		}
 		if st.opts.Probe != "" {
 			if err := st.c.reachable(ctx, st.opts.Probe); err != nil {
-				return nil, usagef("probe %s unreachable: %v", st.opts.Probe, err)
+				return nil, usagef("--probe %s unreachable: %v", st.opts.Probe, err)
 			}
 		}
 		if err := st.preflight(ctx); err != nil {

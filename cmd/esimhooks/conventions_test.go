@@ -138,6 +138,9 @@ func TestEveryCommandChecksProviderNamesAlike(t *testing.T) {
 		{[]string{"tail", "--provider", "airalo", "--event", "esim.activated"}, `--event: unknown event of airalo "esim.activated" (valid: async_order,`},
 		{[]string{"tail", "--event", "async_ordr"}, `--event: unknown event "async_ordr" (valid: `},
 		{[]string{"events", "--provider", "esimfly", "--variant", "2030"}, `--variant: unknown variant of esimfly "2030"`},
+		{[]string{"play", "airalo-async-ordr", "--to", "http://127.0.0.1:1/"}, `no scenario file or library scenario "airalo-async-ordr" (library: airalo-async-order, `},
+		{[]string{"play", "airalo-async-ordr", "--to", "http://127.0.0.1:1/"}, `); did you mean airalo-async-order?`},
+		{[]string{"check", "--provider", "esimaccess", "--target", "http://127.0.0.1:1/"}, `--target http://127.0.0.1:1/ unreachable: `},
 	} {
 		code, _, errs := cli(t, "", c.args...)
 		if line, ok := errorLine(errs); code != 2 || !ok || !strings.Contains(line, c.want) {

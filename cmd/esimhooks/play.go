@@ -125,5 +125,9 @@ func pickScenario(cat *providers.Catalogue, lib []*scenario.Scenario, target str
 		}
 		names = append(names, s.Name)
 	}
-	return nil, usageErr("no scenario file or library scenario %q (library: %s)", target, strings.Join(names, ", "))
+	msg := fmt.Sprintf("no scenario file or library scenario %q (library: %s)", target, strings.Join(names, ", "))
+	if near := providers.Nearest(target, names); near != "" {
+		msg += "; did you mean " + near + "?"
+	}
+	return nil, usageErr("%s", msg)
 }
