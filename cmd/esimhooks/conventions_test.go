@@ -172,6 +172,11 @@ func TestErrorsNameTheFlagNotThePackage(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q, want a line starting %q", c.args, code, errs, c.want)
 		}
 	}
+	// An unreachable receiver is no command-line error: no help hint.
+	code, _, errs := cli(t, "", "send", "--provider", "esimaccess", "--event", "ORDER_STATUS", "--to", "http://127.0.0.1:1/hook")
+	if code != 2 || !regexp.MustCompile(`^esimhooks send: --to http://127.0.0.1:1/hook is unreachable: .*connection refused\n$`).MatchString(errs) {
+		t.Errorf("unreachable --to: exit %d, %q", code, errs)
+	}
 	// verify's verdict is no error line, but no package either.
 	code, out, _ := cli(t, `{"a":1}`, "verify", "--provider", "roamify", "--secret", "k", "--header", "X-Roamify-Signature: abc")
 	if code != 1 || !strings.HasPrefix(out, "signature INVALID for roamify@overview: malformed signature: ") {
@@ -182,7 +187,7 @@ func TestErrorsNameTheFlagNotThePackage(t *testing.T) {
 		http.Error(w, `{"title":"Missing or wrong bearer token"}`, http.StatusUnauthorized)
 	}))
 	defer srv.Close()
-	code, _, errs := cli(t, "", "tail", "--server", srv.URL)
+	code, _, errs = cli(t, "", "tail", "--server", srv.URL)
 	if line, _ := errorLine(errs); code != 2 || !strings.HasPrefix(line, "esimhooks tail: --token is required: the mock server at "+srv.URL+" requires its bearer token (or set ESIMHOOKS_TOKEN)") {
 		t.Errorf("tail without a token: exit %d, %q", code, errs)
 	}

@@ -55,7 +55,7 @@ func runPlay(ctx context.Context, e *env, args []string) error {
 		return tw.Flush()
 	}
 	if target == "" {
-		return usageErr("name a scenario file or one of the library's names (esimhooks play --list)")
+		return &exitError{code: 2, msg: "name a scenario file or one of the library's names (esimhooks play --list)", help: true}
 	}
 	sc, err := pickScenario(cat, lib, target)
 	if err != nil {

@@ -159,7 +159,8 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if results[0].Unreachable {
-		return usageErr("%s is unreachable: %s", *to, results[0].Err)
+		// The flag is right, the receiver is not there: no help hint.
+		return &exitError{code: 2, msg: fmt.Sprintf("--to %s is unreachable: %s", *to, results[0].Err)}
 	}
 	if failed > 0 {
 		return failErr("%d of %d requests were not acknowledged", failed, len(results))
