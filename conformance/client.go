@@ -281,16 +281,9 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// ms formats a latency for evidence: "0.4 ms", "35 ms", "3.4s".
-func ms(d time.Duration) string {
-	switch {
-	case d < 10*time.Millisecond:
-		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
-	case d < time.Second:
-		return fmt.Sprintf("%d ms", d.Milliseconds())
-	}
-	return fmt.Sprintf("%.1fs", d.Seconds())
-}
+// ms formats a latency for evidence as everything esimhooks prints one
+// (wire.FormatLatency): "0.4 ms", "35 ms", "3.4 s".
+func ms(d time.Duration) string { return wire.FormatLatency(d) }
 
 // probeApplied asks the probe how many times the event with the given
 // idempotency key was applied (404 is 0).

@@ -274,23 +274,23 @@ type malformedSig struct {
 // it has one ("sha256=", Standard Webhooks' "v1,") or "sha256=" added where
 // it has none, an empty value, and several values (two header lines, each
 // signed with another secret).
-func malformedSignatures(h http.Header) ([]malformedSig, error) {
-	names := cur.fx.signatureHeaders()
+func (f *fixture) malformedSignatures(h http.Header) ([]malformedSig, error) {
+	names := f.signatureHeaders()
 	if len(names) != 1 {
-		return nil, fmt.Errorf("%s: want one signature header, have %v", cur.v.ID(), names)
+		return nil, fmt.Errorf("%s: want one signature header, have %v", f.v.ID(), names)
 	}
 	name := names[0]
 	value := h.Get(name)
-	prefix := cur.v.Signature.Prefix
-	if cur.v.Signature.Scheme == signing.SchemeStandardWebhooks {
+	prefix := f.v.Signature.Prefix
+	if f.v.Signature.Scheme == signing.SchemeStandardWebhooks {
 		prefix = "v1,"
 	}
 	digest, ok := strings.CutPrefix(value, prefix)
 	if !ok || digest == "" {
-		return nil, fmt.Errorf("%s: signature %q does not start with %q", cur.v.ID(), redact(value), prefix)
+		return nil, fmt.Errorf("%s: signature %q does not start with %q", f.v.ID(), redact(value), prefix)
 	}
 	other := func() (string, error) {
-		s, err := cur.fx.otherSigner()
+		s, err := f.otherSigner()
 		if err != nil {
 			return "", err
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best unqualified
@@ -39,16 +40,21 @@ type runState struct {
 	// scenarios are the library's scenarios for v, played by SCN-001.
 	scenarios []*scenario.Scenario
 
+	// lateAnswer is set when the current spec saw an answer after the
+	// deadline (noteLatency); every spec starts with it clear.
+	lateAnswer atomic.Bool
+	// controlHung holds why a control delivery of this run got no answer
+	// within untimedBound.
+	controlHung atomic.Pointer[string]
+
 	mu     sync.Mutex
 	report *types.Report
 }
 
-// cur is the run in progress; Ginkgo's suite is global, so there is one at
-// a time (runMu).
-var (
-	cur   *runState
-	runMu sync.Mutex
-)
+// runMu serialises runs: Ginkgo's suite is global, so there is one run at
+// a time. It is the only package-level state a run touches besides
+// Ginkgo's own.
+var runMu sync.Mutex
 
 // newRunState validates o and prepares a run; every error wraps ErrUsage.
 func newRunState(ctx context.Context, o Options) (*runState, error) {
@@ -115,11 +121,11 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	if !st.opts.DryRun {
 		if err := st.c.reachable(ctx, st.opts.Target); err != nil {
-			return nil, usagef("target %s unreachable: %v", st.opts.Target, err)
+			return nil, usagef("--target %s unreachable: %v", st.opts.Target, err)
 		}
 		if st.opts.Probe != "" {
 			if err := st.c.reachable(ctx, st.opts.Probe); err != nil {
-				return nil, usagef("probe %s unreachable: %v", st.opts.Probe, err)
+				return nil, usagef("--probe %s unreachable: %v", st.opts.Probe, err)
 			}
 		}
 		if err := st.preflight(ctx); err != nil {
@@ -167,14 +173,12 @@ func (st *runState) ginkgoConfig(base types.SuiteConfig, rep types.ReporterConfi
 // runSpecs declares the specs and runs them with Ginkgo, its console
 // report going to o.GinkgoOutput. The caller holds runMu.
 func (st *runState) runSpecs(t GinkgoTestingT, suiteCfg types.SuiteConfig, reporterCfg types.ReporterConfig) bool {
-	cur = st
-	defer func() { cur = nil }()
 	prevOut := formatter.ColorableStdOut
 	formatter.ColorableStdOut = st.opts.GinkgoOutput
 	defer func() { formatter.ColorableStdOut = prevOut }()
 	st.printHeader()
 	gomega.RegisterFailHandler(Fail)
-	declareSpecs()
+	st.declareSpecs()
 	return RunSpecs(t, suiteDescription, suiteCfg, reporterCfg)
 }
 
@@ -191,9 +195,9 @@ func (t *testingT) Fail() { t.failed = true }
 
 // requestCtx returns a context for the requests of a spec: cancelled when
 // the spec's context is (timeout, interrupt) or the run's is.
-func requestCtx(spec context.Context) context.Context {
+func (st *runState) requestCtx(spec context.Context) context.Context {
 	ctx, cancel := context.WithCancel(spec)
-	stop := context.AfterFunc(cur.ctx, cancel)
+	stop := context.AfterFunc(st.ctx, cancel)
 	DeferCleanup(func() {
 		stop()
 		cancel()
@@ -221,16 +225,16 @@ const notRunPrefix = "not run: "
 
 // gate skips the current spec when its requirement does not apply, and
 // fails it when the run was cancelled.
-func gate() {
+func (st *runState) gate() {
 	id := requirementOf(CurrentSpecReport().Labels())
-	r := cur.reqs.Get(id)
+	r := st.reqs.Get(id)
 	if r == nil {
 		Fail(fmt.Sprintf("spec without a requirement label: %q", CurrentSpecReport().FullText()))
 	}
-	if why := cur.skipReason(r); why != "" {
+	if why := st.skipReason(r); why != "" {
 		Skip(why)
 	}
-	if err := cur.ctx.Err(); err != nil {
+	if err := st.ctx.Err(); err != nil {
 		Fail(notRunPrefix + "the run was interrupted (" + err.Error() + ")")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best unqualified
@@ -16,39 +15,35 @@ import (
 
 // declareSpecs declares the whole suite on Ginkgo's global suite. It is
 // called once per run, after globals.Reset, before RunSpecs; the container
-// bodies run when RunSpecs builds the tree, with cur set.
+// bodies run when RunSpecs builds the tree. Every container, setup and spec
+// closes over st, the run it belongs to: the specs reach no package-level
+// state but Ginkgo's own suite.
 //
 // Each spec is labelled with exactly one requirement ID (For), so the
 // catalogue and the specs can be compared (TestCatalogueMatchesSpecs), and
 // declares its stimulus and its verifier side by side.
-func declareSpecs() {
-	controlHung.Store(nil)
+func (st *runState) declareSpecs() {
+	st.controlHung.Store(nil)
 	Describe("a webhook receiver", func() {
-		BeforeEach(gate)
-		BeforeEach(func() { lateAnswer.Store(false) })
-		describeAck()
-		describeEvents()
-		describeRegistration()
-		describeSignature()
-		describeReplay()
-		describeIdempotency()
-		describeRetry()
-		describeOrdering()
-		describeRobustness()
-		describeTLS()
-		describeScenarios()
+		BeforeEach(st.gate)
+		BeforeEach(func() { st.lateAnswer.Store(false) })
+		st.describeAck()
+		st.describeEvents()
+		st.describeRegistration()
+		st.describeSignature()
+		st.describeReplay()
+		st.describeIdempotency()
+		st.describeRetry()
+		st.describeOrdering()
+		st.describeRobustness()
+		st.describeTLS()
+		st.describeScenarios()
 	})
-	ReportAfterEach(func(sr SpecReport) {
-		if cur != nil {
-			cur.progress(sr)
-		}
-	})
+	ReportAfterEach(st.progress)
 	ReportAfterSuite("summary", func(r Report) {
-		if cur != nil {
-			cur.mu.Lock()
-			cur.report = &r
-			cur.mu.Unlock()
-		}
+		st.mu.Lock()
+		st.report = &r
+		st.mu.Unlock()
 	})
 }
 
@@ -60,12 +55,12 @@ func must(err error) {
 }
 
 // deadline is the provider's acknowledgement deadline.
-func deadline() time.Duration { return cur.v.Ack.Deadline.D() }
+func (st *runState) deadline() time.Duration { return st.v.Ack.Deadline.D() }
 
 // timedBound bounds a request timed against the deadline: long enough to
 // measure a late answer ("200 after 3.4s"), short enough not to wait for
 // a hung one.
-func timedBound() time.Duration { return 2 * deadline() }
+func (st *runState) timedBound() time.Duration { return 2 * st.deadline() }
 
 // untimedBound bounds every other request: the run's request timeout
 // (--request-timeout, 10 s by default), but never less than twice the
@@ -73,34 +68,30 @@ func timedBound() time.Duration { return 2 * deadline() }
 // waits this long for its verdict, so that a receiver that is merely slow
 // fails the ACK requirements only; its evidence then notes
 // lateNote.
-func untimedBound() time.Duration { return max(cur.opts.RequestTimeout, 2*deadline()) }
-
-// lateAnswer is set when the current spec saw an answer after the
-// deadline (noteLatency); every spec starts with it clear.
-var lateAnswer atomic.Bool
+func (st *runState) untimedBound() time.Duration { return max(st.opts.RequestTimeout, 2*st.deadline()) }
 
 // lateNote is added to the evidence of a non-ACK requirement whose answers
 // came after the deadline.
 const lateNote = "answered after the deadline (see ACK-001)"
 
 // post sends d signed now, bounded by untimedBound.
-func post(ctx context.Context, d *providers.Delivery) response {
+func (st *runState) post(ctx context.Context, d *providers.Delivery) response {
 	GinkgoHelper()
-	h, err := cur.fx.signed(d)
+	h, err := st.fx.signed(d)
 	must(err)
-	return postRaw(ctx, h, d.Body)
+	return st.postRaw(ctx, h, d.Body)
 }
 
 // postRaw sends body with headers h, bounded by untimedBound.
-func postRaw(ctx context.Context, h http.Header, body []byte) response {
-	return noteLatency(cur.c.send(ctx, request{Header: h, Body: body, Timeout: untimedBound()}))
+func (st *runState) postRaw(ctx context.Context, h http.Header, body []byte) response {
+	return st.noteLatency(st.c.send(ctx, request{Header: h, Body: body, Timeout: st.untimedBound()}))
 }
 
 // noteLatency remembers that the current spec saw an answer after the
 // deadline, for lateNote, and returns r.
-func noteLatency(r response) response {
-	if r.Err == nil && r.Latency > deadline() {
-		lateAnswer.Store(true)
+func (st *runState) noteLatency(r response) response {
+	if r.Err == nil && r.Latency > st.deadline() {
+		st.lateAnswer.Store(true)
 	}
 	return r
 }
@@ -116,35 +107,31 @@ func noteLatency(r response) response {
 // A control that got no answer at all within untimedBound is remembered
 // for the rest of the run: later specs are blocked at once rather than
 // each waiting the bound again for a receiver that hangs.
-func requireAccepting(ctx context.Context) response {
+func (st *runState) requireAccepting(ctx context.Context) response {
 	GinkgoHelper()
-	if why := controlHung.Load(); why != nil {
+	if why := st.controlHung.Load(); why != nil {
 		blockedBy("ACK-001", *why+" (earlier in this run, not re-sent)")
 	}
-	r := post(ctx, freshPrimary())
+	r := st.post(ctx, st.freshPrimary())
 	if !r.Is2xx() {
-		why := "the receiver accepts no valid delivery: a correctly signed " + cur.fx.primary().Name + " got " + r.String()
+		why := "the receiver accepts no valid delivery: a correctly signed " + st.fx.primary().Name + " got " + r.String()
 		if r.Err != nil && (isTimeout(r.Err) || errors.Is(r.Err, context.DeadlineExceeded)) {
-			controlHung.Store(&why)
+			st.controlHung.Store(&why)
 		}
 		blockedBy("ACK-001", why)
 	}
 	return r
 }
 
-// controlHung holds why a control delivery of this run got no answer
-// within untimedBound; declareSpecs clears it.
-var controlHung atomic.Pointer[string]
-
 // acceptedOrBlocked is the lazy form of requireAccepting, for requirements
 // that expect 2xx: when any of rs is not 2xx, it checks that the receiver
 // accepts a valid delivery at all, so that a receiver failing everything is
 // blocked by ACK-001 rather than failed on every requirement.
-func acceptedOrBlocked(ctx context.Context, rs ...response) {
+func (st *runState) acceptedOrBlocked(ctx context.Context, rs ...response) {
 	GinkgoHelper()
 	for _, r := range rs {
 		if !r.Is2xx() {
-			requireAccepting(ctx)
+			st.requireAccepting(ctx)
 			return
 		}
 	}
@@ -153,27 +140,27 @@ func acceptedOrBlocked(ctx context.Context, rs ...response) {
 // verifyAccepted verifies a check whose stimulus the receiver should have
 // accepted (2xx): when it fails, the spec is blocked by ACK-001 if the
 // receiver accepts no valid delivery at all.
-func verifyAccepted(ctx context.Context, c Check) {
+func (st *runState) verifyAccepted(ctx context.Context, c Check) {
 	GinkgoHelper()
 	if !c.OK {
-		requireAccepting(ctx)
+		st.requireAccepting(ctx)
 	}
-	verify(c)
+	st.verify(c)
 }
 
 // freshPrimary is a valid delivery of the primary event from a new life.
-func freshPrimary() *providers.Delivery {
+func (st *runState) freshPrimary() *providers.Delivery {
 	GinkgoHelper()
-	d, err := cur.fx.fresh(cur.fx.primary())
+	d, err := st.fx.fresh(st.fx.primary())
 	must(err)
 	return d
 }
 
 // keepsServing sends a fresh valid delivery after a hostile one and checks
 // that the receiver still answers it with 2xx.
-func keepsServing(ctx context.Context) Check {
+func (st *runState) keepsServing(ctx context.Context) Check {
 	GinkgoHelper()
-	r := post(ctx, freshPrimary())
+	r := st.post(ctx, st.freshPrimary())
 	c := is2xx(r)
 	c.Expected = "a valid delivery afterwards answered 2xx"
 	c.Actual = "then a valid delivery: " + r.String()
@@ -181,8 +168,8 @@ func keepsServing(ctx context.Context) Check {
 }
 
 // appliedCheck reads the probe's count for key and compares it with want.
-func appliedCheck(ctx context.Context, key string, want int, atLeast bool) Check {
-	n, err := cur.c.probeApplied(ctx, key)
+func (st *runState) appliedCheck(ctx context.Context, key string, want int, atLeast bool) Check {
+	n, err := st.c.probeApplied(ctx, key)
 	c := Check{Expected: "applied=" + itoa(want), Actual: "applied=" + itoa(n)}
 	if atLeast {
 		c.Expected = "applied≥" + itoa(want)
@@ -198,22 +185,22 @@ func appliedCheck(ctx context.Context, key string, want int, atLeast bool) Check
 // appliedOnce waits until the event with key shows as applied, then checks
 // for a while that it stays applied exactly once. note describes what was
 // sent, for the evidence.
-func appliedOnce(ctx context.Context, key, note string) {
+func (st *runState) appliedOnce(ctx context.Context, key, note string) {
 	GinkgoHelper()
-	wait := cur.opts.ProbeWait
+	wait := st.opts.ProbeWait
 	Eventually(ctx, func(ctx context.Context) Check {
-		return withNote(appliedCheck(ctx, key, 1, true), note)
+		return withNote(st.appliedCheck(ctx, key, 1, true), note)
 	}).WithTimeout(wait).WithPolling(25 * time.Millisecond).Should(Hold())
 	Consistently(ctx, func(ctx context.Context) Check {
-		return withNote(appliedCheck(ctx, key, 1, false), note)
+		return withNote(st.appliedCheck(ctx, key, 1, false), note)
 	}).WithTimeout(300 * time.Millisecond).WithPolling(50 * time.Millisecond).Should(Hold())
-	evidence("applied=1 (" + note + ")")
+	st.evidence("applied=1 (" + note + ")")
 }
 
 // evidence records s as the spec's evidence of a check that held, with
 // lateNote where it applies.
-func evidence(s string) {
-	AddReportEntry(evidenceEntry, withLate(Check{OK: true, Actual: s}).Actual)
+func (st *runState) evidence(s string) {
+	AddReportEntry(evidenceEntry, st.withLate(Check{OK: true, Actual: s}).Actual)
 }
 
 // withNote adds what was sent to a check's actual behaviour.

@@ -16,20 +16,20 @@ import (
 const burstSize = 50
 
 // describeAck declares the acknowledgement requirements: ACK-001..003.
-func describeAck() {
+func (st *runState) describeAck() {
 	Describe("acknowledgement", func() {
 		var d *providers.Delivery
-		BeforeEach(func() { d = freshPrimary() })
+		BeforeEach(func() { d = st.freshPrimary() })
 
 		It("answers a valid delivery with 2xx within the provider's deadline", For("ACK-001"), func(ctx SpecContext) {
-			h, err := cur.fx.signed(d)
+			h, err := st.fx.signed(d)
 			must(err)
-			r := cur.c.send(requestCtx(ctx), request{Header: h, Body: d.Body, Timeout: timedBound()})
-			verify(within(r, deadline()))
+			r := st.c.send(st.requestCtx(ctx), request{Header: h, Body: d.Body, Timeout: st.timedBound()})
+			st.verify(within(r, st.deadline()))
 		})
 
 		It("answers a valid delivery with exactly 200", For("ACK-003"), func(ctx SpecContext) {
-			verify(isStatus(post(requestCtx(ctx), d), http.StatusOK))
+			st.verify(isStatus(st.post(st.requestCtx(ctx), d), http.StatusOK))
 		})
 
 		When("a burst of deliveries arrives at once", func() {
@@ -37,12 +37,12 @@ func describeAck() {
 			BeforeEach(func() {
 				burst = make([]*providers.Delivery, burstSize)
 				for i := range burst {
-					burst[i] = freshPrimary()
+					burst[i] = st.freshPrimary()
 				}
 			})
 
 			It("answers each within the provider's deadline", For("ACK-002"), func(ctx SpecContext) {
-				verify(burstWithin(sendBurst(requestCtx(ctx), burst, burstBound()), deadline()))
+				st.verify(burstWithin(st.sendBurst(st.requestCtx(ctx), burst, st.burstBound()), st.deadline()))
 			})
 		})
 	})
@@ -50,11 +50,11 @@ func describeAck() {
 
 // sendBurst sends every delivery at the same moment, each on its own
 // connection, and returns the answers in order.
-func sendBurst(ctx context.Context, ds []*providers.Delivery, bound time.Duration) []response {
+func (st *runState) sendBurst(ctx context.Context, ds []*providers.Delivery, bound time.Duration) []response {
 	GinkgoHelper()
 	reqs := make([]request, len(ds))
 	for i, d := range ds {
-		h, err := cur.fx.signed(d)
+		h, err := st.fx.signed(d)
 		must(err)
 		reqs[i] = request{Header: h, Body: d.Body, Timeout: bound}
 	}
@@ -64,7 +64,7 @@ func sendBurst(ctx context.Context, ds []*providers.Delivery, bound time.Duratio
 	for i := range reqs {
 		wg.Go(func() {
 			<-start
-			out[i] = noteLatency(cur.c.send(ctx, reqs[i]))
+			out[i] = st.noteLatency(st.c.send(ctx, reqs[i]))
 		})
 	}
 	close(start)
@@ -77,7 +77,7 @@ func sendBurst(ctx context.Context, ds []*providers.Delivery, bound time.Duratio
 // each, to answer them all. The answers still owed after a shorter bound
 // would delay the next specs (a server notices a gone client only once it
 // reads the body), blaming them for this one's failure.
-func burstBound() time.Duration { return deadline() * (burstSize/10 + 1) }
+func (st *runState) burstBound() time.Duration { return st.deadline() * (burstSize/10 + 1) }
 
 // burstWithin checks that every answer of a burst is 2xx within the
 // deadline.
@@ -106,25 +106,25 @@ func burstWithin(rs []response, deadline time.Duration) Check {
 
 // describeRegistration declares REG-001: the provider's check of a newly
 // registered URL.
-func describeRegistration() {
+func (st *runState) describeRegistration() {
 	Describe("registration", func() {
 		It("passes the provider's registration check", For("REG-001"), func(ctx SpecContext) {
-			ctx2 := requestCtx(ctx)
-			switch cur.v.Registration.Check {
+			ctx2 := st.requestCtx(ctx)
+			switch st.v.Registration.Check {
 			case "head":
-				r := cur.c.send(ctx2, request{Method: http.MethodHead, Header: http.Header{}})
+				r := st.c.send(ctx2, request{Method: http.MethodHead, Header: http.Header{}})
 				c := isStatus(r, http.StatusOK)
 				c.Actual = "HEAD answered " + r.String()
-				verify(c)
+				st.verify(c)
 			case "event":
-				e, err := cur.v.Event(cur.v.Registration.Event)
+				e, err := st.v.Event(st.v.Registration.Event)
 				must(err)
-				d, err := cur.fx.fresh(e)
+				d, err := st.fx.fresh(e)
 				must(err)
-				r := post(ctx2, d)
+				r := st.post(ctx2, d)
 				c := is2xx(r)
 				c.Actual = e.Name + " answered " + r.String()
-				verify(c)
+				st.verify(c)
 			default:
 				Skip("the provider makes no registration check")
 			}

@@ -15,41 +15,41 @@ import (
 
 // describeIdempotency declares IDM-001..003: duplicates are acknowledged
 // and applied once.
-func describeIdempotency() {
+func (st *runState) describeIdempotency() {
 	Describe("idempotency", func() {
 		var d *providers.Delivery
-		BeforeEach(func() { d = freshPrimary() })
+		BeforeEach(func() { d = st.freshPrimary() })
 
 		When("a byte-identical duplicate arrives after the original", func() {
 			It("answers 2xx to both", For("IDM-001"), func(ctx SpecContext) {
-				ctx2 := requestCtx(ctx)
-				first := post(ctx2, d)
-				second := post(ctx2, d)
+				ctx2 := st.requestCtx(ctx)
+				first := st.post(ctx2, d)
+				second := st.post(ctx2, d)
 				c := all(is2xx(first), is2xx(second))
 				c.Actual = "original " + first.String() + ", duplicate " + second.String()
-				acceptedOrBlocked(ctx2, first)
-				verify(c)
+				st.acceptedOrBlocked(ctx2, first)
+				st.verify(c)
 			})
 
 			It("applies the event once", For("IDM-002"), func(ctx SpecContext) {
-				ctx2 := requestCtx(ctx)
+				ctx2 := st.requestCtx(ctx)
 				// The copy is a later attempt: where the signature covers
 				// the attempt's time it differs, as a provider's would.
-				h, err := cur.fx.signedAt(d, time.Now().Add(-2*time.Second))
+				h, err := st.fx.signedAt(d, time.Now().Add(-2*time.Second))
 				must(err)
-				first := postRaw(ctx2, h, d.Body)
-				second := post(ctx2, d)
-				acceptedOrBlocked(ctx2, first, second)
-				appliedOnce(ctx2, d.Key(), "copies answered "+first.String()+", "+second.String())
+				first := st.postRaw(ctx2, h, d.Body)
+				second := st.post(ctx2, d)
+				st.acceptedOrBlocked(ctx2, first, second)
+				st.appliedOnce(ctx2, d.Key(), "copies answered "+first.String()+", "+second.String())
 			})
 		})
 
 		When("two copies arrive at the same moment", func() {
 			It("applies the event once", For("IDM-003"), func(ctx SpecContext) {
-				ctx2 := requestCtx(ctx)
-				rs := sendBurst(ctx2, []*providers.Delivery{d, d}, untimedBound())
-				acceptedOrBlocked(ctx2, rs...)
-				appliedOnce(ctx2, d.Key(), "concurrent copies answered "+rs[0].String()+", "+rs[1].String())
+				ctx2 := st.requestCtx(ctx)
+				rs := st.sendBurst(ctx2, []*providers.Delivery{d, d}, st.untimedBound())
+				st.acceptedOrBlocked(ctx2, rs...)
+				st.appliedOnce(ctx2, d.Key(), "concurrent copies answered "+rs[0].String()+", "+rs[1].String())
 			})
 		})
 	})
@@ -58,20 +58,20 @@ func describeIdempotency() {
 // describeRetry declares RTY-001: the mock provider's engine cuts the
 // connection after the first attempt's body, so the acknowledgement is
 // lost, and retries on the provider's schedule, compressed.
-func describeRetry() {
+func (st *runState) describeRetry() {
 	Describe("retries", func() {
 		When("the provider retries after losing the acknowledgement", func() {
 			It("applies the event once", For("RTY-001"), func(ctx SpecContext) {
-				ctx2 := requestCtx(ctx)
-				key, note, err := retryAfterLostAck(ctx2)
+				ctx2 := st.requestCtx(ctx)
+				key, note, err := st.retryAfterLostAck(ctx2)
 				if errors.Is(err, errRetryLate) {
 					blockedBy("ACK-001", err.Error())
 				}
 				if err != nil {
-					requireAccepting(ctx2)
+					st.requireAccepting(ctx2)
 					Fail(err.Error())
 				}
-				appliedOnce(ctx2, key, note)
+				st.appliedOnce(ctx2, key, note)
 			})
 		})
 	})
@@ -81,8 +81,8 @@ func describeRetry() {
 // with CutAfterBody=1 and waits until an attempt succeeds or the delivery
 // gives up. It returns the event's idempotency key and what the attempts
 // were.
-func retryAfterLostAck(ctx context.Context) (key, note string, err error) {
-	v := cur.v
+func (st *runState) retryAfterLostAck(ctx context.Context) (key, note string, err error) {
+	v := st.v
 	sched := v.Retry.Schedule
 	if len(sched) < 2 {
 		return "", "", fmt.Errorf("%s documents no retry", v.ID())
@@ -99,7 +99,7 @@ func retryAfterLostAck(ctx context.Context) (key, note string, err error) {
 	store := mockserver.NewMemoryStore()
 	defer store.Close()
 	eng, err := mockserver.NewEngine(mockserver.EngineConfig{
-		Catalogue: cur.cat, Store: store, TimeScale: scale, TLSConfig: cur.tls,
+		Catalogue: st.cat, Store: store, TimeScale: scale, TLSConfig: st.tls,
 	})
 	if err != nil {
 		return "", "", err
@@ -111,18 +111,18 @@ func retryAfterLostAck(ctx context.Context) (key, note string, err error) {
 	attempts, unsubscribe := eng.Subscribe(16)
 	defer unsubscribe()
 	headers := map[string]string{}
-	for k := range cur.opts.Headers {
-		headers[k] = cur.opts.Headers.Get(k)
+	for k := range st.opts.Headers {
+		headers[k] = st.opts.Headers.Get(k)
 	}
 	ep := &mockserver.Endpoint{
-		ID: "conformance", URL: cur.opts.Target, Provider: v.Provider.Name, Variant: v.Name,
-		Secret: cur.opts.Secret, Headers: headers, Source: "cli", CreatedAt: time.Now(), UpdatedAt: time.Now(),
+		ID: "conformance", URL: st.opts.Target, Provider: v.Provider.Name, Variant: v.Name,
+		Secret: st.opts.Secret, Headers: headers, Source: "cli", CreatedAt: time.Now(), UpdatedAt: time.Now(),
 	}
 	if err := store.PutEndpoint(ctx, ep); err != nil {
 		return "", "", err
 	}
-	e := cur.fx.primary()
-	p, err := cur.fx.generate(e, cur.fx.nextSeed(), time.Now())
+	e := st.fx.primary()
+	p, err := st.fx.generate(e, st.fx.nextSeed(), time.Now())
 	if err != nil {
 		return "", "", err
 	}
@@ -138,7 +138,7 @@ func retryAfterLostAck(ctx context.Context) (key, note string, err error) {
 	}
 	key = res.Deliveries[0].Key
 	var seen []string
-	bound := time.NewTimer(cur.opts.RequestTimeout + timedBound()*2)
+	bound := time.NewTimer(st.opts.RequestTimeout + st.timedBound()*2)
 	defer bound.Stop()
 	for {
 		select {
@@ -146,7 +146,7 @@ func retryAfterLostAck(ctx context.Context) (key, note string, err error) {
 			return key, strings.Join(seen, ", "), ctx.Err()
 		case <-bound.C:
 			return key, "", fmt.Errorf("expected an answered retry, got %s and no more attempts within %s",
-				strings.Join(seen, ", "), cur.opts.RequestTimeout+timedBound()*2)
+				strings.Join(seen, ", "), st.opts.RequestTimeout+st.timedBound()*2)
 		case a, ok := <-attempts:
 			if !ok {
 				return key, "", errors.New("the engine stopped")
@@ -156,7 +156,7 @@ func retryAfterLostAck(ctx context.Context) (key, note string, err error) {
 			case a.N > 1 && a.ErrorKind == mockserver.ErrKindTimeout:
 				// The provider gives up on an attempt at its deadline: a
 				// receiver this slow never acknowledges the retry.
-				return key, "", fmt.Errorf("%w: %s", errRetryLate, strings.Join(append(seen, "timed out at the "+deadline().String()+" deadline"), ", "))
+				return key, "", fmt.Errorf("%w: %s", errRetryLate, strings.Join(append(seen, "timed out at the "+st.deadline().String()+" deadline"), ", "))
 			case a.N > 1 && a.ErrorKind == "":
 				// The retry was answered, whatever the status: whether the
 				// event is now applied once is the probe's to say.

@@ -17,40 +17,40 @@ const bigBodySize = 5 << 20
 
 // describeRobustness declares ROB-003..005: hostile or odd requests get a
 // 4xx, and the receiver keeps serving.
-func describeRobustness() {
+func (st *runState) describeRobustness() {
 	Describe("robustness", func() {
 		When("a correctly signed body is not valid JSON", func() {
 			It("answers 4xx, not 5xx, and keeps serving", For("ROB-003"), func(ctx SpecContext) {
-				ctx2 := requestCtx(ctx)
-				ctl := requireAccepting(ctx2)
-				d := freshPrimary()
+				ctx2 := st.requestCtx(ctx)
+				ctl := st.requireAccepting(ctx2)
+				d := st.freshPrimary()
 				body := malformed(d.Body)
-				s, err := cur.fx.rawSigner()
+				s, err := st.fx.rawSigner()
 				must(err)
-				h, err := cur.fx.signBody(d, s, body, time.Now())
+				h, err := st.fx.signBody(d, s, body, time.Now())
 				must(err)
-				verify(all(rejected(ctl, "malformed JSON", postRaw(ctx2, h, body)), keepsServing(ctx2)))
+				st.verify(all(rejected(ctl, "malformed JSON", st.postRaw(ctx2, h, body)), st.keepsServing(ctx2)))
 			})
 		})
 
 		When("the body is 5 MiB", func() {
 			It("answers 413 or another 4xx and keeps serving", For("ROB-004"), func(ctx SpecContext) {
-				ctx2 := requestCtx(ctx)
-				ctl := requireAccepting(ctx2)
-				d := freshPrimary()
-				body, err := bigBody(cur.v, d.Payload, bigBodySize)
+				ctx2 := st.requestCtx(ctx)
+				ctl := st.requireAccepting(ctx2)
+				d := st.freshPrimary()
+				body, err := bigBody(st.v, d.Payload, bigBodySize)
 				must(err)
-				h, err := cur.fx.signBody(d, cur.fx.signer, body, time.Now())
+				h, err := st.fx.signBody(d, st.fx.signer, body, time.Now())
 				must(err)
-				c := rejected(ctl, "5 MiB body", postRaw(ctx2, h, body))
+				c := rejected(ctl, "5 MiB body", st.postRaw(ctx2, h, body))
 				c.Expected = "413 or another 4xx"
-				verify(all(c, keepsServing(ctx2)))
+				st.verify(all(c, st.keepsServing(ctx2)))
 			})
 		})
 
 		When("the method is not POST", func() {
 			methods := []string{http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete}
-			if cur.v.Registration.Check != "head" {
+			if st.v.Registration.Check != "head" {
 				methods = append(methods, http.MethodHead)
 			}
 			var entries []TableEntry
@@ -59,12 +59,12 @@ func describeRobustness() {
 			}
 			DescribeTable("answers 405",
 				func(ctx SpecContext, method string) {
-					ctx2 := requestCtx(ctx)
-					r := cur.c.send(ctx2, request{Method: method, Header: http.Header{}, Timeout: untimedBound()})
+					ctx2 := st.requestCtx(ctx)
+					r := st.c.send(ctx2, request{Method: method, Header: http.Header{}, Timeout: st.untimedBound()})
 					c := isStatus(r, http.StatusMethodNotAllowed)
 					c.Expected = "405"
 					c.Actual = method + " " + r.String()
-					verifyAccepted(ctx2, c)
+					st.verifyAccepted(ctx2, c)
 				},
 				entries,
 			)
@@ -73,10 +73,10 @@ func describeRobustness() {
 }
 
 // describeTLS declares TLS-001, checked with --production only.
-func describeTLS() {
+func (st *runState) describeTLS() {
 	Describe("transport security", func() {
 		It("is served over HTTPS with a valid certificate and TLS 1.2 or newer", For("TLS-001"), func(ctx SpecContext) {
-			verify(tlsCheck(requestCtx(ctx), cur.opts.Target))
+			st.verify(st.tlsCheck(st.requestCtx(ctx), st.opts.Target))
 		})
 	})
 }
@@ -84,7 +84,7 @@ func describeTLS() {
 // tlsCheck connects to target's host: HTTPS, a certificate valid for the
 // host (system roots plus --ca-file), at least TLS 1.2 negotiated, and
 // TLS 1.1 refused.
-func tlsCheck(ctx context.Context, target string) Check {
+func (st *runState) tlsCheck(ctx context.Context, target string) Check {
 	c := Check{Expected: "HTTPS, a certificate valid for the host, TLS ≥ 1.2 only"}
 	u, err := url.Parse(target)
 	if err != nil || u.Scheme != "https" {
@@ -105,7 +105,7 @@ func tlsCheck(ctx context.Context, target string) Check {
 		}
 		return conn.(*tls.Conn), nil
 	}
-	cfg := cur.tls.Clone()
+	cfg := st.tls.Clone()
 	cfg.InsecureSkipVerify = false
 	cfg.ServerName = u.Hostname()
 	conn, err := dial(cfg)

@@ -31,21 +31,21 @@ func scenariosFor(cat *providers.Catalogue, v *providers.Variant, dir string) ([
 // exercises (Step.Exercises): SCN-001 (MUST) grades the MUST-level ones
 // and whether the scenario ran at all, SCN-002 (SHOULD) the SHOULD-level
 // ones, from the same play of the scenario.
-func describeScenarios() {
+func (st *runState) describeScenarios() {
 	played := map[string]*scenario.Result{}
 	Describe("scenarios", func() {
-		if len(cur.scenarios) == 0 {
+		if len(st.scenarios) == 0 {
 			for _, id := range []string{"SCN-001", "SCN-002"} {
 				It("plays the scenario library", For(id), func() {
-					Skip("the library has no scenario for " + cur.v.ID() + " (add one with --scenarios)")
+					Skip("the library has no scenario for " + st.v.ID() + " (add one with --scenarios)")
 				})
 			}
 			return
 		}
 		var mustEntries, should []TableEntry
-		for _, sc := range cur.scenarios {
+		for _, sc := range st.scenarios {
 			mustEntries = append(mustEntries, Entry(sc.Name, For("SCN-001"), sc))
-			if hasLevel(sc, LevelShould) {
+			if st.hasLevel(sc, LevelShould) {
 				should = append(should, Entry(sc.Name, For("SCN-002"), sc))
 			}
 		}
@@ -54,11 +54,11 @@ func describeScenarios() {
 			if res := played[sc.Name]; res != nil {
 				return res
 			}
-			client := &http.Client{Transport: &http.Transport{TLSClientConfig: cur.tls, Proxy: nil}}
+			client := &http.Client{Transport: &http.Transport{TLSClientConfig: st.tls, Proxy: nil}}
 			defer client.CloseIdleConnections()
-			res, err := scenario.Play(requestCtx(ctx), sc,
-				scenario.Target{URL: cur.opts.Target, Secret: cur.opts.Secret, Probe: cur.opts.Probe, Headers: cur.opts.Headers, Client: client},
-				scenario.Options{Settle: cur.opts.ProbeWait})
+			res, err := scenario.Play(st.requestCtx(ctx), sc,
+				scenario.Target{URL: st.opts.Target, Secret: st.opts.Secret, Probe: st.opts.Probe, Headers: st.opts.Headers, Client: client},
+				scenario.Options{Settle: st.opts.ProbeWait})
 			if res == nil {
 				must(err)
 			}
@@ -67,19 +67,19 @@ func describeScenarios() {
 		}
 		DescribeTable("plays the scenario library",
 			func(ctx SpecContext, sc *scenario.Scenario) {
-				verifyAccepted(ctx, scenarioCheck(sc, play(ctx, sc), LevelMust))
+				st.verifyAccepted(ctx, st.scenarioCheck(sc, play(ctx, sc), LevelMust))
 			},
 			mustEntries,
 		)
 		if len(should) == 0 {
 			It("meets the SHOULD-level expectations of the scenario library", For("SCN-002"), func() {
-				Skip("no scenario of the library for " + cur.v.ID() + " exercises a SHOULD requirement")
+				Skip("no scenario of the library for " + st.v.ID() + " exercises a SHOULD requirement")
 			})
 			return
 		}
 		DescribeTable("meets the SHOULD-level expectations of the scenario library",
 			func(ctx SpecContext, sc *scenario.Scenario) {
-				verifyAccepted(ctx, scenarioCheck(sc, play(ctx, sc), LevelShould))
+				st.verifyAccepted(ctx, st.scenarioCheck(sc, play(ctx, sc), LevelShould))
 			},
 			should,
 		)
@@ -90,20 +90,20 @@ func describeScenarios() {
 // requirement it exercises, for the run's variant; MUST by default, for
 // the final expectations, and for an ID the catalogue lacks (which
 // TestScenarioExercisesKnownRequirements rules out).
-func stepLevel(sc *scenario.Scenario, i int) string {
+func (st *runState) stepLevel(sc *scenario.Scenario, i int) string {
 	if i < 0 || i >= len(sc.Steps) || sc.Steps[i].Exercises == "" {
 		return LevelMust
 	}
-	if r := cur.reqs.Get(sc.Steps[i].Exercises); r != nil {
-		return r.LevelFor(cur.v)
+	if r := st.reqs.Get(sc.Steps[i].Exercises); r != nil {
+		return r.LevelFor(st.v)
 	}
 	return LevelMust
 }
 
 // hasLevel reports whether some step of sc has expectations at level.
-func hasLevel(sc *scenario.Scenario, level string) bool {
+func (st *runState) hasLevel(sc *scenario.Scenario, level string) bool {
 	for i := range sc.Steps {
-		if stepLevel(sc, i) == level {
+		if st.stepLevel(sc, i) == level {
 			return true
 		}
 	}
@@ -113,22 +113,22 @@ func hasLevel(sc *scenario.Scenario, level string) bool {
 // scenarioCheck sums up a scenario's expectations at level: the first
 // failed one as "expected …, got …", or the count of those that held. At
 // MUST level a run that broke off fails too.
-func scenarioCheck(sc *scenario.Scenario, res *scenario.Result, level string) Check {
+func (st *runState) scenarioCheck(sc *scenario.Scenario, res *scenario.Result, level string) Check {
 	var passed, skipped int
 	c := Check{Expected: "every " + level + "-level expectation of " + sc.Name + " to hold"}
-	for _, st := range res.Steps {
+	for _, step := range res.Steps {
 		lvl := LevelMust
-		if !st.Final {
-			lvl = stepLevel(sc, st.Index)
+		if !step.Final {
+			lvl = st.stepLevel(sc, step.Index)
 		}
 		if lvl != level {
 			continue
 		}
-		for _, x := range st.Expectations {
+		for _, x := range step.Expectations {
 			switch x.Outcome {
 			case scenario.Failed:
-				c.Actual = st.Label + ": " + x.What + " failed: " + x.Evidence
-				if ex := sc.Steps[min(st.Index, len(sc.Steps)-1)].Exercises; ex != "" && !st.Final {
+				c.Actual = step.Label + ": " + x.What + " failed: " + x.Evidence
+				if ex := sc.Steps[min(step.Index, len(sc.Steps)-1)].Exercises; ex != "" && !step.Final {
 					c.Actual += " (exercises " + ex + ")"
 				}
 				return c

@@ -19,35 +19,35 @@ import (
 // the same receiver accepted a correctly signed delivery in the same spec
 // (requireAccepting): a receiver that rejects everything is blocked by
 // ACK-001, not passed.
-func describeSignature() {
+func (st *runState) describeSignature() {
 	Describe("signature", func() {
 		var d *providers.Delivery
-		BeforeEach(func() { d = freshPrimary() })
+		BeforeEach(func() { d = st.freshPrimary() })
 
 		When("the signature header is missing", func() {
 			It("rejects the delivery with 4xx", For("SIG-001"), func(ctx SpecContext) {
-				ctx2 := requestCtx(ctx)
-				ctl := requireAccepting(ctx2)
-				h, body := forged(d, forgeUnsigned)
-				verify(rejected(ctl, "without the signature header", postRaw(ctx2, h, body)))
+				ctx2 := st.requestCtx(ctx)
+				ctl := st.requireAccepting(ctx2)
+				h, body := st.forged(d, forgeUnsigned)
+				st.verify(rejected(ctl, "without the signature header", st.postRaw(ctx2, h, body)))
 			})
 		})
 
 		When("the delivery is signed with another secret", func() {
 			It("rejects the delivery with 4xx", For("SIG-002"), func(ctx SpecContext) {
-				ctx2 := requestCtx(ctx)
-				ctl := requireAccepting(ctx2)
-				h, body := forged(d, forgeOtherSecret)
-				verify(rejected(ctl, "signed with another secret", postRaw(ctx2, h, body)))
+				ctx2 := st.requestCtx(ctx)
+				ctl := st.requireAccepting(ctx2)
+				h, body := st.forged(d, forgeOtherSecret)
+				st.verify(rejected(ctl, "signed with another secret", st.postRaw(ctx2, h, body)))
 			})
 		})
 
 		When("the body was changed after signing", func() {
 			It("rejects the delivery with 4xx", For("SIG-003"), func(ctx SpecContext) {
-				ctx2 := requestCtx(ctx)
-				ctl := requireAccepting(ctx2)
-				h, body := forged(d, forgeTampered)
-				verify(rejected(ctl, "changed after signing", postRaw(ctx2, h, body)))
+				ctx2 := st.requestCtx(ctx)
+				ctl := st.requireAccepting(ctx2)
+				h, body := st.forged(d, forgeTampered)
+				st.verify(rejected(ctl, "changed after signing", st.postRaw(ctx2, h, body)))
 			})
 		})
 
@@ -60,25 +60,25 @@ func describeSignature() {
 			})
 
 			It("accepts the delivery with 2xx", For("SIG-004"), func(ctx SpecContext) {
-				ctx2 := requestCtx(ctx)
-				h, err := cur.fx.signBody(d, cur.fx.signer, body, time.Now())
+				ctx2 := st.requestCtx(ctx)
+				h, err := st.fx.signBody(d, st.fx.signer, body, time.Now())
 				must(err)
-				c := is2xx(postRaw(ctx2, h, body))
+				c := is2xx(st.postRaw(ctx2, h, body))
 				c.Actual = fmt.Sprintf("%d-byte indented, reordered, escaped body: %s", len(body), c.Actual)
-				verifyAccepted(ctx2, c)
+				st.verifyAccepted(ctx2, c)
 			})
 		})
 
 		When("it rejected a delivery", func() {
 			It("applies nothing from it, whichever way the signature failed", For("SIG-005"), func(ctx SpecContext) {
-				ctx2 := requestCtx(ctx)
-				requireAccepting(ctx2)
+				ctx2 := st.requestCtx(ctx)
+				st.requireAccepting(ctx2)
 				var sent []*providers.Delivery
 				var notes []string
 				for _, kind := range forgeKinds {
-					fd := freshPrimary()
-					h, body := forged(fd, kind)
-					r := postRaw(ctx2, h, body)
+					fd := st.freshPrimary()
+					h, body := st.forged(fd, kind)
+					r := st.postRaw(ctx2, h, body)
 					notes = append(notes, kind.what+" "+r.String())
 					sent = append(sent, fd)
 					if kind.tampers {
@@ -92,52 +92,52 @@ func describeSignature() {
 				note := strings.Join(notes, ", ")
 				Consistently(ctx2, func(ctx context.Context) Check {
 					for _, fd := range sent {
-						if c := nothingApplied(ctx, fd); !c.OK {
+						if c := st.nothingApplied(ctx, fd); !c.OK {
 							return withNote(c, note)
 						}
 					}
 					return Check{OK: true}
 				}).WithTimeout(500 * time.Millisecond).WithPolling(100 * time.Millisecond).Should(Hold())
-				evidence("applied=0, no resource changed (" + note + ")")
+				st.evidence("applied=0, no resource changed (" + note + ")")
 			})
 		})
 
 		When("the signature header is malformed", func() {
 			It("answers 4xx, not 5xx, and keeps serving", For("SIG-006"), func(ctx SpecContext) {
-				ctx2 := requestCtx(ctx)
-				ctl := requireAccepting(ctx2)
-				h, err := cur.fx.signed(d)
+				ctx2 := st.requestCtx(ctx)
+				ctl := st.requireAccepting(ctx2)
+				h, err := st.fx.signed(d)
 				must(err)
-				bad, err := malformedSignatures(h)
+				bad, err := st.fx.malformedSignatures(h)
 				must(err)
 				var seen []string
 				for _, m := range bad {
 					hh := h.Clone()
 					hh[http.CanonicalHeaderKey(m.header)] = m.values
-					r := postRaw(ctx2, hh, d.Body)
+					r := st.postRaw(ctx2, hh, d.Body)
 					if c := rejected(ctl, m.what, r); !c.OK {
-						verify(c)
+						st.verify(c)
 					}
 					seen = append(seen, m.what+" "+itoa(r.Status))
 				}
-				ks := keepsServing(ctx2)
+				ks := st.keepsServing(ctx2)
 				ks.Actual = strings.Join(seen, ", ") + "; " + ks.Actual
-				verify(ks)
+				st.verify(ks)
 			})
 		})
 
 		When("a correctly signed body holds text as PHP's json_encode escapes it", func() {
 			It("accepts the delivery with 2xx", For("SIG-007"), func(ctx SpecContext) {
-				ctx2 := requestCtx(ctx)
+				ctx2 := st.requestCtx(ctx)
 				p := withPHPText(d.Event, d.Payload)
 				body, err := jsonv.EncodePHP(p)
 				must(err)
-				h, err := cur.fx.signBody(d, cur.fx.signer, body, time.Now())
+				h, err := st.fx.signBody(d, st.fx.signer, body, time.Now())
 				must(err)
-				if ev, _, err := cur.v.Identify(h, body); ev != d.Event {
+				if ev, _, err := st.v.Identify(h, body); ev != d.Event {
 					must(fmt.Errorf("the PHP-escaped body is no longer a %s (%v)", d.Event.Name, err))
 				}
-				r := postRaw(ctx2, h, body)
+				r := st.postRaw(ctx2, h, body)
 				c := is2xx(r)
 				c.Actual = "body with " + phpText + " written as PHP's json_encode does (\\u00fc, \\/): " + r.String()
 				if !c.OK {
@@ -146,7 +146,7 @@ func describeSignature() {
 						"its str path also turns \\/ into \\\\/) re-encode such a body differently, compute " +
 						"another HMAC and reject it: verify over the raw bytes or PHP's re-encoding"
 				}
-				verifyAccepted(ctx2, c)
+				st.verifyAccepted(ctx2, c)
 			})
 		})
 	})
@@ -164,30 +164,30 @@ func rejected(ctl response, what string, r response) Check {
 type forgeKind struct {
 	what    string
 	tampers bool
-	forge   func(d *providers.Delivery) (http.Header, []byte)
+	forge   func(f *fixture, d *providers.Delivery) (http.Header, []byte)
 }
 
 var (
-	forgeUnsigned = forgeKind{what: "unsigned", forge: func(d *providers.Delivery) (http.Header, []byte) {
+	forgeUnsigned = forgeKind{what: "unsigned", forge: func(f *fixture, d *providers.Delivery) (http.Header, []byte) {
 		GinkgoHelper()
-		h, err := cur.fx.signed(d)
+		h, err := f.signed(d)
 		must(err)
-		for _, name := range cur.fx.signatureHeaders() {
+		for _, name := range f.signatureHeaders() {
 			h.Del(name)
 		}
 		return h, d.Body
 	}}
-	forgeOtherSecret = forgeKind{what: "another secret", forge: func(d *providers.Delivery) (http.Header, []byte) {
+	forgeOtherSecret = forgeKind{what: "another secret", forge: func(f *fixture, d *providers.Delivery) (http.Header, []byte) {
 		GinkgoHelper()
-		s, err := cur.fx.otherSigner()
+		s, err := f.otherSigner()
 		must(err)
 		h, err := d.Request(s, time.Now())
 		must(err)
 		return h, d.Body
 	}}
-	forgeTampered = forgeKind{what: "tampered", tampers: true, forge: func(d *providers.Delivery) (http.Header, []byte) {
+	forgeTampered = forgeKind{what: "tampered", tampers: true, forge: func(f *fixture, d *providers.Delivery) (http.Header, []byte) {
 		GinkgoHelper()
-		h, err := cur.fx.signed(d)
+		h, err := f.signed(d)
 		must(err)
 		return h, tamper(d.Body)
 	}}
@@ -196,9 +196,9 @@ var (
 )
 
 // forged returns d's request forged the given way.
-func forged(d *providers.Delivery, k forgeKind) (http.Header, []byte) {
+func (st *runState) forged(d *providers.Delivery, k forgeKind) (http.Header, []byte) {
 	GinkgoHelper()
-	return k.forge(d)
+	return k.forge(st.fx, d)
 }
 
 // tamperedDelivery is d with the changed body, parsed, so that the probe
@@ -215,18 +215,18 @@ func tamperedDelivery(d *providers.Delivery, body []byte) (*providers.Delivery, 
 
 // nothingApplied checks that the probe shows no application of d: its key
 // is unknown and none of its resources is in the status d would set.
-func nothingApplied(ctx context.Context, d *providers.Delivery) Check {
-	c := appliedCheck(ctx, d.Key(), 0, false)
+func (st *runState) nothingApplied(ctx context.Context, d *providers.Delivery) Check {
+	c := st.appliedCheck(ctx, d.Key(), 0, false)
 	if !c.OK {
 		return c
 	}
 	for _, ef := range d.Event.Effects(d.Payload) {
-		st, found, err := cur.c.probeStatus(ctx, ef.ID)
+		status, found, err := st.c.probeStatus(ctx, ef.ID)
 		switch {
 		case err != nil:
 			return Check{Expected: "resource " + ef.ID + " unknown", Actual: err.Error()}
-		case found && st == ef.Status:
-			return Check{Expected: "resource " + ef.ID + " unknown", Actual: "status " + st}
+		case found && status == ef.Status:
+			return Check{Expected: "resource " + ef.ID + " unknown", Actual: "status " + status}
 		}
 	}
 	return Check{OK: true, Actual: "applied=0"}
@@ -234,13 +234,13 @@ func nothingApplied(ctx context.Context, d *providers.Delivery) Check {
 
 // describeReplay declares RPL-001: a correctly signed replay from outside
 // the provider's window is refused.
-func describeReplay() {
+func (st *runState) describeReplay() {
 	Describe("replay protection", func() {
 		When("a correctly signed delivery is older than the provider's window", func() {
 			It("rejects it with 4xx", For("RPL-001"), func(ctx SpecContext) {
-				rule := cur.v.Replay
-				ctx2 := requestCtx(ctx)
-				ctl := requireAccepting(ctx2)
+				rule := st.v.Replay
+				ctx2 := st.requestCtx(ctx)
+				ctl := st.requireAccepting(ctx2)
 				window := rule.Window.D()
 				// The stale time is where the provider puts it: the signed
 				// timestamp header (Standard Webhooks) or the event's own
@@ -248,18 +248,18 @@ func describeReplay() {
 				var d *providers.Delivery
 				signedAt := time.Now()
 				if strings.HasPrefix(rule.Time, "header:") {
-					d = freshPrimary()
+					d = st.freshPrimary()
 					signedAt = signedAt.Add(-window - 5*time.Minute)
 				} else {
-					e := cur.fx.primary()
-					p, err := cur.fx.generate(e, cur.fx.nextSeed(), time.Now().Add(-window-time.Hour))
+					e := st.fx.primary()
+					p, err := st.fx.generate(e, st.fx.nextSeed(), time.Now().Add(-window-time.Hour))
 					must(err)
-					d, err = cur.fx.deliver(e, p)
+					d, err = st.fx.deliver(e, p)
 					must(err)
 				}
-				h, err := cur.fx.signedAt(d, signedAt)
+				h, err := st.fx.signedAt(d, signedAt)
 				must(err)
-				verify(rejected(ctl, fmt.Sprintf("replay from beyond the %s window", window), postRaw(ctx2, h, d.Body)))
+				st.verify(rejected(ctl, fmt.Sprintf("replay from beyond the %s window", window), st.postRaw(ctx2, h, d.Body)))
 			})
 		})
 	})

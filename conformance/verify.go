@@ -55,17 +55,17 @@ func (holdMatcher) NegatedFailureMessage(actual any) string {
 // verify fails the spec with the check's evidence, or records it as the
 // spec's evidence when it holds. Outside the ack category, an answer after
 // the deadline adds lateNote: timing is ACK-001's and ACK-002's verdict.
-func verify(c Check) {
+func (st *runState) verify(c Check) {
 	GinkgoHelper()
-	c = withLate(c)
+	c = st.withLate(c)
 	Expect(c).To(Hold())
 	AddReportEntry(evidenceEntry, c.String())
 }
 
 // withLate adds lateNote to c where the current spec, outside the ack
 // category, saw an answer after the deadline.
-func withLate(c Check) Check {
-	if lateAnswer.Load() && !slices.Contains(CurrentSpecReport().Labels(), CategoryAck) {
+func (st *runState) withLate(c Check) Check {
+	if st.lateAnswer.Load() && !slices.Contains(CurrentSpecReport().Labels(), CategoryAck) {
 		c.Actual += "; " + lateNote
 	}
 	return c

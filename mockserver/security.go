@@ -20,6 +20,11 @@ const MinTokenLength = 16
 // DefaultBodyReadTimeout is the default bound on receiving a request body.
 const DefaultBodyReadTimeout = 30 * time.Second
 
+// Exposed reports whether a server listening on addr ("host:port") is
+// reachable beyond this machine: any host but a loopback one, so that New
+// requires Config.Token.
+func Exposed(addr string) bool { return !isLoopback(addr) }
+
 // CheckToken returns why tok cannot be the server's bearer token, or nil.
 // An empty token means none. A token has at least MinTokenLength
 // characters and no surrounding white space (it is compared exactly as

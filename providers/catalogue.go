@@ -26,7 +26,11 @@ type UnknownError struct {
 }
 
 func (e *UnknownError) Error() string {
-	return fmt.Sprintf("unknown %s %q (valid: %s)", e.What, e.Name, strings.Join(e.Choices, ", "))
+	msg := fmt.Sprintf("unknown %s %q (valid: %s)", e.What, e.Name, strings.Join(e.Choices, ", "))
+	if near := Nearest(e.Name, e.Choices); near != "" {
+		msg += "; did you mean " + near + "?"
+	}
+	return msg
 }
 
 // Unwrap makes errors.Is(err, ErrUnknown) true.

@@ -74,7 +74,7 @@ func (f *eventFlags) build() (*built, error) {
 	}
 	ev, err := v.Event(f.event)
 	if err != nil {
-		return nil, usageErr("%v", err)
+		return nil, f.lookupErr(err)
 	}
 	if err := ev.CheckSendable(f.force); err != nil {
 		return nil, usageErr("%v (--force)", err)

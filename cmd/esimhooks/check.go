@@ -27,10 +27,11 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&o.Insecure, "insecure", false, "skip certificate verification (self-signed staging; not with --production)")
 	fs.StringVar(&o.LabelFilter, "label-filter", "", "run only the requirements matching this Ginkgo label filter, e.g. 'SIG || IDM', 'MUST && !probe'")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "list what would run and why the rest is skipped, sending nothing")
-	fs.StringVar(&o.ReportJSON, "report-json", "", "write the summary (the verdict, and every requirement: id, level, outcome, evidence) to FILE")
+	fs.StringVar(&o.ReportJSON, "report-json", "", "write esimhooks' summary (the verdict, and every requirement: id, level, outcome, evidence) to FILE; not Ginkgo's --ginkgo-json-report")
 	fs.StringVar(&o.JUnitReport, "junit-report", "", "write a JUnit XML report to FILE (for CI): one test case per requirement, classname esimhooks.<category>")
 	fs.StringVar(&o.ReportHTML, "report-html", "", "write a self-contained HTML report to FILE (to share, or keep as a CI artifact): verdict, every requirement with evidence and, for a failure, how to fix it")
-	fs.StringVar(&o.JSONReport, "json-report", "", "write Ginkgo's JSON report to FILE")
+	fs.StringVar(&o.JSONReport, "ginkgo-json-report", "", "write Ginkgo's own JSON report (its spec tree and timings, for Ginkgo tooling) to FILE; the verdict per requirement is --report-json")
+	fs.StringVar(&o.JSONReport, "json-report", "", "alias of --ginkgo-json-report (Ginkgo's name for it); not --report-json")
 	fs.DurationVar(&o.Timeout, "timeout", conformance.DefaultTimeout, "bound the whole run (a positive duration)")
 	fs.DurationVar(&o.RequestTimeout, "request-timeout", conformance.DefaultRequestTimeout, "bound each request that is not timed against the provider's deadline")
 	fs.DurationVar(&o.ProbeWait, "probe-wait", conformance.DefaultProbeWait, "how long to wait for an effect to show in the probe (a receiver may apply from a queue)")
@@ -55,7 +56,8 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 			return usageErr("--%s %s: want a positive duration, e.g. --%s %s", b.name, b.d, b.name, fs.Lookup(b.name).DefValue)
 		}
 	}
-	cat, err := pf.catalogue()
+	// The provider and variant are checked as every command checks them.
+	cat, _, err := pf.resolve()
 	if err != nil {
 		return err
 	}
@@ -79,7 +81,7 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return failErr("%v", err)
 		}
-		return &exitError{1, ""}
+		return &exitError{code: 1}
 	}
 }
 

@@ -24,7 +24,7 @@ func TestCheckRefusesUnboundedRuns(t *testing.T) {
 		all := append([]string{"check", "--provider", "esimaccess", "--target", srv.URL + "/hook"}, args...)
 		code, out, errs := cli(t, "", all...)
 		want := "esimhooks check: " + args[0] + " "
-		if code != 2 || !strings.HasPrefix(errs, want) || !strings.Contains(errs, "want a positive duration") || strings.Count(errs, "\n") != 1 {
+		if line, ok := errorLine(errs); code != 2 || !strings.HasPrefix(line, want) || !strings.Contains(line, "want a positive duration") || !ok {
 			t.Errorf("%v: exit %d, stderr %q, stdout %q", args, code, errs, out)
 		}
 	}
@@ -39,11 +39,11 @@ func TestCheckRefusesUnboundedRuns(t *testing.T) {
 func TestCheckLabelFilterErrors(t *testing.T) {
 	for filter, want := range map[string]string{
 		"nosuch":     "esimhooks check: --label-filter 'nosuch' matches no requirement (labels: ACK-001 … ",
-		"(SIG || ID": "esimhooks check: --label-filter '(SIG || ID': Mismatched '(' - could not find matching ')'. (at character 1)\n",
+		"(SIG || ID": "esimhooks check: --label-filter '(SIG || ID': Mismatched '(' - could not find matching ')'. (at character 1)",
 	} {
 		code, _, errs := cli(t, "", "check", "--provider", "roamify", "--secret", strings.Repeat("ab", 32),
 			"--target", "http://127.0.0.1:1/hook", "--label-filter", filter)
-		if code != 2 || !strings.HasPrefix(errs, want) || strings.Count(errs, "\n") != 1 || strings.ContainsAny(errs, "\x1b{") {
+		if line, ok := errorLine(errs); code != 2 || !strings.HasPrefix(line, want) || !ok || strings.ContainsAny(errs, "\x1b{") {
 			t.Errorf("%q: exit %d, stderr %q", filter, code, errs)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -210,11 +211,24 @@ func TestBadInputGivesOneClearLineAndExitCode2(t *testing.T) {
 	}
 	for _, c := range cases {
 		code, out, errs := cli(t, "", c.args...)
-		if code != 2 || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
-			t.Errorf("%v: exit %d, stderr %q (stdout %q), want one line containing %q", c.args, code, errs, out, c.want)
+		if line, ok := errorLine(errs); code != 2 || !strings.Contains(line, c.want) || !ok {
+			t.Errorf("%v: exit %d, stderr %q (stdout %q), want one line containing %q (and the help hint)", c.args, code, errs, out, c.want)
 		}
 	}
 }
+
+// errorLine returns the error line of stderr, and whether stderr is that
+// one line, or that line and the hint that points to the command's help.
+func errorLine(errs string) (string, bool) {
+	lines := strings.Split(strings.TrimSuffix(errs, "\n"), "\n")
+	if len(lines) == 2 && !hintLine.MatchString(lines[1]) {
+		return lines[0], false
+	}
+	return lines[0], len(lines) <= 2 && strings.HasSuffix(errs, "\n")
+}
+
+// hintLine is the line under an error about the command line.
+var hintLine = regexp.MustCompile(`^run 'esimhooks (help|[a-z]+ --help)' for (its flags|the commands)$`)
 
 func TestSignThenVerifyAndExplainAMismatch(t *testing.T) {
 	body := `{"event_category":"esim","event_type":"esim_status","data":{"iccid":"8944500000000000017"}}`

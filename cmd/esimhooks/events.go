@@ -60,13 +60,13 @@ func runEvents(ctx context.Context, e *env, args []string) error {
 	case pf.variant == "" && !strings.Contains(pf.provider, "@"):
 		p, err := cat.Profile(pf.provider)
 		if err != nil {
-			return usageErr("%v", err)
+			return pf.lookupErr(err)
 		}
 		variants = p.Variants
 	default:
 		v, err := cat.Variant(pf.provider, pf.variant)
 		if err != nil {
-			return usageErr("%v", err)
+			return pf.lookupErr(err)
 		}
 		variants = []*providers.Variant{v}
 	}

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/esimhooks/esimhooks/providers"
 )
 
 // command is one subcommand.
@@ -39,16 +41,23 @@ type env struct {
 type exitError struct {
 	code int
 	msg  string
+	// help adds "run 'esimhooks CMD --help'" under the message: the error
+	// is about the command line (a flag, an argument), so its help helps.
+	help bool
 }
 
 func (e *exitError) Error() string { return e.msg }
 
+// usageErr is a usage or configuration error, exit 2. A message that
+// starts with a flag ("--to is required", "--seed \"x\": …") is about the
+// command line and gets the help hint.
 func usageErr(format string, args ...any) error {
-	return &exitError{2, fmt.Sprintf(format, args...)}
+	msg := fmt.Sprintf(format, args...)
+	return &exitError{code: 2, msg: msg, help: strings.HasPrefix(msg, "--")}
 }
 
 func failErr(format string, args ...any) error {
-	return &exitError{1, fmt.Sprintf(format, args...)}
+	return &exitError{code: 1, msg: fmt.Sprintf(format, args...)}
 }
 
 func main() {
@@ -58,19 +67,39 @@ func main() {
 	os.Exit(code)
 }
 
+// run runs the command line args and returns the exit code: 0 success, 1 a
+// failed check or delivery, 2 bad usage or configuration. Errors are one
+// line on stderr, "esimhooks CMD: message", without the package prefixes
+// of the libraries underneath (userMessage); a command-line error adds a
+// second line, "run 'esimhooks CMD --help' for its flags".
 func run(ctx context.Context, e *env, args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		printUsage(e.stderr)
+		return 2
+	}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
 		if len(args) > 1 {
-			if _, ok := commands[args[1]]; ok {
-				return run(ctx, e, []string{args[1], "--help"})
+			if _, ok := visible(args[1]); !ok {
+				fmt.Fprintf(e.stderr, "esimhooks help: unknown command %q (valid: %s)%s\n", args[1], strings.Join(commandNames(), ", "), suggestCommand(args[1]))
+				return 2
 			}
+			return run(ctx, e, []string{args[1], "--help"})
 		}
 		printUsage(e.stdout)
 		return 0
+	case "-version", "--version":
+		args = []string{"version"}
 	}
 	c, ok := commands[args[0]]
+	if !ok && strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(e.stderr, "esimhooks: %s: unknown flag before the command (only --help and --version come first; a command's flags follow it)\n", args[0])
+		fmt.Fprintln(e.stderr, "run 'esimhooks help' for the commands")
+		return 2
+	}
 	if !ok {
-		fmt.Fprintf(e.stderr, "esimhooks: unknown command %q (valid: %s)\n", args[0], strings.Join(commandNames(), ", "))
+		fmt.Fprintf(e.stderr, "esimhooks: unknown command %q (valid: %s)%s\n", args[0], strings.Join(commandNames(), ", "), suggestCommand(args[0]))
+		fmt.Fprintln(e.stderr, "run 'esimhooks help' for the commands")
 		return 2
 	}
 	err := c.run(ctx, e, args[1:])
@@ -78,20 +107,38 @@ func run(ctx context.Context, e *env, args []string) int {
 		return 0
 	}
 	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.msg != "" {
-			fmt.Fprintf(e.stderr, "esimhooks %s: %s\n", args[0], ee.msg)
-		}
-		return ee.code
+	if !errors.As(err, &ee) {
+		ee = &exitError{code: 2, msg: err.Error()}
 	}
-	fmt.Fprintf(e.stderr, "esimhooks %s: %v\n", args[0], err)
-	return 2
+	if ee.msg != "" {
+		fmt.Fprintf(e.stderr, "esimhooks %s: %s\n", args[0], userMessage(ee.msg))
+	}
+	if ee.help {
+		fmt.Fprintf(e.stderr, "run 'esimhooks %s --help' for its flags\n", args[0])
+	}
+	return ee.code
+}
+
+// visible returns the named command unless it is hidden (__complete).
+func visible(name string) (command, bool) {
+	c, ok := commands[name]
+	return c, ok && !strings.HasPrefix(name, "__")
+}
+
+// suggestCommand returns "; did you mean send?" for a near miss.
+func suggestCommand(name string) string {
+	if near := providers.Nearest(name, commandNames()); near != "" {
+		return "; did you mean " + near + "?"
+	}
+	return ""
 }
 
 func commandNames() []string {
 	var names []string
 	for n := range commands {
-		names = append(names, n)
+		if _, ok := visible(n); ok {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	return names
@@ -99,9 +146,10 @@ func commandNames() []string {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "esimhooks: a mock eSIM provider and a conformance suite for webhook receivers.")
-	fmt.Fprintln(w, "\nUsage: esimhooks COMMAND [flags]   (esimhooks help COMMAND for its flags)")
+	fmt.Fprintln(w, "\nUsage: esimhooks COMMAND [flags]   (esimhooks help COMMAND, or COMMAND --help, for its flags)")
 	fmt.Fprintln(w, "\nCommands:")
 	for _, n := range commandNames() {
-		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-11s %s\n", n, commands[n].summary)
 	}
+	fmt.Fprintln(w, "\nesimhooks --version prints the version. Exit codes: 0 success, 1 a failed check or delivery, 2 bad usage or configuration.")
 }

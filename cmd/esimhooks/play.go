@@ -19,8 +19,8 @@ func init() {
 
 func runPlay(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("play", "FILE|NAME --to URL [--secret S] [--probe URL] [--time-scale X] | --list", e)
-	var pf providerFlags
-	pf.register(fs)
+	var pf providerFlags // the scenario names its provider
+	pf.registerProfiles(fs)
 	to := fs.String("to", "", "the receiver's URL")
 	secret := fs.String("secret", "", "the signing secret (not needed for providers without a signature)")
 	probe := fs.String("probe", "", "base URL of the receiver's probe (see openapi/probe.yaml); without it probe expectations are skipped")
@@ -55,7 +55,7 @@ func runPlay(ctx context.Context, e *env, args []string) error {
 		return tw.Flush()
 	}
 	if target == "" {
-		return usageErr("name a scenario file or one of the library's names (esimhooks play --list)")
+		return &exitError{code: 2, msg: "name a scenario file or one of the library's names (esimhooks play --list)", help: true}
 	}
 	sc, err := pickScenario(cat, lib, target)
 	if err != nil {
@@ -125,5 +125,9 @@ func pickScenario(cat *providers.Catalogue, lib []*scenario.Scenario, target str
 		}
 		names = append(names, s.Name)
 	}
-	return nil, usageErr("no scenario file or library scenario %q (library: %s)", target, strings.Join(names, ", "))
+	msg := fmt.Sprintf("no scenario file or library scenario %q (library: %s)", target, strings.Join(names, ", "))
+	if near := providers.Nearest(target, names); near != "" {
+		msg += "; did you mean " + near + "?"
+	}
+	return nil, usageErr("%s", msg)
 }

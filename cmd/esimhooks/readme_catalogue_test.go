@@ -26,6 +26,7 @@ var readmeRunners = map[string]string{
 	"### Scenarios": "TestREADMEPlayExamplesRunAsWritten",
 	"### In CI":     "TestREADMECIExampleRunsAsWritten",
 	"### Airalo: the encoding rule and which SDK accepts what": "TestREADMEAiraloVerifyExampleRuns, TestREADMEAiraloWarningExampleRuns",
+	"## The command line": "TestREADMECommandLineExamplesRunAsWritten",
 }
 
 // readmeNotRun lists the README's commands that no test runs as written,
@@ -53,6 +54,9 @@ var readmeNotRun = map[string]string{
 	`RECEIVER_SECRET="$SECRET" node examples/receivers/node/server.js --provider esimfly --variant 2026-09 --addr 127.0.0.1:9000`:         "a receiver kit runs until interrupted; examples/receivers TestKits starts each kit the same way and grades it",
 	`RECEIVER_SECRET="$SECRET" python3 examples/receivers/python/receiver.py --provider roamify --addr 127.0.0.1:9000`:                    "a receiver kit runs until interrupted; examples/receivers TestKits starts each kit the same way and grades it",
 	`RECEIVER_PROVIDER=airalo RECEIVER_SECRET="$SECRET" PHP_CLI_SERVER_WORKERS=4 php -S 127.0.0.1:9000 examples/receivers/php/router.php`: "a receiver kit runs until interrupted; examples/receivers TestKits starts each kit the same way and grades it",
+	"source <(esimhooks completion bash)    # bash, this shell; add the line to ~/.bashrc to keep it":                                     "loads completion into the reader's shell; TestBashCompletionScript runs the script in bash",
+	"source <(esimhooks completion zsh)     # zsh, after compinit; or save it as _esimhooks in $fpath":                                    "loads completion into the reader's shell; TestZshAndFishScripts checks the script",
+	"esimhooks completion fish | source     # fish; or save it in ~/.config/fish/completions/esimhooks.fish":                              "loads completion into the reader's shell; TestZshAndFishScripts checks the script",
 }
 
 // readmeExamples returns, per heading, the README's example commands:

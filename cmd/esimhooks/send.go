@@ -144,7 +144,7 @@ func runSend(ctx context.Context, e *env, args []string) error {
 			failed++
 		}
 		if r.Status == 0 {
-			fmt.Fprintf(e.stdout, "  %-12s error after %s: %s\n", label, r.Latency.Round(time.Millisecond), r.Err)
+			fmt.Fprintf(e.stdout, "  %-12s error after %s: %s\n", label, latency(r.Latency), r.Err)
 			continue
 		}
 		verdict := "acknowledged"
@@ -153,13 +153,14 @@ func runSend(ctx context.Context, e *env, args []string) error {
 		} else if r.Latency > v.Ack.Deadline.D() {
 			verdict = "acknowledged, but after the " + v.Ack.Deadline.String() + " deadline"
 		}
-		fmt.Fprintf(e.stdout, "  %-12s %d in %s: %s\n", label, r.Status, r.Latency.Round(time.Millisecond), verdict)
+		fmt.Fprintf(e.stdout, "  %-12s %d in %s: %s\n", label, r.Status, latency(r.Latency), verdict)
 		if len(r.Body) > 0 {
 			fmt.Fprintf(e.stdout, "  %-12s answer: %s\n", "", oneLine(r.Body))
 		}
 	}
 	if results[0].Unreachable {
-		return usageErr("%s is unreachable: %s", *to, results[0].Err)
+		// The flag is right, the receiver is not there: no help hint.
+		return &exitError{code: 2, msg: fmt.Sprintf("--to %s is unreachable: %s", *to, results[0].Err)}
 	}
 	if failed > 0 {
 		return failErr("%d of %d requests were not acknowledged", failed, len(results))

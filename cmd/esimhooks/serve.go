@@ -65,6 +65,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := mockserver.CheckToken(*token); err != nil {
 		return usageErr("--token: %v", err)
 	}
+	if *token == "" && mockserver.Exposed(*addr) {
+		return usageErr("--addr %s listens beyond this machine: the control API would be open to the network; add --token (at least %d characters, e.g. openssl rand -hex 16) or listen on 127.0.0.1", *addr, mockserver.MinTokenLength)
+	}
 	bt, err := time.ParseDuration(*bodyTimeout)
 	if err != nil || bt <= 0 || bt > 10*time.Minute {
 		return usageErr("--body-timeout %q: want a duration in (0, 10m], e.g. 30s", *bodyTimeout)

@@ -118,7 +118,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	}
 	err = s.Verify(h, body)
 	if err != nil {
-		fmt.Fprintf(e.stdout, "signature INVALID for %s: %v\n", v.ID(), err)
+		fmt.Fprintf(e.stdout, "signature INVALID for %s: %s\n", v.ID(), userMessage(err.Error()))
 	} else {
 		fmt.Fprintf(e.stdout, "signature valid for %s (%s)\n", v.ID(), signatureText(v))
 	}

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/esimhooks/esimhooks/providers"
 )
 
 func init() {
@@ -37,15 +39,20 @@ func runTail(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("tail", "[--server URL] [--provider P] [--event E] [--endpoint ID] [--json]", e)
 	server := envFlag(fs, e, "server", "http://127.0.0.1:7700", "the mock server's base URL")
 	token := envFlag(fs, e, "token", "", "the control API's bearer token")
-	provider := fs.String("provider", "", "only this provider's attempts")
-	event := fs.String("event", "", "only this event type")
+	var pf providerFlags
+	fs.StringVar(&pf.provider, "provider", "", "only this provider's attempts: "+strings.Join(providers.MustBuiltin().Names(), ", ")+" (or one from --profile-file)")
+	pf.registerProfiles(fs)
+	event := fs.String("event", "", "only this event type (of --provider, or of any provider)")
 	endpoint := fs.String("endpoint", "", "only this endpoint id")
 	raw := fs.Bool("json", false, "print each attempt as one JSON line")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := pf.checkFilter(*event); err != nil {
+		return err
+	}
 	q := url.Values{}
-	for k, v := range map[string]string{"provider": *provider, "event": *event, "endpoint": *endpoint} {
+	for k, v := range map[string]string{"provider": pf.provider, "event": *event, "endpoint": *endpoint} {
 		if v != "" {
 			q.Set(k, v)
 		}
@@ -67,9 +74,15 @@ func runTail(ctx context.Context, e *env, args []string) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return usageErr("cannot reach the mock server at %s: %v (is esimhooks serve running?)", *server, err)
+		return usageErr("--server %s: cannot reach the mock server: %v (is esimhooks serve running?)", *server, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		if *token == "" {
+			return usageErr("--token is required: the mock server at %s requires its bearer token (or set ESIMHOOKS_TOKEN)", *server)
+		}
+		return usageErr("--token: the mock server at %s refuses this token", *server)
+	}
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 		return usageErr("%s answered %d: %s", u, resp.StatusCode, oneLine(b))
@@ -122,7 +135,8 @@ func formatAttempt(a streamedAttempt) string {
 	if a.Status == 0 {
 		status = "---"
 	}
-	s := fmt.Sprintf("%-12s %s@%s %-28s #%d → %s  %s %6.1f ms  %s", a.DeliveryID, a.Provider, a.Variant, a.Event, a.Attempt, a.URL, status, a.LatencyMS, a.Outcome)
+	took := latency(time.Duration(a.LatencyMS * float64(time.Millisecond)))
+	s := fmt.Sprintf("%-12s %s@%s %-28s #%d → %s  %s %8s  %s", a.DeliveryID, a.Provider, a.Variant, a.Event, a.Attempt, a.URL, status, took, a.Outcome)
 	if a.ErrorKind != "" {
 		s += "  (" + a.ErrorKind + ": " + a.Error + ")"
 	}

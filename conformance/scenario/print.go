@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
 // Print writes r as `esimhooks play` shows it: one line per step (what
@@ -123,13 +125,5 @@ func attemptText(a Attempt) string {
 	return fmt.Sprintf("%d in %s", a.Status, latency(a.Latency))
 }
 
-// latency rounds d for reading: 412µs, 3ms, 1.2s.
-func latency(d time.Duration) string {
-	switch {
-	case d < time.Millisecond:
-		return d.Round(time.Microsecond).String()
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	}
-	return d.Round(100 * time.Millisecond).String()
-}
+// latency is how esimhooks prints a latency (wire.FormatLatency).
+func latency(d time.Duration) string { return wire.FormatLatency(d) }
