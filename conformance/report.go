@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"io"
 	"os"
 	"regexp"
@@ -138,7 +139,7 @@ func ExitCode(s *Summary, err error) int {
 // decides the verdict.
 func (st *runState) summarize() *Summary {
 	s := &Summary{
-		Provider: st.v.Provider.Name, Variant: st.v.Name, Target: st.opts.Target,
+		Provider: st.v.Provider.Name, Variant: st.v.Name, Target: wire.RedactURL(st.opts.Target),
 		Strict: st.opts.Strict, Production: st.opts.Production, Probe: st.opts.Probe != "",
 		DryRun: st.opts.DryRun, Seed: st.seed, Start: st.start, DurationMS: time.Since(st.start).Milliseconds(),
 	}
@@ -404,7 +405,7 @@ func (st *runState) printHeader() {
 	if st.opts.DryRun {
 		mode = " (dry run: nothing is sent)"
 	}
-	fmt.Fprintf(st.opts.Output, "esimhooks conformance: %s → %s%s\n", st.v.ID(), st.opts.Target, mode)
+	fmt.Fprintf(st.opts.Output, "esimhooks conformance: %s → %s%s\n", st.v.ID(), wire.RedactURL(st.opts.Target), mode)
 }
 
 // progress prints one line per finished spec while the run goes on.

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"fmt"
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -121,7 +122,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	if !st.opts.DryRun {
 		if err := st.c.reachable(ctx, st.opts.Target); err != nil {
-			return nil, usagef("--target %s unreachable: %v", st.opts.Target, err)
+			return nil, usagef("--target %s unreachable: %v", wire.RedactURL(st.opts.Target), err)
 		}
 		if st.opts.Probe != "" {
 			if err := st.c.reachable(ctx, st.opts.Probe); err != nil {

@@ -99,9 +99,13 @@ func TestReportOfARun(t *testing.T) {
 			t.Errorf("the page lacks %s", want)
 		}
 	}
+	jsData, _ := os.ReadFile(js)
+	junitData, _ := os.ReadFile(junit)
 	for _, secret := range []string{"hunter2", "t0ps3cret"} {
-		if strings.Contains(html, secret) {
-			t.Errorf("the page shows the target's credential %q", secret)
+		for name, text := range map[string]string{"the HTML page": html, "the JSON report": string(jsData), "the JUnit report": string(junitData)} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s shows the target's credential %q", name, secret)
+			}
 		}
 	}
 	if n := strings.Count(html, "How to fix"); n != 2 {
