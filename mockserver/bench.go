@@ -17,6 +17,7 @@ import (
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"github.com/esimhooks/esimhooks/providers/payload"
+	"github.com/esimhooks/esimhooks/providers/signing"
 )
 
 // BenchOptions configures RunBench; zero fields take the defaults.
@@ -109,13 +110,13 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 	if err := store.PutEndpoint(ctx, ep); err != nil {
 		return nil, err
 	}
-	e, err := NewEngine(EngineConfig{Catalogue: cat, Store: store, Workers: opts.Concurrency, MaxPerEndpoint: opts.Concurrency})
+	cnt := &benchCounter{}
+	e, err := NewEngine(EngineConfig{Catalogue: cat, Store: store, Workers: opts.Concurrency, MaxPerEndpoint: opts.Concurrency,
+		OnAttempt: cnt.record})
 	if err != nil {
 		return nil, err
 	}
 	defer e.Close()
-	cnt := &benchCounter{}
-	e.onRecord = cnt.record
 	if err := e.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -125,9 +126,11 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	signer, err := e.signer(v, secret)
-	if err != nil {
-		return nil, err
+	var signer signing.Signer
+	if v.Signature.Scheme != "none" {
+		if signer, err = v.Signer(secret); err != nil {
+			return nil, err
+		}
 	}
 	hdr, err := pd.Request(signer, time.Now())
 	if err != nil {
@@ -233,7 +236,7 @@ func benchPlain(ctx context.Context, c *http.Client, url string, h http.Header, 
 }
 
 // benchCounter counts the attempts the engine records, through
-// Engine.onRecord, and signals when a target is reached. record takes no
+// EngineConfig.OnAttempt, and signals when a target is reached. record takes no
 // lock: sixteen workers call it.
 type benchCounter struct {
 	n      atomic.Int64
@@ -324,7 +327,7 @@ func (l *latencies) add(o *latencies) {
 // receiver has read its request; with every > 0, the triggers start that
 // far apart (or as soon as the last arrived, if later). When started is
 // not nil it must receive each sample's Attempt.StartedAt (from
-// Engine.onRecord), and the result's started holds the times from trigger
+// EngineConfig.OnAttempt), and the result's started holds the times from trigger
 // to attempt start.
 func benchLatency(ctx context.Context, e *Engine, rcv *nullReceiver, tr Trigger, samples int, every time.Duration, started <-chan time.Time) (*latencies, error) {
 	out := &latencies{arrived: make([]time.Duration, 0, samples), called: make([]time.Duration, 0, samples)}

@@ -169,18 +169,10 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		}
 		hangIDs = append(hangIDs, id)
 	}
-	e, err := NewEngine(EngineConfig{Catalogue: cat, Store: store, Workers: opts.Workers, MaxPerEndpoint: opts.MaxPerEndpoint})
-	if err != nil {
-		return nil, err
-	}
-	defer e.Close()
-	// The hanging receiver is released before the engine closes, so that
-	// Close does not wait for ack deadlines.
-	defer storm.release()
 	var stormDone atomic.Int64
 	progress := make(chan struct{}, 1)
 	started := make(chan time.Time, 1)
-	e.onRecord = func(a *Attempt) {
+	observe := func(a *Attempt) {
 		switch {
 		case a.EndpointID == "healthy":
 			started <- a.StartedAt
@@ -192,6 +184,15 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 			}
 		}
 	}
+	e, err := NewEngine(EngineConfig{Catalogue: cat, Store: store, Workers: opts.Workers, MaxPerEndpoint: opts.MaxPerEndpoint,
+		OnAttempt: observe})
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	// The hanging receiver is released before the engine closes, so that
+	// Close does not wait for ack deadlines.
+	defer storm.release()
 	if err := e.Start(ctx); err != nil {
 		return nil, err
 	}

@@ -220,8 +220,8 @@ func (e *Engine) persist(ctx context.Context, d *Delivery, a *Attempt) {
 	}
 	e.logAttempt(d, a)
 	e.stream.publish(a)
-	if e.onRecord != nil {
-		e.onRecord(a)
+	if e.onAttempt != nil {
+		e.onAttempt(a)
 	}
 }
 
