@@ -11,6 +11,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/esimhooks/esimhooks/internal/benchkit"
 	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/sqlite"
 )
@@ -91,10 +92,10 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	results := map[string]*mockserver.BenchResult{}
+	results := map[string]*benchkit.BenchResult{}
 	for _, name := range order {
 		fmt.Fprintf(e.stderr, "measuring the engine with the %s log: %d deliveries at concurrency %d…\n", name, *n, *conc)
-		r, err := mockserver.RunBench(ctx, mockserver.BenchOptions{N: *n, Concurrency: *conc, Provider: *provider, Event: *event, Store: stores[name]})
+		r, err := benchkit.RunBench(ctx, benchkit.BenchOptions{N: *n, Concurrency: *conc, Provider: *provider, Event: *event, Store: stores[name]})
 		if err != nil {
 			return failErr("%s: %v", name, err)
 		}
@@ -122,7 +123,7 @@ type stormCase struct {
 	endpoints, hanging int
 }
 
-// runStormBench runs and prints mockserver.RunStormBench for each case
+// runStormBench runs and prints benchkit.RunStormBench for each case
 // with the serve command's engine defaults.
 func runStormBench(ctx context.Context, e *env, cases []stormCase, samples, blocks, dups int, latency time.Duration, asJSON bool) error {
 	switch {
@@ -139,9 +140,9 @@ func runStormBench(ctx context.Context, e *env, cases []stormCase, samples, bloc
 	case latency < 0 || latency > time.Second:
 		return usageErr("--storm-latency must be from 0 to 1s")
 	}
-	results := make([]*mockserver.StormResult, 0, len(cases))
+	results := make([]*benchkit.StormResult, 0, len(cases))
 	for _, c := range cases {
-		opts := mockserver.StormOptions{Samples: samples, Blocks: blocks, StormEndpoints: c.endpoints, Duplicates: dups, StormLatency: latency, Hanging: c.hanging}
+		opts := benchkit.StormOptions{Samples: samples, Blocks: blocks, StormEndpoints: c.endpoints, Duplicates: dups, StormLatency: latency, Hanging: c.hanging}
 		if latency == 0 {
 			opts.StormLatency = -1
 		}
@@ -150,7 +151,7 @@ func runStormBench(ctx context.Context, e *env, cases []stormCase, samples, bloc
 		}
 		fmt.Fprintf(e.stderr, "%s: timing %d deliveries to a healthy endpoint, idle and while %d endpoints get %d-duplicate storms (answered in %s) and %d hang, in %d alternating blocks…\n",
 			c.name, samples, c.endpoints, dups, latency, c.hanging, blocks)
-		r, err := mockserver.RunStormBench(ctx, opts)
+		r, err := benchkit.RunStormBench(ctx, opts)
 		if err != nil {
 			return failErr("storm: %v", err)
 		}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/internal/benchkit"
 )
 
 // TestBenchMeasuresBothSidesAndWritesAProfile: a small run reports
@@ -22,7 +22,7 @@ func TestBenchMeasuresBothSidesAndWritesAProfile(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var res map[string]mockserver.BenchResult
+	var res map[string]benchkit.BenchResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, out)
 	}
@@ -51,7 +51,7 @@ func TestBenchRemovesItsSQLiteLog(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var res map[string]mockserver.BenchResult
+	var res map[string]benchkit.BenchResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil || res["sqlite"].EngineRate <= 0 {
 		t.Fatalf("results %v, %v", res, err)
 	}
@@ -67,14 +67,14 @@ func TestBenchRemovesItsSQLiteLog(t *testing.T) {
 // and only the case asked for when --storm-endpoints or --hanging is
 // given.
 func TestBenchStormReportsBothPhases(t *testing.T) {
-	run := func(args ...string) []mockserver.StormResult {
+	run := func(args ...string) []benchkit.StormResult {
 		t.Helper()
 		args = append([]string{"bench", "--scenario", "storm", "--samples", "100", "--duplicates", "10", "--blocks", "2", "--json"}, args...)
 		code, out, errs := cli(t, "", args...)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errs)
 		}
-		var rs []mockserver.StormResult
+		var rs []benchkit.StormResult
 		if err := json.Unmarshal([]byte(out), &rs); err != nil {
 			t.Fatalf("output is not a JSON array: %v\n%s", err, out)
 		}

@@ -1,4 +1,4 @@
-package mockserver
+package benchkit
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -45,8 +46,8 @@ type StormOptions struct {
 	// engine's (and serve's) defaults.
 	Workers, MaxPerEndpoint int
 	// Store makes the engine's store (RunStormBench closes it); nil uses
-	// NewMemoryStore.
-	Store func() (Store, error)
+	// mockserver.NewMemoryStore.
+	Store func() (mockserver.Store, error)
 }
 
 // StormResult is what RunStormBench measured. Latencies run from calling
@@ -119,7 +120,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	}
 	opts.Blocks = min(opts.Blocks, opts.Samples)
 	if opts.Store == nil {
-		opts.Store = func() (Store, error) { return NewMemoryStore(), nil }
+		opts.Store = func() (mockserver.Store, error) { return mockserver.NewMemoryStore(), nil }
 	}
 	cat, err := providers.Builtin()
 	if err != nil {
@@ -148,7 +149,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	defer store.Close()
 	addEP := func(id, url string) error {
 		now := time.Now()
-		return store.PutEndpoint(ctx, &Endpoint{ID: id, URL: url, Provider: v.Provider.Name, Variant: v.Name,
+		return store.PutEndpoint(ctx, &mockserver.Endpoint{ID: id, URL: url, Provider: v.Provider.Name, Variant: v.Name,
 			Secret: secret, Source: "cli", CreatedAt: now, UpdatedAt: now})
 	}
 	if err := addEP("healthy", healthy.url); err != nil {
@@ -172,7 +173,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	var stormDone atomic.Int64
 	progress := make(chan struct{}, 1)
 	started := make(chan time.Time, 1)
-	observe := func(a *Attempt) {
+	observe := func(a *mockserver.Attempt) {
 		switch {
 		case a.EndpointID == "healthy":
 			started <- a.StartedAt
@@ -184,7 +185,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 			}
 		}
 	}
-	e, err := NewEngine(EngineConfig{Catalogue: cat, Store: store, Workers: opts.Workers, MaxPerEndpoint: opts.MaxPerEndpoint,
+	e, err := mockserver.NewEngine(mockserver.EngineConfig{Catalogue: cat, Store: store, Workers: opts.Workers, MaxPerEndpoint: opts.MaxPerEndpoint,
 		OnAttempt: observe})
 	if err != nil {
 		return nil, err
@@ -196,17 +197,17 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	if err := e.Start(ctx); err != nil {
 		return nil, err
 	}
-	healthyTr := Trigger{Provider: provider, Event: event, EndpointIDs: []string{"healthy"}, Payload: p}
+	healthyTr := mockserver.Trigger{Provider: provider, Event: event, EndpointIDs: []string{"healthy"}, Payload: p}
 	if _, err := benchLatency(ctx, e, healthy, healthyTr, min(opts.Samples, 50), 0, started); err != nil { // warm-up
 		return nil, err
 	}
 
-	chaos := &Chaos{Duplicates: opts.Duplicates}
+	chaos := &mockserver.Chaos{Duplicates: opts.Duplicates}
 	round := int64(len(stormIDs) * (opts.Duplicates + 1))
 	var sent int64 // storm deliveries triggered; only the storm's driver changes it while it runs
 	fire := func(ctx context.Context) error {
 		for _, id := range stormIDs {
-			if _, err := e.Trigger(ctx, Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
+			if _, err := e.Trigger(ctx, mockserver.Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
 				return err
 			}
 		}
@@ -294,7 +295,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 			// The hanging endpoints take their slots once, for the rest of
 			// the run: they cost no CPU, only slots.
 			for _, id := range hangIDs {
-				if _, err := e.Trigger(ctx, Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
+				if _, err := e.Trigger(ctx, mockserver.Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
 					return nil, err
 				}
 			}

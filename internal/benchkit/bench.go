@@ -1,4 +1,4 @@
-package mockserver
+package benchkit
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
@@ -35,8 +36,8 @@ type BenchOptions struct {
 	// Trigger to the receiver seeing the first attempt; default 200.
 	LatencySamples int
 	// Store makes the engine's store (RunBench closes it); nil uses
-	// NewMemoryStore.
-	Store func() (Store, error)
+	// mockserver.NewMemoryStore.
+	Store func() (mockserver.Store, error)
 	// Catalogue defaults to providers.Builtin().
 	Catalogue *providers.Catalogue
 }
@@ -80,7 +81,7 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 		opts.LatencySamples = 200
 	}
 	if opts.Store == nil {
-		opts.Store = func() (Store, error) { return NewMemoryStore(), nil }
+		opts.Store = func() (mockserver.Store, error) { return mockserver.NewMemoryStore(), nil }
 	}
 	cat := opts.Catalogue
 	if cat == nil {
@@ -105,13 +106,13 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 		return nil, err
 	}
 	defer store.Close()
-	ep := &Endpoint{ID: "bench", URL: rcv.url, Provider: v.Provider.Name, Variant: v.Name, Secret: secret,
+	ep := &mockserver.Endpoint{ID: "bench", URL: rcv.url, Provider: v.Provider.Name, Variant: v.Name, Secret: secret,
 		Source: "cli", CreatedAt: time.Now(), UpdatedAt: time.Now()}
 	if err := store.PutEndpoint(ctx, ep); err != nil {
 		return nil, err
 	}
 	cnt := &benchCounter{}
-	e, err := NewEngine(EngineConfig{Catalogue: cat, Store: store, Workers: opts.Concurrency, MaxPerEndpoint: opts.Concurrency,
+	e, err := mockserver.NewEngine(mockserver.EngineConfig{Catalogue: cat, Store: store, Workers: opts.Concurrency, MaxPerEndpoint: opts.Concurrency,
 		OnAttempt: cnt.record})
 	if err != nil {
 		return nil, err
@@ -140,7 +141,7 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 	defer plain.CloseIdleConnections()
 
 	res := &BenchResult{N: opts.N, Concurrency: opts.Concurrency}
-	tr := Trigger{Provider: opts.Provider, Event: opts.Event, EndpointIDs: []string{ep.ID}, Payload: p}
+	tr := mockserver.Trigger{Provider: opts.Provider, Event: opts.Event, EndpointIDs: []string{ep.ID}, Payload: p}
 	warm := min(opts.N, 500)
 	if _, err := benchPlain(ctx, plain, rcv.url, hdr, pd.Body, warm, opts.Concurrency); err != nil {
 		return nil, err
@@ -215,7 +216,7 @@ func benchPlain(ctx context.Context, c *http.Client, url string, h http.Header, 
 					req.Header = h.Clone()
 					var resp *http.Response
 					if resp, err = c.Do(req); err == nil {
-						_, _, _ = wire.ReadLimited(resp.Body, MaxResponseBody)
+						_, _, _ = wire.ReadLimited(resp.Body, mockserver.MaxResponseBody)
 						resp.Body.Close()
 						if resp.StatusCode != http.StatusOK {
 							err = fmt.Errorf("plain client: status %d", resp.StatusCode)
@@ -236,16 +237,16 @@ func benchPlain(ctx context.Context, c *http.Client, url string, h http.Header, 
 }
 
 // benchCounter counts the attempts the engine records, through
-// EngineConfig.OnAttempt, and signals when a target is reached. record takes no
+// mockserver.EngineConfig.OnAttempt, and signals when a target is reached. record takes no
 // lock: sixteen workers call it.
 type benchCounter struct {
 	n      atomic.Int64
 	target atomic.Int64
 	reach  atomic.Pointer[chan struct{}]
-	failed atomic.Pointer[Attempt]
+	failed atomic.Pointer[mockserver.Attempt]
 }
 
-func (c *benchCounter) record(a *Attempt) {
+func (c *benchCounter) record(a *mockserver.Attempt) {
 	if !a.Success {
 		c.failed.CompareAndSwap(nil, a)
 	}
@@ -274,7 +275,7 @@ func (c *benchCounter) err() error {
 
 // benchEngine triggers n deliveries from conc goroutines and waits until
 // n attempts have been recorded; any failed attempt is an error.
-func benchEngine(ctx context.Context, e *Engine, cnt *benchCounter, tr Trigger, n, conc int) (time.Duration, error) {
+func benchEngine(ctx context.Context, e *mockserver.Engine, cnt *benchCounter, tr mockserver.Trigger, n, conc int) (time.Duration, error) {
 	done := cnt.expect(n)
 	var (
 		next  atomic.Int64
@@ -327,9 +328,9 @@ func (l *latencies) add(o *latencies) {
 // receiver has read its request; with every > 0, the triggers start that
 // far apart (or as soon as the last arrived, if later). When started is
 // not nil it must receive each sample's Attempt.StartedAt (from
-// EngineConfig.OnAttempt), and the result's started holds the times from trigger
+// mockserver.EngineConfig.OnAttempt), and the result's started holds the times from trigger
 // to attempt start.
-func benchLatency(ctx context.Context, e *Engine, rcv *nullReceiver, tr Trigger, samples int, every time.Duration, started <-chan time.Time) (*latencies, error) {
+func benchLatency(ctx context.Context, e *mockserver.Engine, rcv *nullReceiver, tr mockserver.Trigger, samples int, every time.Duration, started <-chan time.Time) (*latencies, error) {
 	out := &latencies{arrived: make([]time.Duration, 0, samples), called: make([]time.Duration, 0, samples)}
 	rcv.signal.Store(true)
 	defer rcv.signal.Store(false)
