@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
@@ -33,15 +34,22 @@ type StormOptions struct {
 	Hanging int
 	// Samples is how many single triggers to the healthy endpoint are timed
 	// idle and again during the storm, Every apart (so that they sample the
-	// storm over time, not its first moment); default 300 and 10 ms.
+	// storm over time, not its first moment); default 1000 (the p99 is then
+	// the tenth slowest, not one unlucky sample) and 10 ms.
 	Samples int
 	Every   time.Duration
 	// Blocks is how many times the run alternates between an idle block
 	// and a storm block, Samples/Blocks samples each (default 5): on a
 	// shared machine whose load drifts over seconds, both phases then see
 	// the same machine. Before each storm block's samples the storm has
-	// run a round; before each idle block it has drained.
+	// run a round; before each idle block it has drained. Default 10.
 	Blocks int
+	// InProcessReceivers runs the storm's receivers in this process, as
+	// goroutines beside the engine's, instead of in a process of their own
+	// (see ServeReceiversIfChild). Real receivers are other programs: in
+	// this process their garbage and goroutines would be the engine's
+	// too, which measures the receivers as much as the engine.
+	InProcessReceivers bool
 	// Workers and MaxPerEndpoint configure the engine; 0 takes the
 	// engine's (and serve's) defaults.
 	Workers, MaxPerEndpoint int
@@ -72,6 +80,14 @@ type StormResult struct {
 	IdleCallP99  time.Duration `json:"idle_call_p99_ns"`
 	StormCallP99 time.Duration `json:"storm_call_p99_ns"`
 	Blocks       int           `json:"blocks"`
+	// InProcessReceivers: the storm's receivers ran in the engine's
+	// process (StormOptions.InProcessReceivers).
+	InProcessReceivers bool `json:"in_process_receivers"`
+	// IdleGCRate and StormGCRate are the engine process's garbage
+	// collections per second while the healthy endpoint was timed idle
+	// and under the storm.
+	IdleGCRate  float64 `json:"idle_gc_per_s"`
+	StormGCRate float64 `json:"storm_gc_per_s"`
 	// Ratio is StormP99 / IdleP99 (target ≤ 2).
 	Ratio float64 `json:"ratio"`
 	// StormDelivered is how many attempts to the storm endpoints were
@@ -110,13 +126,13 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		opts.Hanging = 0
 	}
 	if opts.Samples <= 0 {
-		opts.Samples = 300
+		opts.Samples = 1000
 	}
 	if opts.Every <= 0 {
 		opts.Every = 10 * time.Millisecond
 	}
 	if opts.Blocks <= 0 {
-		opts.Blocks = 5
+		opts.Blocks = 10
 	}
 	opts.Blocks = min(opts.Blocks, opts.Samples)
 	if opts.Store == nil {
@@ -136,11 +152,17 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		return nil, err
 	}
 	defer healthy.close()
-	storm, err := startStormReceiver(opts.StormLatency, opts.StormEndpoints+opts.Hanging)
+	var storm receivers
+	if opts.InProcessReceivers {
+		storm, err = startStormReceiver(opts.StormLatency, opts.StormEndpoints+opts.Hanging)
+	} else {
+		storm, err = startChildReceivers(opts.StormLatency, opts.StormEndpoints+opts.Hanging)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer storm.close()
+	bases := storm.urls()
 
 	store, err := opts.Store()
 	if err != nil {
@@ -158,14 +180,14 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	var stormIDs, hangIDs []string
 	for i := range opts.StormEndpoints {
 		id := fmt.Sprintf("storm%02d", i)
-		if err := addEP(id, storm.bases[i]+"/"+id); err != nil {
+		if err := addEP(id, bases[i]+"/"+id); err != nil {
 			return nil, err
 		}
 		stormIDs = append(stormIDs, id)
 	}
 	for i := range opts.Hanging {
 		id := fmt.Sprintf("hang%02d", i)
-		if err := addEP(id, storm.bases[opts.StormEndpoints+i]+"/hang"); err != nil {
+		if err := addEP(id, bases[opts.StormEndpoints+i]+"/hang"); err != nil {
 			return nil, err
 		}
 		hangIDs = append(hangIDs, id)
@@ -231,8 +253,8 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	// round is half delivered. It then stops the storm and waits for it to
 	// drain, so that the next idle block is idle.
 	var loaded latencies
-	var stormTime time.Duration
-	var delivered int64
+	var stormTime, idleTime time.Duration
+	var delivered, stormGCs, idleGCs int64
 	stormBlock := func(samples int) error {
 		if err := fire(ctx); err != nil {
 			return err
@@ -259,9 +281,10 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 				}
 			}
 		})
-		before, start := stormDone.Load(), time.Now()
+		before, gcs, start := stormDone.Load(), gcCycles(), time.Now()
 		l, err := benchLatency(ctx, e, healthy, healthyTr, samples, opts.Every, started)
 		stormTime += time.Since(start)
+		stormGCs += gcCycles() - gcs
 		delivered += stormDone.Load() - before
 		stopStorm()
 		wg.Wait()
@@ -286,10 +309,13 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		if b < opts.Samples%opts.Blocks {
 			n++
 		}
+		gcs, start := gcCycles(), time.Now()
 		l, err := benchLatency(ctx, e, healthy, healthyTr, n, opts.Every, started)
 		if err != nil {
 			return nil, err
 		}
+		idleTime += time.Since(start)
+		idleGCs += gcCycles() - gcs
 		idle.add(l)
 		if b == 0 {
 			// The hanging endpoints take their slots once, for the rest of
@@ -305,7 +331,8 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		}
 	}
 	res := &StormResult{StormEndpoints: opts.StormEndpoints, Duplicates: opts.Duplicates, StormLatency: opts.StormLatency,
-		Hanging: opts.Hanging, Samples: opts.Samples, Blocks: opts.Blocks, StormDelivered: delivered, StormRate: float64(delivered) / stormTime.Seconds()}
+		Hanging: opts.Hanging, Samples: opts.Samples, Blocks: opts.Blocks, StormDelivered: delivered, StormRate: float64(delivered) / stormTime.Seconds(),
+		InProcessReceivers: opts.InProcessReceivers, IdleGCRate: float64(idleGCs) / idleTime.Seconds(), StormGCRate: float64(stormGCs) / stormTime.Seconds()}
 	res.IdleP50, res.IdleP99 = percentiles(idle.arrived)
 	res.StormP50, res.StormP99 = percentiles(loaded.arrived)
 	res.Ratio = float64(res.StormP99) / float64(res.IdleP99)
@@ -314,6 +341,14 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	_, res.IdleCallP99 = percentiles(idle.called)
 	_, res.StormCallP99 = percentiles(loaded.called)
 	return res, nil
+}
+
+// gcCycles returns how many garbage collections this process has
+// completed (without stopping the world, as runtime.ReadMemStats would).
+func gcCycles() int64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64())
 }
 
 // percentiles returns the p50 and p99 of ds (sorted in place).
