@@ -1,3 +1,10 @@
+// Package benchkit measures the delivery engine (mockserver.Engine) as
+// `esimhooks bench` reports it: RunBench, the engine's throughput against
+// a plain net/http client on loopback, and RunStormBench, how well one
+// endpoint is isolated from another's duplicate storm. It is not part of
+// the library: it drives the engine through its public API only
+// (EngineConfig.OnAttempt observes the attempts), and it is internal to
+// the module so that cmd/esimhooks and the Go benchmarks share it.
 package benchkit
 
 import (
@@ -201,29 +208,40 @@ const benchRounds = 3
 
 // benchPlain POSTs body n times from conc goroutines.
 func benchPlain(ctx context.Context, c *http.Client, url string, h http.Header, body []byte, n, conc int) (time.Duration, error) {
+	start := time.Now()
+	err := inParallel(n, conc, func() error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header = h.Clone()
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _, _ = wire.ReadLimited(resp.Body, mockserver.MaxResponseBody)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("plain client: status %d", resp.StatusCode)
+		}
+		return nil
+	})
+	return time.Since(start), err
+}
+
+// inParallel calls one n times in all from conc goroutines; a goroutine
+// stops at its first error, and the first error is returned.
+func inParallel(n, conc int, one func() error) error {
 	var (
 		next  atomic.Int64
 		wg    sync.WaitGroup
 		errMu sync.Mutex
 		first error
 	)
-	start := time.Now()
 	for range conc {
 		wg.Go(func() {
 			for next.Add(1) <= int64(n) {
-				req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-				if err == nil {
-					req.Header = h.Clone()
-					var resp *http.Response
-					if resp, err = c.Do(req); err == nil {
-						_, _, _ = wire.ReadLimited(resp.Body, mockserver.MaxResponseBody)
-						resp.Body.Close()
-						if resp.StatusCode != http.StatusOK {
-							err = fmt.Errorf("plain client: status %d", resp.StatusCode)
-						}
-					}
-				}
-				if err != nil {
+				if err := one(); err != nil {
 					errMu.Lock()
 					first = cmpOr(first, err)
 					errMu.Unlock()
@@ -233,7 +251,7 @@ func benchPlain(ctx context.Context, c *http.Client, url string, h http.Header, 
 		})
 	}
 	wg.Wait()
-	return time.Since(start), first
+	return first
 }
 
 // benchCounter counts the attempts the engine records, through
@@ -277,28 +295,12 @@ func (c *benchCounter) err() error {
 // n attempts have been recorded; any failed attempt is an error.
 func benchEngine(ctx context.Context, e *mockserver.Engine, cnt *benchCounter, tr mockserver.Trigger, n, conc int) (time.Duration, error) {
 	done := cnt.expect(n)
-	var (
-		next  atomic.Int64
-		wg    sync.WaitGroup
-		errMu sync.Mutex
-		first error
-	)
 	start := time.Now()
-	for range conc {
-		wg.Go(func() {
-			for next.Add(1) <= int64(n) {
-				if _, err := e.Trigger(ctx, tr); err != nil {
-					errMu.Lock()
-					first = cmpOr(first, err)
-					errMu.Unlock()
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if first != nil {
-		return 0, first
+	if err := inParallel(n, conc, func() error {
+		_, err := e.Trigger(ctx, tr)
+		return err
+	}); err != nil {
+		return 0, err
 	}
 	select {
 	case <-done:
