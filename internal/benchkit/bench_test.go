@@ -75,6 +75,7 @@ func BenchmarkHealthyDuringStorm(b *testing.B) {
 			b.ReportMetric(ms(res.StormCallP99), "storm-trigger-call-p99-ms")
 			b.ReportMetric(res.StormRate, "storm-deliveries/s")
 			b.ReportMetric(res.StormGCRate, "storm-gc/s")
+			b.ReportMetric(res.StormAllocPerDelivery, "storm-B/delivery")
 		})
 	}
 }

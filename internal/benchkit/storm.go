@@ -88,6 +88,11 @@ type StormResult struct {
 	// and under the storm.
 	IdleGCRate  float64 `json:"idle_gc_per_s"`
 	StormGCRate float64 `json:"storm_gc_per_s"`
+	// StormAllocPerDelivery is what the engine's process allocated on the
+	// heap while the healthy endpoint was timed under the storm, per storm
+	// delivery made meanwhile (in bytes): the garbage that sets the GC
+	// rate. With InProcessReceivers it includes the receivers' garbage.
+	StormAllocPerDelivery float64 `json:"storm_alloc_per_delivery"`
 	// Ratio is StormP99 / IdleP99 (target ≤ 2).
 	Ratio float64 `json:"ratio"`
 	// StormDelivered is how many attempts to the storm endpoints were
@@ -254,7 +259,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	// drain, so that the next idle block is idle.
 	var loaded latencies
 	var stormTime, idleTime time.Duration
-	var delivered, stormGCs, idleGCs int64
+	var delivered, stormGCs, idleGCs, stormAlloc int64
 	stormBlock := func(samples int) error {
 		if err := fire(ctx); err != nil {
 			return err
@@ -281,10 +286,11 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 				}
 			}
 		})
-		before, gcs, start := stormDone.Load(), gcCycles(), time.Now()
+		before, gcs, allocs, start := stormDone.Load(), gcCycles(), heapAllocs(), time.Now()
 		l, err := benchLatency(ctx, e, healthy, healthyTr, samples, opts.Every, started)
 		stormTime += time.Since(start)
 		stormGCs += gcCycles() - gcs
+		stormAlloc += heapAllocs() - allocs
 		delivered += stormDone.Load() - before
 		stopStorm()
 		wg.Wait()
@@ -332,7 +338,8 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	}
 	res := &StormResult{StormEndpoints: opts.StormEndpoints, Duplicates: opts.Duplicates, StormLatency: opts.StormLatency,
 		Hanging: opts.Hanging, Samples: opts.Samples, Blocks: opts.Blocks, StormDelivered: delivered, StormRate: float64(delivered) / stormTime.Seconds(),
-		InProcessReceivers: opts.InProcessReceivers, IdleGCRate: float64(idleGCs) / idleTime.Seconds(), StormGCRate: float64(stormGCs) / stormTime.Seconds()}
+		InProcessReceivers: opts.InProcessReceivers, IdleGCRate: float64(idleGCs) / idleTime.Seconds(), StormGCRate: float64(stormGCs) / stormTime.Seconds(),
+		StormAllocPerDelivery: float64(stormAlloc) / float64(max(delivered, 1))}
 	res.IdleP50, res.IdleP99 = percentiles(idle.arrived)
 	res.StormP50, res.StormP99 = percentiles(loaded.arrived)
 	res.Ratio = float64(res.StormP99) / float64(res.IdleP99)
@@ -345,8 +352,13 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 
 // gcCycles returns how many garbage collections this process has
 // completed (without stopping the world, as runtime.ReadMemStats would).
-func gcCycles() int64 {
-	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+func gcCycles() int64 { return runtimeCounter("/gc/cycles/total:gc-cycles") }
+
+// heapAllocs returns how many bytes this process has allocated on the heap.
+func heapAllocs() int64 { return runtimeCounter("/gc/heap/allocs:bytes") }
+
+func runtimeCounter(name string) int64 {
+	s := []metrics.Sample{{Name: name}}
 	metrics.Read(s)
 	return int64(s[0].Value.Uint64())
 }
