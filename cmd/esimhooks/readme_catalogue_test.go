@@ -44,8 +44,10 @@ var readmeNotRun = map[string]string{
 	"go test -fuzz=FuzzStringifyJS ./providers/jsonv       # also FuzzPHPRoundTrip, FuzzEncodeAiralo, FuzzFlatten, FuzzParse": "fuzzing runs until interrupted; its seed corpus runs with go test",
 	"go test -fuzz=FuzzHMACVerify ./providers/signing      # also FuzzStandardVerify":                                         "fuzzing runs until interrupted; its seed corpus runs with go test",
 	"go test ./mockserver -run '^$' -fuzz FuzzControlAPI -fuzztime 5m":                                                        "fuzzing for five minutes; its seed corpus runs with go test",
-	"go test -run '^$' -bench . ./mockserver/ ./mockserver/sqlite/ ./providers/...":                                           "benchmarks measure, they do not pass or fail; go test compiles them",
 	"go run ./cmd/esimhooks bench                          # --cpuprofile cpu.prof, then go tool pprof":                       "a benchmark of the full default size; bench_test.go runs bench small",
+
+	"go test -run '^$' -bench . ./internal/benchkit/ ./mockserver/ ./mockserver/sqlite/ ./providers/...":                "benchmarks measure, they do not pass or fail; go test compiles them",
+	"go run ./cmd/esimhooks bench --scenario storm --storm-endpoints 1   # add --receivers inprocess for the old setup": "a 25-second measurement; bench_test.go runs the storm bench small",
 }
 
 // readmeExamples returns, per heading, the README's example commands:
