@@ -73,6 +73,14 @@ type EngineConfig struct {
 	// reorder shuffles deterministic for a given sequence of calls. Two
 	// engines sharing a Store must not use the same non-zero Seed.
 	Seed uint64
+	// OnAttempt, when not nil, is called with every attempt the engine
+	// records (the attempts Subscribe streams; not those of Send), after
+	// it is stored, on the goroutine that made it. Unlike a subscription
+	// it never drops an attempt, so it must be quick, must not block and
+	// must not modify the attempt: it is for counting and timing
+	// deliveries (esimhooks bench does) or feeding a program's own
+	// metrics, not for work.
+	OnAttempt func(*Attempt)
 }
 
 // Engine turns triggers into deliveries and delivers them with each
@@ -159,9 +167,8 @@ type Engine struct {
 	idSeq  atomic.Uint64
 	seeded bool
 
-	// onRecord, when set before Start, is called with every recorded
-	// attempt (RunBench counts with it instead of a stream subscription).
-	onRecord func(*Attempt)
+	// onAttempt is EngineConfig.OnAttempt.
+	onAttempt func(*Attempt)
 
 	lifeMu    sync.RWMutex
 	started   bool
@@ -220,6 +227,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		rng:     mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		signers: map[signerKey]signing.Signer{},
 	}
+	e.onAttempt = cfg.OnAttempt
 	// A Seed makes the id sequence as repeatable as the rest (see nextSeq).
 	if cfg.Seed != 0 {
 		e.seeded = true

@@ -105,29 +105,33 @@ func (e *Engine) attempt(job schedEntry, kind slotKind) (next *time.Time, parked
 	if err != nil {
 		return e.abandon(ctx, d, ErrKindOther, "cannot sign: "+err.Error()), false
 	}
-	send := func() *time.Time {
-		// A stored body is the variant's own encoding: Trigger encoded it.
-		pd := &providers.Delivery{Variant: v, Event: ev, ID: d.WireID, Body: d.Body, Canonical: true}
-		a, err := e.do(ctx, snap, pd, signer, d.Attempts+1, d.Attempts < d.Chaos.CutAfterBody)
-		if err != nil {
-			return e.abandon(ctx, d, ErrKindOther, "cannot build the request: "+err.Error())
-		}
-		a.DeliveryID = d.ID
-		return e.record(ctx, d, v, a)
-	}
 	if b != nil {
 		bb := b
 		b = nil
 		e.wg.Add(1) // Close waits for the parked attempt
 		if bb.arrive(e.sched.stop, func() {
 			defer e.wg.Done()
-			e.sched.finish(job, send(), slotDetached)
+			e.sched.finish(job, e.send(ctx, d, v, ev, snap, signer), slotDetached)
 		}) {
 			return nil, true
 		}
 		e.wg.Done()
 	}
-	return send(), false
+	return e.send(ctx, d, v, ev, snap, signer), false
+}
+
+// send makes and records the attempt of d that attempt prepared. It is a
+// method, not a closure of attempt's, so that only a parked duplicate
+// (whose release runs it later) allocates one.
+func (e *Engine) send(ctx context.Context, d *Delivery, v *providers.Variant, ev *providers.Event, snap *endpointSnap, signer signing.Signer) *time.Time {
+	// A stored body is the variant's own encoding: Trigger encoded it.
+	pd := &providers.Delivery{Variant: v, Event: ev, ID: d.WireID, Body: d.Body, Canonical: true}
+	a, err := e.do(ctx, snap, pd, signer, d.Attempts+1, d.Attempts < d.Chaos.CutAfterBody)
+	if err != nil {
+		return e.abandon(ctx, d, ErrKindOther, "cannot build the request: "+err.Error())
+	}
+	a.DeliveryID = d.ID
+	return e.record(ctx, d, v, a)
 }
 
 // do makes one signed HTTP attempt of pd to the endpoint and returns it,
@@ -220,8 +224,8 @@ func (e *Engine) persist(ctx context.Context, d *Delivery, a *Attempt) {
 	}
 	e.logAttempt(d, a)
 	e.stream.publish(a)
-	if e.onRecord != nil {
-		e.onRecord(a)
+	if e.onAttempt != nil {
+		e.onAttempt(a)
 	}
 }
 

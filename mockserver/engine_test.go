@@ -210,6 +210,49 @@ func TestSubscribe(t *testing.T) {
 	}
 }
 
+// TestOnAttempt: EngineConfig.OnAttempt sees every recorded attempt, a
+// failed one and its retry included, each once and after it is stored,
+// and never an attempt of Send.
+func TestOnAttempt(t *testing.T) {
+	seen := make(chan *Attempt, 16)
+	var e *Engine
+	stored := make(chan bool, 16)
+	e = engTestEngine(t, EngineConfig{Catalogue: engFastCatalogue(t), OnAttempt: func(a *Attempt) {
+		as, err := e.store.ListAttempts(context.Background(), a.DeliveryID)
+		stored <- err == nil && len(as) == a.N
+		seen <- a
+	}})
+	rc := newEngReceiver(t, engFailFirst(1, http.StatusServiceUnavailable))
+	ep := engAddEndpoint(t, e, "fast", "", rc.srv.URL, Chaos{})
+	res := engTrigger(t, e, "fast", "order.created", ep)
+	for n := 1; n <= 2; n++ {
+		select {
+		case a := <-seen:
+			if a.DeliveryID != res.Deliveries[0].ID || a.N != n || a.Success != (n == 2) {
+				t.Fatalf("attempt %d observed as %+v", n, a)
+			}
+			if !<-stored {
+				t.Errorf("attempt %d observed before it was stored", n)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("attempt %d not observed", n)
+		}
+	}
+	v, _ := e.cat.Variant("fast", "")
+	ev, _ := v.Event("order.created")
+	pd, err := v.NewDelivery(ev, res.Payload, "msg_send")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Send(context.Background(), ep, pd); err != nil {
+		t.Fatal(err)
+	}
+	e.Close() // waits for every attempt: no observation can still be on its way
+	if len(seen) != 0 {
+		t.Errorf("observed %d more attempts (Send's must not be)", len(seen))
+	}
+}
+
 // TestCloseWaitsAndNoLeaks: Close waits for the attempt in flight, leaves
 // the pending deliveries in the Store, and leaves no goroutine behind.
 func TestCloseWaitsAndNoLeaks(t *testing.T) {

@@ -88,6 +88,9 @@ type scheduler struct {
 	ringHead int
 	inRing   map[unique.Handle[string]]bool
 	stopped  bool
+	// out holds the jobs handed to workers under the lock, sent on jobs
+	// by unlock once the lock is released (see unlock).
+	out []schedEntry
 
 	wake chan struct{}
 	stop chan struct{}
@@ -138,7 +141,34 @@ func (s *scheduler) add(id string, ep unique.Handle[string], due time.Time) {
 func (s *scheduler) addEntry(en schedEntry) {
 	s.mu.Lock()
 	s.addLocked(en)
+	s.unlock()
+}
+
+// outPool recycles the job lists of unlock.
+var outPool = sync.Pool{New: func() any { return new([]schedEntry) }}
+
+// unlock releases the lock, then hands the jobs given to workers while it
+// was held to them. Sending on jobs wakes a worker, and waking one is the
+// runtime's work (and, for an idle CPU, a system call): done under the
+// lock, it made every other taker of the lock wait for it, a healthy
+// endpoint's trigger included (the mutex profile of a duplicate storm
+// showed the lock's waits there). The sends never block: running, counted
+// under the lock, never exceeds the channel's capacity.
+func (s *scheduler) unlock() {
+	if len(s.out) == 0 {
+		s.mu.Unlock()
+		return
+	}
+	out := s.out
+	buf := outPool.Get().(*[]schedEntry)
+	s.out = (*buf)[:0]
 	s.mu.Unlock()
+	for i, en := range out {
+		s.jobs <- en
+		out[i] = schedEntry{}
+	}
+	*buf = out[:0]
+	outPool.Put(buf)
 }
 
 // addBatch is how many entries addEntries adds per taking of the lock:
@@ -156,7 +186,7 @@ func (s *scheduler) addEntries(ens []schedEntry) {
 		for _, en := range ens[:n] {
 			s.addLocked(en)
 		}
-		s.mu.Unlock()
+		s.unlock()
 		ens = ens[n:]
 	}
 }
@@ -197,7 +227,7 @@ func (s *scheduler) dispatchLocked(en schedEntry) {
 		s.running++
 		s.active[ep]++
 		s.tracked[en.id] = stateInflight
-		s.jobs <- en
+		s.out = append(s.out, en)
 		return
 	}
 	s.tracked[en.id] = stateBlocked
@@ -213,7 +243,7 @@ func (s *scheduler) startLocked(ep unique.Handle[string]) {
 		switch {
 		case s.running < s.workers:
 			s.running++
-			s.jobs <- s.popBlockedLocked(ep)
+			s.out = append(s.out, s.popBlockedLocked(ep))
 		case s.active[ep] == 0 && s.spawn != nil:
 			s.extras++
 			s.spawn(s.popBlockedLocked(ep))
@@ -349,12 +379,12 @@ func (s *scheduler) run() {
 			// A clock that moved between Now and Reset (a fake clock set
 			// by a test) would leave the timer too late: look again.
 			if s.clock.Now().UnixNano() >= due {
-				s.mu.Unlock()
+				s.unlock()
 				continue
 			}
 			wait = timer.C()
 		}
-		s.mu.Unlock()
+		s.unlock()
 		select {
 		case <-wait:
 		case <-s.wake:
@@ -390,14 +420,15 @@ func (s *scheduler) dispatchDueLocked(now int64) {
 // extra goroutine its endpoint's next; a detached goroutine gets none.
 func (s *scheduler) finish(job schedEntry, next *time.Time, kind slotKind) (schedEntry, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	delete(s.tracked, job.id)
 	s.onCount(-1)
 	if next != nil {
 		s.addLocked(schedEntry{due: next.UnixNano(), id: job.id, ep: job.ep})
 	}
 	s.releaseSlotLocked(job.ep)
-	return s.nextLocked(job.ep, kind)
+	en, ok := s.nextLocked(job.ep, kind)
+	s.unlock()
+	return en, ok
 }
 
 // park is finish for a job that stays in flight, keeping its endpoint
@@ -405,8 +436,9 @@ func (s *scheduler) finish(job schedEntry, next *time.Time, kind slotKind) (sche
 // barrier): the goroutine moves on to its next job, if any.
 func (s *scheduler) park(job schedEntry, kind slotKind) (schedEntry, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.nextLocked(job.ep, kind)
+	en, ok := s.nextLocked(job.ep, kind)
+	s.unlock()
+	return en, ok
 }
 
 func (s *scheduler) releaseSlotLocked(ep unique.Handle[string]) {

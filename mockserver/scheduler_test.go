@@ -14,7 +14,7 @@ import (
 func dueJobs(s *scheduler, now time.Time) []schedEntry {
 	s.mu.Lock()
 	s.dispatchDueLocked(now.UnixNano())
-	s.mu.Unlock()
+	s.unlock()
 	var out []schedEntry
 	for len(s.jobs) > 0 {
 		out = append(out, <-s.jobs)

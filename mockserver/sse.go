@@ -20,8 +20,6 @@ const sseBuffer = 256
 // increase monotonically for the server's lifetime.
 type sseState struct {
 	seq atomic.Uint64
-	// onEnd, when set, is called as each stream handler returns (tests).
-	onEnd atomic.Pointer[func()]
 }
 
 // attemptEvent is the data of one "attempt" event of the live stream.
@@ -58,11 +56,6 @@ func newAttemptEvent(a *Attempt) attemptEvent {
 // returns when the client goes away, the server closes, or the engine
 // closes the subscription.
 func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
-	defer func() {
-		if f := s.sse.onEnd.Load(); f != nil {
-			(*f)()
-		}
-	}()
 	q := r.URL.Query()
 	provider, event, endpoint := q.Get("provider"), q.Get("event"), q.Get("endpoint")
 	ch, unsubscribe := s.engine.Subscribe(sseBuffer)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -99,17 +100,22 @@ func (c *sseClient) waitEnded(t *testing.T) {
 
 func TestStreamAttemptsLive(t *testing.T) {
 	s := newTestServer(t)
+	// The streams are served through a wrapper of the server's handler
+	// that reports each stream handler's return.
 	ended := make(chan struct{}, 4)
-	onEnd := func() { ended <- struct{}{} }
-	s.sse.onEnd.Store(&onEnd)
+	watched := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { ended <- struct{}{} }()
+		s.Handler().ServeHTTP(w, r)
+	}))
+	defer watched.Close()
 	rcv := newHookReceiver(t)
 	id, _ := createEndpoint(t, s, map[string]any{"url": rcv.URL, "provider": "esimfly"})
 	createEndpoint(t, s, map[string]any{"url": rcv.URL, "provider": "roamify"})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	all := openStream(t, ctx, s.URL+"/api/stream")
-	onlyFly := openStream(t, ctx, s.URL+"/api/stream?provider=esimfly&event=order.failed")
+	all := openStream(t, ctx, watched.URL+"/api/stream")
+	onlyFly := openStream(t, ctx, watched.URL+"/api/stream?provider=esimfly&event=order.failed")
 
 	for _, tr := range []map[string]any{
 		{"provider": "roamify", "event": "esim/esim_status"},
@@ -167,27 +173,22 @@ func TestStreamHeartbeatAndServerClose(t *testing.T) {
 	}
 	defer s.Close()
 	s.heartbeat.Store(int64(10 * time.Millisecond))
-	ended := make(chan struct{}, 1)
-	onEnd := func() { ended <- struct{}{} }
-	s.sse.onEnd.Store(&onEnd)
 
 	c := openStream(t, context.Background(), s.URL+"/api/stream")
 	for c.line(t) != ": heartbeat" {
 	}
-	done := make(chan struct{})
-	go func() {
-		s.Close()
-		close(done)
-	}()
+	// Close shuts the HTTP server down, which returns without an error
+	// only once every handler has returned, and gives a stream handler
+	// shutdownGrace (more than waitLimit) before it cuts it.
+	done := make(chan error, 1)
+	go func() { done <- s.Close() }()
 	c.waitEnded(t)
 	c.resp.Body.Close()
 	select {
-	case <-ended:
-	case <-time.After(waitLimit):
-		t.Fatal("the stream handler did not return on Close")
-	}
-	select {
-	case <-done:
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Close with a stream open: %v (the stream handler did not return)", err)
+		}
 	case <-time.After(waitLimit):
 		t.Fatal("Close did not return with a stream open")
 	}

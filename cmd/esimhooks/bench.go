@@ -11,20 +11,25 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/esimhooks/esimhooks/internal/benchkit"
 	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/sqlite"
 )
 
 func init() {
+	// The storm bench runs its receivers in a process of their own: this
+	// program, started again, becomes them here.
+	benchkit.ServeReceiversIfChild()
 	register("bench", "measure the delivery engine against a plain HTTP client on loopback (memory and SQLite log)", runBench)
 }
 
 func runBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("bench", "[--scenario throughput|storm] [--n N] [--concurrency C] [--store memory|sqlite|both] [--json] [--cpuprofile FILE]", e)
 	scenario := fs.String("scenario", "throughput", "throughput: the engine against a plain client; storm: a healthy endpoint's latency, idle and while another endpoint gets a 100-duplicate storm (the issue's case), then while 20 do and one hangs")
-	samples := fs.Int("samples", 300, "storm: timed deliveries to the healthy endpoint, idle and under the storm")
+	samples := fs.Int("samples", 1000, "storm: timed deliveries to the healthy endpoint, idle and under the storm")
 	stormEPs := fs.Int("storm-endpoints", 1, "storm: endpoints receiving the storm (given, with or without --hanging, only that case runs)")
-	blocks := fs.Int("blocks", 5, "storm: alternating idle and storm blocks the samples are split into")
+	blocks := fs.Int("blocks", 10, "storm: alternating idle and storm blocks the samples are split into")
+	receivers := fs.String("receivers", "process", "storm: where the storm's receivers run: process (a process of their own, as real receivers are) or inprocess (goroutines beside the engine's)")
 	dups := fs.Int("duplicates", 100, "storm: chaos duplicates of every storm trigger (1 to 100)")
 	stormLatency := fs.Duration("storm-latency", 5*time.Millisecond, "storm: how long the storm receivers take to answer (0: at once)")
 	hanging := fs.Int("hanging", 0, "storm: endpoints that never answer (given, only that case runs)")
@@ -50,7 +55,10 @@ func runBench(ctx context.Context, e *env, args []string) error {
 				cases = []stormCase{{"as asked", *stormEPs, *hanging}}
 			}
 		})
-		return runStormBench(ctx, e, cases, *samples, *blocks, *dups, *stormLatency, *asJSON)
+		if *receivers != "process" && *receivers != "inprocess" {
+			return usageErr("--receivers %q: want process or inprocess", *receivers)
+		}
+		return runStormBench(ctx, e, cases, *samples, *blocks, *dups, *stormLatency, *receivers == "inprocess", *asJSON)
 	default:
 		return usageErr("--scenario %q: want throughput or storm", *scenario)
 	}
@@ -91,10 +99,10 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	results := map[string]*mockserver.BenchResult{}
+	results := map[string]*benchkit.BenchResult{}
 	for _, name := range order {
 		fmt.Fprintf(e.stderr, "measuring the engine with the %s log: %d deliveries at concurrency %d…\n", name, *n, *conc)
-		r, err := mockserver.RunBench(ctx, mockserver.BenchOptions{N: *n, Concurrency: *conc, Provider: *provider, Event: *event, Store: stores[name]})
+		r, err := benchkit.RunBench(ctx, benchkit.BenchOptions{N: *n, Concurrency: *conc, Provider: *provider, Event: *event, Store: stores[name]})
 		if err != nil {
 			return failErr("%s: %v", name, err)
 		}
@@ -122,9 +130,9 @@ type stormCase struct {
 	endpoints, hanging int
 }
 
-// runStormBench runs and prints mockserver.RunStormBench for each case
+// runStormBench runs and prints benchkit.RunStormBench for each case
 // with the serve command's engine defaults.
-func runStormBench(ctx context.Context, e *env, cases []stormCase, samples, blocks, dups int, latency time.Duration, asJSON bool) error {
+func runStormBench(ctx context.Context, e *env, cases []stormCase, samples, blocks, dups int, latency time.Duration, inProcess, asJSON bool) error {
 	switch {
 	case samples < 100:
 		return usageErr("--samples must be at least 100")
@@ -139,9 +147,9 @@ func runStormBench(ctx context.Context, e *env, cases []stormCase, samples, bloc
 	case latency < 0 || latency > time.Second:
 		return usageErr("--storm-latency must be from 0 to 1s")
 	}
-	results := make([]*mockserver.StormResult, 0, len(cases))
+	results := make([]*benchkit.StormResult, 0, len(cases))
 	for _, c := range cases {
-		opts := mockserver.StormOptions{Samples: samples, Blocks: blocks, StormEndpoints: c.endpoints, Duplicates: dups, StormLatency: latency, Hanging: c.hanging}
+		opts := benchkit.StormOptions{Samples: samples, Blocks: blocks, StormEndpoints: c.endpoints, Duplicates: dups, StormLatency: latency, Hanging: c.hanging, InProcessReceivers: inProcess}
 		if latency == 0 {
 			opts.StormLatency = -1
 		}
@@ -150,7 +158,7 @@ func runStormBench(ctx context.Context, e *env, cases []stormCase, samples, bloc
 		}
 		fmt.Fprintf(e.stderr, "%s: timing %d deliveries to a healthy endpoint, idle and while %d endpoints get %d-duplicate storms (answered in %s) and %d hang, in %d alternating blocks…\n",
 			c.name, samples, c.endpoints, dups, latency, c.hanging, blocks)
-		r, err := mockserver.RunStormBench(ctx, opts)
+		r, err := benchkit.RunStormBench(ctx, opts)
 		if err != nil {
 			return failErr("storm: %v", err)
 		}
@@ -169,7 +177,12 @@ func runStormBench(ctx context.Context, e *env, cases []stormCase, samples, bloc
 		fmt.Fprintf(e.stdout, "%-14s %-22s %-22s %7.2f× %-20s %-20s %10.0f\n", cases[i].name,
 			us(r.IdleP50)+" / "+us(r.IdleP99), us(r.StormP50)+" / "+us(r.StormP99), r.Ratio,
 			us(r.IdleStartP99)+" / "+us(r.StormStartP99), us(r.IdleCallP99)+" / "+us(r.StormCallP99), r.StormRate)
-		fmt.Fprintf(e.stdout, "%-14s %d storm endpoint(s), %d hanging\n", "", r.StormEndpoints, r.Hanging)
+		where := "their own process"
+		if r.InProcessReceivers {
+			where = "the engine's process"
+		}
+		fmt.Fprintf(e.stdout, "%-14s %d storm endpoint(s), %d hanging; receivers in %s; engine GCs/s idle %.1f, storm %.1f (%.0f B allocated per storm delivery)\n",
+			"", r.StormEndpoints, r.Hanging, where, r.IdleGCRate, r.StormGCRate, r.StormAllocPerDelivery)
 	}
 	fmt.Fprintln(e.stdout, "ratio: storm p99 / idle p99 (target ≤ 2×). p50/p99: trigger to the healthy receiver reading the attempt; to start: to the engine starting it; trigger: the Trigger call itself.")
 	return nil

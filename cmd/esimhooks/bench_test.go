@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/internal/benchkit"
 )
 
 // TestBenchMeasuresBothSidesAndWritesAProfile: a small run reports
@@ -22,7 +22,7 @@ func TestBenchMeasuresBothSidesAndWritesAProfile(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var res map[string]mockserver.BenchResult
+	var res map[string]benchkit.BenchResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, out)
 	}
@@ -51,7 +51,7 @@ func TestBenchRemovesItsSQLiteLog(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var res map[string]mockserver.BenchResult
+	var res map[string]benchkit.BenchResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil || res["sqlite"].EngineRate <= 0 {
 		t.Fatalf("results %v, %v", res, err)
 	}
@@ -64,17 +64,17 @@ func TestBenchRemovesItsSQLiteLog(t *testing.T) {
 // endpoint's percentiles idle and under the storm, their ratio, and the
 // storm deliveries made meanwhile; by default for the case (one
 // storming endpoint) first, then the harsher one (20 and one hanging),
-// and only the case asked for when --storm-endpoints or --hanging is
-// given.
+// with the storm's receivers in a process of their own, and only the case
+// asked for when --storm-endpoints or --hanging is given.
 func TestBenchStormReportsBothPhases(t *testing.T) {
-	run := func(args ...string) []mockserver.StormResult {
+	run := func(args ...string) []benchkit.StormResult {
 		t.Helper()
 		args = append([]string{"bench", "--scenario", "storm", "--samples", "100", "--duplicates", "10", "--blocks", "2", "--json"}, args...)
 		code, out, errs := cli(t, "", args...)
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errs)
 		}
-		var rs []mockserver.StormResult
+		var rs []benchkit.StormResult
 		if err := json.Unmarshal([]byte(out), &rs); err != nil {
 			t.Fatalf("output is not a JSON array: %v\n%s", err, out)
 		}
@@ -92,8 +92,14 @@ func TestBenchStormReportsBothPhases(t *testing.T) {
 	if len(rs) != 2 || rs[0].StormEndpoints != 1 || rs[0].Hanging != 0 || rs[1].StormEndpoints != 20 || rs[1].Hanging != 1 {
 		t.Fatalf("default cases: got %+v, want one storming endpoint, then 20 and one hanging", rs)
 	}
-	rs = run("--storm-endpoints", "2", "--hanging", "1")
-	if len(rs) != 1 || rs[0].StormEndpoints != 2 || rs[0].Hanging != 1 {
-		t.Fatalf("asked for 2 storming endpoints and one hanging, got %+v", rs)
+	if rs[0].InProcessReceivers || rs[1].InProcessReceivers {
+		t.Fatalf("the receivers ran in the engine's process by default: %+v", rs)
+	}
+	rs = run("--storm-endpoints", "2", "--hanging", "1", "--receivers", "inprocess")
+	if len(rs) != 1 || rs[0].StormEndpoints != 2 || rs[0].Hanging != 1 || !rs[0].InProcessReceivers {
+		t.Fatalf("asked for 2 storming endpoints and one hanging, receivers in process, got %+v", rs)
+	}
+	if code, _, errs := cli(t, "", "bench", "--scenario", "storm", "--receivers", "elsewhere"); code != 2 || !strings.Contains(errs, "--receivers") {
+		t.Fatalf("--receivers elsewhere: exit %d, stderr %q", code, errs)
 	}
 }

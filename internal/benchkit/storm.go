@@ -1,16 +1,18 @@
-package mockserver
+package benchkit
 
 import (
 	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"runtime/metrics"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -32,21 +34,28 @@ type StormOptions struct {
 	Hanging int
 	// Samples is how many single triggers to the healthy endpoint are timed
 	// idle and again during the storm, Every apart (so that they sample the
-	// storm over time, not its first moment); default 300 and 10 ms.
+	// storm over time, not its first moment); default 1000 (the p99 is then
+	// the tenth slowest, not one unlucky sample) and 10 ms.
 	Samples int
 	Every   time.Duration
 	// Blocks is how many times the run alternates between an idle block
 	// and a storm block, Samples/Blocks samples each (default 5): on a
 	// shared machine whose load drifts over seconds, both phases then see
 	// the same machine. Before each storm block's samples the storm has
-	// run a round; before each idle block it has drained.
+	// run a round; before each idle block it has drained. Default 10.
 	Blocks int
+	// InProcessReceivers runs the storm's receivers in this process, as
+	// goroutines beside the engine's, instead of in a process of their own
+	// (see ServeReceiversIfChild). Real receivers are other programs: in
+	// this process their garbage and goroutines would be the engine's
+	// too, which measures the receivers as much as the engine.
+	InProcessReceivers bool
 	// Workers and MaxPerEndpoint configure the engine; 0 takes the
 	// engine's (and serve's) defaults.
 	Workers, MaxPerEndpoint int
 	// Store makes the engine's store (RunStormBench closes it); nil uses
-	// NewMemoryStore.
-	Store func() (Store, error)
+	// mockserver.NewMemoryStore.
+	Store func() (mockserver.Store, error)
 }
 
 // StormResult is what RunStormBench measured. Latencies run from calling
@@ -71,6 +80,19 @@ type StormResult struct {
 	IdleCallP99  time.Duration `json:"idle_call_p99_ns"`
 	StormCallP99 time.Duration `json:"storm_call_p99_ns"`
 	Blocks       int           `json:"blocks"`
+	// InProcessReceivers: the storm's receivers ran in the engine's
+	// process (StormOptions.InProcessReceivers).
+	InProcessReceivers bool `json:"in_process_receivers"`
+	// IdleGCRate and StormGCRate are the engine process's garbage
+	// collections per second while the healthy endpoint was timed idle
+	// and under the storm.
+	IdleGCRate  float64 `json:"idle_gc_per_s"`
+	StormGCRate float64 `json:"storm_gc_per_s"`
+	// StormAllocPerDelivery is what the engine's process allocated on the
+	// heap while the healthy endpoint was timed under the storm, per storm
+	// delivery made meanwhile (in bytes): the garbage that sets the GC
+	// rate. With InProcessReceivers it includes the receivers' garbage.
+	StormAllocPerDelivery float64 `json:"storm_alloc_per_delivery"`
 	// Ratio is StormP99 / IdleP99 (target ≤ 2).
 	Ratio float64 `json:"ratio"`
 	// StormDelivered is how many attempts to the storm endpoints were
@@ -109,17 +131,17 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		opts.Hanging = 0
 	}
 	if opts.Samples <= 0 {
-		opts.Samples = 300
+		opts.Samples = 1000
 	}
 	if opts.Every <= 0 {
 		opts.Every = 10 * time.Millisecond
 	}
 	if opts.Blocks <= 0 {
-		opts.Blocks = 5
+		opts.Blocks = 10
 	}
 	opts.Blocks = min(opts.Blocks, opts.Samples)
 	if opts.Store == nil {
-		opts.Store = func() (Store, error) { return NewMemoryStore(), nil }
+		opts.Store = func() (mockserver.Store, error) { return mockserver.NewMemoryStore(), nil }
 	}
 	cat, err := providers.Builtin()
 	if err != nil {
@@ -135,11 +157,17 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		return nil, err
 	}
 	defer healthy.close()
-	storm, err := startStormReceiver(opts.StormLatency, opts.StormEndpoints+opts.Hanging)
+	var storm receivers
+	if opts.InProcessReceivers {
+		storm, err = startStormReceiver(opts.StormLatency, opts.StormEndpoints+opts.Hanging)
+	} else {
+		storm, err = startChildReceivers(opts.StormLatency, opts.StormEndpoints+opts.Hanging)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer storm.close()
+	bases := storm.urls()
 
 	store, err := opts.Store()
 	if err != nil {
@@ -148,7 +176,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	defer store.Close()
 	addEP := func(id, url string) error {
 		now := time.Now()
-		return store.PutEndpoint(ctx, &Endpoint{ID: id, URL: url, Provider: v.Provider.Name, Variant: v.Name,
+		return store.PutEndpoint(ctx, &mockserver.Endpoint{ID: id, URL: url, Provider: v.Provider.Name, Variant: v.Name,
 			Secret: secret, Source: "cli", CreatedAt: now, UpdatedAt: now})
 	}
 	if err := addEP("healthy", healthy.url); err != nil {
@@ -157,30 +185,22 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	var stormIDs, hangIDs []string
 	for i := range opts.StormEndpoints {
 		id := fmt.Sprintf("storm%02d", i)
-		if err := addEP(id, storm.bases[i]+"/"+id); err != nil {
+		if err := addEP(id, bases[i]+"/"+id); err != nil {
 			return nil, err
 		}
 		stormIDs = append(stormIDs, id)
 	}
 	for i := range opts.Hanging {
 		id := fmt.Sprintf("hang%02d", i)
-		if err := addEP(id, storm.bases[opts.StormEndpoints+i]+"/hang"); err != nil {
+		if err := addEP(id, bases[opts.StormEndpoints+i]+"/hang"); err != nil {
 			return nil, err
 		}
 		hangIDs = append(hangIDs, id)
 	}
-	e, err := NewEngine(EngineConfig{Catalogue: cat, Store: store, Workers: opts.Workers, MaxPerEndpoint: opts.MaxPerEndpoint})
-	if err != nil {
-		return nil, err
-	}
-	defer e.Close()
-	// The hanging receiver is released before the engine closes, so that
-	// Close does not wait for ack deadlines.
-	defer storm.release()
 	var stormDone atomic.Int64
 	progress := make(chan struct{}, 1)
 	started := make(chan time.Time, 1)
-	e.onRecord = func(a *Attempt) {
+	observe := func(a *mockserver.Attempt) {
 		switch {
 		case a.EndpointID == "healthy":
 			started <- a.StartedAt
@@ -192,20 +212,29 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 			}
 		}
 	}
+	e, err := mockserver.NewEngine(mockserver.EngineConfig{Catalogue: cat, Store: store, Workers: opts.Workers, MaxPerEndpoint: opts.MaxPerEndpoint,
+		OnAttempt: observe})
+	if err != nil {
+		return nil, err
+	}
+	defer e.Close()
+	// The hanging receiver is released before the engine closes, so that
+	// Close does not wait for ack deadlines.
+	defer storm.release()
 	if err := e.Start(ctx); err != nil {
 		return nil, err
 	}
-	healthyTr := Trigger{Provider: provider, Event: event, EndpointIDs: []string{"healthy"}, Payload: p}
+	healthyTr := mockserver.Trigger{Provider: provider, Event: event, EndpointIDs: []string{"healthy"}, Payload: p}
 	if _, err := benchLatency(ctx, e, healthy, healthyTr, min(opts.Samples, 50), 0, started); err != nil { // warm-up
 		return nil, err
 	}
 
-	chaos := &Chaos{Duplicates: opts.Duplicates}
+	chaos := &mockserver.Chaos{Duplicates: opts.Duplicates}
 	round := int64(len(stormIDs) * (opts.Duplicates + 1))
 	var sent int64 // storm deliveries triggered; only the storm's driver changes it while it runs
 	fire := func(ctx context.Context) error {
 		for _, id := range stormIDs {
-			if _, err := e.Trigger(ctx, Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
+			if _, err := e.Trigger(ctx, mockserver.Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
 				return err
 			}
 		}
@@ -229,8 +258,8 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	// round is half delivered. It then stops the storm and waits for it to
 	// drain, so that the next idle block is idle.
 	var loaded latencies
-	var stormTime time.Duration
-	var delivered int64
+	var stormTime, idleTime time.Duration
+	var delivered, stormGCs, idleGCs, stormAlloc int64
 	stormBlock := func(samples int) error {
 		if err := fire(ctx); err != nil {
 			return err
@@ -257,9 +286,11 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 				}
 			}
 		})
-		before, start := stormDone.Load(), time.Now()
+		before, gcs, allocs, start := stormDone.Load(), gcCycles(), heapAllocs(), time.Now()
 		l, err := benchLatency(ctx, e, healthy, healthyTr, samples, opts.Every, started)
 		stormTime += time.Since(start)
+		stormGCs += gcCycles() - gcs
+		stormAlloc += heapAllocs() - allocs
 		delivered += stormDone.Load() - before
 		stopStorm()
 		wg.Wait()
@@ -284,16 +315,19 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		if b < opts.Samples%opts.Blocks {
 			n++
 		}
+		gcs, start := gcCycles(), time.Now()
 		l, err := benchLatency(ctx, e, healthy, healthyTr, n, opts.Every, started)
 		if err != nil {
 			return nil, err
 		}
+		idleTime += time.Since(start)
+		idleGCs += gcCycles() - gcs
 		idle.add(l)
 		if b == 0 {
 			// The hanging endpoints take their slots once, for the rest of
 			// the run: they cost no CPU, only slots.
 			for _, id := range hangIDs {
-				if _, err := e.Trigger(ctx, Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
+				if _, err := e.Trigger(ctx, mockserver.Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
 					return nil, err
 				}
 			}
@@ -303,7 +337,9 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		}
 	}
 	res := &StormResult{StormEndpoints: opts.StormEndpoints, Duplicates: opts.Duplicates, StormLatency: opts.StormLatency,
-		Hanging: opts.Hanging, Samples: opts.Samples, Blocks: opts.Blocks, StormDelivered: delivered, StormRate: float64(delivered) / stormTime.Seconds()}
+		Hanging: opts.Hanging, Samples: opts.Samples, Blocks: opts.Blocks, StormDelivered: delivered, StormRate: float64(delivered) / stormTime.Seconds(),
+		InProcessReceivers: opts.InProcessReceivers, IdleGCRate: float64(idleGCs) / idleTime.Seconds(), StormGCRate: float64(stormGCs) / stormTime.Seconds(),
+		StormAllocPerDelivery: float64(stormAlloc) / float64(max(delivered, 1))}
 	res.IdleP50, res.IdleP99 = percentiles(idle.arrived)
 	res.StormP50, res.StormP99 = percentiles(loaded.arrived)
 	res.Ratio = float64(res.StormP99) / float64(res.IdleP99)
@@ -312,6 +348,19 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	_, res.IdleCallP99 = percentiles(idle.called)
 	_, res.StormCallP99 = percentiles(loaded.called)
 	return res, nil
+}
+
+// gcCycles returns how many garbage collections this process has
+// completed (without stopping the world, as runtime.ReadMemStats would).
+func gcCycles() int64 { return runtimeCounter("/gc/cycles/total:gc-cycles") }
+
+// heapAllocs returns how many bytes this process has allocated on the heap.
+func heapAllocs() int64 { return runtimeCounter("/gc/heap/allocs:bytes") }
+
+func runtimeCounter(name string) int64 {
+	s := []metrics.Sample{{Name: name}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64())
 }
 
 // percentiles returns the p50 and p99 of ds (sorted in place).

@@ -1,12 +1,18 @@
-package mockserver
+package benchkit
 
 import (
 	"context"
-	"fmt"
+	"os"
 	"testing"
 	"time"
-	"unique"
 )
+
+// TestMain: the storm benchmark starts this test binary again as its
+// receivers (see ServeReceiversIfChild).
+func TestMain(m *testing.M) {
+	ServeReceiversIfChild()
+	os.Exit(m.Run())
+}
 
 // BenchmarkEngineVsPlainClient sends b.N signed deliveries through the
 // engine (memory store) and b.N identical POSTs from a plain client at the
@@ -36,36 +42,6 @@ func BenchmarkTriggerLatency(b *testing.B) {
 	b.ReportMetric(float64(res.LatencyP99)/float64(time.Millisecond), "p99-ms")
 }
 
-// BenchmarkPendingMemory measures the scheduler's memory for one million
-// pending retries: the heap entry, the index and the delivery id itself
-// (bodies live in the Store). The budget is 1 GiB.
-func BenchmarkPendingMemory(b *testing.B) {
-	const n = 1_000_000
-	eps := make([]unique.Handle[string], 100)
-	for i := range eps {
-		eps[i] = unique.Make(fmt.Sprint("ep", i))
-	}
-	for range b.N {
-		before := engHeapInUse()
-		s := newScheduler(RealClock{}, 64, 16, nil)
-		base := time.Now().Add(time.Hour)
-		for i := range n {
-			id := fmt.Sprintf("dlv_%020d", i) // as long as engine ids
-			s.add(id, eps[i%len(eps)], base.Add(time.Duration(i*7919%n)*time.Millisecond))
-		}
-		after := engHeapInUse()
-		if s.count() != n {
-			b.Fatalf("count %d", s.count())
-		}
-		b.ReportMetric(float64(after-before)/(1<<20), "MiB/1M-pending")
-		b.ReportMetric(float64(after-before)/n, "B/pending")
-		if after-before > 1<<30 {
-			b.Fatalf("1M pending take %d bytes, over 1 GiB", after-before)
-		}
-		engKeepAlive(s)
-	}
-}
-
 // BenchmarkHealthyDuringStorm reports a healthy endpoint's
 // trigger-to-first-attempt p50 and p99 on an idle engine and under a
 // storm, in alternating blocks (RunStormBench): the case, one
@@ -83,7 +59,7 @@ func BenchmarkHealthyDuringStorm(b *testing.B) {
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			opts := c.opts
-			opts.Samples = max(b.N, 300)
+			opts.Samples = max(b.N, 1000)
 			res, err := RunStormBench(context.Background(), opts)
 			if err != nil {
 				b.Fatal(err)
@@ -98,6 +74,8 @@ func BenchmarkHealthyDuringStorm(b *testing.B) {
 			b.ReportMetric(ms(res.StormStartP99), "storm-start-p99-ms")
 			b.ReportMetric(ms(res.StormCallP99), "storm-trigger-call-p99-ms")
 			b.ReportMetric(res.StormRate, "storm-deliveries/s")
+			b.ReportMetric(res.StormGCRate, "storm-gc/s")
+			b.ReportMetric(res.StormAllocPerDelivery, "storm-B/delivery")
 		})
 	}
 }

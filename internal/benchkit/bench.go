@@ -1,4 +1,11 @@
-package mockserver
+// Package benchkit measures the delivery engine (mockserver.Engine) as
+// `esimhooks bench` reports it: RunBench, the engine's throughput against
+// a plain net/http client on loopback, and RunStormBench, how well one
+// endpoint is isolated from another's duplicate storm. It is not part of
+// the library: it drives the engine through its public API only
+// (EngineConfig.OnAttempt observes the attempts), and it is internal to
+// the module so that cmd/esimhooks and the Go benchmarks share it.
+package benchkit
 
 import (
 	"bytes"
@@ -13,10 +20,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"github.com/esimhooks/esimhooks/providers/payload"
+	"github.com/esimhooks/esimhooks/providers/signing"
 )
 
 // BenchOptions configures RunBench; zero fields take the defaults.
@@ -34,8 +43,8 @@ type BenchOptions struct {
 	// Trigger to the receiver seeing the first attempt; default 200.
 	LatencySamples int
 	// Store makes the engine's store (RunBench closes it); nil uses
-	// NewMemoryStore.
-	Store func() (Store, error)
+	// mockserver.NewMemoryStore.
+	Store func() (mockserver.Store, error)
 	// Catalogue defaults to providers.Builtin().
 	Catalogue *providers.Catalogue
 }
@@ -79,7 +88,7 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 		opts.LatencySamples = 200
 	}
 	if opts.Store == nil {
-		opts.Store = func() (Store, error) { return NewMemoryStore(), nil }
+		opts.Store = func() (mockserver.Store, error) { return mockserver.NewMemoryStore(), nil }
 	}
 	cat := opts.Catalogue
 	if cat == nil {
@@ -104,18 +113,18 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 		return nil, err
 	}
 	defer store.Close()
-	ep := &Endpoint{ID: "bench", URL: rcv.url, Provider: v.Provider.Name, Variant: v.Name, Secret: secret,
+	ep := &mockserver.Endpoint{ID: "bench", URL: rcv.url, Provider: v.Provider.Name, Variant: v.Name, Secret: secret,
 		Source: "cli", CreatedAt: time.Now(), UpdatedAt: time.Now()}
 	if err := store.PutEndpoint(ctx, ep); err != nil {
 		return nil, err
 	}
-	e, err := NewEngine(EngineConfig{Catalogue: cat, Store: store, Workers: opts.Concurrency, MaxPerEndpoint: opts.Concurrency})
+	cnt := &benchCounter{}
+	e, err := mockserver.NewEngine(mockserver.EngineConfig{Catalogue: cat, Store: store, Workers: opts.Concurrency, MaxPerEndpoint: opts.Concurrency,
+		OnAttempt: cnt.record})
 	if err != nil {
 		return nil, err
 	}
 	defer e.Close()
-	cnt := &benchCounter{}
-	e.onRecord = cnt.record
 	if err := e.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -125,9 +134,11 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	signer, err := e.signer(v, secret)
-	if err != nil {
-		return nil, err
+	var signer signing.Signer
+	if v.Signature.Scheme != "none" {
+		if signer, err = v.Signer(secret); err != nil {
+			return nil, err
+		}
 	}
 	hdr, err := pd.Request(signer, time.Now())
 	if err != nil {
@@ -137,7 +148,7 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 	defer plain.CloseIdleConnections()
 
 	res := &BenchResult{N: opts.N, Concurrency: opts.Concurrency}
-	tr := Trigger{Provider: opts.Provider, Event: opts.Event, EndpointIDs: []string{ep.ID}, Payload: p}
+	tr := mockserver.Trigger{Provider: opts.Provider, Event: opts.Event, EndpointIDs: []string{ep.ID}, Payload: p}
 	warm := min(opts.N, 500)
 	if _, err := benchPlain(ctx, plain, rcv.url, hdr, pd.Body, warm, opts.Concurrency); err != nil {
 		return nil, err
@@ -197,29 +208,40 @@ const benchRounds = 3
 
 // benchPlain POSTs body n times from conc goroutines.
 func benchPlain(ctx context.Context, c *http.Client, url string, h http.Header, body []byte, n, conc int) (time.Duration, error) {
+	start := time.Now()
+	err := inParallel(n, conc, func() error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header = h.Clone()
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _, _ = wire.ReadLimited(resp.Body, mockserver.MaxResponseBody)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("plain client: status %d", resp.StatusCode)
+		}
+		return nil
+	})
+	return time.Since(start), err
+}
+
+// inParallel calls one n times in all from conc goroutines; a goroutine
+// stops at its first error, and the first error is returned.
+func inParallel(n, conc int, one func() error) error {
 	var (
 		next  atomic.Int64
 		wg    sync.WaitGroup
 		errMu sync.Mutex
 		first error
 	)
-	start := time.Now()
 	for range conc {
 		wg.Go(func() {
 			for next.Add(1) <= int64(n) {
-				req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-				if err == nil {
-					req.Header = h.Clone()
-					var resp *http.Response
-					if resp, err = c.Do(req); err == nil {
-						_, _, _ = wire.ReadLimited(resp.Body, MaxResponseBody)
-						resp.Body.Close()
-						if resp.StatusCode != http.StatusOK {
-							err = fmt.Errorf("plain client: status %d", resp.StatusCode)
-						}
-					}
-				}
-				if err != nil {
+				if err := one(); err != nil {
 					errMu.Lock()
 					first = cmpOr(first, err)
 					errMu.Unlock()
@@ -229,20 +251,20 @@ func benchPlain(ctx context.Context, c *http.Client, url string, h http.Header, 
 		})
 	}
 	wg.Wait()
-	return time.Since(start), first
+	return first
 }
 
 // benchCounter counts the attempts the engine records, through
-// Engine.onRecord, and signals when a target is reached. record takes no
+// mockserver.EngineConfig.OnAttempt, and signals when a target is reached. record takes no
 // lock: sixteen workers call it.
 type benchCounter struct {
 	n      atomic.Int64
 	target atomic.Int64
 	reach  atomic.Pointer[chan struct{}]
-	failed atomic.Pointer[Attempt]
+	failed atomic.Pointer[mockserver.Attempt]
 }
 
-func (c *benchCounter) record(a *Attempt) {
+func (c *benchCounter) record(a *mockserver.Attempt) {
 	if !a.Success {
 		c.failed.CompareAndSwap(nil, a)
 	}
@@ -271,30 +293,14 @@ func (c *benchCounter) err() error {
 
 // benchEngine triggers n deliveries from conc goroutines and waits until
 // n attempts have been recorded; any failed attempt is an error.
-func benchEngine(ctx context.Context, e *Engine, cnt *benchCounter, tr Trigger, n, conc int) (time.Duration, error) {
+func benchEngine(ctx context.Context, e *mockserver.Engine, cnt *benchCounter, tr mockserver.Trigger, n, conc int) (time.Duration, error) {
 	done := cnt.expect(n)
-	var (
-		next  atomic.Int64
-		wg    sync.WaitGroup
-		errMu sync.Mutex
-		first error
-	)
 	start := time.Now()
-	for range conc {
-		wg.Go(func() {
-			for next.Add(1) <= int64(n) {
-				if _, err := e.Trigger(ctx, tr); err != nil {
-					errMu.Lock()
-					first = cmpOr(first, err)
-					errMu.Unlock()
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if first != nil {
-		return 0, first
+	if err := inParallel(n, conc, func() error {
+		_, err := e.Trigger(ctx, tr)
+		return err
+	}); err != nil {
+		return 0, err
 	}
 	select {
 	case <-done:
@@ -324,9 +330,9 @@ func (l *latencies) add(o *latencies) {
 // receiver has read its request; with every > 0, the triggers start that
 // far apart (or as soon as the last arrived, if later). When started is
 // not nil it must receive each sample's Attempt.StartedAt (from
-// Engine.onRecord), and the result's started holds the times from trigger
+// mockserver.EngineConfig.OnAttempt), and the result's started holds the times from trigger
 // to attempt start.
-func benchLatency(ctx context.Context, e *Engine, rcv *nullReceiver, tr Trigger, samples int, every time.Duration, started <-chan time.Time) (*latencies, error) {
+func benchLatency(ctx context.Context, e *mockserver.Engine, rcv *nullReceiver, tr mockserver.Trigger, samples int, every time.Duration, started <-chan time.Time) (*latencies, error) {
 	out := &latencies{arrived: make([]time.Duration, 0, samples), called: make([]time.Duration, 0, samples)}
 	rcv.signal.Store(true)
 	defer rcv.signal.Store(false)
