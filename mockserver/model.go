@@ -102,6 +102,9 @@ type Delivery struct {
 	CopyOf string `json:"copy_of,omitempty"`
 	// ResendOf is the id of the delivery a manual resend copied.
 	ResendOf string `json:"resend_of,omitempty"`
+	// RunID is the scenario run that sent the delivery (Engine.Send with
+	// SendRequest.RunID); empty for every other delivery.
+	RunID    string `json:"run_id,omitempty"`
 	State    string `json:"state"`
 	Attempts int    `json:"attempts"`
 	// NextAttemptAt is when a pending delivery is due (wall clock).

@@ -66,6 +66,7 @@ func delivery(id string, created time.Time) *mockserver.Delivery {
 		Body:          []byte(`{"id":"` + id + `","note":"caf\u00e9"}`),
 		CopyOf:        "orig_" + id,
 		ResendOf:      "prev_" + id,
+		RunID:         "run_" + id,
 		State:         mockserver.StatePending,
 		Attempts:      0,
 		NextAttemptAt: created.Add(5 * time.Second),
