@@ -135,8 +135,8 @@ func TestResend(t *testing.T) {
 	}
 }
 
-// TestSend: one synchronous attempt, recorded nowhere.
-func TestSend(t *testing.T) {
+// TestCheck: one synchronous attempt, recorded nowhere.
+func TestCheck(t *testing.T) {
 	e := engTestEngine(t, EngineConfig{})
 	rc := newEngReceiver(t, engFailFirst(1, http.StatusNotFound))
 	cat := e.Catalogue()
@@ -152,7 +152,7 @@ func TestSend(t *testing.T) {
 	}
 	ep := &Endpoint{ID: "reg", URL: rc.srv.URL, Provider: "esimaccess", Variant: "api-reference"}
 	for i, want := range []bool{false, true} {
-		a, err := e.Send(context.Background(), ep, pd)
+		a, err := e.Check(context.Background(), ep, pd)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +162,7 @@ func TestSend(t *testing.T) {
 	}
 	list, _ := e.store.ListDeliveries(context.Background(), DeliveryFilter{})
 	if len(list) != 0 || rc.count() != 2 {
-		t.Fatalf("Send recorded %d deliveries; receiver got %d", len(list), rc.count())
+		t.Fatalf("Check recorded %d deliveries; receiver got %d", len(list), rc.count())
 	}
 }
 

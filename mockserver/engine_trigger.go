@@ -287,7 +287,8 @@ func (e *Engine) Resend(ctx context.Context, deliveryID string) (*Delivery, erro
 	now := e.clock.Now()
 	d := *orig
 	d.ID = e.newID("dlv_")
-	d.ResendOf, d.CopyOf = orig.ID, ""
+	// A resend is the user's, not the run's that sent the original.
+	d.ResendOf, d.CopyOf, d.RunID = orig.ID, "", ""
 	d.State, d.Attempts, d.Chaos = StatePending, 0, Chaos{}
 	d.CreatedAt, d.UpdatedAt, d.NextAttemptAt = now, now, now
 	if err := e.store.PutDelivery(ctx, &d); err != nil {
@@ -322,6 +323,10 @@ func (e *Engine) RetryNow(ctx context.Context, deliveryID string) error {
 		if tracked, _ := e.sched.state(deliveryID); tracked {
 			return nil
 		}
+		if d.RunID != "" {
+			// Its scenario run makes its retries (Send with Retry).
+			return fmt.Errorf("delivery %s is retried by scenario run %s: %w", deliveryID, d.RunID, ErrNotPending)
+		}
 		// Pending in the Store but not held by this engine (not started
 		// yet, or written by another process): take it on.
 		e.sched.add(deliveryID, ep, now)
@@ -337,31 +342,4 @@ func (e *Engine) RetryNow(ctx context.Context, deliveryID string) error {
 		return fmt.Errorf("updating the delivery: %w", err)
 	}
 	return nil
-}
-
-// Send makes one synchronous attempt of d to ep, signed with ep's secret,
-// with d's variant's ack deadline and success rule: no retries, no chaos,
-// recorded nowhere and not streamed (for registration checks such as
-// Airalo's opt-in or eSIM Access's CHECK_HEALTH, and simulators). A
-// failed attempt is not an error: the returned Attempt says what
-// happened; the error is for a request that could not be built. ctx may
-// cut the attempt short.
-func (e *Engine) Send(ctx context.Context, ep *Endpoint, d *providers.Delivery) (*Attempt, error) {
-	if e.isClosed() {
-		return nil, ErrClosed
-	}
-	signer, err := e.signer(d.Variant, ep.Secret)
-	if err != nil {
-		return nil, err
-	}
-	a, err := e.do(ctx, newSnap(ep), d, signer, 1, false)
-	if err != nil {
-		return nil, err
-	}
-	if a.Success {
-		a.Outcome = StateDelivered
-	} else {
-		a.Outcome = StateFailed
-	}
-	return a, nil
 }
