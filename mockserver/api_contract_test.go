@@ -49,7 +49,7 @@ func (c *contract) do(method, path string, body any, headers ...string) (int, []
 }
 
 func TestResponsesMatchTheDocument(t *testing.T) {
-	fr := &fakeRunner{ran: make(chan string, 1)}
+	fr := &fakeRunner{ran: make(chan ScenarioRunRequest, 1)}
 	s := newTestServer(t, func(c *Config) { c.Scenarios = fr })
 	rcv := newHookReceiver(t)
 	c := &contract{t: t, s: s, seen: map[string]bool{}}

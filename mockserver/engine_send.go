@@ -31,9 +31,11 @@ type SendRequest struct {
 	// still pending) whose next attempt this is: a retry. Nil makes a new
 	// delivery.
 	Of *Delivery
-	// EventID is a new delivery's event id ("" makes one); CopyOf the
-	// delivery it duplicates; RunID the scenario run that sends it.
-	EventID, CopyOf, RunID string
+	// ID is a new delivery's id and EventID its event's ("" makes them;
+	// NewDeliveryID and NewEventID make them ahead, for copies sent
+	// together that name their original); CopyOf is the delivery it
+	// duplicates; RunID the scenario run that sends it.
+	ID, EventID, CopyOf, RunID string
 	// Cut cuts the connection as soon as the answer begins: the receiver
 	// had the whole request, the provider never sees the acknowledgement
 	// (Chaos.CutAfterBody).
@@ -94,12 +96,15 @@ func (e *Engine) Send(ctx context.Context, r SendRequest) (*Delivery, *Attempt, 
 	} else {
 		now := e.clock.Now()
 		d = Delivery{
-			ID: e.newID("dlv_"), EventID: r.EventID, EndpointID: ep.ID, Provider: v.Provider.Name, Variant: v.Name,
+			ID: r.ID, EventID: r.EventID, EndpointID: ep.ID, Provider: v.Provider.Name, Variant: v.Name,
 			Event: pd.Event.Name, WireID: pd.ID, Key: pd.Key(), Body: pd.Body, CopyOf: r.CopyOf, RunID: r.RunID,
 			State: StatePending, CreatedAt: now, UpdatedAt: now,
 		}
+		if d.ID == "" {
+			d.ID = e.NewDeliveryID()
+		}
 		if d.EventID == "" {
-			d.EventID = e.newID("evt_")
+			d.EventID = e.NewEventID()
 		}
 	}
 	a := e.doSigned(ctx, newSnap(ep), pd, h, d.Attempts+1, r.Cut)
@@ -149,3 +154,10 @@ func (e *Engine) Check(ctx context.Context, ep *Endpoint, d *providers.Delivery)
 
 // Now is the engine's clock: the time of its deliveries and attempts.
 func (e *Engine) Now() time.Time { return e.clock.Now() }
+
+// NewDeliveryID returns a fresh delivery id of the engine's sortable
+// sequence, for SendRequest.ID.
+func (e *Engine) NewDeliveryID() string { return e.newID("dlv_") }
+
+// NewEventID returns a fresh event id, for SendRequest.EventID.
+func (e *Engine) NewEventID() string { return e.newID("evt_") }
