@@ -56,9 +56,9 @@ type TriggerResult struct {
 	Variant    *providers.Variant `json:"-"`
 	Event      *providers.Event   `json:"-"`
 	EventID    string             `json:"event_id"`
-	Payload    jsonv.Value `json:"payload"`
-	Body       []byte      `json:"-"`
-	Deliveries []*Delivery `json:"deliveries"`
+	Payload    jsonv.Value        `json:"payload"`
+	Body       []byte             `json:"-"`
+	Deliveries []*Delivery        `json:"deliveries"`
 	// Warnings name overrides that added a path the payload lacked or
 	// broke the event's schema, and an event time a correct receiver will
 	// reject as a replay.
