@@ -134,7 +134,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ep, err := m.s.store.GetEndpoint(r.Context(), airaloEndpointID(account, typ))
+	ep, err := m.h.Endpoint(r.Context(), airaloEndpointID(account, typ))
 	switch {
 	case errors.Is(err, ErrNotFound) && target == "":
 		airaloError(w, http.StatusBadRequest, fmt.Sprintf("You are not opted in to %s notifications; opt in first or pass webhook_url.", typ))
@@ -148,7 +148,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	case err != nil:
-		m.s.log.Error("airalo simulator lookup failed", "err", err)
+		m.h.Logger().Error("airalo simulator lookup failed", "err", err)
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 		return
 	}
@@ -160,17 +160,17 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 		return
 	}
-	pd, err := newSyncDelivery(v, ev, overrides, m.s.engine.Now())
+	pd, err := newSyncDelivery(v, ev, overrides, m.h.Now())
 	if err != nil {
-		m.s.log.Error("airalo simulator payload failed", "err", err)
+		m.h.Logger().Error("airalo simulator payload failed", "err", err)
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 		return
 	}
 	// The push is a delivery of the engine's: in the log, on the stream
 	// and in the metrics.
-	_, a, err := m.s.engine.Send(r.Context(), SendRequest{Endpoint: ep, Delivery: pd})
+	_, a, err := m.h.Send(r.Context(), SendRequest{Endpoint: ep, Delivery: pd})
 	if err != nil {
-		m.s.log.Error("airalo simulator push failed", "err", err)
+		m.h.Logger().Error("airalo simulator push failed", "err", err)
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 		return
 	}
