@@ -65,6 +65,13 @@ func (s *engineSender) Send(ctx context.Context, o Outgoing) wire.Result {
 		Latency: a.Latency, ErrKind: a.ErrorKind}
 	if a.ErrorKind != "" {
 		r.Err = a.Error
+		// An acknowledging status whose answer broke off is no
+		// acknowledgement to the engine, which keeps the delivery pending:
+		// the player must see no answer too, and retry, or the log would
+		// hold a pending delivery nobody retries.
+		if o.Delivery.Variant.Ack.Accepts(a.Status) {
+			r.Status = 0
+		}
 	}
 	return r
 }
