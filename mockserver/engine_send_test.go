@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,10 +15,12 @@ import (
 	"github.com/esimhooks/esimhooks/providers/signing"
 )
 
-// engSendDelivery builds a delivery of provider's event for Send.
+// engSendDelivery builds a delivery of provider's event (of its default
+// variant, or of the one named as provider@variant) for Send and Check.
 func engSendDelivery(t *testing.T, e *Engine, provider, event string) *providers.Delivery {
 	t.Helper()
-	v, err := e.Catalogue().Variant(provider, "")
+	name, variant, _ := strings.Cut(provider, "@")
+	v, err := e.Catalogue().Variant(name, variant)
 	if err != nil {
 		t.Fatal(err)
 	}

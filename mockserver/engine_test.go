@@ -139,17 +139,7 @@ func TestResend(t *testing.T) {
 func TestCheck(t *testing.T) {
 	e := engTestEngine(t, EngineConfig{})
 	rc := newEngReceiver(t, engFailFirst(1, http.StatusNotFound))
-	cat := e.Catalogue()
-	v, _ := cat.Variant("esimaccess", "api-reference")
-	ev, _ := v.Event("CHECK_HEALTH")
-	p, err := ev.Generate(engPayloadWorld())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pd, err := v.NewDelivery(ev, p, "id-1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	pd := engSendDelivery(t, e, "esimaccess@api-reference", "CHECK_HEALTH")
 	ep := &Endpoint{ID: "reg", URL: rc.srv.URL, Provider: "esimaccess", Variant: "api-reference"}
 	for i, want := range []bool{false, true} {
 		a, err := e.Check(context.Background(), ep, pd)
