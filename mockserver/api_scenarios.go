@@ -144,11 +144,9 @@ func (s *Server) handleRunScenario(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	if req.ProbeURL != "" {
-		if msg := checkWebhookURL(req.ProbeURL); msg != "" {
-			writeProblem(w, r, fieldProblem("/probe_url", "format", "probe_url "+msg))
-			return
-		}
+	if p := checkProbeURL(req.ProbeURL); p != nil {
+		writeProblem(w, r, p)
+		return
 	}
 	name := r.PathValue("name")
 	ep, err := s.store.GetEndpoint(r.Context(), req.EndpointID)
@@ -162,7 +160,12 @@ func (s *Server) handleRunScenario(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, problemFor(s.log, r, err))
 		return
 	}
-	run, err := s.cfg.Scenarios.Run(s.ctx, ScenarioRunRequest{Scenario: name, Endpoint: ep, ProbeURL: req.ProbeURL, Engine: s.engine})
+	// The run's probe, or else the endpoint's.
+	probe := req.ProbeURL
+	if probe == "" {
+		probe = ep.ProbeURL
+	}
+	run, err := s.cfg.Scenarios.Run(s.ctx, ScenarioRunRequest{Scenario: name, Endpoint: ep, ProbeURL: probe, Engine: s.engine})
 	if err != nil {
 		var u *providers.UnknownError
 		switch {

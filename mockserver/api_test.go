@@ -475,11 +475,41 @@ func TestScenarios(t *testing.T) {
 		t.Errorf("ran %+v", got)
 	}
 	for _, bad := range []string{"ftp://127.0.0.1/probe", "not a url"} {
-		code, _, data = call(t, "POST", s.URL+"/api/scenarios/order-life/runs", map[string]any{"endpoint_id": id, "probe_url": bad})
-		wantStatus(t, code, http.StatusBadRequest, data)
-		if !bytes.Contains(data, []byte(`"/probe_url"`)) {
-			t.Errorf("probe_url %q: the problem does not point at it: %s", bad, data)
+		for _, req := range []struct {
+			method, path string
+			body         map[string]any
+		}{
+			{"POST", "/api/scenarios/order-life/runs", map[string]any{"endpoint_id": id, "probe_url": bad}},
+			{"POST", "/api/endpoints", map[string]any{"url": "http://127.0.0.1:9/", "provider": "esimfly", "probe_url": bad}},
+			{"PATCH", "/api/endpoints/" + id, map[string]any{"probe_url": bad}},
+		} {
+			code, _, data = call(t, req.method, s.URL+req.path, req.body)
+			wantStatus(t, code, http.StatusBadRequest, data)
+			if !bytes.Contains(data, []byte(`"/probe_url"`)) {
+				t.Errorf("%s %s with probe_url %q: the problem does not point at it: %s", req.method, req.path, bad, data)
+			}
 		}
+	}
+	// An endpoint's probe serves the runs that do not name one; the
+	// run's own wins; PATCH "" removes it.
+	withProbe, _ := createEndpoint(t, s, map[string]any{"url": "http://127.0.0.1:9/", "provider": "esimfly", "probe_url": "http://127.0.0.1:9/ep-probe"})
+	for _, tc := range []struct {
+		body map[string]any
+		want string
+	}{
+		{map[string]any{"endpoint_id": withProbe}, "http://127.0.0.1:9/ep-probe"},
+		{map[string]any{"endpoint_id": withProbe, "probe_url": "http://127.0.0.1:9/run-probe"}, "http://127.0.0.1:9/run-probe"},
+	} {
+		code, _, data = call(t, "POST", s.URL+"/api/scenarios/order-life/runs", tc.body)
+		wantStatus(t, code, http.StatusAccepted, data)
+		if got := <-fr.ran; got.ProbeURL != tc.want {
+			t.Errorf("run %v: probe %q, want %q", tc.body, got.ProbeURL, tc.want)
+		}
+	}
+	code, _, data = call(t, "PATCH", s.URL+"/api/endpoints/"+withProbe, map[string]any{"probe_url": ""})
+	wantStatus(t, code, http.StatusOK, data)
+	if bytes.Contains(data, []byte("probe_url")) {
+		t.Errorf("PATCH probe_url \"\" kept it: %s", data)
 	}
 	code, _, data = call(t, "GET", s.URL+"/api/scenario-runs/run_1", nil)
 	wantStatus(t, code, http.StatusOK, data)

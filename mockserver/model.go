@@ -40,6 +40,10 @@ type Endpoint struct {
 	// from the store; such an endpoint is loaded disabled, that field
 	// empty, until it is updated.
 	Quarantined string `json:"quarantined,omitempty"`
+	// ProbeURL is the base URL of the receiver's conformance probe, which
+	// scenario runs against the endpoint check their expectations with
+	// unless the run names its own; empty for none.
+	ProbeURL string `json:"probe_url,omitempty"`
 	// Source says how the endpoint was registered: "api" (control API),
 	// "airalo", "esimaccess", "esimfly" (the provider's own registration API
 	// mock), or "cli".

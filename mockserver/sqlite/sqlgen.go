@@ -10,7 +10,7 @@ import (
 var (
 	endpointColumns = []string{
 		"id", "url", "provider", "variant", "secret", "events", "description",
-		"headers", "chaos", "disabled", "source", "created_at", "updated_at",
+		"headers", "chaos", "disabled", "source", "created_at", "updated_at", "probe_url",
 	}
 	deliveryColumns = []string{
 		"id", "event_id", "endpoint_id", "provider", "variant", "event", "wire_id",

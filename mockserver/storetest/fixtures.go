@@ -42,6 +42,7 @@ func endpoint(id string) *mockserver.Endpoint {
 		Secret:      "whsec_" + id + "_5ecr3t+/=",
 		Events:      []string{"order.completed", "esim.low_data"},
 		Description: "receiver " + id,
+		ProbeURL:    "https://receiver.example/probe/" + id,
 		Headers:     map[string]string{"X-Env": "test", "Authorization": "Bearer t0k"},
 		Chaos:       fullChaos(),
 		Disabled:    true,

@@ -31,7 +31,7 @@ export function initScenarios() {
     h("div", { class: "page-head" }, h("h2", { class: "page-title" }, "Scenarios"),
       h("div", { class: "page-actions field field-inline" }, h("label", { for: filter.id }, "Show"), filter)),
     h("p", { class: "lead" }, "Scripted stories of one order: out of order, duplicated, lost acknowledgements. Run one against your endpoint and watch each step and expectation."),
-    h("p", { class: "muted small", id: "scenarios-probe-hint" }, "A run's requests are deliveries in the Log. Give your receiver's probe URL (GET {probe}/events/{key}, GET {probe}/resources/{id}) to check what it applied; without one those expectations are skipped and the run is at best incomplete."),
+    h("p", { class: "muted small", id: "scenarios-probe-hint" }, "A run's requests are deliveries in the Log. Give your receiver's probe URL (GET {probe}/events/{key}, GET {probe}/resources/{id}) to check what it applied, here or as the endpoint's probe_url; without one those expectations are skipped and the run is at best incomplete."),
     note, list);
   els = { list, note, filter };
   filter.addEventListener("change", () => go(href("scenarios", { show: filter.value }), true));
@@ -144,7 +144,7 @@ function row(sc) {
   setOptions(sel, eps.map((e) => ({ value: e.id, label: endpointLabel(e.id) })));
   if (!probes.has(sc.name)) {
     probes.set(sc.name, h("input", { id: `run-probe-${sc.name}`, class: "input input-small input-probe", type: "url", value: lastProbe,
-      placeholder: "Probe URL (optional)", "aria-describedby": "scenarios-probe-hint", autocomplete: "url" }));
+      placeholder: "Probe URL (or the endpoint's)", "aria-describedby": "scenarios-probe-hint", autocomplete: "url" }));
   }
   const probe = probes.get(sc.name);
   const r = runs.get(sc.name);
