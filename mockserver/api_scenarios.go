@@ -69,7 +69,8 @@ type ScenarioRun struct {
 	// EventIDs lists the events triggered so far.
 	EventIDs []string `json:"event_ids,omitempty"`
 	// DeliveryIDs lists the run's deliveries in the log so far (each
-	// tagged with the run: Delivery.RunID), in the order they were made.
+	// tagged with the run: Delivery.RunID), in the order their first
+	// attempts ended.
 	DeliveryIDs []string `json:"delivery_ids,omitempty"`
 	// Done is true once every step and the final expectations ran (or the
 	// run stopped). Outcome is one of the Run* values; Passed is true only
