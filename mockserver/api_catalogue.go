@@ -22,14 +22,7 @@ import (
 // "default" for a provider without a variant of that name, is the
 // provider's default variant. Errors are *providers.UnknownError.
 func (s *Server) lookupVariant(provider, variant string) (*providers.Variant, error) {
-	if variant == "default" {
-		if p, err := s.cat.Profile(provider); err == nil {
-			if _, err := p.Variant("default"); err != nil {
-				variant = ""
-			}
-		}
-	}
-	return s.cat.Variant(provider, variant)
+	return resolveVariant(s.cat, provider, variant)
 }
 
 // lookupEvent resolves provider, variant and event, answering 422 with the

@@ -55,7 +55,7 @@ func (c *contract) check(method, path string, code int, hdr http.Header, data []
 }
 
 func TestResponsesMatchTheDocument(t *testing.T) {
-	fr := &fakeRunner{ran: make(chan string, 1)}
+	fr := &fakeRunner{ran: make(chan ScenarioRunRequest, 1)}
 	s := newTestServer(t, func(c *Config) { c.Scenarios = fr })
 	rcv := newHookReceiver(t)
 	c := &contract{t: t, s: s, seen: map[string]bool{}}

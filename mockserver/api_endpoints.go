@@ -144,6 +144,18 @@ func checkWebhookURL(u string) string {
 	return ""
 }
 
+// checkProbeURL answers 400 at /probe_url for a probe URL that is not
+// empty and not an http(s) URL.
+func checkProbeURL(u string) *Problem {
+	if u == "" {
+		return nil
+	}
+	if msg := checkWebhookURL(u); msg != "" {
+		return fieldProblem("/probe_url", "format", "probe_url "+msg)
+	}
+	return nil
+}
+
 // checkEvents returns the events' canonical names, or a 422 problem
 // naming the first unknown one (at /events/i) with the valid choices.
 func checkEvents(v *providers.Variant, events []string) ([]string, *Problem) {
@@ -212,6 +224,7 @@ type endpointCreate struct {
 	Secret      *string           `json:"secret"`
 	Secrets     []string          `json:"secrets"`
 	Description string            `json:"description"`
+	ProbeURL    string            `json:"probe_url"`
 	Headers     map[string]string `json:"headers"`
 	Chaos       *Chaos            `json:"chaos"`
 	Disabled    bool              `json:"disabled"`
@@ -226,6 +239,10 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 	}
 	if msg := checkWebhookURL(req.URL); msg != "" {
 		writeProblem(w, r, fieldProblem("/url", "format", "url "+msg))
+		return
+	}
+	if p := checkProbeURL(req.ProbeURL); p != nil {
+		writeProblem(w, r, p)
 		return
 	}
 	v, _, p := s.lookupEvent(req.Provider, req.Variant, "", "/provider", "/variant")
@@ -257,7 +274,7 @@ func (s *Server) handleCreateEndpoint(w http.ResponseWriter, r *http.Request) {
 	now := time.Now().UTC()
 	ep := &Endpoint{
 		ID: newEndpointID(), URL: req.URL, Provider: v.Provider.Name, Variant: storedVariant(req.Variant, v),
-		Secret: secret, Events: events, Description: req.Description, Headers: req.Headers,
+		Secret: secret, Events: events, Description: req.Description, ProbeURL: req.ProbeURL, Headers: req.Headers,
 		Disabled: req.Disabled, Source: "api", CreatedAt: now, UpdatedAt: now,
 	}
 	if req.Chaos != nil {
@@ -319,6 +336,7 @@ type endpointPatch struct {
 	Variant     *string            `json:"variant"`
 	Events      *[]string          `json:"events"`
 	Description *string            `json:"description"`
+	ProbeURL    *string            `json:"probe_url"`
 	Headers     *map[string]string `json:"headers"`
 	Chaos       *Chaos             `json:"chaos"`
 	Disabled    *bool              `json:"disabled"`
@@ -365,6 +383,13 @@ func (s *Server) handleUpdateEndpoint(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Description != nil {
 		ep.Description = *req.Description
+	}
+	if req.ProbeURL != nil {
+		if p := checkProbeURL(*req.ProbeURL); p != nil {
+			writeProblem(w, r, p)
+			return
+		}
+		ep.ProbeURL = *req.ProbeURL
 	}
 	if req.Headers != nil {
 		if p := checkEndpointHeaders(*req.Headers); p != nil {

@@ -427,26 +427,27 @@ func TestDeliveriesPagingAndStats(t *testing.T) {
 	}
 }
 
-// fakeRunner is a ScenarioRunner for the scenario routes.
-type fakeRunner struct{ ran chan string }
+// fakeRunner is a ScenarioRunner for the scenario routes: it reports the
+// requests it gets on ran.
+type fakeRunner struct{ ran chan ScenarioRunRequest }
 
 func (f *fakeRunner) List() []ScenarioInfo {
 	return []ScenarioInfo{{Name: "order-life", Description: "an order's whole life", Providers: []string{"esimfly"}}}
 }
 
-func (f *fakeRunner) Run(ctx context.Context, name, endpointID string) (*ScenarioRun, error) {
-	if name != "order-life" {
-		return nil, fmt.Errorf("scenario %q: %w", name, ErrNotFound)
+func (f *fakeRunner) Run(ctx context.Context, req ScenarioRunRequest) (*ScenarioRun, error) {
+	if req.Scenario != "order-life" {
+		return nil, fmt.Errorf("scenario %q: %w", req.Scenario, ErrNotFound)
 	}
-	f.ran <- endpointID
-	return &ScenarioRun{ID: "run_1", Scenario: name, EndpointID: endpointID}, nil
+	f.ran <- req
+	return &ScenarioRun{ID: "run_1", Scenario: req.Scenario, EndpointID: req.Endpoint.ID, Outcome: RunRunning}, nil
 }
 
 func (f *fakeRunner) Get(id string) (*ScenarioRun, error) {
 	if id != "run_1" {
 		return nil, fmt.Errorf("run %q: %w", id, ErrNotFound)
 	}
-	return &ScenarioRun{ID: id, Scenario: "order-life", EndpointID: "ep_1", Done: true, Passed: true,
+	return &ScenarioRun{ID: id, Scenario: "order-life", EndpointID: "ep_1", Done: true, Passed: true, Outcome: RunPassed,
 		Steps: []ScenarioStep{{Label: "1 order.created", Event: "order.created", Statuses: []int{200},
 			Expectations: []ScenarioExpectation{{What: "ack 2xx", Outcome: "passed", Evidence: "200 in 3 ms"}}}}}, nil
 }
@@ -458,7 +459,7 @@ func TestScenarios(t *testing.T) {
 	code, _, data = call(t, "POST", s.URL+"/api/scenarios/x/runs", map[string]any{"endpoint_id": "ep_1"})
 	wantStatus(t, code, http.StatusNotImplemented, data)
 
-	fr := &fakeRunner{ran: make(chan string, 1)}
+	fr := &fakeRunner{ran: make(chan ScenarioRunRequest, 1)}
 	s = newTestServer(t, func(c *Config) { c.Scenarios = fr })
 	code, _, data = call(t, "GET", s.URL+"/api/scenarios", nil)
 	wantStatus(t, code, http.StatusOK, data)
@@ -466,10 +467,49 @@ func TestScenarios(t *testing.T) {
 		t.Errorf("scenarios %s", data)
 	}
 	id, _ := createEndpoint(t, s, map[string]any{"url": "http://127.0.0.1:9/", "provider": "esimfly"})
-	code, _, data = call(t, "POST", s.URL+"/api/scenarios/order-life/runs", map[string]any{"endpoint_id": id})
+	code, _, data = call(t, "POST", s.URL+"/api/scenarios/order-life/runs", map[string]any{"endpoint_id": id, "probe_url": "http://127.0.0.1:9/probe"})
 	wantStatus(t, code, http.StatusAccepted, data)
-	if got := <-fr.ran; got != id {
-		t.Errorf("ran against %s", got)
+	// The runner gets the endpoint as stored (its secret signs the run),
+	// the probe, and the engine the run's deliveries go through.
+	if got := <-fr.ran; got.Endpoint.ID != id || got.Endpoint.Secret == "" || got.ProbeURL != "http://127.0.0.1:9/probe" || got.Engine != s.engine {
+		t.Errorf("ran %+v", got)
+	}
+	for _, bad := range []string{"ftp://127.0.0.1/probe", "not a url"} {
+		for _, req := range []struct {
+			method, path string
+			body         map[string]any
+		}{
+			{"POST", "/api/scenarios/order-life/runs", map[string]any{"endpoint_id": id, "probe_url": bad}},
+			{"POST", "/api/endpoints", map[string]any{"url": "http://127.0.0.1:9/", "provider": "esimfly", "probe_url": bad}},
+			{"PATCH", "/api/endpoints/" + id, map[string]any{"probe_url": bad}},
+		} {
+			code, _, data = call(t, req.method, s.URL+req.path, req.body)
+			wantStatus(t, code, http.StatusBadRequest, data)
+			if !bytes.Contains(data, []byte(`"/probe_url"`)) {
+				t.Errorf("%s %s with probe_url %q: the problem does not point at it: %s", req.method, req.path, bad, data)
+			}
+		}
+	}
+	// An endpoint's probe serves the runs that do not name one; the
+	// run's own wins; PATCH "" removes it.
+	withProbe, _ := createEndpoint(t, s, map[string]any{"url": "http://127.0.0.1:9/", "provider": "esimfly", "probe_url": "http://127.0.0.1:9/ep-probe"})
+	for _, tc := range []struct {
+		body map[string]any
+		want string
+	}{
+		{map[string]any{"endpoint_id": withProbe}, "http://127.0.0.1:9/ep-probe"},
+		{map[string]any{"endpoint_id": withProbe, "probe_url": "http://127.0.0.1:9/run-probe"}, "http://127.0.0.1:9/run-probe"},
+	} {
+		code, _, data = call(t, "POST", s.URL+"/api/scenarios/order-life/runs", tc.body)
+		wantStatus(t, code, http.StatusAccepted, data)
+		if got := <-fr.ran; got.ProbeURL != tc.want {
+			t.Errorf("run %v: probe %q, want %q", tc.body, got.ProbeURL, tc.want)
+		}
+	}
+	code, _, data = call(t, "PATCH", s.URL+"/api/endpoints/"+withProbe, map[string]any{"probe_url": ""})
+	wantStatus(t, code, http.StatusOK, data)
+	if bytes.Contains(data, []byte("probe_url")) {
+		t.Errorf("PATCH probe_url \"\" kept it: %s", data)
 	}
 	code, _, data = call(t, "GET", s.URL+"/api/scenario-runs/run_1", nil)
 	wantStatus(t, code, http.StatusOK, data)

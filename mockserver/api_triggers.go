@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/esimhooks/esimhooks/providers"
@@ -52,29 +50,19 @@ type triggerResultView struct {
 }
 
 // handleTrigger queues an event for its subscribed (or named) endpoints.
-// Everything the request names is checked first, so that a bad trigger
-// is a 4xx naming the field rather than an engine error.
+// The engine checks what the request names (provider, variant, event,
+// encoding, endpoints): its *Error becomes a 400 or 422 problem at the
+// field; the API checks only what it parses itself (seed, payload,
+// overrides).
 func (s *Server) handleTrigger(w http.ResponseWriter, r *http.Request) {
 	var req triggerRequest
 	if p := decodeJSON(r, &req, false); p != nil {
 		writeProblem(w, r, p)
 		return
 	}
-	v, ev, p := s.lookupEvent(req.Provider, req.Variant, req.Event, "/provider", "/variant", "/event")
-	if p != nil {
-		writeProblem(w, r, p)
-		return
-	}
-	if err := ev.CheckSendable(req.Force); err != nil {
-		writeProblem(w, r, fieldProblem("/event", "reserved", err.Error()+` ("force": true)`))
-		return
-	}
-	t := Trigger{Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name, EndpointIDs: req.EndpointIDs,
+	t := Trigger{Provider: req.Provider, Variant: req.Variant, Event: req.Event, EndpointIDs: req.EndpointIDs,
 		Start: req.Start, Chaos: req.Chaos, Encoding: req.Encoding, Force: req.Force}
-	if req.Encoding != "" && !slices.Contains(providers.Encodings, req.Encoding) {
-		writeProblem(w, r, fieldProblem("/encoding", "enum", fmt.Sprintf("unknown encoding %q (want %s)", req.Encoding, strings.Join(providers.Encodings, ", "))))
-		return
-	}
+	var p *Problem
 	if req.Seed != nil {
 		seed, err := parseSeed(*req.Seed)
 		if err != nil {
@@ -95,18 +83,13 @@ func (s *Server) handleTrigger(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	for i, id := range req.EndpointIDs {
-		if p := s.checkTriggerEndpoint(r, v, i, id); p != nil {
-			writeProblem(w, r, p)
-			return
-		}
-	}
 	res, err := s.engine.Trigger(r.Context(), t)
 	if err != nil {
 		var u *providers.UnknownError
 		var pe *Problem
+		var ee *Error
 		switch {
-		case errors.As(err, &u), errors.As(err, &pe), errors.Is(err, ErrClosed):
+		case errors.As(err, &ee), errors.As(err, &u), errors.As(err, &pe), errors.Is(err, ErrClosed):
 			writeProblem(w, r, problemFor(s.log, r, err))
 		case errors.Is(err, jsonv.ErrPath), errors.Is(err, jsonv.ErrNotEncodable), errors.Is(err, providers.ErrOverride):
 			// An override or payload the provider's encoding cannot carry.
@@ -121,6 +104,7 @@ func (s *Server) handleTrigger(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, problemFor(s.log, r, err))
 		return
 	}
+	v, ev := res.Variant, res.Event
 	out := triggerResultView{EventID: res.EventID, Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name,
 		Payload: compact, Body: string(res.Body), Deliveries: []triggerDeliveryView{}}
 	enc := v.Encoding
@@ -133,34 +117,6 @@ func (s *Server) handleTrigger(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("event triggered", "event_id", res.EventID, "provider", v.ID(), "event", ev.Name, "deliveries", len(res.Deliveries))
 	writeJSON(w, http.StatusAccepted, out)
-}
-
-// checkTriggerEndpoint answers 422 (at /endpoint_ids/i) for an endpoint
-// that does not exist, is disabled, or receives another provider or
-// variant.
-func (s *Server) checkTriggerEndpoint(r *http.Request, v *providers.Variant, i int, id string) *Problem {
-	ptr := fmt.Sprintf("/endpoint_ids/%d", i)
-	ep, err := s.store.GetEndpoint(r.Context(), id)
-	var msg string
-	switch {
-	case errors.Is(err, ErrNotFound):
-		msg = fmt.Sprintf("no endpoint %q", id)
-	case err != nil:
-		return problemFor(s.log, r, err)
-	case ep.Disabled:
-		msg = fmt.Sprintf("endpoint %q is disabled", id)
-	default:
-		ev, err := s.cat.Variant(ep.Provider, ep.Variant)
-		if err != nil || ev != v {
-			msg = fmt.Sprintf("endpoint %q receives %s, not %s", id, endpointVariant(ep), v.ID())
-		}
-	}
-	if msg == "" {
-		return nil
-	}
-	p := newProblem(http.StatusUnprocessableEntity, problemUnknownName, msg)
-	p.Errors = []ProblemError{{Pointer: ptr, In: "body", Rule: "endpoint", Message: msg}}
-	return p
 }
 
 // parseSeed reads a non-negative whole number (1e3 and 5.0 included).

@@ -137,13 +137,19 @@ func (e *Engine) send(ctx context.Context, d *Delivery, v *providers.Variant, ev
 // do makes one signed HTTP attempt of pd to the endpoint and returns it,
 // not yet judged by the retry rules (Outcome empty).
 func (e *Engine) do(ctx context.Context, snap *endpointSnap, pd *providers.Delivery, signer signing.Signer, n int, cut bool) (*Attempt, error) {
-	ep := snap.ep
-	now := e.clock.Now()
-	v, ev, body := pd.Variant, pd.Event, pd.Body
-	h, err := pd.Request(signer, now)
+	h, err := pd.Request(signer, e.clock.Now())
 	if err != nil {
 		return nil, err
 	}
+	return e.doSigned(ctx, snap, pd, h, n, cut), nil
+}
+
+// doSigned is do with the request's signed header h, which it adds the
+// endpoint's headers and the defaults to (h is the caller's to give up).
+func (e *Engine) doSigned(ctx context.Context, snap *endpointSnap, pd *providers.Delivery, h http.Header, n int, cut bool) *Attempt {
+	ep := snap.ep
+	now := e.clock.Now()
+	v, ev, body := pd.Variant, pd.Event, pd.Body
 	for k, val := range ep.Headers {
 		ck := textproto.CanonicalMIMEHeaderKey(k)
 		if _, taken := h[ck]; !taken && ck != "Host" && ck != "Content-Length" {
@@ -164,7 +170,7 @@ func (e *Engine) do(ctx context.Context, snap *endpointSnap, pd *providers.Deliv
 		Latency: r.Latency, ErrorKind: r.ErrKind, Error: r.Err,
 	}
 	a.Success = a.ErrorKind == "" && v.Ack.Accepts(r.Status)
-	return a, nil
+	return a
 }
 
 // record judges attempt a of delivery d by the retry rules, persists both
@@ -186,12 +192,7 @@ func (e *Engine) record(ctx context.Context, d *Delivery, v *providers.Variant, 
 	default:
 		a.Outcome = StateExhausted
 	}
-	if a.ErrorKind == "" && !a.Success {
-		a.Error = "answered " + http.StatusText(a.Status)
-		if a.Error == "answered " {
-			a.Error = "answered an unknown status"
-		}
-	}
+	explain(a)
 	d.Attempts, d.State, d.UpdatedAt = a.N, a.Outcome, end
 	d.NextAttemptAt = a.NextRetryAt
 	if next == nil && e.defer_ != nil {
@@ -202,6 +203,16 @@ func (e *Engine) record(ctx context.Context, d *Delivery, v *providers.Variant, 
 	}
 	e.persist(ctx, d, a)
 	return next
+}
+
+// explain sets the error of an answered attempt that was not a success.
+func explain(a *Attempt) {
+	if a.ErrorKind == "" && !a.Success {
+		a.Error = "answered " + http.StatusText(a.Status)
+		if a.Error == "answered " {
+			a.Error = "answered an unknown status"
+		}
+	}
 }
 
 // persist writes attempt a with delivery d's new state, then counts, logs

@@ -135,24 +135,14 @@ func TestResend(t *testing.T) {
 	}
 }
 
-// TestSend: one synchronous attempt, recorded nowhere.
-func TestSend(t *testing.T) {
+// TestCheck: one synchronous attempt, recorded nowhere.
+func TestCheck(t *testing.T) {
 	e := engTestEngine(t, EngineConfig{})
 	rc := newEngReceiver(t, engFailFirst(1, http.StatusNotFound))
-	cat := e.Catalogue()
-	v, _ := cat.Variant("esimaccess", "api-reference")
-	ev, _ := v.Event("CHECK_HEALTH")
-	p, err := ev.Generate(engPayloadWorld())
-	if err != nil {
-		t.Fatal(err)
-	}
-	pd, err := v.NewDelivery(ev, p, "id-1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	pd := engSendDelivery(t, e, "esimaccess@api-reference", "CHECK_HEALTH")
 	ep := &Endpoint{ID: "reg", URL: rc.srv.URL, Provider: "esimaccess", Variant: "api-reference"}
 	for i, want := range []bool{false, true} {
-		a, err := e.Send(context.Background(), ep, pd)
+		a, err := e.Check(context.Background(), ep, pd)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +152,7 @@ func TestSend(t *testing.T) {
 	}
 	list, _ := e.store.ListDeliveries(context.Background(), DeliveryFilter{})
 	if len(list) != 0 || rc.count() != 2 {
-		t.Fatalf("Send recorded %d deliveries; receiver got %d", len(list), rc.count())
+		t.Fatalf("Check recorded %d deliveries; receiver got %d", len(list), rc.count())
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 	"unique"
 
@@ -51,10 +52,13 @@ type Trigger struct {
 // TriggerResult is what a trigger produced. Every endpoint receives the
 // same body and the same wire id.
 type TriggerResult struct {
-	EventID    string      `json:"event_id"`
-	Payload    jsonv.Value `json:"payload"`
-	Body       []byte      `json:"-"`
-	Deliveries []*Delivery `json:"deliveries"`
+	// Variant and Event are what the trigger named, resolved.
+	Variant    *providers.Variant `json:"-"`
+	Event      *providers.Event   `json:"-"`
+	EventID    string             `json:"event_id"`
+	Payload    jsonv.Value        `json:"payload"`
+	Body       []byte             `json:"-"`
+	Deliveries []*Delivery        `json:"deliveries"`
 	// Warnings name overrides that added a path the payload lacked or
 	// broke the event's schema, and an event time a correct receiver will
 	// reject as a replay.
@@ -66,22 +70,30 @@ type TriggerResult struct {
 // endpoint plus any chaos duplicates. Each delivery is persisted before it
 // is scheduled. No matching endpoint is not an error: the result then has
 // no deliveries. A trigger that would make more than MaxTriggerDeliveries
-// fails with a *LimitError and makes none. Unknown provider, variant or event errors wrap
-// providers.ErrUnknown; an unknown endpoint wraps ErrNotFound.
+// fails with a *LimitError and makes none. What the trigger names wrongly
+// is an *Error naming the field: an unknown provider, variant ("default"
+// names the default) or event (wrapping providers.ErrUnknown), a reserved
+// event without Force (providers.ErrReserved), an unknown encoding, a
+// missing endpoint (ErrNotFound) or one that is disabled or of another
+// variant (ErrEndpointUnfit).
 func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error) {
 	if e.isClosed() {
 		return nil, ErrClosed
 	}
-	v, err := e.cat.Variant(t.Provider, t.Variant)
+	v, err := resolveVariant(e.cat, t.Provider, t.Variant)
 	if err != nil {
-		return nil, err
+		return nil, lookupError(e.cat, t.Provider, false, err)
 	}
 	ev, err := v.Event(t.Event)
 	if err != nil {
-		return nil, err
+		return nil, lookupError(e.cat, t.Provider, true, err)
 	}
 	if err := ev.CheckSendable(t.Force); err != nil {
-		return nil, err
+		return nil, &Error{Pointer: "/event", Reason: err.Error(), Rule: "reserved", Err: err}
+	}
+	if t.Encoding != "" && !slices.Contains(providers.Encodings, t.Encoding) {
+		return nil, &Error{Pointer: "/encoding", Rule: "enum",
+			Reason: fmt.Sprintf("unknown encoding %q (want %s)", t.Encoding, strings.Join(providers.Encodings, ", "))}
 	}
 	eps, err := e.endpointsFor(ctx, v, ev, t.EndpointIDs)
 	if err != nil {
@@ -138,7 +150,7 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 			return nil, p
 		}
 	}
-	res := &TriggerResult{EventID: e.newID("evt_"), Payload: p, Body: pd.Body, Warnings: warns}
+	res := &TriggerResult{Variant: v, Event: ev, EventID: e.newID("evt_"), Payload: p, Body: pd.Body, Warnings: warns}
 	key := pd.Key()
 	now := e.clock.Now()
 	for _, ep := range eps {
@@ -219,21 +231,25 @@ func (e *Engine) schedule(ds []*Delivery) {
 	e.sched.addEntries(ens)
 }
 
-// endpointsFor resolves the trigger's endpoints.
+// endpointsFor resolves the trigger's endpoints; a named one that is
+// missing, disabled or of another variant is an *Error at its index.
 func (e *Engine) endpointsFor(ctx context.Context, v *providers.Variant, ev *providers.Event, ids []string) ([]*Endpoint, error) {
 	if len(ids) > 0 {
 		out := make([]*Endpoint, 0, len(ids))
-		for _, id := range ids {
+		for i, id := range ids {
 			snap, err := e.eps.get(ctx, id)
-			if err != nil {
+			switch {
+			case errors.Is(err, ErrNotFound):
+				return nil, endpointError(i, fmt.Sprintf("no endpoint %q", id), err)
+			case err != nil:
 				return nil, fmt.Errorf("endpoint %q: %w", id, err)
 			}
 			ep := snap.ep
 			if ep.Disabled {
-				return nil, fmt.Errorf("endpoint %q is disabled", id)
+				return nil, endpointError(i, fmt.Sprintf("endpoint %q is disabled", id), ErrEndpointUnfit)
 			}
 			if !e.sameVariant(ep, v) {
-				return nil, fmt.Errorf("endpoint %q receives %s, not %s", id, endpointVariant(ep), v.ID())
+				return nil, endpointError(i, fmt.Sprintf("endpoint %q receives %s, not %s", id, endpointVariant(ep), v.ID()), ErrEndpointUnfit)
 			}
 			out = append(out, ep)
 		}
@@ -287,7 +303,8 @@ func (e *Engine) Resend(ctx context.Context, deliveryID string) (*Delivery, erro
 	now := e.clock.Now()
 	d := *orig
 	d.ID = e.newID("dlv_")
-	d.ResendOf, d.CopyOf = orig.ID, ""
+	// A resend is the user's, not the run's that sent the original.
+	d.ResendOf, d.CopyOf, d.RunID = orig.ID, "", ""
 	d.State, d.Attempts, d.Chaos = StatePending, 0, Chaos{}
 	d.CreatedAt, d.UpdatedAt, d.NextAttemptAt = now, now, now
 	if err := e.store.PutDelivery(ctx, &d); err != nil {
@@ -322,6 +339,10 @@ func (e *Engine) RetryNow(ctx context.Context, deliveryID string) error {
 		if tracked, _ := e.sched.state(deliveryID); tracked {
 			return nil
 		}
+		if d.RunID != "" {
+			// Its scenario run makes its retries (Send with Retry).
+			return fmt.Errorf("delivery %s is retried by scenario run %s: %w", deliveryID, d.RunID, ErrNotPending)
+		}
 		// Pending in the Store but not held by this engine (not started
 		// yet, or written by another process): take it on.
 		e.sched.add(deliveryID, ep, now)
@@ -337,31 +358,4 @@ func (e *Engine) RetryNow(ctx context.Context, deliveryID string) error {
 		return fmt.Errorf("updating the delivery: %w", err)
 	}
 	return nil
-}
-
-// Send makes one synchronous attempt of d to ep, signed with ep's secret,
-// with d's variant's ack deadline and success rule: no retries, no chaos,
-// recorded nowhere and not streamed (for registration checks such as
-// Airalo's opt-in or eSIM Access's CHECK_HEALTH, and simulators). A
-// failed attempt is not an error: the returned Attempt says what
-// happened; the error is for a request that could not be built. ctx may
-// cut the attempt short.
-func (e *Engine) Send(ctx context.Context, ep *Endpoint, d *providers.Delivery) (*Attempt, error) {
-	if e.isClosed() {
-		return nil, ErrClosed
-	}
-	signer, err := e.signer(d.Variant, ep.Secret)
-	if err != nil {
-		return nil, err
-	}
-	a, err := e.do(ctx, newSnap(ep), d, signer, 1, false)
-	if err != nil {
-		return nil, err
-	}
-	if a.Success {
-		a.Outcome = StateDelivered
-	} else {
-		a.Outcome = StateFailed
-	}
-	return a, nil
 }

@@ -131,7 +131,7 @@ var exampleValues = map[string]any{
 
 // exampleOf generates a value of schema sc (of the property name).
 func exampleOf(sc *openapi3.Schema, name, receiver string, depth int) any {
-	if name == "url" {
+	if name == "url" || name == "probe_url" {
 		return receiver
 	}
 	if v, ok := exampleValues[name]; ok {

@@ -411,7 +411,7 @@ func sameButAttemptFields(stored, d *Delivery) bool {
 	return stored.ID == d.ID && stored.EventID == d.EventID && stored.EndpointID == d.EndpointID &&
 		stored.Provider == d.Provider && stored.Variant == d.Variant && stored.Event == d.Event &&
 		stored.WireID == d.WireID && stored.Key == d.Key && stored.CopyOf == d.CopyOf &&
-		stored.ResendOf == d.ResendOf && stored.Chaos == d.Chaos && stored.CreatedAt.Equal(d.CreatedAt) &&
+		stored.ResendOf == d.ResendOf && stored.RunID == d.RunID && stored.Chaos == d.Chaos && stored.CreatedAt.Equal(d.CreatedAt) &&
 		(stored.Body == nil) == (d.Body == nil) && bytes.Equal(stored.Body, d.Body)
 }
 

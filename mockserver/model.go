@@ -40,6 +40,10 @@ type Endpoint struct {
 	// from the store; such an endpoint is loaded disabled, that field
 	// empty, until it is updated.
 	Quarantined string `json:"quarantined,omitempty"`
+	// ProbeURL is the base URL of the receiver's conformance probe, which
+	// scenario runs against the endpoint check their expectations with
+	// unless the run names its own; empty for none.
+	ProbeURL string `json:"probe_url,omitempty"`
 	// Source says how the endpoint was registered: "api" (control API),
 	// "airalo", "esimaccess", "esimfly" (the provider's own registration API
 	// mock), or "cli".
@@ -102,6 +106,9 @@ type Delivery struct {
 	CopyOf string `json:"copy_of,omitempty"`
 	// ResendOf is the id of the delivery a manual resend copied.
 	ResendOf string `json:"resend_of,omitempty"`
+	// RunID is the scenario run that sent the delivery (Engine.Send with
+	// SendRequest.RunID); empty for every other delivery.
+	RunID    string `json:"run_id,omitempty"`
 	State    string `json:"state"`
 	Attempts int    `json:"attempts"`
 	// NextAttemptAt is when a pending delivery is due (wall clock).

@@ -174,6 +174,24 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 	_ = enc.Encode(p)
 }
 
+// engineProblem is the problem of an engine's *Error: 422 with the valid
+// choices for an unknown name, 422 for a named thing that does not fit,
+// 400 for a malformed request; each at the error's pointer.
+func engineProblem(e *Error) *Problem {
+	var u *providers.UnknownError
+	if errors.As(e.Err, &u) {
+		return unknownProblem(u, e.Pointer)
+	}
+	if !e.Unknown {
+		return fieldProblem(e.Pointer, e.Rule, e.Reason)
+	}
+	p := newProblem(http.StatusUnprocessableEntity, problemUnknownName, e.Reason)
+	if e.Pointer != "" {
+		p.Errors = []ProblemError{{Pointer: e.Pointer, In: "body", Rule: e.Rule, Message: e.Reason}}
+	}
+	return p
+}
+
 // problemFor maps an error from the store, the engine or the domain to a
 // problem: an unknown name is 422 with its choices, ErrNotFound 404,
 // ErrNotPending 409, a bound exceeded (LimitError) 400 or 409, a closed
@@ -183,9 +201,12 @@ func problemFor(log *slog.Logger, r *http.Request, err error) *Problem {
 	var p *Problem
 	var u *providers.UnknownError
 	var le *LimitError
+	var ee *Error
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &ee):
+		return engineProblem(ee)
 	case errors.As(err, &le):
 		return le.problem()
 	case errors.As(err, &u):

@@ -144,11 +144,11 @@ func (s *Server) registrationCheck(ctx context.Context, v *providers.Variant, ep
 		if err != nil {
 			return err
 		}
-		pd, err := newSyncDelivery(v, ev, nil)
+		pd, err := newSyncDelivery(v, ev, nil, s.engine.Now())
 		if err != nil {
 			return err
 		}
-		a, err := s.engine.Send(ctx, ep, pd)
+		a, err := s.engine.Check(ctx, ep, pd)
 		if err != nil {
 			return err
 		}
@@ -171,12 +171,12 @@ func attemptSummary(a *Attempt) string {
 	return a.Error
 }
 
-// newSyncDelivery generates ev's payload (a fresh life starting now),
-// applies overrides, and builds a delivery with a fresh id, for a single
-// synchronous Send.
-func newSyncDelivery(v *providers.Variant, ev *providers.Event, overrides []providers.Override) (*providers.Delivery, error) {
+// newSyncDelivery generates ev's payload (a fresh life starting at now,
+// the engine's clock), applies overrides, and builds a delivery with a
+// fresh id, for a single synchronous Check or Send.
+func newSyncDelivery(v *providers.Variant, ev *providers.Event, overrides []providers.Override, now time.Time) (*providers.Delivery, error) {
 	rng := mrand.New(mrand.NewPCG(randomSeed(), randomSeed()))
-	p, err := ev.Generate(payload.NewWorld(rng.Uint64(), time.Now().UTC().Truncate(time.Second)))
+	p, err := ev.Generate(payload.NewWorld(rng.Uint64(), now.UTC().Truncate(time.Second)))
 	if err != nil {
 		return nil, err
 	}
@@ -184,32 +184,6 @@ func newSyncDelivery(v *providers.Variant, ev *providers.Event, overrides []prov
 		return nil, err
 	}
 	return v.NewDelivery(ev, p, v.NewDeliveryID(rng))
-}
-
-// recordSync stores a synchronous delivery (a simulator's push) and its
-// one attempt in the delivery log, so it shows with the others. A failure
-// to store is logged, not returned: the push itself already happened.
-func (s *Server) recordSync(ctx context.Context, ep *Endpoint, pd *providers.Delivery, a *Attempt) {
-	now := time.Now().UTC()
-	d := &Delivery{
-		ID: "dlv_" + randomToken(20), EventID: "evt_" + randomToken(20), EndpointID: ep.ID,
-		Provider: pd.Variant.Provider.Name, Variant: pd.Variant.Name, Event: pd.Event.Name,
-		WireID: pd.ID, Key: pd.Key(), Body: pd.Body, State: a.Outcome, Attempts: 1,
-		CreatedAt: a.StartedAt, UpdatedAt: now,
-	}
-	if d.CreatedAt.IsZero() {
-		d.CreatedAt = now
-	}
-	if d.State == "" {
-		d.State = StateFailed
-		if a.Success {
-			d.State = StateDelivered
-		}
-	}
-	a.DeliveryID, a.EndpointID, a.N = d.ID, ep.ID, 1
-	if err := s.store.AddAttempt(ctx, a, d); err != nil {
-		s.log.Warn("recording a simulator push failed", "endpoint", ep.ID, "err", err)
-	}
 }
 
 // upsertEndpoint loads endpoint id (or starts a new one), lets update

@@ -69,7 +69,7 @@ type airaloNotification struct {
 
 // airaloMock serves Airalo's partner API.
 type airaloMock struct {
-	s      *Server
+	h      providerHost
 	routes *providerRoutes
 	// sim limits the simulator per account and (4 times as much) per
 	// source address, so new accounts do not bypass it.
@@ -88,10 +88,12 @@ type airaloMock struct {
 	levels map[string][]int
 }
 
-func newAiraloMock(s *Server) *airaloMock {
+// newAiraloMock serves Airalo's APIs on h; token is the server's token,
+// which the access tokens' key derives from.
+func newAiraloMock(h providerHost, token string) *airaloMock {
 	m := &airaloMock{
-		s: s, sim: newRateLimiter(airaloSimLimit, time.Minute), simAddr: newRateLimiter(4*airaloSimLimit, time.Minute),
-		tokenKey: newAiraloTokenKey(s.cfg.Token), clock: time.Now,
+		h: h, sim: newRateLimiter(airaloSimLimit, time.Minute), simAddr: newRateLimiter(4*airaloSimLimit, time.Minute),
+		tokenKey: newAiraloTokenKey(token), clock: time.Now,
 		secrets: map[string]string{}, emails: map[string]map[string]airaloNotification{}, levels: map[string][]int{},
 	}
 	m.routes = &providerRoutes{
@@ -127,7 +129,7 @@ func airaloInvalid(w http.ResponseWriter, fields map[string]string) {
 
 // variant returns the airalo profile's default variant.
 func (m *airaloMock) variant(w http.ResponseWriter) (*providers.Variant, bool) {
-	v, err := m.s.cat.Variant("airalo", "")
+	v, err := m.h.Catalogue().Variant("airalo", "")
 	if err != nil {
 		airaloMessage(w, http.StatusNotFound, "the airalo provider is not in this server's catalogue")
 		return nil, false
@@ -218,18 +220,18 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 
 	id := airaloEndpointID(account, typ)
 	probe := &Endpoint{ID: id, URL: n.ContactPoint, Provider: v.Provider.Name}
-	if err := m.s.registrationCheck(r.Context(), v, probe); err != nil {
+	if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
 		var ce *checkError
 		if errors.As(err, &ce) {
 			airaloInvalid(w, map[string]string{"webhook_url": "The webhook url must respond with 200 OK to a HEAD request: " + ce.msg + "."})
 			return
 		}
-		m.s.log.Error("airalo opt-in check failed", "err", err)
+		m.h.Logger().Error("airalo opt-in check failed", "err", err)
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 		return
 	}
 	clientSecret := m.clientSecret(r)
-	ep, err := m.s.upsertEndpoint(r.Context(), id, "airalo", func(ep *Endpoint, existed bool) error {
+	ep, err := m.h.UpsertEndpoint(r.Context(), id, "airalo", func(ep *Endpoint, existed bool) error {
 		ep.URL, ep.Provider, ep.Variant, ep.Events = n.ContactPoint, v.Provider.Name, "", slices.Clone(events)
 		ep.Description = "Airalo opt-in " + typ
 		switch {
@@ -249,14 +251,14 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		m.s.log.Error("airalo opt-in failed", "err", err)
+		m.h.Logger().Error("airalo opt-in failed", "err", err)
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 		return
 	}
 	m.mu.Lock()
 	m.levels[ep.ID] = n.Levels
 	m.mu.Unlock()
-	m.s.log.Info("airalo opt-in", "endpoint", ep.ID, "type", typ, "url", wire.RedactURL(ep.URL))
+	m.h.Logger().Info("airalo opt-in", "endpoint", ep.ID, "type", typ, "url", wire.RedactURL(ep.URL))
 	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
 }
 
@@ -268,7 +270,7 @@ func (m *airaloMock) notifications(r *http.Request, account string) ([]airaloNot
 		if events == nil {
 			continue
 		}
-		ep, err := m.s.store.GetEndpoint(r.Context(), airaloEndpointID(account, typ))
+		ep, err := m.h.Endpoint(r.Context(), airaloEndpointID(account, typ))
 		if errors.Is(err, ErrNotFound) {
 			continue
 		}
@@ -303,7 +305,7 @@ func (m *airaloMock) getOptIn(w http.ResponseWriter, r *http.Request) {
 	}
 	list, err := m.notifications(r, account)
 	if err != nil {
-		m.s.log.Error("airalo opt-in lookup failed", "err", err)
+		m.h.Logger().Error("airalo opt-in lookup failed", "err", err)
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 		return
 	}
@@ -342,18 +344,16 @@ func (m *airaloMock) optOut(w http.ResponseWriter, r *http.Request) {
 		m.mu.Unlock()
 	} else {
 		id := airaloEndpointID(account, typ)
-		m.s.epMu.Lock()
-		err := m.s.store.DeleteEndpoint(r.Context(), id)
-		m.s.epMu.Unlock()
+		err := m.h.DeleteEndpoint(r.Context(), id)
 		if err != nil && !errors.Is(err, ErrNotFound) {
-			m.s.log.Error("airalo opt-out failed", "err", err)
+			m.h.Logger().Error("airalo opt-out failed", "err", err)
 			airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 			return
 		}
 		m.mu.Lock()
 		delete(m.levels, id)
 		m.mu.Unlock()
-		m.s.log.Info("airalo opt-out", "endpoint", id, "type", typ)
+		m.h.Logger().Info("airalo opt-out", "endpoint", id, "type", typ)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

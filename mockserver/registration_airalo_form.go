@@ -18,7 +18,7 @@ type airaloForm map[string]any
 
 // readForm parses the body as JSON or form data, or answers 413/422.
 func (m *airaloMock) readForm(w http.ResponseWriter, r *http.Request) (airaloForm, bool) {
-	body, tooLarge, err := readBody(w, r, m.s.cfg.MaxBodyBytes)
+	body, tooLarge, err := readBody(w, r, m.h.MaxBodyBytes())
 	if tooLarge {
 		airaloMessage(w, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
 		return nil, false
@@ -39,7 +39,7 @@ func (m *airaloMock) readForm(w http.ResponseWriter, r *http.Request) (airaloFor
 		f.addValues(vals)
 	case "multipart/form-data":
 		mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-		form, err := mr.ReadForm(m.s.cfg.MaxBodyBytes)
+		form, err := mr.ReadForm(m.h.MaxBodyBytes())
 		if err != nil {
 			airaloInvalid(w, map[string]string{"body": "The request body is not valid multipart form data."})
 			return nil, false

@@ -30,11 +30,13 @@ import (
 // docs say, needs no opt-in), else to the account's opted-in URL of that
 // type; neither is a 400 {"error": …}. It is sent once, synchronously,
 // signed like a real delivery: a receiver answering anything but 200 makes
-// a 400 {"error": …}; success is 200 {"success":"Notification sent"}. The
-// push is recorded in the delivery log. The simulator allows 5 requests a
-// minute per account (429 with Retry-After), and 20 a minute per source
-// address whatever the accounts, so new client_ids do not bypass it;
-// every authenticated request counts, valid or not.
+// a 400 {"error": …}; success is 200 {"success":"Notification sent"}.
+// The push goes through the engine (Engine.Send): it is a delivery in the
+// log, on the live stream and in /metrics, like a triggered one. The
+// simulator allows 5 requests a minute per account (429 with
+// Retry-After), and 20 a minute per source address whatever the accounts,
+// so new client_ids do not bypass it; every authenticated request counts,
+// valid or not.
 
 // airaloSimEvents maps the simulator's event to the notification type it
 // needs and, for async orders, the event sent.
@@ -132,7 +134,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ep, err := m.s.store.GetEndpoint(r.Context(), airaloEndpointID(account, typ))
+	ep, err := m.h.Endpoint(r.Context(), airaloEndpointID(account, typ))
 	switch {
 	case errors.Is(err, ErrNotFound) && target == "":
 		airaloError(w, http.StatusBadRequest, fmt.Sprintf("You are not opted in to %s notifications; opt in first or pass webhook_url.", typ))
@@ -146,7 +148,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	case err != nil:
-		m.s.log.Error("airalo simulator lookup failed", "err", err)
+		m.h.Logger().Error("airalo simulator lookup failed", "err", err)
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 		return
 	}
@@ -158,19 +160,20 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 		return
 	}
-	pd, err := newSyncDelivery(v, ev, overrides)
+	pd, err := newSyncDelivery(v, ev, overrides, m.h.Now())
 	if err != nil {
-		m.s.log.Error("airalo simulator payload failed", "err", err)
+		m.h.Logger().Error("airalo simulator payload failed", "err", err)
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 		return
 	}
-	a, err := m.s.engine.Send(r.Context(), ep, pd)
+	// The push is a delivery of the engine's: in the log, on the stream
+	// and in the metrics.
+	_, a, err := m.h.Send(r.Context(), SendRequest{Endpoint: ep, Delivery: pd})
 	if err != nil {
-		m.s.log.Error("airalo simulator push failed", "err", err)
+		m.h.Logger().Error("airalo simulator push failed", "err", err)
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 		return
 	}
-	m.s.recordSync(r.Context(), ep, pd, a)
 	if !a.Success {
 		airaloError(w, http.StatusBadRequest, "Webhook push failed: "+attemptSummary(a)+"; Airalo needs 200.")
 		return

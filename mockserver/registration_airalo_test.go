@@ -243,6 +243,8 @@ func TestAiraloSimulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	live, stopLive := s.engine.Subscribe(4)
+	defer stopLive()
 	code, _, data = call(t, "POST", sim, `{"event":"low_data_notification","type":"data_90","iccid":"8944500000000000017"}`, auth...)
 	wantStatus(t, code, http.StatusOK, data)
 	if string(bytes.TrimSpace(data)) != `{"success":"Notification sent"}` {
@@ -255,7 +257,16 @@ func TestAiraloSimulator(t *testing.T) {
 	}
 	ds, _ := s.store.ListDeliveries(context.Background(), DeliveryFilter{EndpointID: ep.ID})
 	if len(ds) != 1 || ds[0].Event != "low_data_90" || ds[0].State != StateDelivered {
-		t.Errorf("recorded pushes %+v", ds)
+		t.Fatalf("recorded pushes %+v", ds)
+	}
+	// The push is the engine's: streamed live like any attempt.
+	select {
+	case a := <-live:
+		if a.DeliveryID != ds[0].ID || !a.Success {
+			t.Errorf("streamed %s (success %v), want the push %s", a.DeliveryID, a.Success, ds[0].ID)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the simulator's push was not on the live stream")
 	}
 
 	// The receiver failing is a 400.

@@ -71,7 +71,7 @@ func (m *airaloMock) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	client, secret := f.str("client_id"), f.str("client_secret")
-	if c := m.s.creds; c != nil {
+	if c := m.h.Credentials(); c != nil {
 		idOK := equalSecret(client, c.Airalo.ClientID)
 		if !equalSecret(secret, c.Airalo.ClientSecret) || !idOK {
 			airaloMessage(w, http.StatusUnauthorized, "Client authentication failed")
@@ -180,9 +180,9 @@ func (m *airaloMock) auth(w http.ResponseWriter, r *http.Request) (string, bool)
 	client, err := m.verifyToken(token)
 	switch {
 	case token == "":
-	case err == nil && (m.s.creds == nil || client == m.s.creds.Airalo.ClientID):
+	case err == nil && (m.h.Credentials() == nil || client == m.h.Credentials().Airalo.ClientID):
 		return accountKey("client:" + client), true
-	case errors.Is(err, errNotAiraloToken) && m.s.creds == nil:
+	case errors.Is(err, errNotAiraloToken) && m.h.Credentials() == nil:
 		return accountKey("token:" + token), true
 	}
 	w.Header().Set("WWW-Authenticate", "Bearer")

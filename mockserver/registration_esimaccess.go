@@ -44,12 +44,12 @@ import (
 
 // esimaccessMock serves eSIM Access's webhook registration.
 type esimaccessMock struct {
-	s      *Server
+	h      providerHost
 	routes *providerRoutes
 }
 
-func newEsimaccessMock(s *Server) *esimaccessMock {
-	m := &esimaccessMock{s: s}
+func newEsimaccessMock(h providerHost) *esimaccessMock {
+	m := &esimaccessMock{h: h}
 	m.routes = &providerRoutes{
 		routes: []providerRoute{
 			{http.MethodPost, "/esimaccess/api/v1/open/webhook/save", m.save},
@@ -105,7 +105,7 @@ func (m *esimaccessMock) auth(w http.ResponseWriter, r *http.Request) (string, b
 		esimaccessFail(w, "000101", "Request header (mandatory) is null: RT-SecretKey")
 		return "", false
 	}
-	if c := m.s.creds; c != nil && !checkRT(r, c.Esimaccess, true, time.Now(), m.s.cfg.MaxBodyBytes) {
+	if c := m.h.Credentials(); c != nil && !checkRT(r, c.Esimaccess, true, time.Now(), m.h.MaxBodyBytes()) {
 		esimaccessFail(w, "000102", "Authentication failed: RT-AccessCode with RT-SecretKey or RT-Signature does not match this server's credentials (GET /api/credentials)")
 		return "", false
 	}
@@ -121,7 +121,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v, err := m.s.cat.Variant("esimaccess", r.URL.Query().Get("variant"))
+	v, err := m.h.Catalogue().Variant("esimaccess", r.URL.Query().Get("variant"))
 	if err != nil {
 		var u *providers.UnknownError
 		if errors.As(err, &u) {
@@ -131,7 +131,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 		esimaccessFail(w, "000001", "Server error")
 		return
 	}
-	body, tooLarge, err := readBody(w, r, m.s.cfg.MaxBodyBytes)
+	body, tooLarge, err := readBody(w, r, m.h.MaxBodyBytes())
 	switch {
 	case tooLarge:
 		esimaccessFail(w, "000107", "The length of the request parameter does not meet the requirement.")
@@ -165,9 +165,9 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 	if v != v.Provider.Default() {
 		variant = v.Name
 	}
-	old, err := m.s.store.GetEndpoint(r.Context(), id)
+	old, err := m.h.Endpoint(r.Context(), id)
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		m.s.log.Error("esimaccess webhook lookup failed", "err", err)
+		m.h.Logger().Error("esimaccess webhook lookup failed", "err", err)
 		esimaccessFail(w, "000001", "Server error")
 		return
 	}
@@ -176,18 +176,18 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 		if old != nil {
 			probe.Secret = old.Secret
 		}
-		if err := m.s.registrationCheck(r.Context(), v, probe); err != nil {
+		if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
 			var ce *checkError
 			if errors.As(err, &ce) {
 				esimaccessFail(w, "000001", "Webhook not saved: "+ce.msg)
 				return
 			}
-			m.s.log.Error("esimaccess webhook check failed", "err", err)
+			m.h.Logger().Error("esimaccess webhook check failed", "err", err)
 			esimaccessFail(w, "000001", "Server error")
 			return
 		}
 	}
-	ep, err := m.s.upsertEndpoint(r.Context(), id, "esimaccess", func(ep *Endpoint, existed bool) error {
+	ep, err := m.h.UpsertEndpoint(r.Context(), id, "esimaccess", func(ep *Endpoint, existed bool) error {
 		ep.URL, ep.Provider, ep.Variant, ep.Events = hook, v.Provider.Name, variant, nil
 		ep.Description = "eSIM Access webhook/save"
 		if ep.Secret == "" {
@@ -204,11 +204,11 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		m.s.log.Error("esimaccess webhook save failed", "err", err)
+		m.h.Logger().Error("esimaccess webhook save failed", "err", err)
 		esimaccessFail(w, "000001", "Server error")
 		return
 	}
-	m.s.log.Info("esimaccess webhook saved", "endpoint", ep.ID, "variant", v.Name, "url", wire.RedactURL(ep.URL))
+	m.h.Logger().Info("esimaccess webhook saved", "endpoint", ep.ID, "variant", v.Name, "url", wire.RedactURL(ep.URL))
 	esimaccessOK(w, nil)
 }
 
@@ -218,12 +218,12 @@ func (m *esimaccessMock) query(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ep, err := m.s.store.GetEndpoint(r.Context(), esimaccessEndpointID(account))
+	ep, err := m.h.Endpoint(r.Context(), esimaccessEndpointID(account))
 	switch {
 	case errors.Is(err, ErrNotFound):
 		esimaccessOK(w, nil)
 	case err != nil:
-		m.s.log.Error("esimaccess webhook query failed", "err", err)
+		m.h.Logger().Error("esimaccess webhook query failed", "err", err)
 		esimaccessFail(w, "000001", "Server error")
 	default:
 		esimaccessOK(w, map[string]string{"webhook": ep.URL})

@@ -59,12 +59,12 @@ var esimflyAPIVariants = []string{"2026-04", "2026-09"}
 
 // esimflyMock serves eSIMfly's business webhooks API.
 type esimflyMock struct {
-	s      *Server
+	h      providerHost
 	routes *providerRoutes
 }
 
-func newEsimflyMock(s *Server) *esimflyMock {
-	m := &esimflyMock{s: s}
+func newEsimflyMock(h providerHost) *esimflyMock {
+	m := &esimflyMock{h: h}
 	m.routes = &providerRoutes{
 		routes: []providerRoute{
 			{http.MethodPut, "/esimfly/api/v1/business/webhooks", m.put},
@@ -105,7 +105,7 @@ func (m *esimflyMock) auth(w http.ResponseWriter, r *http.Request) (string, bool
 			map[string]any{"missing": missing})
 		return "", false
 	}
-	if c := m.s.creds; c != nil && !checkRT(r, c.Esimfly, false, time.Now(), m.s.cfg.MaxBodyBytes) {
+	if c := m.h.Credentials(); c != nil && !checkRT(r, c.Esimfly, false, time.Now(), m.h.MaxBodyBytes()) {
 		esimflyFail(w, http.StatusUnauthorized, "AUTH_INVALID", "Invalid authentication: RT-AccessCode or RT-Signature does not match this server's credentials, or RT-Timestamp is more than 5 minutes off", nil)
 		return "", false
 	}
@@ -128,7 +128,7 @@ func (m *esimflyMock) variant(w http.ResponseWriter, r *http.Request, fallback s
 			map[string]any{"variant": fmt.Sprintf("variant %q has no webhooks API; use one of %s (2025-01 registers in the dashboard only)", name, strings.Join(esimflyAPIVariants, ", "))})
 		return nil, false
 	}
-	v, err := m.s.cat.Variant("esimfly", name)
+	v, err := m.h.Catalogue().Variant("esimfly", name)
 	if err != nil {
 		esimflyFail(w, http.StatusNotFound, "NOT_FOUND", "esimfly@"+name+" is not in this server's catalogue", nil)
 		return nil, false
@@ -145,14 +145,14 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stored := ""
-	if old, err := m.s.store.GetEndpoint(r.Context(), esimflyEndpointID(account)); err == nil {
+	if old, err := m.h.Endpoint(r.Context(), esimflyEndpointID(account)); err == nil {
 		stored = old.Variant // a re-PUT (rotation) keeps the edition unless ?variant= changes it
 	}
 	v, ok := m.variant(w, r, stored)
 	if !ok {
 		return
 	}
-	body, tooLarge, err := readBody(w, r, m.s.cfg.MaxBodyBytes)
+	body, tooLarge, err := readBody(w, r, m.h.MaxBodyBytes())
 	if tooLarge {
 		esimflyFail(w, http.StatusRequestEntityTooLarge, "VALIDATION_FAILED", "Request body too large", nil)
 		return
@@ -196,13 +196,13 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 	hook := strings.TrimSpace(*req.WebhookURL)
 	id := esimflyEndpointID(account)
 	probe := &Endpoint{ID: id, URL: hook, Provider: v.Provider.Name, Variant: v.Name}
-	if err := m.s.registrationCheck(r.Context(), v, probe); err != nil {
+	if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
 		var ce *checkError
 		if errors.As(err, &ce) {
 			esimflyFail(w, http.StatusBadRequest, "VALIDATION_FAILED", ce.msg, map[string]any{"webhook_url": ce.msg})
 			return
 		}
-		m.s.log.Error("esimfly webhook check failed", "err", err)
+		m.h.Logger().Error("esimfly webhook check failed", "err", err)
 		esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
 		return
 	}
@@ -211,7 +211,7 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 		esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
 		return
 	}
-	ep, err := m.s.upsertEndpoint(r.Context(), id, "esimfly", func(ep *Endpoint, _ bool) error {
+	ep, err := m.h.UpsertEndpoint(r.Context(), id, "esimfly", func(ep *Endpoint, _ bool) error {
 		ep.URL, ep.Provider, ep.Variant, ep.Events, ep.Secret = hook, v.Provider.Name, v.Name, events, secret
 		ep.Description = "eSIMfly PUT /api/v1/business/webhooks"
 		return nil
@@ -221,11 +221,11 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		m.s.log.Error("esimfly webhook save failed", "err", err)
+		m.h.Logger().Error("esimfly webhook save failed", "err", err)
 		esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
 		return
 	}
-	m.s.log.Info("esimfly webhook set", "endpoint", ep.ID, "url", wire.RedactURL(ep.URL))
+	m.h.Logger().Info("esimfly webhook set", "endpoint", ep.ID, "url", wire.RedactURL(ep.URL))
 	writeJSON(w, http.StatusOK, map[string]any{
 		"success": true,
 		"message": "Webhook settings updated",
@@ -266,12 +266,12 @@ func (m *esimflyMock) get(w http.ResponseWriter, r *http.Request) {
 	}
 	id := esimflyEndpointID(account)
 	var hook any
-	ep, err := m.s.store.GetEndpoint(r.Context(), id)
+	ep, err := m.h.Endpoint(r.Context(), id)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		ep = nil
 	case err != nil:
-		m.s.log.Error("esimfly webhook lookup failed", "err", err)
+		m.h.Logger().Error("esimfly webhook lookup failed", "err", err)
 		esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
 		return
 	}
@@ -298,9 +298,9 @@ func (m *esimflyMock) get(w http.ResponseWriter, r *http.Request) {
 	}
 	recent := []esimflyDelivery{}
 	if hook != nil {
-		ds, err := m.s.store.ListDeliveries(r.Context(), DeliveryFilter{EndpointID: id, Limit: 10})
+		ds, err := m.h.RecentDeliveries(r.Context(), id, 10)
 		if err != nil {
-			m.s.log.Error("esimfly delivery lookup failed", "err", err)
+			m.h.Logger().Error("esimfly delivery lookup failed", "err", err)
 			esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
 			return
 		}

@@ -203,9 +203,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
 	s.checkClient = newCheckClient(cfg.TLSConfig)
-	s.airalo = newAiraloMock(s)
-	s.esimaccess = newEsimaccessMock(s)
-	s.esimfly = newEsimflyMock(s)
+	s.airalo = newAiraloMock(serverHost{s}, cfg.Token)
+	s.esimaccess = newEsimaccessMock(serverHost{s})
+	s.esimfly = newEsimflyMock(serverHost{s})
 	if err := s.buildHandler(); err != nil {
 		s.engine.Close()
 		return nil, err

@@ -118,7 +118,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	runner.Store = st
 	srv, err := mockserver.New(mockserver.Config{
 		Addr: *addr, Store: st, Catalogue: cat, TimeScale: ts, Token: *token,
 		Logger: logger, Dashboard: dashboard.Handler(), TLSConfig: tlsConf, Scenarios: runner, BodyReadTimeout: bt,

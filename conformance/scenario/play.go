@@ -43,6 +43,37 @@ type Target struct {
 	// TLS configures the player's own clients (ignored with Client); nil
 	// is the system roots. See wire.TLSConfig.
 	TLS *tls.Config
+	// Sender, when not nil, makes the deliveries' attempts instead of the
+	// player's own wire.Sender (the mock server's engine, so that a run's
+	// requests are deliveries of its log); URL, Headers and Client then
+	// do not apply to them. The player still signs, paces, retries and
+	// grades every attempt.
+	Sender Sender
+}
+
+// Sender makes one attempt of a scenario's delivery. Play calls it from
+// several goroutines at once for a step's concurrent copies.
+type Sender interface {
+	Send(ctx context.Context, o Outgoing) wire.Result
+}
+
+// Outgoing is one attempt Play makes.
+type Outgoing struct {
+	// Step is the step's index from 0, Copy the copy's (0 is the
+	// original, then the duplicates), N the attempt's number from 1.
+	Step, Copy, N int
+	// Delivery is the step's delivery: body, wire id, variant, event.
+	Delivery *providers.Delivery
+	// Header is the signed request header; the copies of a step share
+	// it (byte-identical duplicates). The Sender must not modify it.
+	Header http.Header
+	// Cut cuts the connection once the answer begins (cut_after_body).
+	Cut bool
+	// Retry says another attempt follows, RetryIn (already scaled) after
+	// this one, unless it is acknowledged (or refused for good: a 4xx of
+	// a provider that does not retry those).
+	Retry   bool
+	RetryIn time.Duration
 }
 
 // Options tune a run.
@@ -162,7 +193,9 @@ func newPlayer(sc *Scenario, t Target, opts Options) (*player, error) {
 		p.own.TLSClientConfig = t.TLS
 		p.client = &http.Client{Transport: p.own}
 	}
-	p.sender = wire.New(wire.Options{Client: t.Client, TLS: t.TLS, Conns: 16, NoProxy: true})
+	if t.Sender == nil {
+		p.sender = wire.New(wire.Options{Client: t.Client, TLS: t.TLS, Conns: 16, NoProxy: true})
+	}
 	// Providers do not follow redirects: a 3xx is a failed attempt.
 	p.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return p, nil
@@ -177,15 +210,22 @@ func checkURL(what, s string) (*url.URL, error) {
 }
 
 func (p *player) close() {
-	p.sender.Close()
+	if p.sender != nil {
+		p.sender.Close()
+	}
 	if p.own != nil {
 		p.own.CloseIdleConnections()
 	}
 }
 
+// scaled applies the time scale to d.
+func (p *player) scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * p.opts.TimeScale)
+}
+
 // wait waits d scaled by the time scale, or until ctx ends.
 func (p *player) wait(ctx context.Context, d time.Duration) error {
-	d = time.Duration(float64(d) * p.opts.TimeScale)
+	d = p.scaled(d)
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -229,14 +269,14 @@ func (p *player) step(ctx context.Context, i int) StepResult {
 			go func() {
 				defer wg.Done()
 				<-ready
-				sr.Copies[c] = p.deliver(ctx, st, pl.d, h)
+				sr.Copies[c] = p.deliver(ctx, i, c, st, pl.d, h)
 			}()
 		}
 		close(ready)
 		wg.Wait()
 	} else {
 		for c := range sr.Copies {
-			sr.Copies[c] = p.deliver(ctx, st, pl.d, h)
+			sr.Copies[c] = p.deliver(ctx, i, c, st, pl.d, h)
 		}
 	}
 	if st.Ack != AckAny {
@@ -262,29 +302,34 @@ func (p *player) headers(d *providers.Delivery) (http.Header, error) {
 	return h, nil
 }
 
-// deliver sends one copy: the first attempt with headers h (shared by the
-// copies, so they are byte-identical), then the provider's retries, each
-// signed afresh, until one is acknowledged or the retries run out.
-func (p *player) deliver(ctx context.Context, st *Step, d *providers.Delivery, h http.Header) Copy {
-	var c Copy
+// deliver sends copy c of step i: the first attempt with headers h
+// (shared by the copies, so they are byte-identical), then the provider's
+// retries, each signed afresh, until one is acknowledged or the retries
+// run out.
+func (p *player) deliver(ctx context.Context, i, c int, st *Step, d *providers.Delivery, h http.Header) Copy {
+	var cp Copy
 	for n := 0; ; n++ {
 		if n > 0 {
 			if p.wait(ctx, retryWait(p.v, n)) != nil {
-				return c
+				return cp
 			}
 			var err error
 			if h, err = p.headers(d); err != nil {
-				c.Attempts = append(c.Attempts, Attempt{Err: err.Error()})
-				return c
+				cp.Attempts = append(cp.Attempts, Attempt{Err: err.Error()})
+				return cp
 			}
 		}
-		a := p.post(ctx, h, d.Body, n == 0 && st.CutAfterBody)
-		c.Attempts = append(c.Attempts, a)
+		o := Outgoing{Step: i, Copy: c, N: n + 1, Delivery: d, Header: h, Cut: n == 0 && st.CutAfterBody, Retry: n < st.Retries}
+		if o.Retry {
+			o.RetryIn = p.scaled(retryWait(p.v, n+1))
+		}
+		a := p.post(ctx, o)
+		cp.Attempts = append(cp.Attempts, a)
 		if a.Acked || n >= st.Retries || ctx.Err() != nil {
-			return c
+			return cp
 		}
 		if p.v.Retry.NoRetryOn4xx && a.Status >= 400 && a.Status < 500 {
-			return c
+			return cp
 		}
 	}
 }

@@ -4,26 +4,29 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
 	"sync"
-	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
 // Runner plays library scenarios against endpoints registered with the
-// mock server; it implements mockserver.ScenarioRunner. Runs are kept in
-// memory (the most recent MaxRuns) so a dashboard can follow their steps.
+// mock server; it implements mockserver.ScenarioRunner. A run's attempts go
+// through the server's engine (mockserver.Engine.Send): each copy of a
+// step is a delivery of the log tagged with the run, on the live stream
+// and in the metrics; the player still signs, paces, retries and grades
+// them as Play does. Runs are kept in memory (the most recent MaxRuns) so
+// a dashboard can follow their steps.
 type Runner struct {
 	// Library is the scenario list the runner offers.
 	Library []*Scenario
-	// Store resolves endpoint ids to URL, provider and secret.
-	Store mockserver.Store
 	// TimeScale scales scenario delays and retry waits (see Options).
 	TimeScale float64
-	// Client sends the deliveries; nil uses a client without redirects.
+	// Client queries the probe; nil uses a client without redirects.
 	Client *http.Client
 
 	mu   sync.Mutex
@@ -37,6 +40,9 @@ const MaxRuns = 100
 type runState struct {
 	info   mockserver.ScenarioRun
 	result *Result
+	sent   *engineSender
+	// unstarted says that Play refused to start the run.
+	unstarted bool
 }
 
 // List returns the library, sorted by name.
@@ -49,47 +55,62 @@ func (r *Runner) List() []mockserver.ScenarioInfo {
 	return out
 }
 
-// Run starts the named scenario against the endpoint and returns at once;
-// the run stops when ctx ends. The endpoint must belong to the scenario's
-// provider (and variant).
-func (r *Runner) Run(ctx context.Context, name, endpointID string) (*mockserver.ScenarioRun, error) {
+// Run starts the named scenario against the request's endpoint, through
+// its engine, and returns at once; the run stops when ctx ends. The
+// endpoint must belong to the scenario's provider (and variant); a probe
+// URL must be an http(s) URL.
+func (r *Runner) Run(ctx context.Context, req mockserver.ScenarioRunRequest) (*mockserver.ScenarioRun, error) {
 	var sc *Scenario
 	for _, s := range r.Library {
-		if s.Name == name {
+		if s.Name == req.Scenario {
 			sc = s
 		}
 	}
 	if sc == nil {
-		return nil, fmt.Errorf("scenario %q: %w", name, mockserver.ErrNotFound)
+		return nil, fmt.Errorf("scenario %q: %w", req.Scenario, mockserver.ErrNotFound)
 	}
-	ep, err := r.Store.GetEndpoint(ctx, endpointID)
-	if err != nil {
-		return nil, fmt.Errorf("endpoint %q: %w", endpointID, err)
+	ep := req.Endpoint
+	if ep == nil || req.Engine == nil {
+		return nil, errors.New("scenario: a run needs an endpoint and an engine")
 	}
 	if ep.Provider != sc.Variant.Provider.Name || (ep.Variant != "" && ep.Variant != sc.Variant.Name) || (ep.Variant == "" && !sc.Variant.Default) {
 		return nil, fmt.Errorf("scenario %s is for %s, endpoint %s is %s@%s", sc.Name, sc.VariantID(), ep.ID, ep.Provider, ep.Variant)
 	}
+	if req.ProbeURL != "" {
+		if _, err := checkURL("probe URL", req.ProbeURL); err != nil {
+			return nil, err
+		}
+	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	st := &runState{info: mockserver.ScenarioRun{ID: "run_" + hex.EncodeToString(b[:]), Scenario: sc.Name, EndpointID: ep.ID, StartedAt: time.Now().UTC()}}
-	r.remember(st)
-	h := http.Header{}
-	for k, v := range ep.Headers {
-		h.Set(k, v)
+	id := "run_" + hex.EncodeToString(b[:])
+	st := &runState{
+		info: mockserver.ScenarioRun{ID: id, Scenario: sc.Name, EndpointID: ep.ID, StartedAt: req.Engine.Now().UTC(),
+			ProbeURL: wire.RedactURL(req.ProbeURL), Outcome: mockserver.RunRunning},
+		sent: &engineSender{engine: req.Engine, ep: ep, run: id},
 	}
+	r.remember(st)
+	// The engine adds the endpoint's headers; the player signs with its
+	// secret.
+	t := Target{URL: ep.URL, Secret: ep.Secret, Probe: req.ProbeURL, Client: r.Client, Sender: st.sent}
 	go func() {
-		res, _ := Play(ctx, sc, Target{URL: ep.URL, Secret: ep.Secret, Headers: h, Client: r.Client},
-			Options{TimeScale: r.TimeScale, Progress: func(s StepResult) {
-				r.mu.Lock()
-				if st.result == nil {
-					st.result = &Result{Scenario: sc.Name, Title: sc.Title}
-				}
-				st.result.Steps = append(st.result.Steps, s)
-				r.mu.Unlock()
-			}})
+		res, err := Play(ctx, sc, t, Options{TimeScale: r.TimeScale, Progress: func(s StepResult) {
+			r.mu.Lock()
+			if st.result == nil {
+				st.result = &Result{Scenario: sc.Name, Title: sc.Title}
+			}
+			st.result.Steps = append(st.result.Steps, s)
+			r.mu.Unlock()
+		}})
 		r.mu.Lock()
-		if res != nil {
+		switch {
+		case res != nil:
 			st.result = res
+		case err != nil:
+			// The run could not start (say, a secret the provider cannot
+			// sign with): it is over.
+			st.result = &Result{Scenario: sc.Name, Title: sc.Title, Err: "run not started: " + err.Error()}
+			st.unstarted = true
 		}
 		r.mu.Unlock()
 	}()
@@ -104,24 +125,54 @@ func (r *Runner) Get(id string) (*mockserver.ScenarioRun, error) {
 		return nil, err
 	}
 	r.mu.Lock()
-	info := r.runs[id].info
+	st := r.runs[id]
+	info, unstarted := st.info, st.unstarted
 	r.mu.Unlock()
+	steps, all := st.sent.ids()
 	info.Done = done
-	info.Passed = done && res.Passed()
 	info.Error = res.Err
+	info.DeliveryIDs = all
 	for _, s := range res.Steps {
-		st := mockserver.ScenarioStep{Label: s.Label, Event: s.Event, Error: s.Err}
+		out := mockserver.ScenarioStep{Label: s.Label, Event: s.Event, Error: s.Err}
+		if !s.Final {
+			out.DeliveryIDs = steps[s.Index]
+		}
 		for _, c := range s.Copies {
 			for _, a := range c.Attempts {
-				st.Statuses = append(st.Statuses, a.Status)
+				out.Statuses = append(out.Statuses, a.Status)
 			}
 		}
 		for _, x := range s.Expectations {
-			st.Expectations = append(st.Expectations, mockserver.ScenarioExpectation{What: x.What, Outcome: string(x.Outcome), Evidence: x.Evidence})
+			out.Expectations = append(out.Expectations, mockserver.ScenarioExpectation{What: x.What, Outcome: string(x.Outcome), Evidence: x.Evidence})
 		}
-		info.Steps = append(info.Steps, st)
+		info.Steps = append(info.Steps, out)
 	}
+	info.Expectations.Passed, info.Expectations.Failed, info.Expectations.Skipped = res.Count()
+	info.Outcome = runOutcome(res, done, unstarted)
+	info.Passed = info.Outcome == mockserver.RunPassed
 	return &info, nil
+}
+
+// runOutcome grades a run: failed as soon as an expectation failed or a
+// step could not be sent, or when the run could not start; once done,
+// passed only when nothing was skipped and the run was not stopped,
+// incomplete otherwise.
+func runOutcome(res *Result, done, unstarted bool) string {
+	_, failed, skipped := res.Count()
+	for _, s := range res.Steps {
+		if s.Err != "" {
+			failed++
+		}
+	}
+	switch {
+	case failed > 0, unstarted:
+		return mockserver.RunFailed
+	case !done:
+		return mockserver.RunRunning
+	case skipped > 0 || res.Err != "":
+		return mockserver.RunIncomplete
+	}
+	return mockserver.RunPassed
 }
 
 // Result returns a run's progress so far and whether it has finished.

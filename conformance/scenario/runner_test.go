@@ -15,54 +15,65 @@ import (
 	"github.com/esimhooks/esimhooks/providers"
 )
 
-// TestRunnerPlaysALibraryScenarioThroughTheControlAPI starts a real mock
-// server with the runner, registers the reference receiver, runs a
-// scenario over the API and follows its progress until it passes.
-func TestRunnerPlaysALibraryScenarioThroughTheControlAPI(t *testing.T) {
+// runnerServer starts a mock server with the shipped library's runner on
+// a memory store.
+func runnerServer(t *testing.T) (*mockserver.Server, mockserver.Store) {
+	t.Helper()
 	cat := providers.MustBuiltin()
 	lib, err := scenario.Shipped(cat)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, _ := cat.Variant("roamify", "")
-	rcv, err := receiver.New(receiver.Config{Variant: v, Secret: "runner-secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	target := httptest.NewServer(rcv)
-	defer target.Close()
-
 	store := mockserver.NewMemoryStore()
-	runner := &scenario.Runner{Library: lib, Store: store, TimeScale: 0}
-	srv, err := mockserver.New(mockserver.Config{Store: store, Catalogue: cat, Scenarios: runner})
+	srv, err := mockserver.New(mockserver.Config{Store: store, Catalogue: cat, Scenarios: &scenario.Runner{Library: lib}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
+	t.Cleanup(func() { srv.Close() })
+	return srv, store
+}
 
-	post := func(path string, body any) map[string]any {
-		b, _ := json.Marshal(body)
-		resp, err := http.Post(srv.URL+path, "application/json", bytes.NewReader(b))
-		if err != nil {
+// apiPost posts body to the server and decodes the answer into out,
+// failing on a status other than want.
+func apiPost(t *testing.T, srv *mockserver.Server, path string, body any, want int, out any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	resp, err := http.Post(srv.URL+path, "application/json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw := new(bytes.Buffer)
+	raw.ReadFrom(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("POST %s: %d %s, want %d", path, resp.StatusCode, raw, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw.Bytes(), out); err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
-		var out map[string]any
-		json.NewDecoder(resp.Body).Decode(&out)
-		if resp.StatusCode >= 300 {
-			t.Fatalf("POST %s: %d %v", path, resp.StatusCode, out)
-		}
-		return out
 	}
-	ep := post("/api/endpoints", map[string]any{"url": target.URL, "provider": "roamify", "secret": "runner-secret"})
-	run := post("/api/scenarios/roamify-duplicate-storm/runs", map[string]any{"endpoint_id": ep["id"]})
+}
 
+// runToEnd starts scenario name against endpoint ep (with the probe, if
+// any) over the control API and follows the run until it is done.
+func runToEnd(t *testing.T, srv *mockserver.Server, name, ep, probe string) mockserver.ScenarioRun {
+	t.Helper()
+	body := map[string]any{"endpoint_id": ep}
+	if probe != "" {
+		body["probe_url"] = probe
+	}
+	var run mockserver.ScenarioRun
+	apiPost(t, srv, "/api/scenarios/"+name+"/runs", body, http.StatusAccepted, &run)
+	if run.Outcome != mockserver.RunRunning || run.Passed {
+		t.Errorf("a started run says %s (passed %v)", run.Outcome, run.Passed)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		resp, err := http.Get(srv.URL + "/api/scenario-runs/" + run["id"].(string))
+		resp, err := http.Get(srv.URL + "/api/scenario-runs/" + run.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,10 +81,7 @@ func TestRunnerPlaysALibraryScenarioThroughTheControlAPI(t *testing.T) {
 		json.NewDecoder(resp.Body).Decode(&got)
 		resp.Body.Close()
 		if got.Done {
-			if !got.Passed || len(got.Steps) == 0 {
-				t.Fatalf("run did not pass: %+v", got)
-			}
-			return
+			return got
 		}
 		select {
 		case <-ctx.Done():
@@ -83,17 +91,141 @@ func TestRunnerPlaysALibraryScenarioThroughTheControlAPI(t *testing.T) {
 	}
 }
 
-// TestRunnerRefusesAnEndpointOfAnotherProvider checks the provider match.
+// TestRunnerRunsGoThroughTheEngine runs a library scenario over the control
+// API against the reference receiver: its ten concurrent copies are ten
+// deliveries of the log tagged with the run (one original, nine copies of
+// it, one event), streamed live and counted in the endpoint's statistics;
+// with the probe the run passes, without it the run is incomplete, never
+// passed.
+func TestRunnerRunsGoThroughTheEngine(t *testing.T) {
+	srv, store := runnerServer(t)
+	v, _ := providers.MustBuiltin().Variant("roamify", "")
+	rcv, err := receiver.New(receiver.Config{Variant: v, Secret: "runner-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := httptest.NewServer(rcv)
+	defer target.Close()
+	var ep mockserver.Endpoint
+	apiPost(t, srv, "/api/endpoints", map[string]any{"url": target.URL, "provider": "roamify", "secret": "runner-secret"}, http.StatusCreated, &ep)
+	live, stop := srv.Engine().Subscribe(64)
+	defer stop()
+
+	run := runToEnd(t, srv, "roamify-duplicate-storm", ep.ID, target.URL+receiver.ProbePrefix)
+	if run.Outcome != mockserver.RunPassed || !run.Passed || run.Expectations.Skipped != 0 || run.Expectations.Passed == 0 {
+		t.Fatalf("with the probe: %s (passed %v, %+v), want passed, nothing skipped: %+v", run.Outcome, run.Passed, run.Expectations, run)
+	}
+	if len(run.DeliveryIDs) != 10 || len(run.Steps) == 0 || len(run.Steps[0].DeliveryIDs) != 10 {
+		t.Fatalf("run lists %d deliveries, step 1 %v; want the ten copies", len(run.DeliveryIDs), run.Steps)
+	}
+	ctx := context.Background()
+	orig := run.Steps[0].DeliveryIDs[0]
+	var event string
+	for i, id := range run.Steps[0].DeliveryIDs {
+		d, err := store.GetDelivery(ctx, id)
+		if err != nil {
+			t.Fatalf("delivery %s of the run is not in the log: %v", id, err)
+		}
+		if event == "" {
+			event = d.EventID
+		}
+		wantCopyOf := orig
+		if i == 0 {
+			wantCopyOf = ""
+		}
+		if d.RunID != run.ID || d.EndpointID != ep.ID || d.State != mockserver.StateDelivered || d.CopyOf != wantCopyOf || d.EventID != event {
+			t.Errorf("delivery %d: run %q endpoint %s state %s copy of %q event %s; want %s, %s, delivered, %q, %s",
+				i, d.RunID, d.EndpointID, d.State, d.CopyOf, d.EventID, run.ID, ep.ID, wantCopyOf, event)
+		}
+	}
+	streamed := map[string]bool{}
+	for len(streamed) < 10 {
+		select {
+		case a := <-live:
+			streamed[a.DeliveryID] = true
+		case <-time.After(5 * time.Second):
+			t.Fatalf("streamed %d of the run's attempts", len(streamed))
+		}
+	}
+	for _, id := range run.DeliveryIDs {
+		if !streamed[id] {
+			t.Errorf("delivery %s was not streamed", id)
+		}
+	}
+	resp, err := http.Get(srv.URL + "/api/endpoints/" + ep.ID + "/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stats struct {
+		Deliveries int `json:"deliveries"`
+		Successful int `json:"successful_attempts"`
+	}
+	json.NewDecoder(resp.Body).Decode(&stats)
+	resp.Body.Close()
+	if stats.Deliveries != 10 || stats.Successful != 10 {
+		t.Errorf("endpoint stats count %d deliveries, %d successful; want the run's 10", stats.Deliveries, stats.Successful)
+	}
+
+	again := runToEnd(t, srv, "roamify-duplicate-storm", ep.ID, "")
+	if again.Outcome != mockserver.RunIncomplete || again.Passed || again.Expectations.Skipped == 0 {
+		t.Errorf("without a probe: %s (passed %v, %+v), want incomplete with skipped expectations", again.Outcome, again.Passed, again.Expectations)
+	}
+	if again.ProbeURL != "" || run.ProbeURL != target.URL+receiver.ProbePrefix {
+		t.Errorf("probe URLs reported: %q and %q", run.ProbeURL, again.ProbeURL)
+	}
+}
+
+// TestRunnerRetriesAreAttemptsOfOneDelivery: against a receiver that
+// fails, each copy's retries are the next attempts of its delivery, which
+// ends failed once the run stops retrying; the run fails.
+func TestRunnerRetriesAreAttemptsOfOneDelivery(t *testing.T) {
+	srv, store := runnerServer(t)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer target.Close()
+	var ep mockserver.Endpoint
+	apiPost(t, srv, "/api/endpoints", map[string]any{"url": target.URL, "provider": "roamify", "secret": "runner-secret"}, http.StatusCreated, &ep)
+	run := runToEnd(t, srv, "roamify-duplicate-storm", ep.ID, "")
+	if run.Outcome != mockserver.RunFailed || run.Passed || run.Expectations.Failed == 0 {
+		t.Fatalf("against a failing receiver: %s (passed %v, %+v), want failed", run.Outcome, run.Passed, run.Expectations)
+	}
+	step := run.Steps[0]
+	perCopy := len(step.Statuses) / len(step.DeliveryIDs)
+	if perCopy < 2 || len(step.Statuses)%len(step.DeliveryIDs) != 0 {
+		t.Fatalf("step sent %d attempts over %d deliveries; want the same retries for each copy", len(step.Statuses), len(step.DeliveryIDs))
+	}
+	for _, id := range step.DeliveryIDs {
+		d, err := store.GetDelivery(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		as, _ := store.ListAttempts(context.Background(), id)
+		if d.State != mockserver.StateFailed || d.Attempts != perCopy || len(as) != perCopy || as[0].Outcome != mockserver.StatePending {
+			t.Errorf("delivery %s: %s after %d attempts (%d stored), want failed after %d, the first leaving it pending",
+				id, d.State, d.Attempts, len(as), perCopy)
+		}
+	}
+}
+
+// TestRunnerRefusesAnEndpointOfAnotherProvider checks the provider match
+// and the probe URL.
 func TestRunnerRefusesAnEndpointOfAnotherProvider(t *testing.T) {
+	srv, _ := runnerServer(t)
 	cat := providers.MustBuiltin()
 	lib, _ := scenario.Shipped(cat)
-	store := mockserver.NewMemoryStore()
-	store.PutEndpoint(context.Background(), &mockserver.Endpoint{ID: "ep_1", URL: "http://127.0.0.1:9/", Provider: "airalo"})
-	r := &scenario.Runner{Library: lib, Store: store}
-	if _, err := r.Run(context.Background(), "roamify-duplicate-storm", "ep_1"); err == nil {
-		t.Fatal("a roamify scenario ran against an airalo endpoint")
-	}
-	if _, err := r.Run(context.Background(), "no-such", "ep_1"); err == nil {
-		t.Fatal("an unknown scenario ran")
+	r := &scenario.Runner{Library: lib}
+	ctx := context.Background()
+	airalo := &mockserver.Endpoint{ID: "ep_1", URL: "http://127.0.0.1:9/", Provider: "airalo"}
+	roamify := &mockserver.Endpoint{ID: "ep_2", URL: "http://127.0.0.1:9/", Provider: "roamify", Secret: "s"}
+	for _, req := range []mockserver.ScenarioRunRequest{
+		{Scenario: "roamify-duplicate-storm", Endpoint: airalo, Engine: srv.Engine()},
+		{Scenario: "no-such", Endpoint: roamify, Engine: srv.Engine()},
+		{Scenario: "roamify-duplicate-storm", Endpoint: roamify, Engine: srv.Engine(), ProbeURL: "ftp://127.0.0.1/"},
+		{Scenario: "roamify-duplicate-storm", Endpoint: roamify},
+	} {
+		if _, err := r.Run(ctx, req); err == nil {
+			t.Errorf("ran %+v", req)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"sort"
 	"strconv"
@@ -14,14 +13,20 @@ import (
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
-// post makes one attempt and reads at most MaxAnswer bytes of the answer,
-// all within the provider's ack deadline. With cut the connection is cut
-// as soon as the answer begins (wire.Request.Cut): the receiver has the
-// whole request and has answered, the provider never sees the
-// acknowledgement; a receiver that never answers still had the request.
-func (p *player) post(ctx context.Context, h http.Header, body []byte, cut bool) Attempt {
-	deadline := p.v.Ack.Deadline.D()
-	r := p.sender.Send(ctx, wire.Request{URL: p.url.String(), Parsed: p.url, Header: h, Body: body, Deadline: deadline, Cut: cut})
+// post makes attempt o (through Target.Sender when set) and reads at most
+// MaxAnswer bytes of the answer, all within the provider's ack deadline.
+// With o.Cut the connection is cut as soon as the answer begins
+// (wire.Request.Cut): the receiver has the whole request and has
+// answered, the provider never sees the acknowledgement; a receiver that
+// never answers still had the request.
+func (p *player) post(ctx context.Context, o Outgoing) Attempt {
+	deadline, cut := p.v.Ack.Deadline.D(), o.Cut
+	var r wire.Result
+	if p.t.Sender != nil {
+		r = p.t.Sender.Send(ctx, o)
+	} else {
+		r = p.sender.Send(ctx, wire.Request{URL: p.url.String(), Parsed: p.url, Header: o.Header, Body: o.Delivery.Body, Deadline: deadline, Cut: cut})
+	}
 	a := Attempt{Cut: cut, Latency: r.Latency}
 	timedOut := r.ErrKind == wire.ErrKindTimeout && ctx.Err() == nil
 	switch {

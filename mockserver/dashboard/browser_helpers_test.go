@@ -190,7 +190,8 @@ func (f *fakeScenarios) List() []mockserver.ScenarioInfo {
 	}
 }
 
-func (f *fakeScenarios) Run(ctx context.Context, name, endpointID string) (*mockserver.ScenarioRun, error) {
+func (f *fakeScenarios) Run(ctx context.Context, req mockserver.ScenarioRunRequest) (*mockserver.ScenarioRun, error) {
+	name, endpointID := req.Scenario, req.Endpoint.ID
 	if name != "esimfly-out-of-order" {
 		return nil, fmt.Errorf("scenario %q: %w", name, mockserver.ErrNotFound)
 	}
@@ -223,7 +224,7 @@ func (f *fakeScenarios) Get(id string) (*mockserver.ScenarioRun, error) {
 	ctx := context.Background()
 	out := *run
 	out.Steps = nil
-	out.Passed = true
+	out.Outcome = mockserver.RunRunning
 	for i, eid := range run.EventIDs {
 		ds, err := f.store.ListDeliveries(ctx, mockserver.DeliveryFilter{EventID: eid})
 		if err != nil || len(ds) == 0 || ds[0].State == mockserver.StatePending {
@@ -240,7 +241,7 @@ func (f *fakeScenarios) Get(id string) (*mockserver.ScenarioRun, error) {
 			exp.Evidence = fmt.Sprintf("HTTP %d", a.Status)
 		}
 		if ds[0].State != mockserver.StateDelivered {
-			exp.Outcome, out.Passed = "failed", false
+			exp.Outcome, out.Outcome = "failed", mockserver.RunFailed
 		}
 		step.Expectations = []mockserver.ScenarioExpectation{exp}
 		out.Steps = append(out.Steps, step)
@@ -248,5 +249,9 @@ func (f *fakeScenarios) Get(id string) (*mockserver.ScenarioRun, error) {
 	out.Steps = append(out.Steps, mockserver.ScenarioStep{Label: "final state", Expectations: []mockserver.ScenarioExpectation{
 		{What: "every resource has its newest status", Outcome: "skipped", Evidence: "no probe URL given"}}})
 	out.Done = true
+	// The final expectation was skipped: the run is at best incomplete.
+	if out.Outcome != mockserver.RunFailed {
+		out.Outcome = mockserver.RunIncomplete
+	}
 	return &out, nil
 }

@@ -205,7 +205,7 @@ func deliveryArgs(d *mockserver.Delivery) ([]any, error) {
 	return []any{
 		d.ID, d.EventID, d.EndpointID, d.Provider, d.Variant, d.Event, d.WireID,
 		d.Key, blob(d.Body), d.CopyOf, d.ResendOf, d.State, int64(d.Attempts),
-		next, chaos, created, updated,
+		next, chaos, created, updated, d.RunID,
 	}, nil
 }
 
@@ -218,7 +218,7 @@ func scanDelivery(r scanner) (*mockserver.Delivery, error) {
 	)
 	err := r.Scan(&d.ID, &d.EventID, &d.EndpointID, &d.Provider, &d.Variant, &d.Event, &d.WireID,
 		&d.Key, &d.Body, &d.CopyOf, &d.ResendOf, &d.State, &d.Attempts,
-		&next, &chaos, &created, &updated)
+		&next, &chaos, &created, &updated, &d.RunID)
 	if err != nil {
 		return nil, err
 	}

@@ -116,7 +116,7 @@ func endpointArgs(e *mockserver.Endpoint) ([]any, error) {
 	}
 	return []any{
 		e.ID, e.URL, e.Provider, e.Variant, e.Secret, events, e.Description,
-		headers, chaos, boolInt(e.Disabled), e.Source, created, updated,
+		headers, chaos, boolInt(e.Disabled), e.Source, created, updated, e.ProbeURL,
 	}, nil
 }
 
@@ -131,7 +131,7 @@ func scanEndpoint(r scanner) (*mockserver.Endpoint, error) {
 		created, updated       int64
 	)
 	err := r.Scan(&e.ID, &e.URL, &e.Provider, &e.Variant, &e.Secret, &events, &e.Description,
-		&headers, &chaos, &e.Disabled, &e.Source, &created, &updated)
+		&headers, &chaos, &e.Disabled, &e.Source, &created, &updated, &e.ProbeURL)
 	if err != nil {
 		return nil, err
 	}

@@ -140,6 +140,14 @@ FROM attempts a JOIN deliveries d ON d.id = a.delivery_id;
 DROP TABLE attempts;
 ALTER TABLE attempts_v2 RENAME TO attempts;
 `,
+	// 3: the scenario run that sent a delivery ('' for none), and an
+	// endpoint's probe URL ('' for none). (Merge note: the search work's
+	// migration 3 adds run_id with its other columns; the two become one
+	// entry.)
+	`
+ALTER TABLE deliveries ADD COLUMN run_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE endpoints ADD COLUMN probe_url TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // SchemaVersion is the schema version this package writes: the database's

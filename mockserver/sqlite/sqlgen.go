@@ -10,12 +10,12 @@ import (
 var (
 	endpointColumns = []string{
 		"id", "url", "provider", "variant", "secret", "events", "description",
-		"headers", "chaos", "disabled", "source", "created_at", "updated_at",
+		"headers", "chaos", "disabled", "source", "created_at", "updated_at", "probe_url",
 	}
 	deliveryColumns = []string{
 		"id", "event_id", "endpoint_id", "provider", "variant", "event", "wire_id",
 		"key", "body", "copy_of", "resend_of", "state", "attempts",
-		"next_attempt_at", "chaos", "created_at", "updated_at",
+		"next_attempt_at", "chaos", "created_at", "updated_at", "run_id",
 	}
 	// attemptColumns follow the delivery's id, which attempts hold as
 	// delivery_seq, the delivery's seq.

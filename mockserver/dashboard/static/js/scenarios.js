@@ -15,6 +15,9 @@ let shown = "";
 /** Scenario name → { run, deliveries: [] }. */
 const runs = new Map();
 const selects = new Map();
+/** Scenario name → its probe URL input; the last probe URL given prefills new ones. */
+const probes = new Map();
+let lastProbe = "";
 const polls = new Map();
 /** Scenario names whose deliveries list is open. */
 const openLists = new Set();
@@ -28,6 +31,7 @@ export function initScenarios() {
     h("div", { class: "page-head" }, h("h2", { class: "page-title" }, "Scenarios"),
       h("div", { class: "page-actions field field-inline" }, h("label", { for: filter.id }, "Show"), filter)),
     h("p", { class: "lead" }, "Scripted stories of one order: out of order, duplicated, lost acknowledgements. Run one against your endpoint and watch each step and expectation."),
+    h("p", { class: "muted small", id: "scenarios-probe-hint" }, "A run's requests are deliveries in the Log. Give your receiver's probe URL (GET {probe}/events/{key}, GET {probe}/resources/{id}) to check what it applied, here or as the endpoint's probe_url; without one those expectations are skipped and the run is at best incomplete."),
     note, list);
   els = { list, note, filter };
   filter.addEventListener("change", () => go(href("scenarios", { show: filter.value }), true));
@@ -138,6 +142,11 @@ function row(sc) {
   if (!selects.has(sc.name)) selects.set(sc.name, h("select", { id, class: "input input-small" }));
   const sel = selects.get(sc.name);
   setOptions(sel, eps.map((e) => ({ value: e.id, label: endpointLabel(e.id) })));
+  if (!probes.has(sc.name)) {
+    probes.set(sc.name, h("input", { id: `run-probe-${sc.name}`, class: "input input-small input-probe", type: "url", value: lastProbe,
+      placeholder: "Probe URL (or the endpoint's)", "aria-describedby": "scenarios-probe-hint", autocomplete: "url" }));
+  }
+  const probe = probes.get(sc.name);
   const r = runs.get(sc.name);
   const target = parseTarget(sc.providers?.[0] || "");
   return h("li", { class: "scenario", "data-scenario": sc.name },
@@ -148,14 +157,18 @@ function row(sc) {
       eps.length
         ? h("div", { class: "run-bar" },
           h("label", { for: id, class: "sr-only" }, `Endpoint for ${sc.name}`), sel,
-          h("button", { type: "button", class: "btn btn-primary btn-small", "data-run": sc.name, onclick: () => start(sc, sel.value) }, r ? "Run again" : "Run"))
+          h("label", { for: probe.id, class: "sr-only" }, `Probe URL for ${sc.name}`), probe,
+          h("button", { type: "button", class: "btn btn-primary btn-small", "data-run": sc.name, onclick: () => start(sc, sel.value, probe) }, r ? "Run again" : "Run"))
         : h("a", { class: "btn btn-small", href: href("endpoints", { add: target.name }) }, `Add ${provider(target.name)?.title || target.name} endpoint`)),
     r ? runView(sc.name, r, openLists.has(sc.name), (open) => (open ? openLists.add(sc.name) : openLists.delete(sc.name))) : null);
 }
 
-async function start(sc, endpointId) {
+async function start(sc, endpointId, probe) {
+  const probeURL = probe.value.trim();
+  probe.removeAttribute("aria-invalid");
   try {
-    const run = await api("POST", `/api/scenarios/${seg(sc.name)}/runs`, { endpoint_id: endpointId });
+    const run = await api("POST", `/api/scenarios/${seg(sc.name)}/runs`, probeURL ? { endpoint_id: endpointId, probe_url: probeURL } : { endpoint_id: endpointId });
+    lastProbe = probeURL;
     clearTimeout(polls.get(sc.name));
     runs.set(sc.name, { run: { ...run, started_at: run.started_at || new Date().toISOString() }, deliveries: [] });
     toast(`Scenario ${sc.name} started.`);
@@ -166,6 +179,10 @@ async function start(sc, endpointId) {
       problem = err;
       render();
       return;
+    }
+    if (err instanceof ApiError && (err.problem?.errors || []).some((e) => e.pointer === "/probe_url")) {
+      probe.setAttribute("aria-invalid", "true");
+      probe.focus();
     }
     toast(err instanceof ApiError ? err.describe() : String(err), "error");
   }
