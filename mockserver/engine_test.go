@@ -202,7 +202,7 @@ func TestSubscribe(t *testing.T) {
 
 // TestOnAttempt: EngineConfig.OnAttempt sees every recorded attempt, a
 // failed one and its retry included, each once and after it is stored,
-// and never an attempt of Send.
+// and never an attempt of Check (the unrecorded registration check).
 func TestOnAttempt(t *testing.T) {
 	seen := make(chan *Attempt, 16)
 	var e *Engine
@@ -234,12 +234,12 @@ func TestOnAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Send(context.Background(), ep, pd); err != nil {
+	if _, err := e.Check(context.Background(), ep, pd); err != nil {
 		t.Fatal(err)
 	}
 	e.Close() // waits for every attempt: no observation can still be on its way
 	if len(seen) != 0 {
-		t.Errorf("observed %d more attempts (Send's must not be)", len(seen))
+		t.Errorf("observed %d more attempts (Check's must not be)", len(seen))
 	}
 }
 
