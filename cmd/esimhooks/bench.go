@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -45,6 +46,15 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	if *n < 100 || *conc < 1 {
 		return usageErr("--n must be at least 100 and --concurrency at least 1")
+	}
+	// The names are checked before anything is measured, as every command
+	// that takes --provider and --event checks them.
+	pf := providerFlags{provider: *provider}
+	if _, _, err := pf.resolve(); err != nil {
+		return err
+	}
+	if err := pf.checkFilter(*event); err != nil {
+		return err
 	}
 	switch *scenario {
 	case "throughput":
@@ -118,7 +128,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	for _, name := range order {
 		r := results[name]
 		fmt.Fprintf(e.stdout, "%-8s %14.0f %14.0f %6.2f× %10s %10s\n", name, r.EngineRate, r.PlainRate, r.Ratio,
-			r.LatencyP50.Round(time.Microsecond), r.LatencyP99.Round(time.Microsecond))
+			latency(r.LatencyP50), latency(r.LatencyP99))
 	}
 	fmt.Fprintln(e.stdout, "p50/p99: trigger to the receiver reading the first attempt.")
 	return nil
@@ -173,7 +183,7 @@ func runStormBench(ctx context.Context, e *env, cases []stormCase, samples, bloc
 		samples, blocks, runtime.NumCPU(), runtime.Version(), dups, latency)
 	fmt.Fprintf(e.stdout, "%-14s %-22s %-22s %8s %-20s %-20s %10s\n", "case", "idle p50 / p99", "storm p50 / p99", "ratio", "to start p99 i/s", "trigger p99 i/s", "storm/s")
 	for i, r := range results {
-		us := func(d time.Duration) string { return d.Round(10 * time.Microsecond).String() }
+		us := wire.FormatLatency
 		fmt.Fprintf(e.stdout, "%-14s %-22s %-22s %7.2f× %-20s %-20s %10.0f\n", cases[i].name,
 			us(r.IdleP50)+" / "+us(r.IdleP99), us(r.StormP50)+" / "+us(r.StormP99), r.Ratio,
 			us(r.IdleStartP99)+" / "+us(r.StormStartP99), us(r.IdleCallP99)+" / "+us(r.StormCallP99), r.StormRate)

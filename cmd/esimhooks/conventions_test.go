@@ -121,6 +121,7 @@ func TestEveryCommandChecksProviderNamesAlike(t *testing.T) {
 		{"verify", "--secret", "s"},
 		{"check", "--target", "http://127.0.0.1:1/"},
 		{"tail", "--server", "http://127.0.0.1:1"},
+		{"bench", "--store", "memory"},
 	} {
 		all := append([]string{args[0], "--provider", "esimfy"}, args[1:]...)
 		code, _, errs := cli(t, "", all...)
@@ -137,6 +138,7 @@ func TestEveryCommandChecksProviderNamesAlike(t *testing.T) {
 		{[]string{"generate", "--provider", "airalo", "--event", "async_ordr"}, `--event: unknown event of airalo@default "async_ordr"`},
 		{[]string{"tail", "--provider", "airalo", "--event", "esim.activated"}, `--event: unknown event of airalo "esim.activated" (valid: async_order,`},
 		{[]string{"tail", "--event", "async_ordr"}, `--event: unknown event "async_ordr" (valid: `},
+		{[]string{"bench", "--provider", "airalo", "--event", "async_ordr"}, `--event: unknown event of airalo "async_ordr" (valid: async_order,`},
 		{[]string{"events", "--provider", "esimfly", "--variant", "2030"}, `--variant: unknown variant of esimfly "2030"`},
 		{[]string{"play", "airalo-async-ordr", "--to", "http://127.0.0.1:1/"}, `no scenario file or library scenario "airalo-async-ordr" (library: airalo-async-order, `},
 		{[]string{"play", "airalo-async-ordr", "--to", "http://127.0.0.1:1/"}, `); did you mean airalo-async-order?`},
