@@ -1,16 +1,14 @@
 package conformance
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/esimhooks/esimhooks/internal/childrun"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -44,7 +42,7 @@ func (c childOptions) options() Options {
 // childMain runs one suite in a child process.
 func childMain() int {
 	var co childOptions
-	if err := json.Unmarshal([]byte(os.Getenv(childEnv)), &co); err != nil {
+	if _, err := childrun.Options(childEnv, &co); err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 3
 	}
@@ -65,8 +63,7 @@ func childMain() int {
 		fmt.Fprintln(os.Stderr, "child:", err)
 	}
 	if sum != nil {
-		data, _ := json.Marshal(sum)
-		fmt.Printf("%s\n", data)
+		childrun.Print(sum)
 	}
 	return ExitCode(sum, err)
 }
@@ -83,23 +80,10 @@ type childResult struct {
 // at most until ctx ends.
 func runChild(ctx context.Context, t testing.TB, co childOptions) childResult {
 	t.Helper()
-	data, err := json.Marshal(co)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(data))
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err = cmd.Run()
-	res := childResult{Code: cmd.ProcessState.ExitCode(), Stderr: stderr.String(), Elapsed: time.Since(start)}
-	if err != nil && res.Code < 0 {
-		t.Fatalf("child run: %v\n%s", err, res.Stderr)
-	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	r := childrun.Run(ctx, t, childEnv, co)
+	res := childResult{Code: r.Code, Stderr: r.Stderr, Elapsed: r.Elapsed}
 	var sum Summary
-	if last := lines[len(lines)-1]; strings.HasPrefix(last, "{") && json.Unmarshal([]byte(last), &sum) == nil {
+	if r.Last != nil && json.Unmarshal(r.Last, &sum) == nil {
 		res.Summary = &sum
 	}
 	return res

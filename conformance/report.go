@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"io"
 	"os"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/onsi/ginkgo/v2/types"
 )
 

@@ -6,19 +6,18 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"fmt"
-	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/esimhooks/esimhooks/conformance/scenario"
+	"github.com/esimhooks/esimhooks/mockserver/wire"
+	"github.com/esimhooks/esimhooks/providers"
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best unqualified
 	"github.com/onsi/ginkgo/v2/extensions/globals"
 	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
-
-	"github.com/esimhooks/esimhooks/conformance/scenario"
-	"github.com/esimhooks/esimhooks/providers"
 )
 
 // suiteDescription is the Ginkgo suite's name in its reports.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,6 +14,7 @@ import (
 	"github.com/esimhooks/esimhooks/internal/benchkit"
 	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/sqlite"
+	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
 func init() {

@@ -4,7 +4,6 @@ package receivers_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/esimhooks/esimhooks/conformance"
 	"github.com/esimhooks/esimhooks/examples/receiver/receiver/receivertest"
+	"github.com/esimhooks/esimhooks/internal/childrun"
 	"github.com/esimhooks/esimhooks/internal/runtimes"
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -412,7 +412,7 @@ type childOptions struct {
 // the summary as JSON on its last stdout line and exits with its exit code.
 func childMain() int {
 	var co childOptions
-	if err := json.Unmarshal([]byte(os.Getenv(childEnv)), &co); err != nil {
+	if _, err := childrun.Options(childEnv, &co); err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 3
 	}
@@ -424,8 +424,7 @@ func childMain() int {
 		fmt.Fprintln(os.Stderr, "child:", err)
 	}
 	if sum != nil {
-		data, _ := json.Marshal(sum)
-		fmt.Printf("%s\n", data)
+		childrun.Print(sum)
 	}
 	return conformance.ExitCode(sum, err)
 }
@@ -442,23 +441,10 @@ type childResult struct {
 // ends.
 func runChild(ctx context.Context, t *testing.T, co childOptions) childResult {
 	t.Helper()
-	data, err := json.Marshal(co)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(data))
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err = cmd.Run()
-	res := childResult{code: cmd.ProcessState.ExitCode(), stderr: stderr.String(), elapsed: time.Since(start)}
-	if err != nil && res.code < 0 {
-		t.Fatalf("child run: %v\n%s", err, res.stderr)
-	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	r := childrun.Run(ctx, t, childEnv, co)
+	res := childResult{code: r.Code, stderr: r.Stderr, elapsed: r.Elapsed}
 	var sum conformance.Summary
-	if last := lines[len(lines)-1]; strings.HasPrefix(last, "{") && json.Unmarshal([]byte(last), &sum) == nil {
+	if r.Last != nil && json.Unmarshal(r.Last, &sum) == nil {
 		res.summary = &sum
 	}
 	return res
