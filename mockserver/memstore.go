@@ -93,6 +93,8 @@ type memDelivery struct {
 	mu       sync.RWMutex
 	d        Delivery
 	attempts []*memAttempt
+	// terms are SearchTerms(&d), for DeliveryFilter.Q.
+	terms []string
 }
 
 // snapshot copies md's delivery (body included).
@@ -246,11 +248,12 @@ func (s *memStore) PutDelivery(_ context.Context, d *Delivery) error {
 func (s *memStore) putLocked(sh *memShard, d *Delivery, body []byte) *memDelivery {
 	md := sh.m[d.ID]
 	if md == nil {
-		md = &memDelivery{id: d.ID, created: d.CreatedAt, d: *d}
+		md = &memDelivery{id: d.ID, created: d.CreatedAt, d: *d, terms: SearchTerms(d)}
 		if body == nil {
 			body = bytes.Clone(d.Body)
 		}
 		md.d.Body = body
+		md.d.LastAttempt = nil // the store's: an attempt sets it
 		sh.m[d.ID] = md
 		s.orderMu.Lock()
 		// Deliveries mostly arrive in creation order: append is the fast path.
@@ -271,15 +274,21 @@ func (s *memStore) putLocked(sh *memShard, d *Delivery, body []byte) *memDeliver
 			s.order = slices.Delete(s.order, i, i+1)
 		}
 	}
-	md.mu.Lock()
+	md.mu.RLock()
 	if body == nil && d.Body != nil {
 		body = md.d.Body
 		if !bytes.Equal(body, d.Body) || body == nil {
 			body = bytes.Clone(d.Body)
 		}
 	}
+	md.mu.RUnlock()
+	terms := SearchTerms(d)
+	md.mu.Lock()
+	last := md.d.LastAttempt // the store's: an attempt sets it
 	md.d = *d
 	md.d.Body = body
+	md.d.LastAttempt = last
+	md.terms = terms
 	md.mu.Unlock()
 	if moved {
 		md.created = d.CreatedAt
@@ -303,14 +312,28 @@ func (s *memStore) GetDelivery(_ context.Context, id string) (*Delivery, error) 
 func copyDelivery(d *Delivery) *Delivery {
 	c := *d
 	c.Body = bytes.Clone(d.Body)
+	c.LastAttempt = copySummary(d.LastAttempt)
 	return &c
 }
 
-// matches reports whether d passes f's field filters.
-func (f *DeliveryFilter) matches(d *Delivery) bool {
-	return (f.Provider == "" || d.Provider == f.Provider) && (f.Event == "" || d.Event == f.Event) &&
-		(f.EndpointID == "" || d.EndpointID == f.EndpointID) && (f.State == "" || d.State == f.State) &&
-		(f.EventID == "" || d.EventID == f.EventID)
+func copySummary(s *AttemptSummary) *AttemptSummary {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	return &c
+}
+
+// matches reports whether d, whose SearchTerms are terms, passes f's
+// filters (all but the cursor and the limit).
+func (f *DeliveryFilter) matches(d *Delivery, terms []string) bool {
+	return (f.Provider == "" || d.Provider == f.Provider) && (f.Variant == "" || d.Variant == f.Variant) &&
+		(f.Event == "" || d.Event == f.Event) && (f.EndpointID == "" || d.EndpointID == f.EndpointID) &&
+		(f.State == "" || d.State == f.State) && (f.EventID == "" || d.EventID == f.EventID) &&
+		(f.ID == "" || d.ID == f.ID) && (f.RunID == "" || d.RunID == f.RunID) &&
+		(f.Status == nil || d.LastAttempt != nil && d.LastAttempt.Status == *f.Status) &&
+		(f.Since.IsZero() || !d.CreatedAt.Before(f.Since)) && (f.Until.IsZero() || d.CreatedAt.Before(f.Until)) &&
+		(f.Q == "" || slices.Contains(terms, f.Q))
 }
 
 func (s *memStore) ListDeliveries(_ context.Context, f DeliveryFilter) ([]*Delivery, error) {
@@ -340,7 +363,7 @@ func (s *memStore) ListDeliveries(_ context.Context, f DeliveryFilter) ([]*Deliv
 	for ; i >= 0 && len(out) < limit; i-- {
 		md := s.order[i]
 		md.mu.RLock()
-		if f.matches(&md.d) {
+		if f.matches(&md.d, md.terms) {
 			out = append(out, copyDelivery(&md.d))
 		}
 		md.mu.RUnlock()
@@ -388,6 +411,7 @@ func (s *memStore) AddAttempt(_ context.Context, a *Attempt, d *Delivery) error 
 		md.mu.Lock()
 		if sameButAttemptFields(&md.d, d) {
 			md.d.State, md.d.Attempts, md.d.NextAttemptAt, md.d.UpdatedAt = d.State, d.Attempts, d.NextAttemptAt, d.UpdatedAt
+			md.d.LastAttempt = a.Summary()
 			md.addAttemptLocked(ac, a.RequestBody)
 			md.mu.Unlock()
 			return nil
@@ -399,6 +423,7 @@ func (s *memStore) AddAttempt(_ context.Context, a *Attempt, d *Delivery) error 
 	defer sh.mu.Unlock()
 	md := s.putLocked(sh, d, nil)
 	md.mu.Lock()
+	md.d.LastAttempt = a.Summary()
 	md.addAttemptLocked(ac, a.RequestBody)
 	md.mu.Unlock()
 	return nil

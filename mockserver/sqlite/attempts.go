@@ -39,11 +39,19 @@ func (s *Store) addAttemptWrite(a *mockserver.Attempt, d *mockserver.Delivery) (
 	if err != nil {
 		return nil, err
 	}
+	sargs, err := summaryArgs(a)
+	if err != nil {
+		return nil, err
+	}
+	sargs = append(sargs, d.ID)
 	return func(c *wconn) error {
 		if err := saveDelivery(c, dargs, false); err != nil {
 			return err
 		}
-		_, err := c.exec(stPutAttempt, aargs...)
+		if _, err := c.exec(stPutAttempt, aargs...); err != nil {
+			return err
+		}
+		_, err := c.exec(stSetSummary, sargs...)
 		return err
 	}, nil
 }

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
 )
@@ -101,21 +103,56 @@ func (s *Store) ListDeliveries(ctx context.Context, f mockserver.DeliveryFilter)
 			return nil, s.fail(op, err)
 		}
 	}
-	q, args := listQuery(f, cursor, deliveryCols)
+	var got []*mockserver.Delivery
+	for _, lq := range listQueries(f, cursor) {
+		part, err := s.listPage(ctx, op, f, lq)
+		if err != nil {
+			return nil, s.fail(op, err)
+		}
+		got = mergePages(got, part, f.Limit)
+	}
+	s.quarantine(ctx, got)
+	return got, nil
+}
+
+// listPage runs one query of listQueries.
+func (s *Store) listPage(ctx context.Context, op string, f mockserver.DeliveryFilter, lq listQ) ([]*mockserver.Delivery, error) {
+	q, args := lq.sql(deliveryRead)
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	var got []*mockserver.Delivery
 	if err == nil {
 		got, err = scanDeliveries(rows)
 	}
 	if isCorrupt(err) {
-		sq, sargs := listQuery(f, cursor, "seq, id")
+		sq, sargs := lq.sql("seq, id")
 		got, err = s.salvage(ctx, op, sq, sargs, f.State == "" || f.State == mockserver.StateQuarantined)
 	}
-	if err != nil {
-		return nil, s.fail(op, err)
+	return got, err
+}
+
+// mergePages merges two pages in list order (newest first, then by id,
+// descending), each delivery once, and keeps the first limit.
+func mergePages(a, b []*mockserver.Delivery, limit int) []*mockserver.Delivery {
+	if a == nil {
+		return b
 	}
-	s.quarantine(ctx, got)
-	return got, nil
+	out := append(a, b...)
+	slices.SortFunc(out, func(x, y *mockserver.Delivery) int {
+		if c := y.CreatedAt.Compare(x.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(y.ID, x.ID)
+	})
+	out = slices.CompactFunc(out, func(x, y *mockserver.Delivery) bool { return x.ID == y.ID })
+	return out[:min(len(out), pageLimit(limit))]
+}
+
+// pageLimit is the number of deliveries a page of limit holds.
+func pageLimit(limit int) int {
+	if limit <= 0 {
+		return defaultLimit
+	}
+	return min(limit, maxLimit)
 }
 
 // listCursor is where a page of ListDeliveries starts: after the delivery
@@ -125,44 +162,121 @@ type listCursor struct {
 	id      string
 }
 
-// listQuery returns the query of ListDeliveries(f) and its arguments,
-// starting after cursor if it is not nil.
+// listQ is one query of a list: deliveries matching f after cursor, read
+// through delivery_terms for term when it is not empty.
+type listQ struct {
+	f      mockserver.DeliveryFilter
+	cursor *listCursor
+	term   string
+}
+
+// listQueries returns the queries whose merged pages are the page of
+// ListDeliveries(f): one, or for a search term three, one per index that
+// can hold it (the id, the event id, delivery_terms). Each reads one index
+// in the list order and stops at the limit.
+func listQueries(f mockserver.DeliveryFilter, cursor *listCursor) []listQ {
+	if f.Q == "" {
+		return []listQ{{f: f, cursor: cursor}}
+	}
+	var qs []listQ
+	byID, byEvent, byTerm := f, f, f
+	byID.Q, byEvent.Q, byTerm.Q = "", "", ""
+	if byID.ID == "" || byID.ID == f.Q {
+		byID.ID = f.Q
+		qs = append(qs, listQ{f: byID, cursor: cursor})
+	}
+	if byEvent.EventID == "" || byEvent.EventID == f.Q {
+		byEvent.EventID = f.Q
+		qs = append(qs, listQ{f: byEvent, cursor: cursor})
+	}
+	return append(qs, listQ{f: byTerm, cursor: cursor, term: f.Q})
+}
+
+// sql returns the query, selecting cols (of deliveries), and its
+// arguments.
 //
-// The state is compared as +state, which no index serves: a state filter
-// then scans deliveries_created, newest first, and stops at the limit,
-// rather than reading every pending delivery through deliveries_due and
-// sorting them.
-func listQuery(f mockserver.DeliveryFilter, cursor *listCursor, cols string) (string, []any) {
+// Every filter compares a column that leads an index ending in (created_at,
+// id): the planner, with the statistics PRAGMA optimize keeps, reads the
+// most selective one newest first and stops at the limit, so that a filter
+// matching nothing, or only the oldest rows, reads no more than its own
+// entries. A run id is compared with != ” as well, so that the partial
+// index deliveries_run serves it.
+func (lq listQ) sql(cols string) (string, []any) {
+	f := lq.f
 	var (
 		where []string
 		args  []any
 	)
 	for _, c := range []struct{ col, val string }{
-		{"provider", f.Provider},
-		{"event", f.Event},
-		{"endpoint_id", f.EndpointID},
-		{"+state", f.State},
-		{"event_id", f.EventID},
+		{"d.id", f.ID},
+		{"d.event_id", f.EventID},
+		{"d.run_id", f.RunID},
+		{"d.endpoint_id", f.EndpointID},
+		{"d.provider", f.Provider},
+		{"d.variant", f.Variant},
+		{"d.event", f.Event},
+		{"d.state", f.State},
 	} {
 		if c.val != "" {
 			where = append(where, c.col+" = ?")
 			args = append(args, c.val)
 		}
 	}
-	if cursor != nil {
-		where = append(where, "(created_at, id) < (?, ?)")
-		args = append(args, cursor.created, cursor.id)
+	if f.RunID != "" {
+		where = append(where, "d.run_id != ''")
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = defaultLimit
+	if f.Variant != "" {
+		where = append(where, "d.variant != ''")
 	}
-	q := "SELECT " + cols + " FROM deliveries"
+	if f.Status != nil {
+		where = append(where, "d.last_status = ?")
+		args = append(args, int64(*f.Status))
+	}
+	// The order columns: the term's index's when there is a term.
+	created, id := "d.created_at", "d.id"
+	from := "deliveries d"
+	if lq.term != "" {
+		created, id = "t.created_at", "t.id"
+		from = "delivery_terms t CROSS JOIN deliveries d ON d.id = t.id"
+		where = append([]string{"t.term = ?"}, where...)
+		args = append([]any{lq.term}, args...)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, created+" >= ?")
+		args = append(args, clampTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, created+" < ?")
+		args = append(args, clampTime(f.Until))
+	}
+	if lq.cursor != nil {
+		where = append(where, "("+created+", "+id+") < (?, ?)")
+		args = append(args, lq.cursor.created, lq.cursor.id)
+	}
+	q := "SELECT " + qualify(cols) + " FROM " + from
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
-	return q, append(args, min(limit, maxLimit))
+	q += " ORDER BY " + created + " DESC, " + id + " DESC LIMIT ?"
+	return q, append(args, pageLimit(f.Limit))
+}
+
+// clampTime returns t as stored, a time beyond what the log can store
+// taken as the nearest it can.
+func clampTime(t time.Time) int64 {
+	switch n, err := encTime(t); {
+	case err == nil:
+		return n
+	case t.Unix() < 0:
+		return zeroTime + 1
+	default:
+		return math.MaxInt64
+	}
+}
+
+// qualify prefixes each of the comma-separated columns cols with "d.".
+func qualify(cols string) string {
+	return "d." + strings.ReplaceAll(cols, ", ", ", d.")
 }
 
 // Pending returns every delivery in mockserver.StatePending, the soonest due
@@ -202,25 +316,53 @@ func deliveryArgs(d *mockserver.Delivery) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("updated_at: %w", err)
 	}
+	terms, err := encJSON(storedTerms(d))
+	if err != nil {
+		return nil, err
+	}
 	return []any{
 		d.ID, d.EventID, d.EndpointID, d.Provider, d.Variant, d.Event, d.WireID,
 		d.Key, blob(d.Body), d.CopyOf, d.ResendOf, d.State, int64(d.Attempts),
-		next, chaos, created, updated,
+		next, chaos, created, updated, d.RunID, terms,
 	}, nil
 }
 
-// scanDelivery reads a row of deliveryColumns.
+// storedTerms returns the terms of d that delivery_terms indexes:
+// mockserver.SearchTerms but the id and the event id, which have indexes
+// of their own.
+func storedTerms(d *mockserver.Delivery) []string {
+	return slices.DeleteFunc(mockserver.SearchTerms(d), func(t string) bool { return t == d.ID || t == d.EventID })
+}
+
+// summaryArgs returns a's summary in summaryColumns order.
+func summaryArgs(a *mockserver.Attempt) ([]any, error) {
+	at, err := encTime(a.StartedAt)
+	if err != nil {
+		return nil, fmt.Errorf("started_at: %w", err)
+	}
+	return []any{int64(a.N), int64(a.Status), a.Outcome, int64(a.Latency), at, a.ErrorKind}, nil
+}
+
+// scanDelivery reads a row of deliveryRead.
 func scanDelivery(r scanner) (*mockserver.Delivery, error) {
 	var (
 		d                      mockserver.Delivery
-		chaos                  string
+		chaos, terms           string
 		next, created, updated int64
+		lastN, latency, at     int64
+		status                 sql.NullInt64
+		outcome, errKind       string
 	)
 	err := r.Scan(&d.ID, &d.EventID, &d.EndpointID, &d.Provider, &d.Variant, &d.Event, &d.WireID,
 		&d.Key, &d.Body, &d.CopyOf, &d.ResendOf, &d.State, &d.Attempts,
-		&next, &chaos, &created, &updated)
+		&next, &chaos, &created, &updated, &d.RunID, &terms,
+		&lastN, &status, &outcome, &latency, &at, &errKind)
 	if err != nil {
 		return nil, err
+	}
+	if status.Valid {
+		d.LastAttempt = &mockserver.AttemptSummary{N: int(lastN), Status: int(status.Int64), Outcome: outcome,
+			Latency: time.Duration(latency), At: decTime(at), ErrorKind: errKind}
 	}
 	if err := decJSON(chaos, &d.Chaos); err != nil {
 		// A chaos that does not decode (damaged, or beyond today's bounds)

@@ -27,6 +27,7 @@ const (
 	stUpsertDelivery
 	stKeepAttemptBodies
 	stPutAttempt
+	stSetSummary
 	stQuarantineDelivery
 	numStmts
 )
@@ -43,6 +44,7 @@ var writeSQL = [numStmts]string{
 	stUpsertDelivery:    upsertDeliverySQL,
 	stKeepAttemptBodies: keepAttemptBodiesSQL,
 	stPutAttempt:        upsertAttemptSQL,
+	stSetSummary:        setSummarySQL,
 	// The state changes in place: deliveries_created holds it too.
 	stQuarantineDelivery: `UPDATE deliveries SET state = 'quarantined' WHERE id = ? AND state != 'quarantined'`,
 }
