@@ -143,11 +143,17 @@ ALTER TABLE attempts_v2 RENAME TO attempts;
 	// 3: search. Scenario runs tag their deliveries (run_id); the latest
 	// attempt's summary lives in the delivery's row (last_*, written by
 	// AddAttempt), so a list needs no query per row; last_status NULL:
-	// no attempt yet. Each filter has an index that ends in the list
-	// order (created_at, id), so that a filter matching few or only old
-	// rows reads only those: provider, provider and variant (partial: the
-	// default variant is ''), event, state, last_status, run_id (partial:
-	// most deliveries have none). terms is
+	// no attempt yet. Each filter has an index that leads with it, then
+	// the list order (created_at, id), so that a filter matching few or
+	// only old rows reads only those: provider, provider and variant
+	// (partial: the default variant is ''), event, state, last_status,
+	// run_id (partial: most deliveries have none). Combined with another
+	// filter, the planner reads the most selective one's index; the
+	// columns after (created_at, id) let it test provider, event and
+	// endpoint in the index, before it reads a row, so that a rare state
+	// or status combined with a filter it never meets costs the state's
+	// entries, not as many row reads. Only the state and status indexes
+	// hold columns an attempt changes: an attempt rewrites no other. terms is
 	// the JSON array of the ids a body holds (mockserver.SearchTerms, but
 	// the id and event id, which have their own indexes), and
 	// delivery_terms indexes them in the list order; triggers keep it in
@@ -208,11 +214,14 @@ CREATE TRIGGER deliveries_terms_update AFTER UPDATE OF terms, created_at, id ON 
 	SELECT value, new.created_at, new.id FROM json_each(new.terms);
 END;
 
-CREATE INDEX deliveries_provider ON deliveries (provider, created_at, id);
+DROP INDEX deliveries_endpoint;
+CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, created_at, id, event);
+CREATE INDEX deliveries_provider ON deliveries (provider, created_at, id, event, endpoint_id);
 CREATE INDEX deliveries_variant  ON deliveries (provider, variant, created_at, id) WHERE variant != '';
-CREATE INDEX deliveries_event    ON deliveries (event, created_at, id);
-CREATE INDEX deliveries_state    ON deliveries (state, created_at, id);
-CREATE INDEX deliveries_status   ON deliveries (last_status, created_at, id) WHERE last_status IS NOT NULL;
+CREATE INDEX deliveries_event    ON deliveries (event, created_at, id, provider, endpoint_id);
+CREATE INDEX deliveries_state    ON deliveries (state, created_at, id, provider, event, endpoint_id);
+CREATE INDEX deliveries_status   ON deliveries (last_status, created_at, id, provider, event, endpoint_id)
+	WHERE last_status IS NOT NULL;
 CREATE INDEX deliveries_run      ON deliveries (run_id, created_at, id) WHERE run_id != '';
 `,
 }
