@@ -103,8 +103,12 @@ func (s *Store) ListDeliveries(ctx context.Context, f mockserver.DeliveryFilter)
 			return nil, s.fail(op, err)
 		}
 	}
+	qs, err := s.listPlan(ctx, f, cursor)
+	if err != nil {
+		return nil, s.fail(op, err)
+	}
 	var got []*mockserver.Delivery
-	for _, lq := range listQueries(f, cursor) {
+	for _, lq := range qs {
 		part, err := s.listPage(ctx, op, f, lq)
 		if err != nil {
 			return nil, s.fail(op, err)
@@ -163,11 +167,108 @@ type listCursor struct {
 }
 
 // listQ is one query of a list: deliveries matching f after cursor, read
-// through delivery_terms for term when it is not empty.
+// through delivery_terms for term when it is not empty, through index when
+// it is not empty.
 type listQ struct {
 	f      mockserver.DeliveryFilter
 	cursor *listCursor
 	term   string
+	index  string
+}
+
+// probeCap is how many entries of an index listPlan counts, at most, to
+// tell how selective its filter is.
+const probeCap = 2000
+
+// listPlan returns the queries of ListDeliveries(f) from cursor, none when
+// f cannot match.
+//
+// The planner's statistics are averages: it takes a filter on a rare state
+// or status for as broad as the average one, and reads the provider's
+// hundreds of thousands of rows for the few failures. When two or more
+// broad filters are set (provider, event, endpoint, state, status, run),
+// listPlan counts the entries of each one's index, up to probeCap, and
+// reads the smallest; the state and status indexes hold provider, event
+// and endpoint, so the others are tested in the index. Before that,
+// delivery_facets says whether any delivery has the provider, variant,
+// event and endpoint asked for together: if none has, the answer is empty
+// at once, rather than after reading one of them to the end.
+func (s *Store) listPlan(ctx context.Context, f mockserver.DeliveryFilter, cursor *listCursor) ([]listQ, error) {
+	qs := listQueries(f, cursor)
+	if len(qs) != 1 || f.ID != "" || f.EventID != "" {
+		return qs, nil // a term, an id or an event id: few rows at most
+	}
+	var facet []string
+	var fargs []any
+	for _, c := range []struct{ col, val string }{{"provider", f.Provider}, {"variant", f.Variant}, {"event", f.Event}, {"endpoint_id", f.EndpointID}} {
+		if c.val != "" {
+			facet = append(facet, c.col+" = ?")
+			fargs = append(fargs, c.val)
+		}
+	}
+	if len(facet) >= 2 {
+		err := s.r.QueryRowContext(ctx, "SELECT 1 FROM delivery_facets WHERE "+strings.Join(facet, " AND ")+" LIMIT 1", fargs...).Scan(new(int))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	type probe struct {
+		index, where string
+		args         []any
+	}
+	var probes []probe
+	if f.Provider != "" && f.Variant != "" {
+		probes = append(probes, probe{"deliveries_variant", "provider = ? AND variant = ? AND variant != ''", []any{f.Provider, f.Variant}})
+	} else if f.Provider != "" {
+		probes = append(probes, probe{"deliveries_provider", "provider = ?", []any{f.Provider}})
+	}
+	for _, c := range []struct {
+		index, where string
+		set          bool
+		arg          any
+	}{
+		{"deliveries_event", "event = ?", f.Event != "", f.Event},
+		{"deliveries_endpoint", "endpoint_id = ?", f.EndpointID != "", f.EndpointID},
+		{"deliveries_state", "state = ?", f.State != "", f.State},
+		{"deliveries_status", "last_status = ?", f.Status != nil, statusArg(f.Status)},
+		{"deliveries_run", "run_id = ? AND run_id != ''", f.RunID != "", f.RunID},
+	} {
+		if c.set {
+			probes = append(probes, probe{c.index, c.where, []any{c.arg}})
+		}
+	}
+	if len(probes) < 2 {
+		return qs, nil
+	}
+	best, fewest := "", probeCap+1
+	for _, p := range probes {
+		var n int
+		q := fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM deliveries INDEXED BY %s WHERE %s LIMIT %d)", p.index, p.where, probeCap)
+		if err := s.r.QueryRowContext(ctx, q, p.args...).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, nil // one filter matches nothing: so do they all
+		}
+		// Ties (each at the cap) go to the state and status indexes, which
+		// test the other filters in the index.
+		if n < fewest || n == fewest && (p.index == "deliveries_state" || p.index == "deliveries_status") {
+			best, fewest = p.index, n
+		}
+	}
+	qs[0].index = best
+	return qs, nil
+}
+
+// statusArg returns the argument for a status filter, nil when none.
+func statusArg(status *int) any {
+	if status == nil {
+		return nil
+	}
+	return int64(*status)
 }
 
 // listQueries returns the queries whose merged pages are the page of
@@ -230,11 +331,14 @@ func (lq listQ) sql(cols string) (string, []any) {
 	}
 	if f.Status != nil {
 		where = append(where, "d.last_status = ?")
-		args = append(args, int64(*f.Status))
+		args = append(args, statusArg(f.Status))
 	}
 	// The order columns: the term's index's when there is a term.
 	created, id := "d.created_at", "d.id"
 	from := "deliveries d"
+	if lq.index != "" {
+		from += " INDEXED BY " + lq.index
+	}
 	if lq.term != "" {
 		created, id = "t.created_at", "t.id"
 		from = "delivery_terms t CROSS JOIN deliveries d ON d.id = t.id"

@@ -153,7 +153,12 @@ ALTER TABLE attempts_v2 RENAME TO attempts;
 	// endpoint in the index, before it reads a row, so that a rare state
 	// or status combined with a filter it never meets costs the state's
 	// entries, not as many row reads. Only the state and status indexes
-	// hold columns an attempt changes: an attempt rewrites no other. terms is
+	// hold columns an attempt changes: an attempt rewrites no other.
+	// delivery_facets holds each combination of provider, variant, event
+	// and endpoint that a delivery has had (never removed: it only says
+	// which combinations may match; the triggers insert with NOT EXISTS,
+	// as an outer upsert would turn their OR IGNORE into an abort), so that a combined filter no delivery
+	// matches is answered without reading the indexes. terms is
 	// the JSON array of the ids a body holds (mockserver.SearchTerms, but
 	// the id and event id, which have their own indexes), and
 	// delivery_terms indexes them in the list order; triggers keep it in
@@ -223,6 +228,25 @@ CREATE INDEX deliveries_state    ON deliveries (state, created_at, id, provider,
 CREATE INDEX deliveries_status   ON deliveries (last_status, created_at, id, provider, event, endpoint_id)
 	WHERE last_status IS NOT NULL;
 CREATE INDEX deliveries_run      ON deliveries (run_id, created_at, id) WHERE run_id != '';
+
+CREATE TABLE delivery_facets (
+	provider    TEXT NOT NULL,
+	variant     TEXT NOT NULL,
+	event       TEXT NOT NULL,
+	endpoint_id TEXT NOT NULL,
+	PRIMARY KEY (provider, variant, event, endpoint_id)
+) STRICT, WITHOUT ROWID;
+INSERT INTO delivery_facets SELECT DISTINCT provider, variant, event, endpoint_id FROM deliveries;
+CREATE TRIGGER deliveries_facets_insert AFTER INSERT ON deliveries BEGIN
+	INSERT INTO delivery_facets SELECT new.provider, new.variant, new.event, new.endpoint_id
+	WHERE NOT EXISTS (SELECT 1 FROM delivery_facets WHERE provider = new.provider AND variant = new.variant
+		AND event = new.event AND endpoint_id = new.endpoint_id);
+END;
+CREATE TRIGGER deliveries_facets_update AFTER UPDATE OF provider, variant, event, endpoint_id ON deliveries BEGIN
+	INSERT INTO delivery_facets SELECT new.provider, new.variant, new.event, new.endpoint_id
+	WHERE NOT EXISTS (SELECT 1 FROM delivery_facets WHERE provider = new.provider AND variant = new.variant
+		AND event = new.event AND endpoint_id = new.endpoint_id);
+END;
 `,
 }
 
