@@ -93,8 +93,20 @@ type memDelivery struct {
 	mu       sync.RWMutex
 	d        Delivery
 	attempts []*memAttempt
-	// terms are SearchTerms(&d), for DeliveryFilter.Q.
-	terms []string
+	// terms caches SearchTerms(&d) for DeliveryFilter.Q; nil until a
+	// search asks, and again after d changes (under mu).
+	terms atomic.Pointer[[]string]
+}
+
+// searchTerms returns SearchTerms(&md.d), from the cache when it holds
+// them; the caller holds md.mu (read or write).
+func (md *memDelivery) searchTerms() []string {
+	if p := md.terms.Load(); p != nil {
+		return *p
+	}
+	t := SearchTerms(&md.d)
+	md.terms.Store(&t)
+	return t
 }
 
 // snapshot copies md's delivery (body included).
@@ -248,7 +260,7 @@ func (s *memStore) PutDelivery(_ context.Context, d *Delivery) error {
 func (s *memStore) putLocked(sh *memShard, d *Delivery, body []byte) *memDelivery {
 	md := sh.m[d.ID]
 	if md == nil {
-		md = &memDelivery{id: d.ID, created: d.CreatedAt, d: *d, terms: SearchTerms(d)}
+		md = &memDelivery{id: d.ID, created: d.CreatedAt, d: *d}
 		if body == nil {
 			body = bytes.Clone(d.Body)
 		}
@@ -282,13 +294,12 @@ func (s *memStore) putLocked(sh *memShard, d *Delivery, body []byte) *memDeliver
 		}
 	}
 	md.mu.RUnlock()
-	terms := SearchTerms(d)
 	md.mu.Lock()
 	last := md.d.LastAttempt // the store's: an attempt sets it
 	md.d = *d
 	md.d.Body = body
 	md.d.LastAttempt = last
-	md.terms = terms
+	md.terms.Store(nil)
 	md.mu.Unlock()
 	if moved {
 		md.created = d.CreatedAt
@@ -324,16 +335,16 @@ func copySummary(s *AttemptSummary) *AttemptSummary {
 	return &c
 }
 
-// matches reports whether d, whose SearchTerms are terms, passes f's
+// matches reports whether d, whose SearchTerms terms returns, passes f's
 // filters (all but the cursor and the limit).
-func (f *DeliveryFilter) matches(d *Delivery, terms []string) bool {
+func (f *DeliveryFilter) matches(d *Delivery, terms func() []string) bool {
 	return (f.Provider == "" || d.Provider == f.Provider) && (f.Variant == "" || d.Variant == f.Variant) &&
 		(f.Event == "" || d.Event == f.Event) && (f.EndpointID == "" || d.EndpointID == f.EndpointID) &&
 		(f.State == "" || d.State == f.State) && (f.EventID == "" || d.EventID == f.EventID) &&
 		(f.ID == "" || d.ID == f.ID) && (f.RunID == "" || d.RunID == f.RunID) &&
 		(f.Status == nil || d.LastAttempt != nil && d.LastAttempt.Status == *f.Status) &&
 		(f.Since.IsZero() || !d.CreatedAt.Before(f.Since)) && (f.Until.IsZero() || d.CreatedAt.Before(f.Until)) &&
-		(f.Q == "" || slices.Contains(terms, f.Q))
+		(f.Q == "" || slices.Contains(terms(), f.Q))
 }
 
 func (s *memStore) ListDeliveries(_ context.Context, f DeliveryFilter) ([]*Delivery, error) {
@@ -363,7 +374,7 @@ func (s *memStore) ListDeliveries(_ context.Context, f DeliveryFilter) ([]*Deliv
 	for ; i >= 0 && len(out) < limit; i-- {
 		md := s.order[i]
 		md.mu.RLock()
-		if f.matches(&md.d, md.terms) {
+		if f.matches(&md.d, md.searchTerms) {
 			out = append(out, copyDelivery(&md.d))
 		}
 		md.mu.RUnlock()

@@ -44,8 +44,11 @@ func (s *Store) addAttemptWrite(a *mockserver.Attempt, d *mockserver.Delivery) (
 		return nil, err
 	}
 	sargs = append(sargs, d.ID)
+	dc := *d // the fields the terms come from, as they are now
 	return func(c *wconn) error {
-		if err := saveDelivery(c, dargs, false); err != nil {
+		// The delivery is usually stored already, with its terms: only
+		// an insert or a replacement reads the body for them.
+		if err := saveDelivery(c, dargs, false, func() (string, error) { return termsJSON(&dc) }); err != nil {
 			return err
 		}
 		if _, err := c.exec(stPutAttempt, aargs...); err != nil {

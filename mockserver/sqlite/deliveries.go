@@ -38,7 +38,12 @@ func (s *Store) putDeliveryWrite(d *mockserver.Delivery) (func(c *wconn) error, 
 	if err != nil {
 		return nil, err
 	}
-	return func(c *wconn) error { return saveDelivery(c, args, true) }, nil
+	// Likely new: its terms are needed, and are found here, in the
+	// caller's goroutine, rather than in the writer's.
+	if args[termsArg], err = termsJSON(d); err != nil {
+		return nil, err
+	}
+	return func(c *wconn) error { return saveDelivery(c, args, true, nil) }, nil
 }
 
 // saveDelivery stores the delivery whose deliveryArgs are args. It tries an
@@ -46,8 +51,24 @@ func (s *Store) putDeliveryWrite(d *mockserver.Delivery) (func(c *wconn) error, 
 // change of state), the likelier first: the insert when likelyNew. Failing
 // both, the delivery changes its body or an indexed field: it is replaced,
 // after its attempts that share its body get a copy of the old one.
-func saveDelivery(c *wconn, args []any, likelyNew bool) error {
-	insert := func() (int64, error) { return c.exec(stInsertDelivery, args...) }
+//
+// args[termsArg] may be nil: then terms gives it, when an insert or a
+// replacement needs it (an update leaves the terms alone).
+func saveDelivery(c *wconn, args []any, likelyNew bool, terms func() (string, error)) error {
+	withTerms := func() error {
+		if args[termsArg] != nil {
+			return nil
+		}
+		t, err := terms()
+		args[termsArg] = t
+		return err
+	}
+	insert := func() (int64, error) {
+		if err := withTerms(); err != nil {
+			return 0, err
+		}
+		return c.exec(stInsertDelivery, args...)
+	}
 	update := func() (int64, error) { return c.exec(stUpdateDelivery, reorder(args, updateDeliveryArgs)...) }
 	tries := [2]func() (int64, error){update, insert}
 	if likelyNew {
@@ -59,6 +80,9 @@ func saveDelivery(c *wconn, args []any, likelyNew bool) error {
 		}
 	}
 	if _, err := c.exec(stKeepAttemptBodies, args[0]); err != nil {
+		return err
+	}
+	if err := withTerms(); err != nil {
 		return err
 	}
 	_, err := c.exec(stUpsertDelivery, args...)
@@ -402,7 +426,8 @@ func (s *Store) Pending(ctx context.Context) ([]*mockserver.Delivery, error) {
 	return slices.DeleteFunc(list, func(d *mockserver.Delivery) bool { return d.State != mockserver.StatePending }), nil
 }
 
-// deliveryArgs returns d's values in deliveryColumns order.
+// deliveryArgs returns d's values in deliveryColumns order, but the terms
+// (nil; see termsJSON), which reading the body for ids costs.
 func deliveryArgs(d *mockserver.Delivery) ([]any, error) {
 	chaos, err := encJSON(d.Chaos)
 	if err != nil {
@@ -420,15 +445,19 @@ func deliveryArgs(d *mockserver.Delivery) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("updated_at: %w", err)
 	}
-	terms, err := encJSON(storedTerms(d))
-	if err != nil {
-		return nil, err
-	}
 	return []any{
 		d.ID, d.EventID, d.EndpointID, d.Provider, d.Variant, d.Event, d.WireID,
 		d.Key, blob(d.Body), d.CopyOf, d.ResendOf, d.State, int64(d.Attempts),
-		next, chaos, created, updated, d.RunID, terms,
+		next, chaos, created, updated, d.RunID, nil, // terms: termsJSON, when needed
 	}, nil
+}
+
+// termsArg is the place of the terms among deliveryArgs: the last.
+var termsArg = len(deliveryColumns) - 1
+
+// termsJSON returns the terms column of d.
+func termsJSON(d *mockserver.Delivery) (string, error) {
+	return encJSON(storedTerms(d))
 }
 
 // storedTerms returns the terms of d that delivery_terms indexes:

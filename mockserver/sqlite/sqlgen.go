@@ -37,7 +37,9 @@ var (
 	// deliveryFixed are the columns a delivery's change of state leaves as
 	// they are: those the list indexes hold but the state, and the body,
 	// the bulk of the row.
-	deliveryFixed = []string{"id", "provider", "variant", "event", "endpoint_id", "event_id", "created_at", "body", "run_id", "terms"}
+	// The terms (the last column) come from the body and the ids, which
+	// are fixed too: the update leaves them out altogether.
+	deliveryFixed = []string{"id", "provider", "variant", "event", "endpoint_id", "event_id", "wire_id", "created_at", "body", "run_id"}
 
 	upsertEndpointSQL = upsertSQL("endpoints", endpointColumns, "id")
 	insertDeliverySQL = "INSERT INTO deliveries (" + deliveryCols + ") VALUES (" + params(len(deliveryColumns)) + ") ON CONFLICT (id) DO NOTHING"
@@ -48,7 +50,7 @@ var (
 	// row.
 	setSummarySQL = "UPDATE deliveries SET " + strings.Join(summaryColumns, " = ?, ") + " = ? WHERE id = ?"
 
-	updateDeliverySQL, updateDeliveryArgs = updateSQL("deliveries", deliveryColumns, deliveryFixed)
+	updateDeliverySQL, updateDeliveryArgs = updateSQL("deliveries", deliveryColumns[:len(deliveryColumns)-1], deliveryFixed)
 
 	// keepAttemptBodiesSQL gives the attempts of delivery ?1 that share its
 	// body (request_body NULL) a copy, before the body changes.
