@@ -7,9 +7,10 @@ import (
 	"github.com/esimhooks/esimhooks/mockserver"
 )
 
-// oldRows is how many of fillSearchLog's deliveries, the oldest, carry
-// filter values no later delivery has (searchOld).
-const oldRows = 500
+// oldRows is how many of fillSearchLog's deliveries of n, the oldest,
+// carry filter values no later delivery has: 500 of a million, a fortieth
+// of a small log.
+func oldRows(n int) int { return min(500, n/40) }
 
 // fillSearchLog appends n deliveries, two attempts each, to s's log in
 // one transaction of SQL, spread over every filter the way a busy shared
@@ -20,7 +21,9 @@ const oldRows = 500
 // by scenario runs of 50 deliveries, event ids of two deliveries each,
 // one ICCID per four deliveries and one order id per two in the body's
 // terms, bodies of 300 bytes, one delivery a millisecond. The oldest
-// oldRows deliveries are those of searchOld.
+// oldRows(n) deliveries are those of the "old-" search cases: provider
+// legacy, endpoint ep-old, event legacy.event, failed with status 418, run
+// run-old, a term OLD-i each.
 func fillSearchLog(t testing.TB, s *Store, n int) {
 	t.Helper()
 	_, err := s.w.ExecContext(t.Context(), `
@@ -55,7 +58,7 @@ SELECT d.seq, k.n, d.endpoint_id, d.provider, d.variant, d.event, d.created_at +
 	k.n = 2 AND d.last_status = 200, 0, iif(k.n = 2, d.last_outcome, 'pending'), NULL, x'6f6b'
 FROM deliveries d, (SELECT 1 AS n UNION ALL SELECT 2) k
 WHERE d.seq > (SELECT coalesce(max(delivery_seq), 0) FROM attempts);
-ANALYZE;`, n, oldRows)
+ANALYZE;`, n, oldRows(n))
 	if err != nil {
 		t.Fatal(err)
 	}
