@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
@@ -43,18 +44,27 @@ func (s *Store) addAttemptWrite(a *mockserver.Attempt, d *mockserver.Delivery) (
 	if err != nil {
 		return nil, err
 	}
+	// The usual case, a delivery stored already whose state the attempt
+	// changes, is one update of its row, summary included.
+	uargs := reorder(append(slices.Clip(dargs[:termsArg]), sargs...), updateAttemptArgs)
 	sargs = append(sargs, d.ID)
 	dc := *d // the fields the terms come from, as they are now
 	return func(c *wconn) error {
-		// The delivery is usually stored already, with its terms: only
-		// an insert or a replacement reads the body for them.
-		if err := saveDelivery(c, dargs, false, func() (string, error) { return termsJSON(&dc) }); err != nil {
+		n, err := c.exec(stUpdateAttempt, uargs...)
+		if err != nil {
 			return err
 		}
-		if _, err := c.exec(stPutAttempt, aargs...); err != nil {
-			return err
+		if n == 0 {
+			// Not stored yet, or changed beyond its state: stored whole,
+			// then summarised. Only this reads the body for its terms.
+			if err := saveDelivery(c, dargs, false, func() (string, error) { return termsJSON(&dc) }); err != nil {
+				return err
+			}
+			if _, err := c.exec(stSetSummary, sargs...); err != nil {
+				return err
+			}
 		}
-		_, err := c.exec(stSetSummary, sargs...)
+		_, err = c.exec(stPutAttempt, aargs...)
 		return err
 	}, nil
 }

@@ -51,6 +51,11 @@ var (
 	setSummarySQL = "UPDATE deliveries SET " + strings.Join(summaryColumns, " = ?, ") + " = ? WHERE id = ?"
 
 	updateDeliverySQL, updateDeliveryArgs = updateSQL("deliveries", deliveryColumns[:len(deliveryColumns)-1], deliveryFixed)
+	// updateAttemptSQL is updateDeliverySQL that also sets the latest
+	// attempt's summary: AddAttempt's one write of the delivery's row,
+	// whose arguments are deliveryArgs but the terms, then summaryArgs.
+	updateAttemptSQL, updateAttemptArgs = updateSQL("deliveries",
+		append(slices.Clip(deliveryColumns[:len(deliveryColumns)-1]), summaryColumns...), deliveryFixed)
 
 	// keepAttemptBodiesSQL gives the attempts of delivery ?1 that share its
 	// body (request_body NULL) a copy, before the body changes.

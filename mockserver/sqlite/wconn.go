@@ -24,6 +24,7 @@ const (
 	stDeleteEndpoint
 	stInsertDelivery
 	stUpdateDelivery
+	stUpdateAttempt
 	stUpsertDelivery
 	stKeepAttemptBodies
 	stPutAttempt
@@ -41,6 +42,7 @@ var writeSQL = [numStmts]string{
 	stDeleteEndpoint:    `DELETE FROM endpoints WHERE id = ?`,
 	stInsertDelivery:    insertDeliverySQL,
 	stUpdateDelivery:    updateDeliverySQL,
+	stUpdateAttempt:     updateAttemptSQL,
 	stUpsertDelivery:    upsertDeliverySQL,
 	stKeepAttemptBodies: keepAttemptBodiesSQL,
 	stPutAttempt:        upsertAttemptSQL,
