@@ -10,7 +10,7 @@ import { current, go, href, views } from "./route.js";
 import { initScenarios } from "./scenarios.js";
 import { initSend } from "./send.js";
 import { follow } from "./sse.js";
-import { applyAttempt, loadCatalogue, loadEndpoints, loadHistory, logFilterParams } from "./store.js";
+import { applyAttempt, loadCatalogue, loadEndpoints, loadHistory, loadLog, logFilterParams } from "./store.js";
 
 initToken();
 onUnauthorized(askForToken);
@@ -25,6 +25,11 @@ window.addEventListener("hashchange", route);
 boot();
 
 async function boot() {
+  // A Log link asks for its list at once, beside the catalogue and the
+  // endpoints, rather than after them (the view's own request then finds
+  // it under way).
+  const first = current();
+  if (first.view === "log") loadLog(Object.fromEntries(Object.keys(logFilterParams).map((k) => [k, first.params[k] || ""])));
   try {
     await loadCatalogue();
     await loadEndpoints();
