@@ -97,6 +97,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		writeProblem(sw, r, p)
 		return
 	}
+	if p := unknownQuery(r, route); p != nil {
+		writeProblem(sw, r, p)
+		return
+	}
 	if p := s.spec.validate(r.Context(), r, route, params); p != nil {
 		writeProblem(sw, r, p)
 		return

@@ -4,7 +4,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -37,15 +39,14 @@ func textOrNil(b []byte) *string {
 
 func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// handleListDeliveries lists deliveries newest first, one page at a time.
+// handleListDeliveries lists deliveries newest first, one page at a time,
+// filtered by the query's parameters (validated against the API
+// description before this runs).
 func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	f := DeliveryFilter{
-		Provider: q.Get("provider"), Event: q.Get("event"), EndpointID: q.Get("endpoint"),
-		State: q.Get("state"), EventID: q.Get("event_id"), Before: q.Get("before"), Limit: 100,
-	}
-	if q.Has("limit") {
-		f.Limit, _ = strconv.Atoi(q.Get("limit")) // validated: 1..1000
+	f, p := deliveryFilter(r.URL.Query())
+	if p != nil {
+		writeProblem(w, r, p)
+		return
 	}
 	ds, err := s.store.ListDeliveries(r.Context(), f)
 	if err != nil {
@@ -65,6 +66,44 @@ func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
 		ds = []*Delivery{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": ds, "next": next})
+}
+
+// deliveryFilter reads the filter of GET /api/deliveries from q, whose
+// values the API description has validated (types, lengths, formats).
+func deliveryFilter(q url.Values) (DeliveryFilter, *Problem) {
+	f := DeliveryFilter{
+		Provider: q.Get("provider"), Variant: q.Get("variant"), Event: q.Get("event"),
+		EndpointID: q.Get("endpoint"), State: q.Get("state"), EventID: q.Get("event_id"),
+		ID: q.Get("id"), RunID: q.Get("run_id"), Q: strings.TrimSpace(q.Get("q")),
+		Before: q.Get("before"), Limit: 100,
+	}
+	if q.Has("limit") {
+		f.Limit, _ = strconv.Atoi(q.Get("limit")) // validated: 1..1000
+	}
+	if q.Has("status") {
+		n, _ := strconv.Atoi(q.Get("status")) // validated: 0..599
+		f.Status = &n
+	}
+	for _, t := range []struct {
+		name string
+		to   *time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		if !q.Has(t.name) {
+			continue
+		}
+		v, err := time.Parse(time.RFC3339Nano, q.Get(t.name))
+		if err != nil {
+			return f, paramProblem(t.name, "format", "must be an RFC 3339 date-time, such as 2026-01-02T15:04:05Z")
+		}
+		*t.to = v
+	}
+	if f.Variant != "" && f.Provider == "" {
+		return f, paramProblem("variant", "dependentRequired", "needs provider: variant names are the provider's")
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
+		return f, paramProblem("until", "minimum", "must be after since")
+	}
+	return f, nil
 }
 
 // handleGetDelivery serves one delivery with its body.

@@ -93,6 +93,20 @@ type memDelivery struct {
 	mu       sync.RWMutex
 	d        Delivery
 	attempts []*memAttempt
+	// terms caches SearchTerms(&d) for DeliveryFilter.Q; nil until a
+	// search asks, and again after d changes (under mu).
+	terms atomic.Pointer[[]string]
+}
+
+// searchTerms returns SearchTerms(&md.d), from the cache when it holds
+// them; the caller holds md.mu (read or write).
+func (md *memDelivery) searchTerms() []string {
+	if p := md.terms.Load(); p != nil {
+		return *p
+	}
+	t := SearchTerms(&md.d)
+	md.terms.Store(&t)
+	return t
 }
 
 // snapshot copies md's delivery (body included).
@@ -251,6 +265,7 @@ func (s *memStore) putLocked(sh *memShard, d *Delivery, body []byte) *memDeliver
 			body = bytes.Clone(d.Body)
 		}
 		md.d.Body = body
+		md.d.LastAttempt = nil // the store's: an attempt sets it
 		sh.m[d.ID] = md
 		s.orderMu.Lock()
 		// Deliveries mostly arrive in creation order: append is the fast path.
@@ -271,15 +286,20 @@ func (s *memStore) putLocked(sh *memShard, d *Delivery, body []byte) *memDeliver
 			s.order = slices.Delete(s.order, i, i+1)
 		}
 	}
-	md.mu.Lock()
+	md.mu.RLock()
 	if body == nil && d.Body != nil {
 		body = md.d.Body
 		if !bytes.Equal(body, d.Body) || body == nil {
 			body = bytes.Clone(d.Body)
 		}
 	}
+	md.mu.RUnlock()
+	md.mu.Lock()
+	last := md.d.LastAttempt // the store's: an attempt sets it
 	md.d = *d
 	md.d.Body = body
+	md.d.LastAttempt = last
+	md.terms.Store(nil)
 	md.mu.Unlock()
 	if moved {
 		md.created = d.CreatedAt
@@ -303,14 +323,28 @@ func (s *memStore) GetDelivery(_ context.Context, id string) (*Delivery, error) 
 func copyDelivery(d *Delivery) *Delivery {
 	c := *d
 	c.Body = bytes.Clone(d.Body)
+	c.LastAttempt = copySummary(d.LastAttempt)
 	return &c
 }
 
-// matches reports whether d passes f's field filters.
-func (f *DeliveryFilter) matches(d *Delivery) bool {
-	return (f.Provider == "" || d.Provider == f.Provider) && (f.Event == "" || d.Event == f.Event) &&
-		(f.EndpointID == "" || d.EndpointID == f.EndpointID) && (f.State == "" || d.State == f.State) &&
-		(f.EventID == "" || d.EventID == f.EventID)
+func copySummary(s *AttemptSummary) *AttemptSummary {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	return &c
+}
+
+// matches reports whether d, whose SearchTerms terms returns, passes f's
+// filters (all but the cursor and the limit).
+func (f *DeliveryFilter) matches(d *Delivery, terms func() []string) bool {
+	return (f.Provider == "" || d.Provider == f.Provider) && (f.Variant == "" || d.Variant == f.Variant) &&
+		(f.Event == "" || d.Event == f.Event) && (f.EndpointID == "" || d.EndpointID == f.EndpointID) &&
+		(f.State == "" || d.State == f.State) && (f.EventID == "" || d.EventID == f.EventID) &&
+		(f.ID == "" || d.ID == f.ID) && (f.RunID == "" || d.RunID == f.RunID) &&
+		(f.Status == nil || d.LastAttempt != nil && d.LastAttempt.Status == *f.Status) &&
+		(f.Since.IsZero() || !d.CreatedAt.Before(f.Since)) && (f.Until.IsZero() || d.CreatedAt.Before(f.Until)) &&
+		(f.Q == "" || slices.Contains(terms(), f.Q))
 }
 
 func (s *memStore) ListDeliveries(_ context.Context, f DeliveryFilter) ([]*Delivery, error) {
@@ -340,7 +374,7 @@ func (s *memStore) ListDeliveries(_ context.Context, f DeliveryFilter) ([]*Deliv
 	for ; i >= 0 && len(out) < limit; i-- {
 		md := s.order[i]
 		md.mu.RLock()
-		if f.matches(&md.d) {
+		if f.matches(&md.d, md.searchTerms) {
 			out = append(out, copyDelivery(&md.d))
 		}
 		md.mu.RUnlock()
@@ -388,6 +422,7 @@ func (s *memStore) AddAttempt(_ context.Context, a *Attempt, d *Delivery) error 
 		md.mu.Lock()
 		if sameButAttemptFields(&md.d, d) {
 			md.d.State, md.d.Attempts, md.d.NextAttemptAt, md.d.UpdatedAt = d.State, d.Attempts, d.NextAttemptAt, d.UpdatedAt
+			md.d.LastAttempt = a.Summary()
 			md.addAttemptLocked(ac, a.RequestBody)
 			md.mu.Unlock()
 			return nil
@@ -399,6 +434,7 @@ func (s *memStore) AddAttempt(_ context.Context, a *Attempt, d *Delivery) error 
 	defer sh.mu.Unlock()
 	md := s.putLocked(sh, d, nil)
 	md.mu.Lock()
+	md.d.LastAttempt = a.Summary()
 	md.addAttemptLocked(ac, a.RequestBody)
 	md.mu.Unlock()
 	return nil

@@ -120,6 +120,25 @@ type Delivery struct {
 	Quarantined string    `json:"quarantined,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// LastAttempt summarises the latest attempt recorded (AddAttempt);
+	// nil before the first. The store keeps it: PutDelivery of an
+	// existing delivery leaves it as it is.
+	LastAttempt *AttemptSummary `json:"last_attempt,omitempty"`
+}
+
+// AttemptSummary is what a delivery in a list says of its latest attempt.
+type AttemptSummary struct {
+	N         int           `json:"n"`
+	Status    int           `json:"status"` // 0 when no answer
+	Outcome   string        `json:"outcome"`
+	Latency   time.Duration `json:"latency_ns"`
+	At        time.Time     `json:"at"` // when it started
+	ErrorKind string        `json:"error_kind,omitempty"`
+}
+
+// Summary returns a's summary.
+func (a *Attempt) Summary() *AttemptSummary {
+	return &AttemptSummary{N: a.N, Status: a.Status, Outcome: a.Outcome, Latency: a.Latency, At: a.StartedAt, ErrorKind: a.ErrorKind}
 }
 
 // Attempt error kinds: those of package wire, which makes the attempts.
@@ -165,9 +184,25 @@ type Attempt struct {
 	Outcome string `json:"outcome"`
 }
 
-// DeliveryFilter selects deliveries; zero fields match everything.
+// DeliveryFilter selects deliveries; zero fields match everything, and
+// the fields set must all match.
 type DeliveryFilter struct {
 	Provider, Event, EndpointID, State, EventID string
+	// Variant matches the provider's variant; it is used with Provider
+	// (variant names are the provider's).
+	Variant string
+	// ID is one delivery's id; RunID the scenario run that sent it.
+	ID, RunID string
+	// Status matches the latest attempt's HTTP status (0: no answer);
+	// nil matches any, and a delivery without attempts matches none.
+	Status *int
+	// Since and Until bound CreatedAt: Since <= CreatedAt < Until; zero
+	// means unbounded.
+	Since, Until time.Time
+	// Q is a search term: it matches a delivery whose id, event id or
+	// wire id is Q, or whose body holds Q as an id-like value
+	// (SearchTerms).
+	Q string
 	// Before is a cursor: only deliveries created before this id's delivery.
 	Before string
 	Limit  int // default 100, at most 1000

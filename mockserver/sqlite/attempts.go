@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
@@ -39,11 +40,31 @@ func (s *Store) addAttemptWrite(a *mockserver.Attempt, d *mockserver.Delivery) (
 	if err != nil {
 		return nil, err
 	}
+	sargs, err := summaryArgs(a)
+	if err != nil {
+		return nil, err
+	}
+	// The usual case, a delivery stored already whose state the attempt
+	// changes, is one update of its row, summary included.
+	uargs := reorder(append(slices.Clip(dargs[:termsArg]), sargs...), updateAttemptArgs)
+	sargs = append(sargs, d.ID)
+	dc := *d // the fields the terms come from, as they are now
 	return func(c *wconn) error {
-		if err := saveDelivery(c, dargs, false); err != nil {
+		n, err := c.exec(stUpdateAttempt, uargs...)
+		if err != nil {
 			return err
 		}
-		_, err := c.exec(stPutAttempt, aargs...)
+		if n == 0 {
+			// Not stored yet, or changed beyond its state: stored whole,
+			// then summarised. Only this reads the body for its terms.
+			if err := saveDelivery(c, dargs, false, func() (string, error) { return termsJSON(&dc) }); err != nil {
+				return err
+			}
+			if _, err := c.exec(stSetSummary, sargs...); err != nil {
+				return err
+			}
+		}
+		_, err = c.exec(stPutAttempt, aargs...)
 		return err
 	}, nil
 }

@@ -140,13 +140,114 @@ FROM attempts a JOIN deliveries d ON d.id = a.delivery_id;
 DROP TABLE attempts;
 ALTER TABLE attempts_v2 RENAME TO attempts;
 `,
-	// 3: the scenario run that sent a delivery ('' for none), and an
-	// endpoint's probe URL ('' for none). (Merge note: the search work's
-	// migration 3 adds run_id with its other columns; the two become one
-	// entry.)
+	// 3: search, and scenario runs. Scenario runs tag their deliveries
+	// (run_id); an endpoint may carry its probe URL (probe_url, '' for none); the latest
+	// attempt's summary lives in the delivery's row (last_*, written by
+	// AddAttempt), so a list needs no query per row; last_status NULL:
+	// no attempt yet. Each filter has an index that leads with it, then
+	// the list order (created_at, id), so that a filter matching few or
+	// only old rows reads only those: provider, provider and variant
+	// (partial: the default variant is ''), event, state, last_status,
+	// run_id (partial: most deliveries have none). Combined with another
+	// filter, the store reads the most selective one's index (listPlan);
+	// the state and status indexes go on with provider, event and
+	// endpoint, which it then tests in the index, before it reads a row,
+	// so that a rare state or status combined with a filter it never
+	// meets costs the state's entries, not as many row reads. (Each
+	// index costs every insert, so the others stay narrow.) Only the
+	// state and status indexes hold columns an attempt changes.
+	// delivery_facets holds each combination of provider, variant, event
+	// and endpoint that a delivery has had (never removed: it only says
+	// which combinations may match; the triggers insert with NOT EXISTS,
+	// as an outer upsert would turn their OR IGNORE into an abort), so that a combined filter no delivery
+	// matches is answered without reading the indexes. terms is
+	// the JSON array of the ids a body holds (mockserver.SearchTerms, but
+	// the id and event id, which have their own indexes), and
+	// delivery_terms indexes them in the list order; triggers keep it in
+	// step with the deliveries, whoever inserts, replaces or deletes them.
+	// Rows written before this version get their terms by the same rules,
+	// in SQL.
 	`
 ALTER TABLE deliveries ADD COLUMN run_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE endpoints ADD COLUMN probe_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries ADD COLUMN terms TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE deliveries ADD COLUMN last_n INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN last_status INTEGER;
+ALTER TABLE deliveries ADD COLUMN last_outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries ADD COLUMN last_latency_ns INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN last_at INTEGER NOT NULL DEFAULT -9223372036854775808;
+ALTER TABLE deliveries ADD COLUMN last_error_kind TEXT NOT NULL DEFAULT '';
+
+UPDATE deliveries SET (last_n, last_status, last_outcome, last_latency_ns, last_at, last_error_kind) =
+	(SELECT n, status, outcome, latency_ns, started_at, error_kind FROM attempts
+		WHERE delivery_seq = deliveries.seq ORDER BY n DESC LIMIT 1)
+WHERE EXISTS (SELECT 1 FROM attempts WHERE delivery_seq = deliveries.seq);
+
+UPDATE deliveries SET terms = coalesce((
+	SELECT json_group_array(v) FROM (
+		SELECT deliveries.wire_id AS v
+		WHERE deliveries.wire_id NOT IN ('', deliveries.id, deliveries.event_id) AND length(deliveries.wire_id) <= 128
+		UNION
+		SELECT CAST(t.value AS TEXT) FROM json_tree(iif(json_valid(CAST(deliveries.body AS TEXT)), CAST(deliveries.body AS TEXT), '{}')) t
+		WHERE t.type IN ('text', 'integer') AND length(t.value) <= 128
+			AND CAST(t.value AS TEXT) NOT IN ('', deliveries.id, deliveries.event_id)
+			AND (lower(replace(replace(t.key, '_', ''), '-', '')) IN ('iccid', 'eid', 'esimid', 'esimtranno',
+					'orderid', 'orderno', 'ordercode', 'ordernumber', 'orderreference', 'referenceid',
+					'transactionid', 'requestid', 'simid', 'topupid', 'subscriptionid')
+				OR (length(t.value) BETWEEN 18 AND 22 AND CAST(t.value AS TEXT) NOT GLOB '*[^0-9]*')))), '[]')
+WHERE json_valid(CAST(body AS TEXT)) OR wire_id NOT IN ('', id, event_id);
+
+CREATE TABLE delivery_terms (
+	term       TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	id         TEXT NOT NULL,
+	PRIMARY KEY (term, created_at, id)
+) STRICT, WITHOUT ROWID;
+
+INSERT OR IGNORE INTO delivery_terms (term, created_at, id)
+SELECT j.value, d.created_at, d.id FROM deliveries d, json_each(d.terms) j;
+
+CREATE TRIGGER deliveries_terms_insert AFTER INSERT ON deliveries WHEN new.terms != '[]' BEGIN
+	INSERT OR IGNORE INTO delivery_terms (term, created_at, id)
+	SELECT value, new.created_at, new.id FROM json_each(new.terms);
+END;
+CREATE TRIGGER deliveries_terms_delete AFTER DELETE ON deliveries WHEN old.terms != '[]' BEGIN
+	DELETE FROM delivery_terms
+	WHERE term IN (SELECT value FROM json_each(old.terms)) AND created_at = old.created_at AND id = old.id;
+END;
+CREATE TRIGGER deliveries_terms_update AFTER UPDATE OF terms, created_at, id ON deliveries BEGIN
+	DELETE FROM delivery_terms
+	WHERE term IN (SELECT value FROM json_each(old.terms)) AND created_at = old.created_at AND id = old.id;
+	INSERT OR IGNORE INTO delivery_terms (term, created_at, id)
+	SELECT value, new.created_at, new.id FROM json_each(new.terms);
+END;
+
+CREATE INDEX deliveries_provider ON deliveries (provider, created_at, id);
+CREATE INDEX deliveries_variant  ON deliveries (provider, variant, created_at, id) WHERE variant != '';
+CREATE INDEX deliveries_event    ON deliveries (event, created_at, id);
+CREATE INDEX deliveries_state    ON deliveries (state, created_at, id, provider, event, endpoint_id);
+CREATE INDEX deliveries_status   ON deliveries (last_status, created_at, id, provider, event, endpoint_id)
+	WHERE last_status IS NOT NULL;
+CREATE INDEX deliveries_run      ON deliveries (run_id, created_at, id) WHERE run_id != '';
+
+CREATE TABLE delivery_facets (
+	provider    TEXT NOT NULL,
+	variant     TEXT NOT NULL,
+	event       TEXT NOT NULL,
+	endpoint_id TEXT NOT NULL,
+	PRIMARY KEY (provider, variant, event, endpoint_id)
+) STRICT, WITHOUT ROWID;
+INSERT INTO delivery_facets SELECT DISTINCT provider, variant, event, endpoint_id FROM deliveries;
+CREATE TRIGGER deliveries_facets_insert AFTER INSERT ON deliveries BEGIN
+	INSERT INTO delivery_facets SELECT new.provider, new.variant, new.event, new.endpoint_id
+	WHERE NOT EXISTS (SELECT 1 FROM delivery_facets WHERE provider = new.provider AND variant = new.variant
+		AND event = new.event AND endpoint_id = new.endpoint_id);
+END;
+CREATE TRIGGER deliveries_facets_update AFTER UPDATE OF provider, variant, event, endpoint_id ON deliveries BEGIN
+	INSERT INTO delivery_facets SELECT new.provider, new.variant, new.event, new.endpoint_id
+	WHERE NOT EXISTS (SELECT 1 FROM delivery_facets WHERE provider = new.provider AND variant = new.variant
+		AND event = new.event AND endpoint_id = new.endpoint_id);
+END;
 `,
 }
 

@@ -15,8 +15,11 @@ var (
 	deliveryColumns = []string{
 		"id", "event_id", "endpoint_id", "provider", "variant", "event", "wire_id",
 		"key", "body", "copy_of", "resend_of", "state", "attempts",
-		"next_attempt_at", "chaos", "created_at", "updated_at", "run_id",
+		"next_attempt_at", "chaos", "created_at", "updated_at", "run_id", "terms",
 	}
+	// summaryColumns hold the latest attempt's summary (AttemptSummary):
+	// read with a delivery, written by AddAttempt only.
+	summaryColumns = []string{"last_n", "last_status", "last_outcome", "last_latency_ns", "last_at", "last_error_kind"}
 	// attemptColumns follow the delivery's id, which attempts hold as
 	// delivery_seq, the delivery's seq.
 	attemptColumns = []string{
@@ -28,18 +31,31 @@ var (
 
 	endpointCols = strings.Join(endpointColumns, ", ")
 	deliveryCols = strings.Join(deliveryColumns, ", ")
+	// deliveryRead are the columns scanDelivery reads.
+	deliveryRead = deliveryCols + ", " + strings.Join(summaryColumns, ", ")
 
 	// deliveryFixed are the columns a delivery's change of state leaves as
 	// they are: those the list indexes hold but the state, and the body,
 	// the bulk of the row.
-	deliveryFixed = []string{"id", "provider", "event", "endpoint_id", "event_id", "created_at", "body"}
+	// The terms (the last column) come from the body and the ids, which
+	// are fixed too: the update leaves them out altogether.
+	deliveryFixed = []string{"id", "provider", "variant", "event", "endpoint_id", "event_id", "wire_id", "created_at", "body", "run_id"}
 
 	upsertEndpointSQL = upsertSQL("endpoints", endpointColumns, "id")
 	insertDeliverySQL = "INSERT INTO deliveries (" + deliveryCols + ") VALUES (" + params(len(deliveryColumns)) + ") ON CONFLICT (id) DO NOTHING"
 	upsertDeliverySQL = upsertSQL("deliveries", deliveryColumns, "id")
 	upsertAttemptSQL  = upsertAttempt()
 
-	updateDeliverySQL, updateDeliveryArgs = updateSQL("deliveries", deliveryColumns, deliveryFixed)
+	// setSummarySQL records the latest attempt's summary in delivery ?7's
+	// row.
+	setSummarySQL = "UPDATE deliveries SET " + strings.Join(summaryColumns, " = ?, ") + " = ? WHERE id = ?"
+
+	updateDeliverySQL, updateDeliveryArgs = updateSQL("deliveries", deliveryColumns[:len(deliveryColumns)-1], deliveryFixed)
+	// updateAttemptSQL is updateDeliverySQL that also sets the latest
+	// attempt's summary: AddAttempt's one write of the delivery's row,
+	// whose arguments are deliveryArgs but the terms, then summaryArgs.
+	updateAttemptSQL, updateAttemptArgs = updateSQL("deliveries",
+		append(slices.Clip(deliveryColumns[:len(deliveryColumns)-1]), summaryColumns...), deliveryFixed)
 
 	// keepAttemptBodiesSQL gives the attempts of delivery ?1 that share its
 	// body (request_body NULL) a copy, before the body changes.

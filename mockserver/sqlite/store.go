@@ -232,11 +232,11 @@ func (s *Store) prepare(ctx context.Context) error {
 	}{
 		{s.r, &s.getEndpoint, `SELECT ` + endpointCols + ` FROM endpoints WHERE id = ?`},
 		{s.r, &s.listEndpoints, `SELECT ` + endpointCols + ` FROM endpoints ORDER BY created_at, id`},
-		{s.r, &s.getDelivery, `SELECT ` + deliveryCols + ` FROM deliveries WHERE id = ?`},
+		{s.r, &s.getDelivery, `SELECT ` + deliveryRead + ` FROM deliveries WHERE id = ?`},
 		{s.r, &s.deliveryCursor, `SELECT created_at FROM deliveries WHERE id = ?`},
-		{s.r, &s.pending, `SELECT ` + deliveryCols + ` FROM deliveries INDEXED BY deliveries_due WHERE state = 'pending' ORDER BY next_attempt_at, seq`},
+		{s.r, &s.pending, `SELECT ` + deliveryRead + ` FROM deliveries INDEXED BY deliveries_due WHERE state = 'pending' ORDER BY next_attempt_at, seq`},
 		{s.r, &s.listAttempts, listAttemptsSQL},
-		{s.r, &s.getDeliveryBySeq, `SELECT ` + deliveryCols + ` FROM deliveries WHERE seq = ?`},
+		{s.r, &s.getDeliveryBySeq, `SELECT ` + deliveryRead + ` FROM deliveries WHERE seq = ?`},
 		// A scan of the index alone, for a cursor whose row is damaged.
 		{s.r, &s.salvageCursor, `SELECT created_at FROM deliveries INDEXED BY deliveries_created WHERE id = ?`},
 	} {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -275,87 +274,6 @@ func TestErrorsNameOperationAndPath(t *testing.T) {
 	err = s.PutEndpoint(ctx, &mockserver.Endpoint{ID: "ep1", Secret: "hunter2"})
 	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), `put endpoint "ep1"`) {
 		t.Errorf("PutEndpoint with a cancelled context = %v; want an error naming the operation, not the secret", err)
-	}
-}
-
-func TestListUsesIndexes(t *testing.T) {
-	s, _ := openTemp(t)
-	ctx := t.Context()
-	// Give the planner the statistics of a log of a million deliveries, 2%
-	// of them pending; the schema change makes every connection read them.
-	if _, err := s.w.ExecContext(ctx, `ANALYZE; DELETE FROM sqlite_stat1;
-		INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES
-			('deliveries', 'sqlite_autoindex_deliveries_1', '1000000 1'),
-			('deliveries', 'deliveries_created', '1000000 1 1 1 1 1'),
-			('deliveries', 'deliveries_endpoint', '1000000 2000 1 1'),
-			('deliveries', 'deliveries_event_id', '1000000 2 1 1'),
-			('deliveries', 'deliveries_due', '20000 1');
-		CREATE TABLE reload (x); DROP TABLE reload`); err != nil {
-		t.Fatal(err)
-	}
-	// A statement that reads the database makes the connection see the
-	// schema change; EXPLAIN alone uses the schema it has.
-	conn, err := s.r.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	var n int
-	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_stat1").Scan(&n); err != nil || n != 5 {
-		t.Fatalf("statistics: %d rows, %v", n, err)
-	}
-	plan := func(q string) string {
-		rows, err := conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		return strings.Join(plan, "; ")
-	}
-	cursor := &listCursor{created: 1, id: "x"}
-	for _, c := range []struct {
-		f      mockserver.DeliveryFilter
-		cursor *listCursor
-		index  string
-	}{
-		{mockserver.DeliveryFilter{}, nil, "deliveries_created"},
-		{mockserver.DeliveryFilter{}, cursor, "deliveries_created"},
-		{mockserver.DeliveryFilter{Provider: "x"}, nil, "deliveries_created"},
-		{mockserver.DeliveryFilter{Event: "x"}, cursor, "deliveries_created"},
-		{mockserver.DeliveryFilter{State: mockserver.StatePending}, nil, "deliveries_created"},
-		{mockserver.DeliveryFilter{State: mockserver.StateFailed, Provider: "x"}, cursor, "deliveries_created"},
-		{mockserver.DeliveryFilter{EndpointID: "x"}, nil, "deliveries_endpoint"},
-		{mockserver.DeliveryFilter{EndpointID: "x", State: mockserver.StatePending}, cursor, "deliveries_endpoint"},
-		{mockserver.DeliveryFilter{EventID: "x"}, nil, "deliveries_event_id"},
-		{mockserver.DeliveryFilter{EventID: "x", Provider: "x", Event: "x"}, cursor, "deliveries_event_id"},
-	} {
-		// SQLite plans a query again once its parameters are bound, when
-		// their values might change the plan; EXPLAIN shows the plan
-		// without them, so the test writes them into the query.
-		q, args := listQuery(c.f, c.cursor, deliveryCols)
-		for _, a := range args {
-			lit := fmt.Sprint(a)
-			if _, ok := a.(string); ok {
-				lit = "'" + lit + "'"
-			}
-			q = strings.Replace(q, "?", lit, 1)
-		}
-		if p := plan(q); !strings.Contains(p, "INDEX "+c.index) || strings.Contains(p, "TEMP B-TREE") {
-			t.Errorf("ListDeliveries(%+v, cursor %v) reads\n  %s\nwant %s, in order", c.f, c.cursor != nil, p, c.index)
-		}
-	}
-	q := "SELECT id FROM deliveries INDEXED BY deliveries_due WHERE state = 'pending' ORDER BY next_attempt_at, seq"
-	if p := plan(q); strings.Contains(p, "TEMP B-TREE") {
-		t.Errorf("Pending reads %s", p)
 	}
 }
 

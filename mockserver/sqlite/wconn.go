@@ -24,9 +24,11 @@ const (
 	stDeleteEndpoint
 	stInsertDelivery
 	stUpdateDelivery
+	stUpdateAttempt
 	stUpsertDelivery
 	stKeepAttemptBodies
 	stPutAttempt
+	stSetSummary
 	stQuarantineDelivery
 	numStmts
 )
@@ -40,9 +42,11 @@ var writeSQL = [numStmts]string{
 	stDeleteEndpoint:    `DELETE FROM endpoints WHERE id = ?`,
 	stInsertDelivery:    insertDeliverySQL,
 	stUpdateDelivery:    updateDeliverySQL,
+	stUpdateAttempt:     updateAttemptSQL,
 	stUpsertDelivery:    upsertDeliverySQL,
 	stKeepAttemptBodies: keepAttemptBodiesSQL,
 	stPutAttempt:        upsertAttemptSQL,
+	stSetSummary:        setSummarySQL,
 	// The state changes in place: deliveries_created holds it too.
 	stQuarantineDelivery: `UPDATE deliveries SET state = 'quarantined' WHERE id = ? AND state != 'quarantined'`,
 }

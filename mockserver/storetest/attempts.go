@@ -45,6 +45,7 @@ func afterAttempt(d *mockserver.Delivery, a *mockserver.Attempt) *mockserver.Del
 	c.State = a.Outcome
 	c.NextAttemptAt = a.NextRetryAt
 	c.UpdatedAt = a.StartedAt.Add(a.Latency)
+	c.LastAttempt = a.Summary()
 	return &c
 }
 

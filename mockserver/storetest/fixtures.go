@@ -127,6 +127,11 @@ func normDelivery(d *mockserver.Delivery) mockserver.Delivery {
 	c := *d
 	c.Body = nil
 	c.NextAttemptAt, c.CreatedAt, c.UpdatedAt = normTime(c.NextAttemptAt), normTime(c.CreatedAt), normTime(c.UpdatedAt)
+	if c.LastAttempt != nil {
+		la := *c.LastAttempt
+		la.At = normTime(la.At)
+		c.LastAttempt = &la
+	}
 	return c
 }
 

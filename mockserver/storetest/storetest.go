@@ -19,6 +19,10 @@
 //     descending; so Before paginates without gaps or repeats, and a page
 //     after the cursor is unaffected by deliveries inserted since. Limit 0
 //     means 100, and a Limit over 1000 means 1000.
+//   - Every filter of DeliveryFilter that is set must match; Q matches
+//     mockserver.SearchTerms exactly. Each delivery carries the summary of
+//     the attempt AddAttempt recorded last, which PutDelivery keeps (and a
+//     new delivery starts without).
 //   - PutDelivery replaces in place: the delivery's attempts stay.
 //   - AddAttempt stores the attempt and the delivery it is given.
 //   - ListEndpoints order is unspecified; Pending order is unspecified.
@@ -70,6 +74,8 @@ func Run(t *testing.T, newStore func(t *testing.T) mockserver.Store) {
 		{"ListDeliveries/Pagination", testListPagination},
 		{"ListDeliveries/PaginationWhileInserting", testListPaginationWhileInserting},
 		{"ListDeliveries/CursorOutsideFilter", testListCursorOutsideFilter},
+		{"ListDeliveries/Search", testListSearch},
+		{"ListDeliveries/LastAttemptKept", testLastAttemptKept},
 		{"Pending", testPending},
 		{"AddAttempt/StoresBoth", testAddAttemptStoresBoth},
 		{"AddAttempt/PutDeliveryKeepsAttempts", testPutDeliveryKeepsAttempts},

@@ -10,7 +10,7 @@ import { current, go, href, views } from "./route.js";
 import { initScenarios } from "./scenarios.js";
 import { initSend } from "./send.js";
 import { follow } from "./sse.js";
-import { applyAttempt, loadCatalogue, loadEndpoints, loadHistory } from "./store.js";
+import { applyAttempt, loadCatalogue, loadEndpoints, loadHistory, loadLog, logFilterParams } from "./store.js";
 
 initToken();
 onUnauthorized(askForToken);
@@ -25,6 +25,11 @@ window.addEventListener("hashchange", route);
 boot();
 
 async function boot() {
+  // A Log link asks for its list at once, beside the catalogue and the
+  // endpoints, rather than after them (the view's own request then finds
+  // it under way).
+  const first = current();
+  if (first.view === "log") loadLog(Object.fromEntries(Object.keys(logFilterParams).map((k) => [k, first.params[k] || ""])));
   try {
     await loadCatalogue();
     await loadEndpoints();
@@ -57,7 +62,7 @@ function route() {
   if (view === "send") send.show(r.params);
   if (view === "log") {
     log.show(r);
-    if (r.id) showDetail(r.id, Number(r.params.attempt) || 0, Object.fromEntries(["provider", "event", "endpoint", "outcome"].map((k) => [k, r.params[k] || ""])));
+    if (r.id) showDetail(r.id, Number(r.params.attempt) || 0, Object.fromEntries(Object.keys(logFilterParams).map((k) => [k, r.params[k] || ""])));
   }
   if (view === "endpoints") endpoints.show(r.params);
   if (view === "scenarios") scenarios.show(r.params);
@@ -75,7 +80,7 @@ function live() {
     onState: (s) => {
       pill.dataset.state = s;
       text.textContent = s === "open" ? "Live" : s === "connecting" ? "Connecting…" : "Reconnecting…";
-      if (s === "open" && opened++ > 0) loadHistory().catch(() => {});
+      if (s === "open" && opened++ > 0) loadHistory(true).catch(() => {});
     },
   });
 }

@@ -2,7 +2,8 @@
 // filtered log or one delivery can be shared and reopened.
 //
 //   #/send?endpoint=ID&provider=P&variant=V&event=E
-//   #/log?provider=P&event=E&endpoint=ID&outcome=O
+//   #/log?provider=P&event=E&endpoint=ID&outcome=O&status=N&q=TERM&since=T&until=T&run_id=R
+//                               (the server filters: a shared link lists what it names)
 //   #/deliveries/ID?attempt=N   (the log with one delivery open)
 //   #/endpoints
 //   #/scenarios

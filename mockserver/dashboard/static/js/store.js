@@ -18,7 +18,95 @@ export const store = {
   stats: new Map(),
   /** Whether the first page of history has been read. */
   historyLoaded: false,
+  /**
+   * The Log's list: the deliveries the server matched to filters, newest
+   * first, page after page (next is the cursor of the following page), and
+   * those the stream brought since that match them too.
+   */
+  log: { key: null, filters: {}, ids: [], next: null, loading: false, error: null },
 };
+
+/** The Log's filters (URL names) and the list API's names for them. */
+export const logFilterParams = {
+  provider: "provider", event: "event", endpoint: "endpoint", outcome: "state", status: "status",
+  q: "q", since: "since", until: "until", run_id: "run_id",
+};
+
+/** The list API's query for the Log's filters. */
+function logQuery(filters) {
+  const q = {};
+  for (const [k, p] of Object.entries(logFilterParams)) if (filters[k]) q[p] = filters[k];
+  return q;
+}
+
+/**
+ * Whether delivery d, as the page knows it, matches the Log's filters: a
+ * delivery the stream brought joins the list when it does. A search term
+ * is matched against the ids the page knows (the server also matches ids
+ * in the body); a run against the run id when the page knows it.
+ */
+export function matchesLog(d, f = store.log.filters) {
+  const la = d.last_attempt;
+  return (!f.provider || d.provider === f.provider) && (!f.event || d.event === f.event) &&
+    (!f.endpoint || d.endpoint_id === f.endpoint) && (!f.outcome || d.state === f.outcome) &&
+    (!f.status || (la && String(la.status) === String(f.status))) && (!f.run_id || d.run_id === f.run_id) &&
+    (!f.q || [d.id, d.event_id, d.wire_id].includes(f.q)) &&
+    (!f.since || (d.created_at || "") >= new Date(f.since).toISOString()) &&
+    (!f.until || (d.created_at || "") < new Date(f.until).toISOString());
+}
+
+/** Adds delivery d to the Log's list, in its place, if it matches. */
+function joinLog(d) {
+  const log = store.log;
+  if (log.key === null || log.ids.includes(d.id) || !matchesLog(d)) return;
+  const t = d.created_at || "";
+  let i = 0;
+  while (i < log.ids.length && (store.deliveries.get(log.ids[i])?.created_at || "") > t) i++;
+  // Older than every row and more pages to come: the page that holds it will list it.
+  if (i === log.ids.length && log.next) return;
+  log.ids.splice(i, 0, d.id);
+}
+
+/**
+ * Reads the first page of the Log for filters, or with older the next page
+ * of the current list: one request. A list for the same filters already
+ * read (or being read) is kept unless force.
+ */
+export async function loadLog(filters, { older = false, force = false } = {}) {
+  const q = logQuery(filters);
+  const key = JSON.stringify(q);
+  let log = store.log;
+  if (older) {
+    if (!log.next || log.loading) return;
+    log.loading = true;
+  } else {
+    if (!force && log.key === key) return;
+    log = { key, filters: { ...filters }, ids: [], next: null, loading: true, error: null };
+    store.log = log;
+  }
+  emit("log");
+  let page;
+  try {
+    page = await api("GET", `/api/deliveries${query({ ...q, limit: 100, before: older ? log.next : undefined })}`);
+  } catch (err) {
+    if (store.log === log) {
+      log.loading = false;
+      log.error = err;
+      emit("log");
+    }
+    return;
+  }
+  if (store.log !== log) return; // other filters since
+  for (const d of page.deliveries || []) {
+    setDelivery({ ...d, stub: false });
+    if (!log.ids.includes(d.id)) log.ids.push(d.id);
+  }
+  log.next = page.next || null;
+  log.loading = false;
+  log.error = null;
+  store.historyLoaded = true;
+  emit("log");
+}
 
 const listeners = new Map();
 
@@ -93,6 +181,13 @@ function putAttempts(list) {
 
 /** Records a delivery (from the list, a trigger, a resend or the detail). */
 export function putDelivery(d) {
+  setDelivery(d);
+  joinLog(store.deliveries.get(d.id));
+  emit("log");
+}
+
+/** Records a delivery without announcing it. */
+function setDelivery(d) {
   const old = store.deliveries.get(d.id) || {};
   const merged = { ...old, ...d };
   // The stream can run ahead of an answer (a trigger's 202 arrives after
@@ -101,27 +196,33 @@ export function putDelivery(d) {
     merged.state = old.state;
     merged.attempts = old.attempts;
     merged.next_attempt_at = old.next_attempt_at;
+    merged.last_attempt = old.last_attempt;
   }
   store.deliveries.set(d.id, merged);
-  emit("log");
 }
 
 /** Applies one live attempt event to the log. */
 export function applyAttempt(ev) {
   const a = normalise(ev);
   putAttempts([a]);
+  const summary = { n: a.n, status: a.status, outcome: a.outcome, latency_ns: Math.round((a.latency_ms || 0) * 1e6),
+    at: a.started_at, error_kind: a.error_kind };
   const d = store.deliveries.get(a.delivery_id);
   if (d) {
-    d.state = a.outcome;
+    if (a.n >= (d.attempts || 0)) {
+      d.state = a.outcome;
+      d.next_attempt_at = a.next_retry_at || undefined;
+      d.last_attempt = summary;
+    }
     d.attempts = Math.max(d.attempts || 0, a.n);
-    d.next_attempt_at = a.next_retry_at || undefined;
   } else {
     store.deliveries.set(a.delivery_id, {
       id: a.delivery_id, endpoint_id: a.endpoint_id, provider: a.provider, variant: a.variant,
       event: a.event, state: a.outcome, attempts: a.n, created_at: a.started_at, stub: true,
-      next_attempt_at: a.next_retry_at || undefined,
+      next_attempt_at: a.next_retry_at || undefined, last_attempt: summary, run_id: a.run_id,
     });
   }
+  joinLog(store.deliveries.get(a.delivery_id));
   emit("attempt", a);
   emit("log");
 }
@@ -135,28 +236,12 @@ export async function loadAttempts(id) {
 }
 
 /**
- * Reads the newest deliveries and their attempts (a few requests at a
- * time): the log's history before the live stream, and the catch-up after
- * a reconnection.
+ * Reads the Log's list before the live stream, for the filters it shows
+ * (none before the Log is opened), and again after a reconnection (force):
+ * one request, each delivery with its latest attempt's summary.
  */
-export async function loadHistory(limit = 200) {
-  const page = await api("GET", `/api/deliveries${query({ limit })}`);
-  const list = page.deliveries || [];
-  for (const d of list) putDelivery({ ...d, stub: false });
-  store.historyLoaded = true;
-  emit("log");
-  const need = list.filter((d) => d.attempts > 0 && attemptsOf(d.id).length < d.attempts).slice(0, 120);
-  const workers = Array.from({ length: 4 }, async () => {
-    while (need.length) {
-      const d = need.shift();
-      try {
-        await loadAttempts(d.id);
-      } catch {
-        // A delivery removed meanwhile: its row stays as listed.
-      }
-    }
-  });
-  await Promise.all(workers);
+export function loadHistory(force = false) {
+  return loadLog(store.log.filters, { force: force || store.log.key === null });
 }
 
 /** The known attempts of a delivery, first first. */
