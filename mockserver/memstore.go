@@ -53,6 +53,9 @@ type memStore struct {
 	// order holds every delivery sorted by (created, id), oldest first.
 	order []*memDelivery
 
+	// attempts counts the attempts held (LogSize).
+	attempts atomic.Int64
+
 	// lastBody is the body PutDelivery last copied: a trigger's
 	// deliveries (one per endpoint, and each chaos duplicate) have the
 	// same body, which is then kept once. Stored bodies are never
@@ -75,8 +78,8 @@ func (s *memStore) cloneBody(b []byte) []byte {
 	return c
 }
 
-// memShard is one part of the delivery index; deliveries are never
-// removed from it, so a *memDelivery once found stays valid.
+// memShard is one part of the delivery index; only Prune removes
+// deliveries from it (see memstore_retention.go).
 type memShard struct {
 	mu sync.RWMutex
 	m  map[string]*memDelivery
@@ -93,6 +96,7 @@ type memDelivery struct {
 	mu       sync.RWMutex
 	d        Delivery
 	attempts []*memAttempt
+	pruned   bool // removed by Prune: a write must put it anew
 }
 
 // snapshot copies md's delivery (body included).
@@ -386,10 +390,11 @@ func (s *memStore) AddAttempt(_ context.Context, a *Attempt, d *Delivery) error 
 	// takes only the delivery's own lock.
 	if md := s.lookup(d.ID); md != nil {
 		md.mu.Lock()
-		if sameButAttemptFields(&md.d, d) {
+		if !md.pruned && sameButAttemptFields(&md.d, d) {
 			md.d.State, md.d.Attempts, md.d.NextAttemptAt, md.d.UpdatedAt = d.State, d.Attempts, d.NextAttemptAt, d.UpdatedAt
 			md.addAttemptLocked(ac, a.RequestBody)
 			md.mu.Unlock()
+			s.attempts.Add(1)
 			return nil
 		}
 		md.mu.Unlock()
@@ -401,6 +406,7 @@ func (s *memStore) AddAttempt(_ context.Context, a *Attempt, d *Delivery) error 
 	md.mu.Lock()
 	md.addAttemptLocked(ac, a.RequestBody)
 	md.mu.Unlock()
+	s.attempts.Add(1)
 	return nil
 }
 

@@ -43,8 +43,7 @@ func (s *Store) addAttemptWrite(a *mockserver.Attempt, d *mockserver.Delivery) (
 		if err := saveDelivery(c, dargs, false); err != nil {
 			return err
 		}
-		_, err := c.exec(stPutAttempt, aargs...)
-		return err
+		return putAttempt(c, aargs)
 	}, nil
 }
 
