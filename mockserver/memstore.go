@@ -24,10 +24,10 @@ var errStoreClosed = errors.New("store closed")
 // delivery index is split into.
 const memShards = 64
 
-// memStore is the in-memory Store. It keeps everything until the process
-// ends — every endpoint, delivery and attempt — and is meant for tests,
-// demos and benchmarks, not for long-running servers (use the SQLite
-// store there).
+// memStore is the in-memory Store. It keeps every endpoint, delivery and
+// attempt until the process ends or Prune removes them (serve's --retain
+// keeps the newest 10,000 deliveries by default), and is meant for tests,
+// demos and benchmarks; the SQLite store survives restarts.
 //
 // Locking. No lock covers the whole store, so that a trigger storing a
 // hundred duplicates, the attempts being recorded and another endpoint's
@@ -128,10 +128,9 @@ func (s *memStore) indexLocked(created time.Time, id string) (int, bool) {
 	return slices.BinarySearchFunc(s.order, id, func(m *memDelivery, id string) int { return cmpKey(m, created, id) })
 }
 
-// NewMemoryStore returns an empty in-memory Store. It is unbounded: it
-// keeps every endpoint, delivery and attempt until it is garbage
-// collected, so it suits tests, demos and benchmarks, not a server that
-// runs for weeks (use the SQLite store). It copies what it is given and
+// NewMemoryStore returns an empty in-memory Store. It keeps every
+// endpoint, delivery and attempt until it is garbage collected or Prune
+// removes them (a Server prunes it by Config.Retention). It copies what it is given and
 // what it returns, bodies and headers included, so callers may modify
 // their values freely. ListDeliveries returns the newest first by
 // CreatedAt (ties by id), so a Before cursor pages without gaps or
