@@ -24,10 +24,10 @@ var errStoreClosed = errors.New("store closed")
 // delivery index is split into.
 const memShards = 64
 
-// memStore is the in-memory Store. It keeps everything until the process
-// ends — every endpoint, delivery and attempt — and is meant for tests,
-// demos and benchmarks, not for long-running servers (use the SQLite
-// store there).
+// memStore is the in-memory Store. It keeps every endpoint, delivery and
+// attempt until the process ends or Prune removes them (serve's --retain
+// keeps the newest 10,000 deliveries by default), and is meant for tests,
+// demos and benchmarks; the SQLite store survives restarts.
 //
 // Locking. No lock covers the whole store, so that a trigger storing a
 // hundred duplicates, the attempts being recorded and another endpoint's
@@ -53,6 +53,9 @@ type memStore struct {
 	// order holds every delivery sorted by (created, id), oldest first.
 	order []*memDelivery
 
+	// attempts counts the attempts held (LogSize).
+	attempts atomic.Int64
+
 	// lastBody is the body PutDelivery last copied: a trigger's
 	// deliveries (one per endpoint, and each chaos duplicate) have the
 	// same body, which is then kept once. Stored bodies are never
@@ -75,8 +78,8 @@ func (s *memStore) cloneBody(b []byte) []byte {
 	return c
 }
 
-// memShard is one part of the delivery index; deliveries are never
-// removed from it, so a *memDelivery once found stays valid.
+// memShard is one part of the delivery index; only Prune removes
+// deliveries from it (see memstore_retention.go).
 type memShard struct {
 	mu sync.RWMutex
 	m  map[string]*memDelivery
@@ -93,6 +96,7 @@ type memDelivery struct {
 	mu       sync.RWMutex
 	d        Delivery
 	attempts []*memAttempt
+	pruned   bool // removed by Prune: a write must put it anew
 	// terms caches SearchTerms(&d) for DeliveryFilter.Q; nil until a
 	// search asks, and again after d changes (under mu).
 	terms atomic.Pointer[[]string]
@@ -138,10 +142,9 @@ func (s *memStore) indexLocked(created time.Time, id string) (int, bool) {
 	return slices.BinarySearchFunc(s.order, id, func(m *memDelivery, id string) int { return cmpKey(m, created, id) })
 }
 
-// NewMemoryStore returns an empty in-memory Store. It is unbounded: it
-// keeps every endpoint, delivery and attempt until it is garbage
-// collected, so it suits tests, demos and benchmarks, not a server that
-// runs for weeks (use the SQLite store). It copies what it is given and
+// NewMemoryStore returns an empty in-memory Store. It keeps every
+// endpoint, delivery and attempt until it is garbage collected or Prune
+// removes them (a Server prunes it by Config.Retention). It copies what it is given and
 // what it returns, bodies and headers included, so callers may modify
 // their values freely. ListDeliveries returns the newest first by
 // CreatedAt (ties by id), so a Before cursor pages without gaps or
@@ -420,11 +423,12 @@ func (s *memStore) AddAttempt(_ context.Context, a *Attempt, d *Delivery) error 
 	// takes only the delivery's own lock.
 	if md := s.lookup(d.ID); md != nil {
 		md.mu.Lock()
-		if sameButAttemptFields(&md.d, d) {
+		if !md.pruned && sameButAttemptFields(&md.d, d) {
 			md.d.State, md.d.Attempts, md.d.NextAttemptAt, md.d.UpdatedAt = d.State, d.Attempts, d.NextAttemptAt, d.UpdatedAt
 			md.d.LastAttempt = a.Summary()
 			md.addAttemptLocked(ac, a.RequestBody)
 			md.mu.Unlock()
+			s.attempts.Add(1)
 			return nil
 		}
 		md.mu.Unlock()
@@ -437,6 +441,7 @@ func (s *memStore) AddAttempt(_ context.Context, a *Attempt, d *Delivery) error 
 	md.d.LastAttempt = a.Summary()
 	md.addAttemptLocked(ac, a.RequestBody)
 	md.mu.Unlock()
+	s.attempts.Add(1)
 	return nil
 }
 

@@ -232,5 +232,10 @@ type Store interface {
 	AddAttempt(ctx context.Context, a *Attempt, d *Delivery) error
 	ListAttempts(ctx context.Context, deliveryID string) ([]*Attempt, error)
 
+	// Prune removes up to r.Limit of the oldest deliveries r selects, with
+	// their attempts, never a delivery PruneRule says is kept (see
+	// retention.go).
+	Prune(ctx context.Context, r PruneRule) (PruneResult, error)
+
 	Close() error
 }

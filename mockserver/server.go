@@ -66,6 +66,12 @@ type Config struct {
 	// TLSConfig is used for outgoing requests (deliveries and registration
 	// checks), e.g. to trust a receiver's private CA.
 	TLSConfig *tls.Config
+	// Retention bounds the delivery log; the zero value keeps everything.
+	// When it is enabled, a goroutine calls Store.Prune every
+	// Retention.Interval, in batches, from New until Close; the Store's
+	// Prune must never remove a delivery PruneRule keeps (a pending one,
+	// or one of a trigger still pending). /healthz shows it.
+	Retention Retention
 }
 
 // DefaultMaxBodyBytes is the default request body cap.
@@ -103,6 +109,8 @@ type Server struct {
 	// ctx lives until Close; scenario runs are bound to it.
 	ctx    context.Context
 	cancel context.CancelFunc
+	// pruned is closed when the retention's pruner has stopped.
+	pruned <-chan struct{}
 	// closing is closed when Close starts, ending every live stream.
 	closing   chan struct{}
 	closeOnce sync.Once
@@ -188,6 +196,9 @@ func New(cfg Config) (*Server, error) {
 		Help: "Requests refused before routing: host (a Host that is not loopback, without a token), cross-origin (a browser write from another origin), body-timeout (a body slower than the body read timeout).",
 	}, []string{"reason"})
 	s.reg.MustRegister(s.refused)
+	if ls, ok := cfg.Store.(LogSizer); ok {
+		s.reg.MustRegister(logSizeCollector{ls})
+	}
 
 	s.engine, err = NewEngine(EngineConfig{
 		Catalogue: cfg.Catalogue,
@@ -223,6 +234,7 @@ func New(cfg Config) (*Server, error) {
 		s.engine.Close()
 		return nil, fmt.Errorf("mockserver: starting the delivery engine: %w", err)
 	}
+	s.pruned = startPruner(s.ctx, cfg.Store, cfg.Retention, s.engine.clock, NewMetrics(s.reg), cfg.Logger)
 	s.URL = "http://" + ln.Addr().String()
 	s.httpSrv = &http.Server{
 		Handler:           s.handler,
@@ -257,6 +269,7 @@ func (s *Server) Close() error {
 		}
 		<-s.serveDone
 		s.cancel()
+		<-s.pruned
 		s.closeErr = errors.Join(err, s.engine.Close())
 		s.log.Info("mock server closed")
 	})

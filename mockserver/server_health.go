@@ -30,6 +30,9 @@ type health struct {
 	Store   string `json:"store"`
 	Pending int    `json:"pending"`
 	Version string `json:"version"`
+	// Retention is the log's retention as serve --retain reads it ("off"
+	// when it keeps everything).
+	Retention string `json:"retention"`
 }
 
 // onlyGet answers 405 (with Allow) for anything but GET and HEAD, and
@@ -50,7 +53,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if !onlyGet(w, r) {
 		return
 	}
-	h := health{Status: "ok", Store: "ok", Pending: s.engine.Pending(), Version: versionOnce()}
+	h := health{Status: "ok", Store: "ok", Pending: s.engine.Pending(), Version: versionOnce(), Retention: s.cfg.Retention.String()}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if _, err := s.store.ListDeliveries(ctx, DeliveryFilter{Limit: 1}); err != nil {

@@ -25,7 +25,7 @@ func init() {
 }
 
 func runBench(ctx context.Context, e *env, args []string) error {
-	fs := newFlags("bench", "[--scenario throughput|storm] [--n N] [--concurrency C] [--store memory|sqlite|both] [--json] [--cpuprofile FILE]", e)
+	fs := newFlags("bench", "[--scenario throughput|storm|retention] [--retain R] [--n N] [--concurrency C] [--store memory|sqlite|both] [--json] [--cpuprofile FILE]", e)
 	scenario := fs.String("scenario", "throughput", "throughput: the engine against a plain client; storm: a healthy endpoint's latency, idle and while another endpoint gets a 100-duplicate storm (the issue's case), then while 20 do and one hangs")
 	samples := fs.Int("samples", 1000, "storm: timed deliveries to the healthy endpoint, idle and under the storm")
 	stormEPs := fs.Int("storm-endpoints", 1, "storm: endpoints receiving the storm (given, with or without --hanging, only that case runs)")
@@ -41,6 +41,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	event := fs.String("event", "order.created", "event sent")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof reads it)")
+	retain := fs.String("retain", "off", "throughput: prune each log continuously with this retention (as serve --retain; default: the store's default); retention: the memory store's retention")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -58,6 +59,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	switch *scenario {
 	case "throughput":
+	case "retention":
+		return runRetentionBench(ctx, e, *n, *retain, *provider, *event, *asJSON)
 	case "storm":
 		cases := []stormCase{{"issue's case", *stormEPs, *hanging}, {"harsher", 20, 1}}
 		fs.Visit(func(f *flag.Flag) {
@@ -70,7 +73,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		}
 		return runStormBench(ctx, e, cases, *samples, *blocks, *dups, *stormLatency, *receivers == "inprocess", *asJSON)
 	default:
-		return usageErr("--scenario %q: want throughput or storm", *scenario)
+		return usageErr("--scenario %q: want throughput, storm or retention", *scenario)
 	}
 	// The SQLite logs go into temporary directories, removed at the end
 	// (RunBench closes each store before it returns).
@@ -110,9 +113,19 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 	results := map[string]*benchkit.BenchResult{}
+	var stops []func() // the pruners of --retain
+	defer func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}()
 	for _, name := range order {
-		fmt.Fprintf(e.stderr, "measuring the engine with the %s log: %d deliveries at concurrency %d…\n", name, *n, *conc)
-		r, err := benchkit.RunBench(ctx, benchkit.BenchOptions{N: *n, Concurrency: *conc, Provider: *provider, Event: *event, Store: stores[name]})
+		ret, err := retention(*retain, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "measuring the engine with the %s log: %d deliveries at concurrency %d, retention %s…\n", name, *n, *conc, ret)
+		r, err := benchkit.RunBench(ctx, benchkit.BenchOptions{N: *n, Concurrency: *conc, Provider: *provider, Event: *event, Store: retainOpen(stores[name], ret, &stops)})
 		if err != nil {
 			return failErr("%s: %v", name, err)
 		}

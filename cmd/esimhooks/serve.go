@@ -57,6 +57,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	printCreds := envBool(fs, e, "print-credentials", "print the provider credentials the registration APIs require with this --token, and exit")
 	maxEndpoints := envFlag(fs, e, "max-endpoints", strconv.Itoa(mockserver.DefaultMaxEndpoints), "most endpoints the server holds (1 to 100000); registering one more is refused with 409")
 	maxTrigger := envFlag(fs, e, "max-trigger-deliveries", strconv.Itoa(mockserver.DefaultMaxTriggerDeliveries), "most deliveries one trigger makes, endpoints × (1 + duplicates) (1 to 1000000); a larger trigger is refused with 400")
+	retain := envFlag(fs, e, "retain", "default", fmt.Sprintf("delivery log retention: an age (30d, 12h), a count of the newest deliveries to keep (20000), both (7d,100000: whichever removes more), off, or default (memory: %d, sqlite: %s); pending deliveries are never removed", mockserver.DefaultMemoryRetainCount, mockserver.Retention{MaxAge: mockserver.DefaultSQLiteRetainAge}))
 	var pf providerFlags
 	pf.registerProfiles(fs)
 	if err := parse(fs, args); err != nil {
@@ -99,6 +100,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageErr("--ca-file: %v", err)
 	}
+	ret, err := retention(*retain, *store)
+	if err != nil {
+		return err
+	}
 	var st mockserver.Store
 	switch *store {
 	case "memory":
@@ -121,7 +126,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	srv, err := mockserver.New(mockserver.Config{
 		Addr: *addr, Store: st, Catalogue: cat, TimeScale: ts, Token: *token,
 		Logger: logger, Dashboard: dashboard.Handler(), TLSConfig: tlsConf, Scenarios: runner, BodyReadTimeout: bt,
-		MaxEndpoints: maxEP, MaxTriggerDeliveries: maxTr,
+		MaxEndpoints: maxEP, MaxTriggerDeliveries: maxTr, Retention: ret,
 	})
 	if err != nil {
 		return usageErr("%v", err)
@@ -138,7 +143,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if *token != "" {
 		fmt.Fprintf(e.stdout, "  credentials   the provider APIs need the credentials of GET %s/api/credentials (with the token) or esimhooks serve --token … --print-credentials\n", srv.URL)
 	}
-	fmt.Fprintf(e.stdout, "  delivery log  %s, time scale %g\n", where, ts)
+	fmt.Fprintf(e.stdout, "  delivery log  %s, time scale %g, retention %s\n", where, ts, ret)
 	<-ctx.Done()
 	fmt.Fprintln(e.stdout, "shutting down: finishing in-flight attempts; pending deliveries stay in the log")
 	return srv.Close()
@@ -180,4 +185,21 @@ func newLogger(e *env, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
 	}
 	return nil, usageErr("--log-format %q: want text or json", format)
+}
+
+// retention reads --retain for the given --store: "default" is the
+// store's default (mockserver.DefaultMemoryRetainCount deliveries in
+// memory, mockserver.DefaultSQLiteRetainAge in SQLite).
+func retention(val, store string) (mockserver.Retention, error) {
+	if strings.TrimSpace(val) == "default" {
+		if store == "memory" {
+			return mockserver.Retention{MaxCount: mockserver.DefaultMemoryRetainCount}, nil
+		}
+		return mockserver.Retention{MaxAge: mockserver.DefaultSQLiteRetainAge}, nil
+	}
+	r, err := mockserver.ParseRetention(val)
+	if err != nil {
+		return r, usageErr("--retain: %v", err)
+	}
+	return r, nil
 }

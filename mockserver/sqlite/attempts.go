@@ -64,8 +64,7 @@ func (s *Store) addAttemptWrite(a *mockserver.Attempt, d *mockserver.Delivery) (
 				return err
 			}
 		}
-		_, err = c.exec(stPutAttempt, aargs...)
-		return err
+		return putAttempt(c, aargs)
 	}, nil
 }
 

@@ -142,6 +142,11 @@ func BenchmarkAddAttemptParallel(b *testing.B) {
 // PutDelivery, a failed attempt, then a successful one.
 func BenchmarkDeliveryParallel(b *testing.B) {
 	s, _ := openTemp(b)
+	benchDeliveries(b, s)
+}
+
+// benchDeliveries is BenchmarkDeliveryParallel on s.
+func benchDeliveries(b *testing.B, s *Store) {
 	ctx := b.Context()
 	var next atomic.Int64
 	b.SetParallelism(8)

@@ -74,8 +74,11 @@ func saveDelivery(c *wconn, args []any, likelyNew bool, terms func() (string, er
 	if likelyNew {
 		tries = [2]func() (int64, error){insert, update}
 	}
-	for _, try := range tries {
+	for i, try := range tries {
 		if n, err := try(); err != nil || n > 0 {
+			if err == nil && (i == 0) == likelyNew {
+				c.tx.deliveries++ // the insert
+			}
 			return err
 		}
 	}

@@ -142,6 +142,11 @@ func Open(path string) (*Store, error) {
 	}
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
+	// Before WAL mode, which would keep it from applying to a new file
+	// (see incrementalVacuum).
+	if _, err := s.w.ExecContext(ctx, "PRAGMA auto_vacuum = INCREMENTAL"); err != nil {
+		return fail(err)
+	}
 	var mode string
 	if err := s.w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
 		return fail(err)
@@ -149,6 +154,7 @@ func Open(path string) (*Store, error) {
 	if !strings.EqualFold(mode, "wal") {
 		return fail(fmt.Errorf("cannot switch to WAL mode (journal_mode is %q)", mode))
 	}
+	incrementalVacuum(ctx, s.w, path)
 	if err := migrate(ctx, s.w); err != nil {
 		return fail(err)
 	}
@@ -167,6 +173,9 @@ func Open(path string) (*Store, error) {
 		return fail(err)
 	}
 	if s.wc, err = openWconn(abs); err != nil {
+		return fail(err)
+	}
+	if err := countRows(ctx, s.w, s.wc); err != nil {
 		return fail(err)
 	}
 	s.reqs = make(chan *writeReq, maxBatch)

@@ -30,6 +30,10 @@ const (
 	stPutAttempt
 	stSetSummary
 	stQuarantineDelivery
+	stInsertAttempt
+	stPruneAttempts
+	stPruneDeliveries
+	stIncrementalVacuum
 	numStmts
 )
 
@@ -49,6 +53,11 @@ var writeSQL = [numStmts]string{
 	stSetSummary:        setSummarySQL,
 	// The state changes in place: deliveries_created holds it too.
 	stQuarantineDelivery: `UPDATE deliveries SET state = 'quarantined' WHERE id = ? AND state != 'quarantined'`,
+	// Retention (retention.go).
+	stInsertAttempt:     insertAttemptSQL,
+	stPruneAttempts:     pruneAttemptsSQL,
+	stPruneDeliveries:   pruneDeliveriesSQL,
+	stIncrementalVacuum: incrementalVacuumSQL,
 }
 
 // wconnPragmas configure the writer's connection: wconn.go's copy of what
@@ -73,6 +82,11 @@ type wconn struct {
 	db    uintptr // sqlite3*
 	stmts [numStmts]uintptr
 	text  []byte // the text and blob arguments of exec, end to end
+
+	// rows counts the deliveries and attempts on file, as of the last
+	// commit; tx counts the changes of the transaction in progress.
+	rows fileCounts
+	tx   rowCounts
 }
 
 // openWconn opens the database file at path, which must exist, and
@@ -222,9 +236,11 @@ func (c *wconn) inTx(fn func(c *wconn) error) error {
 	if _, err := c.exec(stBegin); err != nil {
 		return err
 	}
+	c.tx = rowCounts{}
 	err := fn(c)
 	if err == nil {
 		if _, err = c.exec(stCommit); err == nil {
+			c.rows.add(&c.tx)
 			return nil
 		}
 	}

@@ -26,6 +26,12 @@
 //   - PutDelivery replaces in place: the delivery's attempts stay.
 //   - AddAttempt stores the attempt and the delivery it is given.
 //   - ListEndpoints order is unspecified; Pending order is unspecified.
+//   - Prune removes the oldest deliveries its rule selects, at most Limit,
+//     with their attempts (GetDelivery and ListAttempts then say
+//     ErrNotFound), never a pending delivery nor one sharing EventID and
+//     CreatedAt with a pending one; the rest lists and paginates as
+//     before. A store that implements mockserver.LogSizer counts what it
+//     holds exactly.
 //   - A store that implements mockserver.EndpointVersioner makes the
 //     version grow with every PutEndpoint and DeleteEndpoint, and with
 //     nothing else.
@@ -83,6 +89,12 @@ func Run(t *testing.T, newStore func(t *testing.T) mockserver.Store) {
 		{"ListAttempts/Order", testAttemptOrder},
 		{"ListAttempts/Empty", testAttemptEmpty},
 		{"Concurrent", testConcurrent},
+		{"Prune/Count", testPruneCount},
+		{"Prune/Age", testPruneAge},
+		{"Prune/Both", testPruneBoth},
+		{"Prune/Batches", testPruneBatches},
+		{"Prune/Nothing", testPruneNothing},
+		{"Prune/WhilePaging", testPruneWhilePaging},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
 	}
