@@ -69,7 +69,7 @@ type airaloNotification struct {
 
 // airaloMock serves Airalo's partner API.
 type airaloMock struct {
-	h      providerHost
+	h      ProviderHost
 	routes *providerRoutes
 	// sim limits the simulator per account and (4 times as much) per
 	// source address, so new accounts do not bypass it.
@@ -88,12 +88,12 @@ type airaloMock struct {
 	levels map[string][]int
 }
 
-// newAiraloMock serves Airalo's APIs on h; token is the server's token,
-// which the access tokens' key derives from.
-func newAiraloMock(h providerHost, token string) *airaloMock {
+// newAiraloMock serves Airalo's APIs on h; the access tokens' key derives
+// from the server's token (h.DeriveKey).
+func newAiraloMock(h ProviderHost) *airaloMock {
 	m := &airaloMock{
 		h: h, sim: newRateLimiter(airaloSimLimit, time.Minute), simAddr: newRateLimiter(4*airaloSimLimit, time.Minute),
-		tokenKey: newAiraloTokenKey(token), clock: time.Now,
+		tokenKey: newAiraloTokenKey(h), clock: time.Now,
 		secrets: map[string]string{}, emails: map[string]map[string]airaloNotification{}, levels: map[string][]int{},
 	}
 	m.routes = &providerRoutes{
@@ -119,12 +119,12 @@ func (m *airaloMock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.route
 
 // airaloMessage answers {"data": [], "meta": {"message": msg}}.
 func airaloMessage(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"data": []any{}, "meta": map[string]string{"message": msg}})
+	WriteJSON(w, status, map[string]any{"data": []any{}, "meta": map[string]string{"message": msg}})
 }
 
 // airaloInvalid answers Airalo's 422 validation shape.
 func airaloInvalid(w http.ResponseWriter, fields map[string]string) {
-	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"data": fields, "meta": map[string]string{"message": "the parameter is invalid"}})
+	WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"data": fields, "meta": map[string]string{"message": "the parameter is invalid"}})
 }
 
 // variant returns the airalo profile's default variant.
@@ -190,7 +190,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case u == "":
 			errs["webhook_url"] = "The webhook url field is required."
-		case checkWebhookURL(u) != "":
+		case CheckWebhookURL(u) != "":
 			errs["webhook_url"] = "The webhook url must be a valid URL."
 		}
 		n.ContactPoint = u
@@ -214,16 +214,16 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		}
 		m.emails[account][typ] = n
 		m.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
+		WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
 		return
 	}
 
 	id := airaloEndpointID(account, typ)
 	probe := &Endpoint{ID: id, URL: n.ContactPoint, Provider: v.Provider.Name}
 	if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
-		var ce *checkError
+		var ce *CheckError
 		if errors.As(err, &ce) {
-			airaloInvalid(w, map[string]string{"webhook_url": "The webhook url must respond with 200 OK to a HEAD request: " + ce.msg + "."})
+			airaloInvalid(w, map[string]string{"webhook_url": "The webhook url must respond with 200 OK to a HEAD request: " + ce.Msg + "."})
 			return
 		}
 		m.h.Logger().Error("airalo opt-in check failed", "err", err)
@@ -246,7 +246,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	if le := limitOf(err); le != nil {
+	if le := (*LimitError)(nil); errors.As(err, &le) {
 		airaloMessage(w, http.StatusConflict, le.Error())
 		return
 	}
@@ -259,7 +259,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 	m.levels[ep.ID] = n.Levels
 	m.mu.Unlock()
 	m.h.Logger().Info("airalo opt-in", "endpoint", ep.ID, "type", typ, "url", wire.RedactURL(ep.URL))
-	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
+	WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
 }
 
 // notifications returns the account's opted-in notifications: webhook
@@ -311,7 +311,7 @@ func (m *airaloMock) getOptIn(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, n := range list {
 		if typ == "" || n.Type == typ {
-			writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
+			WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
 			return
 		}
 	}

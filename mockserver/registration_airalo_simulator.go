@@ -56,7 +56,7 @@ var airaloSimLowData = map[string]string{
 
 // airaloError answers {"error": msg}, the simulator's error shape.
 func airaloError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
+	WriteJSON(w, status, map[string]string{"error": msg})
 }
 
 // simulate serves the webhook simulator.
@@ -126,7 +126,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	target := f.str("webhook_url")
-	if target != "" && checkWebhookURL(target) != "" {
+	if target != "" && CheckWebhookURL(target) != "" {
 		errs["webhook_url"] = "The webhook url must be a valid URL."
 	}
 	if len(errs) > 0 {
@@ -160,7 +160,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 		return
 	}
-	pd, err := newSyncDelivery(v, ev, overrides, m.h.Now())
+	pd, err := m.h.NewDelivery(v, ev, overrides)
 	if err != nil {
 		m.h.Logger().Error("airalo simulator payload failed", "err", err)
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
@@ -175,10 +175,10 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !a.Success {
-		airaloError(w, http.StatusBadRequest, "Webhook push failed: "+attemptSummary(a)+"; Airalo needs 200.")
+		airaloError(w, http.StatusBadRequest, "Webhook push failed: "+a.Failure()+"; Airalo needs 200.")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"success": "Notification sent"})
+	WriteJSON(w, http.StatusOK, map[string]string{"success": "Notification sent"})
 }
 
 // airaloSimLimit is the simulator's requests per minute per account.

@@ -224,8 +224,8 @@ func TestAiraloSimulator(t *testing.T) {
 	}
 	// Rate limit: five requests a minute; start a fresh minute.
 	now := time.Now()
-	s.airalo.sim.setClock(func() time.Time { return now.Add(time.Hour) })
-	s.airalo.simAddr.setClock(func() time.Time { return now.Add(time.Hour) })
+	mountedAPI[*airaloMock](s, "/airalo/").sim.setClock(func() time.Time { return now.Add(time.Hour) })
+	mountedAPI[*airaloMock](s, "/airalo/").simAddr.setClock(func() time.Time { return now.Add(time.Hour) })
 
 	// Not opted in.
 	code, _, data := call(t, "POST", sim, `{"event":"low_data_notification","type":"data_90"}`, auth...)
@@ -312,8 +312,8 @@ func (f *fakeNow) add(d time.Duration) { f.mu.Lock(); f.t = f.t.Add(d); f.mu.Unl
 func TestAiraloSimulatorRateLimit(t *testing.T) {
 	s := newTestServer(t)
 	clock := &fakeNow{t: time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC)}
-	s.airalo.sim.setClock(clock.now)
-	s.airalo.simAddr.setClock(clock.now)
+	mountedAPI[*airaloMock](s, "/airalo/").sim.setClock(clock.now)
+	mountedAPI[*airaloMock](s, "/airalo/").simAddr.setClock(clock.now)
 	sim := s.URL + "/airalo/v2/simulator/webhook"
 	a := []string{"Authorization", "Bearer a"}
 	for i := range 5 {

@@ -68,7 +68,7 @@ func TestAiraloTokensSigned(t *testing.T) {
 	s := newTestServer(t)
 	other := newTestServer(t)
 	clock := &fakeNow{t: time.Now()}
-	s.airalo.setClock(clock.now)
+	mountedAPI[*airaloMock](s, "/airalo/").setClock(clock.now)
 
 	_, tok := airaloToken(t, s, "my-client", "my-secret")
 	if !airaloAuthorized(t, s, tok) {
@@ -229,8 +229,8 @@ func TestCredentialsWithoutToken(t *testing.T) {
 func TestAiraloSimulatorPerAddress(t *testing.T) {
 	s := newTestServer(t)
 	clock := &fakeNow{t: time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC)}
-	s.airalo.sim.setClock(clock.now)
-	s.airalo.simAddr.setClock(clock.now)
+	mountedAPI[*airaloMock](s, "/airalo/").sim.setClock(clock.now)
+	mountedAPI[*airaloMock](s, "/airalo/").simAddr.setClock(clock.now)
 	sim := s.URL + "/airalo/v2/simulator/webhook"
 	for i := range 4 * airaloSimLimit {
 		_, tok := airaloToken(t, s, "client-"+strconv.Itoa(i), "secret")

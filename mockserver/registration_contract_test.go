@@ -152,7 +152,7 @@ func TestRegistrationRoutesAreDescribed(t *testing.T) {
 	s := newTestServer(t)
 	c := newRegContract(t)
 	var served []string
-	for _, rs := range []*providerRoutes{s.airalo.routes, s.esimaccess.routes, s.esimfly.routes} {
+	for _, rs := range []*providerRoutes{mountedAPI[*airaloMock](s, "/airalo/").routes, mountedAPI[*esimaccessMock](s, "/esimaccess/").routes, mountedAPI[*esimflyMock](s, "/esimfly/").routes} {
 		for _, r := range rs.routes {
 			served = append(served, r.method+" "+r.path)
 		}

@@ -44,11 +44,11 @@ import (
 
 // esimaccessMock serves eSIM Access's webhook registration.
 type esimaccessMock struct {
-	h      providerHost
+	h      ProviderHost
 	routes *providerRoutes
 }
 
-func newEsimaccessMock(h providerHost) *esimaccessMock {
+func newEsimaccessMock(h ProviderHost) *esimaccessMock {
 	m := &esimaccessMock{h: h}
 	m.routes = &providerRoutes{
 		routes: []providerRoute{
@@ -82,7 +82,7 @@ type esimaccessEnvelope struct {
 
 // esimaccessOK answers success with obj.
 func esimaccessOK(w http.ResponseWriter, obj any) {
-	writeJSON(w, http.StatusOK, esimaccessEnvelope{Success: true, Obj: obj})
+	WriteJSON(w, http.StatusOK, esimaccessEnvelope{Success: true, Obj: obj})
 }
 
 // esimaccessFail answers success false with a code and message (with
@@ -155,7 +155,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 	case !isString || hook == "":
 		esimaccessFail(w, "000106", "Request parameter (mandatory) is null: webhook")
 		return
-	case checkWebhookURL(hook) != "":
+	case CheckWebhookURL(hook) != "":
 		esimaccessFail(w, "000106", "Request parameter webhook must be an http or https URL")
 		return
 	}
@@ -177,9 +177,9 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 			probe.Secret = old.Secret
 		}
 		if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
-			var ce *checkError
+			var ce *CheckError
 			if errors.As(err, &ce) {
-				esimaccessFail(w, "000001", "Webhook not saved: "+ce.msg)
+				esimaccessFail(w, "000001", "Webhook not saved: "+ce.Msg)
 				return
 			}
 			m.h.Logger().Error("esimaccess webhook check failed", "err", err)
@@ -199,7 +199,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	if le := limitOf(err); le != nil {
+	if le := (*LimitError)(nil); errors.As(err, &le) {
 		esimaccessFail(w, "000001", le.Error())
 		return
 	}

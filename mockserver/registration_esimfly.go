@@ -59,11 +59,11 @@ var esimflyAPIVariants = []string{"2026-04", "2026-09"}
 
 // esimflyMock serves eSIMfly's business webhooks API.
 type esimflyMock struct {
-	h      providerHost
+	h      ProviderHost
 	routes *providerRoutes
 }
 
-func newEsimflyMock(h providerHost) *esimflyMock {
+func newEsimflyMock(h ProviderHost) *esimflyMock {
 	m := &esimflyMock{h: h}
 	m.routes = &providerRoutes{
 		routes: []providerRoute{
@@ -89,7 +89,7 @@ func esimflyFail(w http.ResponseWriter, status int, code, msg string, details ma
 	if details != nil {
 		body["details"] = details
 	}
-	writeJSON(w, status, body)
+	WriteJSON(w, status, body)
 }
 
 // auth returns the caller's account, or answers 401 AUTH_MISSING.
@@ -169,7 +169,7 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case req.WebhookURL == nil || strings.TrimSpace(*req.WebhookURL) == "":
 		fields["webhook_url"] = "webhook_url is required"
-	case checkWebhookURL(*req.WebhookURL) != "":
+	case CheckWebhookURL(*req.WebhookURL) != "":
 		fields["webhook_url"] = "webhook_url must be an http or https URL"
 	}
 	available := esimflyAvailable(v)
@@ -197,9 +197,9 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 	id := esimflyEndpointID(account)
 	probe := &Endpoint{ID: id, URL: hook, Provider: v.Provider.Name, Variant: v.Name}
 	if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
-		var ce *checkError
+		var ce *CheckError
 		if errors.As(err, &ce) {
-			esimflyFail(w, http.StatusBadRequest, "VALIDATION_FAILED", ce.msg, map[string]any{"webhook_url": ce.msg})
+			esimflyFail(w, http.StatusBadRequest, "VALIDATION_FAILED", ce.Msg, map[string]any{"webhook_url": ce.Msg})
 			return
 		}
 		m.h.Logger().Error("esimfly webhook check failed", "err", err)
@@ -216,7 +216,7 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 		ep.Description = "eSIMfly PUT /api/v1/business/webhooks"
 		return nil
 	})
-	if le := limitOf(err); le != nil {
+	if le := (*LimitError)(nil); errors.As(err, &le) {
 		esimflyFail(w, http.StatusConflict, "CONFLICT", le.Error(), nil)
 		return
 	}
@@ -226,7 +226,7 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.h.Logger().Info("esimfly webhook set", "endpoint", ep.ID, "url", wire.RedactURL(ep.URL))
-	writeJSON(w, http.StatusOK, map[string]any{
+	WriteJSON(w, http.StatusOK, map[string]any{
 		"success": true,
 		"message": "Webhook settings updated",
 		"webhook": map[string]any{"url": ep.URL, "secret": secret, "events": ep.Events},
@@ -308,7 +308,7 @@ func (m *esimflyMock) get(w http.ResponseWriter, r *http.Request) {
 			recent = append(recent, newEsimflyDelivery(d))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	WriteJSON(w, http.StatusOK, map[string]any{
 		"success": true, "webhook": hook, "available_events": available, "recent_deliveries": recent,
 	})
 }

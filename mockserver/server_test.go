@@ -25,7 +25,7 @@ const waitLimit = 10 * time.Second
 // and closes it when the test ends.
 func newTestServer(t testing.TB, mods ...func(*Config)) *Server {
 	t.Helper()
-	cfg := Config{Store: NewMemoryStore()}
+	cfg := Config{Store: NewMemoryStore(), ProviderAPIs: ProviderAPIs()}
 	for _, m := range mods {
 		m(&cfg)
 	}
@@ -39,6 +39,11 @@ func newTestServer(t testing.TB, mods ...func(*Config)) *Server {
 		}
 	})
 	return s
+}
+
+// mountedAPI returns the handler s mounted for the provider API at prefix.
+func mountedAPI[T http.Handler](s *Server, prefix string) T {
+	return s.providerAPIs[prefix].(T)
 }
 
 // received is one request a test receiver got.

@@ -127,6 +127,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Addr: *addr, Store: st, Catalogue: cat, TimeScale: ts, Token: *token,
 		Logger: logger, Dashboard: dashboard.Handler(), TLSConfig: tlsConf, Scenarios: runner, BodyReadTimeout: bt,
 		MaxEndpoints: maxEP, MaxTriggerDeliveries: maxTr, Retention: ret,
+		ProviderAPIs: mockserver.ProviderAPIs(),
 	})
 	if err != nil {
 		return usageErr("%v", err)

@@ -164,6 +164,8 @@ func startServer(t *testing.T, token string, scenarios mockserver.ScenarioRunner
 		Dashboard: dashboard.Handler(),
 		Token:     token,
 		Scenarios: scenarios,
+		// The providers' APIs, as serve mounts them.
+		ProviderAPIs: mockserver.ProviderAPIs(),
 	})
 	if err != nil {
 		t.Fatal(err)
