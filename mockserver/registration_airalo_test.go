@@ -76,7 +76,7 @@ func TestAiraloOptInHeadCheck(t *testing.T) {
 
 	// HEAD answering anything but 200 fails the opt-in: nothing is saved.
 	for _, status := range []int32{http.StatusNotFound, http.StatusNoContent, http.StatusFound} {
-		rcv.head.Store(status)
+		rcv.Head.Store(status)
 		code, _, data := call(t, "POST", s.URL+"/airalo/v2/notifications/opt-in",
 			map[string]any{"type": "webhook_low_data", "webhook_url": rcv.URL + "/airalo"}, auth...)
 		wantStatus(t, code, http.StatusUnprocessableEntity, data)
@@ -99,7 +99,7 @@ func TestAiraloOptInHeadCheck(t *testing.T) {
 	wantStatus(t, code, http.StatusNotFound, data)
 
 	// 200 opts in.
-	rcv.head.Store(http.StatusOK)
+	rcv.Head.Store(http.StatusOK)
 	code, _, data = call(t, "POST", s.URL+"/airalo/v2/notifications/opt-in",
 		map[string]any{"type": "webhook_low_data", "webhook_url": rcv.URL + "/airalo"}, auth...)
 	wantStatus(t, code, http.StatusOK, data)
@@ -270,7 +270,7 @@ func TestAiraloSimulator(t *testing.T) {
 	}
 
 	// The receiver failing is a 400.
-	rcv.status.Store(http.StatusInternalServerError)
+	rcv.Status.Store(http.StatusInternalServerError)
 	code, _, data = call(t, "POST", sim, `{"event":"low_data_notification","type":"expire_1"}`, auth...)
 	wantStatus(t, code, http.StatusBadRequest, data)
 	if msg, _ := decode(t, data)["error"].(string); !strings.Contains(msg, "500") {
@@ -279,7 +279,7 @@ func TestAiraloSimulator(t *testing.T) {
 	rcv.nextPost(t)
 
 	// webhook_url needs no opt-in; the credit level is in the message.
-	rcv.status.Store(http.StatusOK)
+	rcv.Status.Store(http.StatusOK)
 	code, _, data = call(t, "POST", sim, `{"event":"credit_limit_notification","level":80,"webhook_url":"`+rcv.URL+`/credit"}`, auth...)
 	wantStatus(t, code, http.StatusOK, data)
 	if got := rcv.nextPost(t); got.Path != "/credit" || !bytes.Contains(got.Body, []byte("Surpassed 80% of the credit limit balance")) {

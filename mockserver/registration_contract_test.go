@@ -179,7 +179,7 @@ func TestRegistrationAnswersMatchTheDocument(t *testing.T) {
 	s := newTestServer(t, func(c *Config) { c.MaxBodyBytes = maxBody })
 	rcv := newHookReceiver(t)
 	failing := newHookReceiver(t)
-	failing.status.Store(http.StatusInternalServerError)
+	failing.Status.Store(http.StatusInternalServerError)
 	c := newRegContract(t)
 	bearer := func(account string) []string { return []string{"Authorization", "Bearer " + account} }
 	ea := []string{"RT-AccessCode", "access-1", "RT-SecretKey", "secret-1"}

@@ -90,7 +90,7 @@ func TestEsimaccessCheckHealth(t *testing.T) {
 	// The API reference's HMAC headers are accepted too.
 	auth := []string{"RT-AccessCode", "access-2", "RT-RequestID", "4ce9d9cd", "RT-Timestamp", "1628670421", "RT-Signature", "7EB765E2"}
 
-	rcv.status.Store(http.StatusInternalServerError)
+	rcv.Status.Store(http.StatusInternalServerError)
 	code, _, data := call(t, "POST", save, `{"webhook":"`+rcv.URL+`/hook"}`, auth...)
 	envelope(t, code, data, false, "000001")
 	got := rcv.nextPost(t)
@@ -102,7 +102,7 @@ func TestEsimaccessCheckHealth(t *testing.T) {
 		t.Fatalf("a webhook that failed CHECK_HEALTH was saved: %s", data)
 	}
 
-	rcv.status.Store(http.StatusNoContent) // any 2xx acknowledges
+	rcv.Status.Store(http.StatusNoContent) // any 2xx acknowledges
 	code, _, data = call(t, "POST", save, `{"webhook":"`+rcv.URL+`/hook"}`, auth...)
 	envelope(t, code, data, true, "")
 	rcv.nextPost(t)
