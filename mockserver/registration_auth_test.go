@@ -247,3 +247,32 @@ func TestAiraloSimulatorPerAddress(t *testing.T) {
 	code, _, data = call(t, "POST", sim, `{"event":"nope"}`, "Authorization", "Bearer "+tok)
 	wantStatus(t, code, http.StatusUnprocessableEntity, data)
 }
+
+// TestRegistrationLogsHoldNoSecrets drives the providers' APIs that take
+// or make a secret (Airalo's token, eSIMfly's PUT) with debug logging on,
+// and checks no secret, nor a URL's credentials, reaches the log.
+func TestRegistrationLogsHoldNoSecrets(t *testing.T) {
+	var logs syncBuffer
+	s := newTestServer(t, func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	rcv := newHookReceiver(t)
+	withCreds := strings.Replace(rcv.URL, "http://", "http://user:pa55word@", 1) + "/hook?token=qu3rytoken"
+
+	code, _, data := call(t, "POST", s.URL+"/airalo/v2/token", `{"client_id":"c","client_secret":"airalo-client-secret","grant_type":"client_credentials"}`)
+	wantStatus(t, code, http.StatusOK, data)
+	secrets := []string{"airalo-client-secret"}
+	code, _, data = call(t, "PUT", s.URL+"/esimfly/api/v1/business/webhooks", map[string]any{"webhook_url": withCreds}, esimflyAuth...)
+	wantStatus(t, code, http.StatusOK, data)
+	secrets = append(secrets, decode(t, data)["webhook"].(map[string]any)["secret"].(string))
+
+	out := logs.String()
+	if !strings.Contains(out, "esimfly webhook set") {
+		t.Fatalf("nothing logged:\n%s", out)
+	}
+	for _, sec := range append(secrets, "pa55word", "qu3rytoken") {
+		if strings.Contains(out, sec) {
+			t.Errorf("the log holds %q:\n%s", sec, out)
+		}
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 )
 
 // esimaccessAuth is the seed's header pair.
@@ -114,5 +116,39 @@ func TestEsimaccessCheckHealth(t *testing.T) {
 	wantStatus(t, code, http.StatusAccepted, data)
 	if got := rcv.nextPost(t); !bytes.Contains(got.Body, []byte(`"notifyType":"SMDP_EVENT"`)) {
 		t.Errorf("delivered %s", got.Body)
+	}
+}
+
+// TestBodyTimeoutEndsWithTheBody: once the body has arrived, the handler
+// may take longer than the body read timeout (here a registration check
+// whose receiver answers after three times that bound) without its
+// request being cancelled.
+func TestBodyTimeoutEndsWithTheBody(t *testing.T) {
+	const bound = 100 * time.Millisecond
+	s := newTestServer(t, func(c *Config) { c.BodyReadTimeout = bound })
+	slow := newHookReceiver(t)
+	slow.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The slowness is the stimulus: an answer later than the bound.
+		select {
+		case <-time.After(3 * bound):
+		case <-r.Context().Done():
+		}
+	})
+	code, _, data := call(t, "POST", s.URL+"/esimaccess/api/v1/open/webhook/save?variant=api-reference", `{"webhook":"`+slow.URL+`/hook"}`, esimaccessAuth...)
+	envelope(t, code, data, true, "")
+}
+
+// TestEsimaccessSaveBeyondEndpointBound: the server's MaxEndpoints holds
+// for a provider's registration API too: webhook/save beyond it fails in
+// eSIM Access's envelope naming the serve flag, and nothing is stored.
+func TestEsimaccessSaveBeyondEndpointBound(t *testing.T) {
+	s := newTestServer(t, func(c *Config) { c.MaxEndpoints = 1 })
+	createEndpoint(t, s, map[string]any{"url": "http://127.0.0.1:9/hook", "provider": "standard"})
+	code, _, data := call(t, "POST", s.URL+"/esimaccess/api/v1/open/webhook/save", `{"webhook":"http://127.0.0.1:9/esim"}`, esimaccessAuth...)
+	if m := envelope(t, code, data, false, "000001"); !strings.Contains(m["errorMsg"].(string), "serve --max-endpoints") {
+		t.Fatalf("eSIM Access webhook/save beyond the bound: %s", data)
+	}
+	if eps, _ := s.store.ListEndpoints(context.Background()); len(eps) != 1 {
+		t.Fatalf("%d endpoints stored, want 1", len(eps))
 	}
 }

@@ -145,22 +145,3 @@ func TestSlowBodyCut(t *testing.T) {
 		t.Error("the metrics do not count 3 body timeouts")
 	}
 }
-
-// TestBodyTimeoutEndsWithTheBody: once the body has arrived, the handler
-// may take longer than the body read timeout (here a registration check
-// whose receiver answers after three times that bound) without its
-// request being cancelled.
-func TestBodyTimeoutEndsWithTheBody(t *testing.T) {
-	const bound = 100 * time.Millisecond
-	s := newTestServer(t, func(c *Config) { c.BodyReadTimeout = bound })
-	slow := newHookReceiver(t)
-	slow.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The slowness is the stimulus: an answer later than the bound.
-		select {
-		case <-time.After(3 * bound):
-		case <-r.Context().Done():
-		}
-	})
-	code, _, data := call(t, "POST", s.URL+"/esimaccess/api/v1/open/webhook/save?variant=api-reference", `{"webhook":"`+slow.URL+`/hook"}`, esimaccessAuth...)
-	envelope(t, code, data, true, "")
-}
