@@ -6,9 +6,11 @@
 package mockservertest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -195,4 +197,38 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// RawResponse writes head (a request line and headers, "\r\n" separated)
+// and a partial body on a fresh connection to the server at baseURL
+// ("http://host:port"), then reads the answer; it returns the status,
+// headers and body, and whether the server then closed the connection.
+// Every read is bounded by WaitLimit.
+func RawResponse(t testing.TB, baseURL, head, partial string) (status int, header http.Header, body []byte, closed bool) {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(baseURL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(WaitLimit)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte(head + "\r\n\r\n" + partial)); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatalf("no answer to a trickled body within %s: %v", WaitLimit, err)
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	// The connection is closed when the next read ends at once with EOF
+	// (not with the deadline).
+	_, err = br.ReadByte()
+	return resp.StatusCode, resp.Header, body, err == io.EOF
 }
