@@ -23,7 +23,7 @@ const waitLimit = mockservertest.WaitLimit
 // and closes it when the test ends.
 func newTestServer(t testing.TB, mods ...func(*Config)) *Server {
 	t.Helper()
-	cfg := Config{Store: NewMemoryStore(), ProviderAPIs: ProviderAPIs()}
+	cfg := Config{Store: NewMemoryStore(), ProviderAPIs: ProviderAPIsForTest()}
 	for _, m := range mods {
 		m(&cfg)
 	}

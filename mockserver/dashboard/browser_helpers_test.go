@@ -19,6 +19,7 @@ import (
 	"github.com/esimhooks/esimhooks/internal/browsertest"
 	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/dashboard"
+	"github.com/esimhooks/esimhooks/mockserver/providerapi"
 )
 
 // stepTimeout bounds each browser step (internal/browsertest).
@@ -165,7 +166,7 @@ func startServer(t *testing.T, token string, scenarios mockserver.ScenarioRunner
 		Token:     token,
 		Scenarios: scenarios,
 		// The providers' APIs, as serve mounts them.
-		ProviderAPIs: mockserver.ProviderAPIs(),
+		ProviderAPIs: providerapi.All(),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package mockserver
+package providerapi
 
 import (
 	"crypto/rand"
@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -69,7 +70,7 @@ type airaloNotification struct {
 
 // airaloMock serves Airalo's partner API.
 type airaloMock struct {
-	h      ProviderHost
+	h      mockserver.ProviderHost
 	routes *providerRoutes
 	// sim limits the simulator per account and (4 times as much) per
 	// source address, so new accounts do not bypass it.
@@ -90,7 +91,7 @@ type airaloMock struct {
 
 // newAiraloMock serves Airalo's APIs on h; the access tokens' key derives
 // from the server's token (h.DeriveKey).
-func newAiraloMock(h ProviderHost) *airaloMock {
+func newAiraloMock(h mockserver.ProviderHost) *airaloMock {
 	m := &airaloMock{
 		h: h, sim: newRateLimiter(airaloSimLimit, time.Minute), simAddr: newRateLimiter(4*airaloSimLimit, time.Minute),
 		tokenKey: newAiraloTokenKey(h), clock: time.Now,
@@ -119,12 +120,12 @@ func (m *airaloMock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.route
 
 // airaloMessage answers {"data": [], "meta": {"message": msg}}.
 func airaloMessage(w http.ResponseWriter, status int, msg string) {
-	WriteJSON(w, status, map[string]any{"data": []any{}, "meta": map[string]string{"message": msg}})
+	mockserver.WriteJSON(w, status, map[string]any{"data": []any{}, "meta": map[string]string{"message": msg}})
 }
 
 // airaloInvalid answers Airalo's 422 validation shape.
 func airaloInvalid(w http.ResponseWriter, fields map[string]string) {
-	WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"data": fields, "meta": map[string]string{"message": "the parameter is invalid"}})
+	mockserver.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"data": fields, "meta": map[string]string{"message": "the parameter is invalid"}})
 }
 
 // variant returns the airalo profile's default variant.
@@ -190,7 +191,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case u == "":
 			errs["webhook_url"] = "The webhook url field is required."
-		case CheckWebhookURL(u) != "":
+		case mockserver.CheckWebhookURL(u) != "":
 			errs["webhook_url"] = "The webhook url must be a valid URL."
 		}
 		n.ContactPoint = u
@@ -214,14 +215,14 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		}
 		m.emails[account][typ] = n
 		m.mu.Unlock()
-		WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
+		mockserver.WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
 		return
 	}
 
 	id := airaloEndpointID(account, typ)
-	probe := &Endpoint{ID: id, URL: n.ContactPoint, Provider: v.Provider.Name}
+	probe := &mockserver.Endpoint{ID: id, URL: n.ContactPoint, Provider: v.Provider.Name}
 	if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
-		var ce *CheckError
+		var ce *mockserver.CheckError
 		if errors.As(err, &ce) {
 			airaloInvalid(w, map[string]string{"webhook_url": "The webhook url must respond with 200 OK to a HEAD request: " + ce.Msg + "."})
 			return
@@ -231,7 +232,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	clientSecret := m.clientSecret(r)
-	ep, err := m.h.UpsertEndpoint(r.Context(), id, "airalo", func(ep *Endpoint, existed bool) error {
+	ep, err := m.h.UpsertEndpoint(r.Context(), id, "airalo", func(ep *mockserver.Endpoint, existed bool) error {
 		ep.URL, ep.Provider, ep.Variant, ep.Events = n.ContactPoint, v.Provider.Name, "", slices.Clone(events)
 		ep.Description = "Airalo opt-in " + typ
 		switch {
@@ -246,7 +247,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	if le := (*LimitError)(nil); errors.As(err, &le) {
+	if le := (*mockserver.LimitError)(nil); errors.As(err, &le) {
 		airaloMessage(w, http.StatusConflict, le.Error())
 		return
 	}
@@ -259,7 +260,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 	m.levels[ep.ID] = n.Levels
 	m.mu.Unlock()
 	m.h.Logger().Info("airalo opt-in", "endpoint", ep.ID, "type", typ, "url", wire.RedactURL(ep.URL))
-	WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
+	mockserver.WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
 }
 
 // notifications returns the account's opted-in notifications: webhook
@@ -271,7 +272,7 @@ func (m *airaloMock) notifications(r *http.Request, account string) ([]airaloNot
 			continue
 		}
 		ep, err := m.h.Endpoint(r.Context(), airaloEndpointID(account, typ))
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, mockserver.ErrNotFound) {
 			continue
 		}
 		if err != nil {
@@ -311,7 +312,7 @@ func (m *airaloMock) getOptIn(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, n := range list {
 		if typ == "" || n.Type == typ {
-			WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
+			mockserver.WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
 			return
 		}
 	}
@@ -345,7 +346,7 @@ func (m *airaloMock) optOut(w http.ResponseWriter, r *http.Request) {
 	} else {
 		id := airaloEndpointID(account, typ)
 		err := m.h.DeleteEndpoint(r.Context(), id)
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		if err != nil && !errors.Is(err, mockserver.ErrNotFound) {
 			m.h.Logger().Error("airalo opt-out failed", "err", err)
 			airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 			return

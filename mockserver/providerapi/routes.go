@@ -1,4 +1,4 @@
-package mockserver
+package providerapi
 
 import (
 	"crypto/sha256"
@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/esimhooks/esimhooks/mockserver"
 )
 
 // This file holds what the providers' registration mocks share: routing
@@ -88,12 +90,12 @@ func sourceAddr(r *http.Request) string {
 	return r.RemoteAddr
 }
 
-// ProviderAPIs are the built-in providers' registration APIs: Airalo's,
+// All are the built-in providers' registration APIs: Airalo's,
 // eSIM Access's and eSIMfly's, for Config.ProviderAPIs.
-func ProviderAPIs() []ProviderAPI {
-	return []ProviderAPI{
-		{Prefix: "/airalo/", New: func(h ProviderHost) http.Handler { return newAiraloMock(h) }},
-		{Prefix: "/esimaccess/", New: func(h ProviderHost) http.Handler { return newEsimaccessMock(h) }},
-		{Prefix: "/esimfly/", New: func(h ProviderHost) http.Handler { return newEsimflyMock(h) }},
+func All() []mockserver.ProviderAPI {
+	return []mockserver.ProviderAPI{
+		{Prefix: "/airalo/", New: func(h mockserver.ProviderHost) http.Handler { return newAiraloMock(h) }},
+		{Prefix: "/esimaccess/", New: func(h mockserver.ProviderHost) http.Handler { return newEsimaccessMock(h) }},
+		{Prefix: "/esimfly/", New: func(h mockserver.ProviderHost) http.Handler { return newEsimflyMock(h) }},
 	}
 }

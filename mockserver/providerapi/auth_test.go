@@ -1,4 +1,4 @@
-package mockserver
+package providerapi
 
 import (
 	"encoding/base64"
@@ -11,11 +11,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver"
 )
 
 // airaloToken asks s for an access token with the given client credentials
 // and returns the status and the token.
-func airaloToken(t *testing.T, s *Server, clientID, clientSecret string) (int, string) {
+func airaloToken(t *testing.T, s *testServer, clientID, clientSecret string) (int, string) {
 	t.Helper()
 	form := url.Values{"client_id": {clientID}, "client_secret": {clientSecret}, "grant_type": {"client_credentials"}}
 	code, _, data := call(t, "POST", s.URL+"/airalo/v2/token", form.Encode(), "Content-Type", "application/x-www-form-urlencoded")
@@ -45,7 +47,7 @@ func jwtPart(t *testing.T, v any) string {
 
 // airaloAuthorized reports whether the Airalo mock takes token: GET
 // opt-in answers 401 to a refused one and 404 (no settings) otherwise.
-func airaloAuthorized(t *testing.T, s *Server, token string) bool {
+func airaloAuthorized(t *testing.T, s *testServer, token string) bool {
 	t.Helper()
 	code, _, data := call(t, "GET", s.URL+"/airalo/v2/notifications/opt-in", nil, "Authorization", "Bearer "+token)
 	switch code {
@@ -111,7 +113,7 @@ func TestAiraloTokensSigned(t *testing.T) {
 func TestRegistrationNeedsCredentialsWithToken(t *testing.T) {
 	const serverToken = "the-server-token-123"
 	var logs syncBuffer
-	s := newTestServer(t, func(c *Config) {
+	s := newTestServer(t, func(c *mockserver.Config) {
 		c.Token = serverToken
 		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
@@ -124,9 +126,9 @@ func TestRegistrationNeedsCredentialsWithToken(t *testing.T) {
 	wantStatus(t, code, http.StatusOK, data)
 	var creds struct {
 		Required bool `json:"required"`
-		Credentials
+		mockserver.Credentials
 	}
-	if err := json.Unmarshal(data, &creds); err != nil || !creds.Required || *DeriveCredentials(serverToken) != creds.Credentials {
+	if err := json.Unmarshal(data, &creds); err != nil || !creds.Required || *mockserver.DeriveCredentials(serverToken) != creds.Credentials {
 		t.Fatalf("credentials %s", data)
 	}
 	if creds.Airalo.ClientSecret == "" || creds.Esimaccess.SecretKey == "" || creds.Esimfly.SecretKey == creds.Esimaccess.SecretKey {
@@ -148,7 +150,7 @@ func TestRegistrationNeedsCredentialsWithToken(t *testing.T) {
 	_, tok := airaloToken(t, s, creds.Airalo.ClientID, creds.Airalo.ClientSecret)
 	code, _, data = call(t, "POST", s.URL+"/airalo/v2/notifications/opt-in", optIn, "Authorization", "Bearer "+tok)
 	wantStatus(t, code, http.StatusOK, data)
-	if got := rcv.next(t); got.Method != http.MethodHead {
+	if got := rcv.Next(t); got.Method != http.MethodHead {
 		t.Fatalf("the opt-in sent %s, want HEAD", got.Method)
 	}
 
@@ -156,7 +158,7 @@ func TestRegistrationNeedsCredentialsWithToken(t *testing.T) {
 	save := s.URL + "/esimaccess/api/v1/open/webhook/save"
 	body := `{"webhook":"` + rcv.URL + `/esim"}`
 	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
-	sign := func(rt RTCredentials, code, ts, body string) string {
+	sign := func(rt mockserver.RTCredentials, code, ts, body string) string {
 		return hex.EncodeToString(rtSignature(rt.SecretKey, ts, "req-1", code, []byte(body)))
 	}
 	ea := creds.Esimaccess
@@ -253,7 +255,7 @@ func TestAiraloSimulatorPerAddress(t *testing.T) {
 // and checks no secret, nor a URL's credentials, reaches the log.
 func TestRegistrationLogsHoldNoSecrets(t *testing.T) {
 	var logs syncBuffer
-	s := newTestServer(t, func(c *Config) {
+	s := newTestServer(t, func(c *mockserver.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
 	rcv := newHookReceiver(t)

@@ -1,4 +1,4 @@
-package mockserver
+package providerapi
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver"
 )
 
 // esimaccessAuth is the seed's header pair.
@@ -75,7 +77,7 @@ func TestEsimaccessSaveOpenAPI(t *testing.T) {
 	}
 	code, _, data = call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "esimaccess", "event": "ORDER_STATUS"})
 	wantStatus(t, code, http.StatusAccepted, data)
-	if got := rcv.nextPost(t); got.Path != "/esim" || !bytes.Contains(got.Body, []byte(`"eventType":"ORDER_STATUS"`)) {
+	if got := rcv.NextPost(t); got.Path != "/esim" || !bytes.Contains(got.Body, []byte(`"eventType":"ORDER_STATUS"`)) {
 		t.Errorf("delivered %s %s", got.Path, got.Body)
 	}
 	// Another access code has no webhook.
@@ -95,7 +97,7 @@ func TestEsimaccessCheckHealth(t *testing.T) {
 	rcv.Status.Store(http.StatusInternalServerError)
 	code, _, data := call(t, "POST", save, `{"webhook":"`+rcv.URL+`/hook"}`, auth...)
 	envelope(t, code, data, false, "000001")
-	got := rcv.nextPost(t)
+	got := rcv.NextPost(t)
 	if !bytes.Contains(got.Body, []byte(`"notifyType":"CHECK_HEALTH"`)) || !bytes.Contains(got.Body, []byte(`"orderStatus":"Test"`)) {
 		t.Fatalf("check sent %s", got.Body)
 	}
@@ -107,14 +109,14 @@ func TestEsimaccessCheckHealth(t *testing.T) {
 	rcv.Status.Store(http.StatusNoContent) // any 2xx acknowledges
 	code, _, data = call(t, "POST", save, `{"webhook":"`+rcv.URL+`/hook"}`, auth...)
 	envelope(t, code, data, true, "")
-	rcv.nextPost(t)
+	rcv.NextPost(t)
 	ep, err := s.store.GetEndpoint(context.Background(), esimaccessEndpointID(accountKey("access-2")))
 	if err != nil || ep.Variant != "api-reference" || ep.URL != rcv.URL+"/hook" {
 		t.Fatalf("endpoint %+v %v", ep, err)
 	}
 	code, _, data = call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "esimaccess", "variant": "api-reference", "event": "SMDP_EVENT"})
 	wantStatus(t, code, http.StatusAccepted, data)
-	if got := rcv.nextPost(t); !bytes.Contains(got.Body, []byte(`"notifyType":"SMDP_EVENT"`)) {
+	if got := rcv.NextPost(t); !bytes.Contains(got.Body, []byte(`"notifyType":"SMDP_EVENT"`)) {
 		t.Errorf("delivered %s", got.Body)
 	}
 }
@@ -125,7 +127,7 @@ func TestEsimaccessCheckHealth(t *testing.T) {
 // request being cancelled.
 func TestBodyTimeoutEndsWithTheBody(t *testing.T) {
 	const bound = 100 * time.Millisecond
-	s := newTestServer(t, func(c *Config) { c.BodyReadTimeout = bound })
+	s := newTestServer(t, func(c *mockserver.Config) { c.BodyReadTimeout = bound })
 	slow := newHookReceiver(t)
 	slow.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The slowness is the stimulus: an answer later than the bound.
@@ -142,7 +144,7 @@ func TestBodyTimeoutEndsWithTheBody(t *testing.T) {
 // for a provider's registration API too: webhook/save beyond it fails in
 // eSIM Access's envelope naming the serve flag, and nothing is stored.
 func TestEsimaccessSaveBeyondEndpointBound(t *testing.T) {
-	s := newTestServer(t, func(c *Config) { c.MaxEndpoints = 1 })
+	s := newTestServer(t, func(c *mockserver.Config) { c.MaxEndpoints = 1 })
 	createEndpoint(t, s, map[string]any{"url": "http://127.0.0.1:9/hook", "provider": "standard"})
 	code, _, data := call(t, "POST", s.URL+"/esimaccess/api/v1/open/webhook/save", `{"webhook":"http://127.0.0.1:9/esim"}`, esimaccessAuth...)
 	if m := envelope(t, code, data, false, "000001"); !strings.Contains(m["errorMsg"].(string), "serve --max-endpoints") {
