@@ -21,10 +21,10 @@ import (
 //	POST /airalo/v2/notifications/opt-in       {type, webhook_url | email, language, levels}
 //	GET  /airalo/v2/notifications/opt-in       the settings (?type= selects one)
 //	POST /airalo/v2/notifications/opt-out      {type} → 204
-//	POST /airalo/v2/simulator/webhook          see registration_airalo_simulator.go
+//	POST /airalo/v2/simulator/webhook          see airalo_simulator.go
 //
 // Every route but /v2/token needs "Authorization: Bearer <token>" (see
-// registration_airalo_token.go for which tokens are accepted). The account
+// airalo_token.go for which tokens are accepted). The account
 // is the token's client (for tokens this mock issued, which carry the
 // client_id) or else the token itself. Bodies may be JSON or form data, as
 // Airalo accepts both.

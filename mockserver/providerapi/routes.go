@@ -90,8 +90,11 @@ func sourceAddr(r *http.Request) string {
 	return r.RemoteAddr
 }
 
-// All are the built-in providers' registration APIs: Airalo's,
-// eSIM Access's and eSIMfly's, for Config.ProviderAPIs.
+// All returns the built-in providers' registration APIs, Airalo's
+// (/airalo/), eSIM Access's (/esimaccess/) and eSIMfly's (/esimfly/), for
+// mockserver.Config.ProviderAPIs. Each call makes new ProviderAPI values;
+// each server that mounts them builds its own mocks, with their own state
+// (Airalo's token key, client secrets, e-mail opt-ins and rate limits).
 func All() []mockserver.ProviderAPI {
 	return []mockserver.ProviderAPI{
 		{Prefix: "/airalo/", New: func(h mockserver.ProviderHost) http.Handler { return newAiraloMock(h) }},
