@@ -206,7 +206,7 @@ func TestBadInputGivesOneClearLineAndExitCode2(t *testing.T) {
 		{[]string{"events", "--profile-file", "/nonexistent.yaml"}, `--profile-file /nonexistent.yaml`},
 		{[]string{"serve", "--store", "memory", "--max-endpoints", "0"}, `--max-endpoints "0": want a whole number from 1 to 100000`},
 		{[]string{"serve", "--store", "memory", "--max-trigger-deliveries", "2000000"}, `--max-trigger-deliveries "2000000": want a whole number from 1 to 1000000`},
-		{[]string{"bench", "--scenario", "flood"}, `--scenario "flood": want throughput or storm`},
+		{[]string{"bench", "--scenario", "flood"}, `--scenario "flood": want throughput, storm or retention`},
 		{[]string{"bench", "--scenario", "storm", "--duplicates", "101"}, `--duplicates must be from 1 to 100`},
 	}
 	for _, c := range cases {
