@@ -85,10 +85,7 @@ func wantStatus(t *testing.T, got, want int, body []byte) {
 // returns its id and secret.
 func createEndpoint(t *testing.T, s *Server, body map[string]any) (id, secret string) {
 	t.Helper()
-	code, _, data := call(t, "POST", s.URL+"/api/endpoints", body)
-	wantStatus(t, code, http.StatusCreated, data)
-	m := decode(t, data)
-	return m["id"].(string), m["secret"].(string)
+	return mockservertest.CreateEndpoint(t, s.URL, body)
 }
 
 // verify checks a received delivery's signature as the provider variant
@@ -351,13 +348,5 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	rcv.nextPost(t)
 	waitAttempt(t, attempts)
 
-	out := logs.String()
-	if !strings.Contains(out, "endpoint registered") {
-		t.Fatalf("nothing logged:\n%s", out)
-	}
-	for _, sec := range append(secrets, "pa55word", "qu3rytoken") {
-		if strings.Contains(out, sec) {
-			t.Errorf("the log holds %q:\n%s", sec, out)
-		}
-	}
+	mockservertest.WantNoSecrets(t, logs.String(), "endpoint registered", append(secrets, "pa55word", "qu3rytoken")...)
 }

@@ -181,6 +181,30 @@ func Verify(t testing.TB, provider, variant, secret string, r Received) {
 	}
 }
 
+// CreateEndpoint registers an endpoint through the control API of the
+// server at baseURL and returns its id and secret.
+func CreateEndpoint(t testing.TB, baseURL string, body map[string]any) (id, secret string) {
+	t.Helper()
+	code, _, data := Call(t, "POST", baseURL+"/api/endpoints", body)
+	WantStatus(t, code, http.StatusCreated, data)
+	m := Decode(t, data)
+	return m["id"].(string), m["secret"].(string)
+}
+
+// WantNoSecrets fails unless log holds marker (so something was logged)
+// and none of secrets.
+func WantNoSecrets(t testing.TB, log, marker string, secrets ...string) {
+	t.Helper()
+	if !strings.Contains(log, marker) {
+		t.Fatalf("%q is not in the log:\n%s", marker, log)
+	}
+	for _, sec := range secrets {
+		if strings.Contains(log, sec) {
+			t.Errorf("the log holds %q:\n%s", sec, log)
+		}
+	}
+}
+
 // SyncBuffer is a goroutine-safe log sink.
 type SyncBuffer struct {
 	mu  sync.Mutex

@@ -87,8 +87,5 @@ func rawResponse(t *testing.T, s *testServer, head, partial string) (status int,
 // returns its id and secret.
 func createEndpoint(t *testing.T, s *testServer, body map[string]any) (id, secret string) {
 	t.Helper()
-	code, _, data := call(t, "POST", s.URL+"/api/endpoints", body)
-	wantStatus(t, code, http.StatusCreated, data)
-	m := decode(t, data)
-	return m["id"].(string), m["secret"].(string)
+	return mockservertest.CreateEndpoint(t, s.URL, body)
 }
