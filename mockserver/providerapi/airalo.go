@@ -128,6 +128,18 @@ func airaloInvalid(w http.ResponseWriter, fields map[string]string) {
 	mockserver.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"data": fields, "meta": map[string]string{"message": "the parameter is invalid"}})
 }
 
+// requireKnown notes in errs, in Airalo's (Laravel's) words, a field that
+// must be one of a set and is absent or not in it; it returns errs.
+func requireKnown(errs map[string]string, field, value string, known bool) map[string]string {
+	switch {
+	case value == "":
+		errs[field] = fmt.Sprintf("The %s field is required.", field)
+	case !known:
+		errs[field] = fmt.Sprintf("The selected %s is invalid.", field)
+	}
+	return errs
+}
+
 // variant returns the airalo profile's default variant.
 func (m *airaloMock) variant(w http.ResponseWriter) (*providers.Variant, bool) {
 	v, err := m.h.Catalogue().Variant("airalo", "")
@@ -160,12 +172,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 	typ := f.str("type")
 	events, known := airaloTypeEvents[typ]
 	errs := map[string]string{}
-	switch {
-	case typ == "":
-		errs["type"] = "The type field is required."
-	case !known:
-		errs["type"] = "The selected type is invalid."
-	}
+	requireKnown(errs, "type", typ, known)
 	if len(errs) > 0 {
 		airaloInvalid(w, errs)
 		return
@@ -331,12 +338,8 @@ func (m *airaloMock) optOut(w http.ResponseWriter, r *http.Request) {
 	}
 	typ := f.str("type")
 	events, known := airaloTypeEvents[typ]
-	switch {
-	case typ == "":
-		airaloInvalid(w, map[string]string{"type": "The type field is required."})
-		return
-	case !known:
-		airaloInvalid(w, map[string]string{"type": "The selected type is invalid."})
+	if errs := requireKnown(map[string]string{}, "type", typ, known); len(errs) > 0 {
+		airaloInvalid(w, errs)
 		return
 	}
 	if events == nil {

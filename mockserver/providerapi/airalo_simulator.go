@@ -85,13 +85,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 
 	event := f.str("event")
 	typ, known := airaloSimEvents[event]
-	errs := map[string]string{}
-	switch {
-	case event == "":
-		errs["event"] = "The event field is required."
-	case !known:
-		errs["event"] = "The selected event is invalid."
-	}
+	errs := requireKnown(map[string]string{}, "event", event, known)
 	var evName string
 	var overrides []providers.Override
 	iccid := f.str("iccid")
