@@ -315,7 +315,7 @@ func TestTriggerDeliversSigned(t *testing.T) {
 func TestResendAndRetryNow(t *testing.T) {
 	s := newTestServer(t)
 	rcv := newHookReceiver(t)
-	rcv.status.Store(http.StatusInternalServerError)
+	rcv.Status.Store(http.StatusInternalServerError)
 	attempts, unsubscribe := s.Engine().Subscribe(16)
 	defer unsubscribe()
 	// Airalo retries after 15 minutes: only retry-now can bring the second
@@ -329,7 +329,7 @@ func TestResendAndRetryNow(t *testing.T) {
 		t.Fatalf("first attempt %+v", a)
 	}
 
-	rcv.status.Store(http.StatusOK)
+	rcv.Status.Store(http.StatusOK)
 	code, _, data = call(t, "POST", s.URL+"/api/deliveries/"+dlv+"/retry", nil)
 	wantStatus(t, code, http.StatusAccepted, data)
 	verify(t, "airalo", "", secret, rcv.nextPost(t))

@@ -8,10 +8,10 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/mockservertest"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -396,20 +396,5 @@ func engGaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 
 	return 0
 }
 
-// lockedLogBuffer is a bytes.Buffer safe for concurrent writers.
-type lockedLogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *lockedLogBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *lockedLogBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// lockedLogBuffer is a log sink safe for concurrent writers.
+type lockedLogBuffer = mockservertest.SyncBuffer

@@ -2,7 +2,8 @@
 // endpoints, turns triggered events into signed deliveries with each
 // provider's timeout, retry schedule and retry rules, records every attempt,
 // and serves the control API, the providers' own registration APIs, the live
-// stream and the dashboard.
+// stream and the dashboard. The registration APIs are mounted from
+// Config.ProviderAPIs (package mockserver/providerapi has the built-in ones).
 //
 // One HTTP attempt is package wire's (mockserver/wire): the engine hands
 // it the signed request, the provider's ack deadline and whether chaos

@@ -1,13 +1,12 @@
 package mockserver
 
 import (
-	"bufio"
-	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver/mockservertest"
 )
 
 // TestHostGuard: without a token only loopback Host values (and the
@@ -91,34 +90,10 @@ func rawRequest(t *testing.T, s *Server, head, partial string) (status int, clos
 }
 
 // rawResponse is rawRequest that also returns the answer's headers and
-// body.
+// body (mockservertest.RawResponse).
 func rawResponse(t *testing.T, s *Server, head, partial string) (status int, header http.Header, body []byte, closed bool) {
 	t.Helper()
-	c, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.SetDeadline(time.Now().Add(waitLimit)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Write([]byte(head + "\r\n\r\n" + partial)); err != nil {
-		t.Fatal(err)
-	}
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatalf("no answer to a trickled body within %s: %v", waitLimit, err)
-	}
-	defer resp.Body.Close()
-	body, err = io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("reading the answer: %v", err)
-	}
-	// The connection is closed when the next read ends at once with EOF
-	// (not with the deadline).
-	_, err = br.ReadByte()
-	return resp.StatusCode, resp.Header, body, err == io.EOF
+	return mockservertest.RawResponse(t, s.URL, head, partial)
 }
 
 // TestSlowBodyCut: a body that does not arrive within the body read
@@ -144,23 +119,4 @@ func TestSlowBodyCut(t *testing.T) {
 	if !strings.Contains(string(data), `esimhooks_refused_requests_total{reason="body-timeout"} 3`) {
 		t.Error("the metrics do not count 3 body timeouts")
 	}
-}
-
-// TestBodyTimeoutEndsWithTheBody: once the body has arrived, the handler
-// may take longer than the body read timeout (here a registration check
-// whose receiver answers after three times that bound) without its
-// request being cancelled.
-func TestBodyTimeoutEndsWithTheBody(t *testing.T) {
-	const bound = 100 * time.Millisecond
-	s := newTestServer(t, func(c *Config) { c.BodyReadTimeout = bound })
-	slow := newHookReceiver(t)
-	slow.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The slowness is the stimulus: an answer later than the bound.
-		select {
-		case <-time.After(3 * bound):
-		case <-r.Context().Done():
-		}
-	})
-	code, _, data := call(t, "POST", s.URL+"/esimaccess/api/v1/open/webhook/save?variant=api-reference", `{"webhook":"`+slow.URL+`/hook"}`, esimaccessAuth...)
-	envelope(t, code, data, true, "")
 }

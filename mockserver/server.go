@@ -72,6 +72,11 @@ type Config struct {
 	// Prune must never remove a delivery PruneRule keeps (a pending one,
 	// or one of a trigger still pending). /healthz shows it.
 	Retention Retention
+	// ProviderAPIs are the providers' registration APIs the server mounts
+	// (package mockserver/providerapi has Airalo's, eSIM Access's and
+	// eSIMfly's: pass providerapi.All()); none by default. See ProviderAPI
+	// for what each must do.
+	ProviderAPIs []ProviderAPI
 }
 
 // DefaultMaxBodyBytes is the default request body cap.
@@ -128,9 +133,8 @@ type Server struct {
 	// (nil without a token: any are accepted).
 	creds       *Credentials
 	checkClient *http.Client
-	airalo      *airaloMock
-	esimaccess  *esimaccessMock
-	esimfly     *esimflyMock
+	// providerAPIs are the mounted registration APIs' handlers, by prefix.
+	providerAPIs map[string]http.Handler
 }
 
 // New starts a server: it listens on cfg.Addr at once (so URL is usable
@@ -214,9 +218,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
 	s.checkClient = newCheckClient(cfg.TLSConfig)
-	s.airalo = newAiraloMock(serverHost{s}, cfg.Token)
-	s.esimaccess = newEsimaccessMock(serverHost{s})
-	s.esimfly = newEsimflyMock(serverHost{s})
+	if s.providerAPIs, err = mountProviderAPIs(cfg.ProviderAPIs, serverHost{s}); err != nil {
+		s.engine.Close()
+		return nil, fmt.Errorf("mockserver: %w", err)
+	}
 	if err := s.buildHandler(); err != nil {
 		s.engine.Close()
 		return nil, err
@@ -303,9 +308,8 @@ func isLoopback(addr string) bool {
 //
 //	/api/...                  control API (validated, optional bearer token)
 //	/healthz, /metrics        operations, never authenticated
-//	/airalo/v2/...            Airalo's token, opt-in and simulator APIs
-//	/esimaccess/api/v1/...    eSIM Access's webhook save and query
-//	/esimfly/api/v1/...       eSIMfly's business webhooks API
+//	/<provider>/...           the providers' registration APIs
+//	                          (Config.ProviderAPIs: /airalo/, /esimaccess/, /esimfly/)
 //	/                         the dashboard, if any
 func (s *Server) buildHandler() error {
 	s.ops = s.operationHandlers()
@@ -318,9 +322,9 @@ func (s *Server) buildHandler() error {
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/healthz", s.handleHealth)
 	mux.HandleFunc("/metrics", s.handleMetrics)
-	mux.Handle("/airalo/", s.airalo)
-	mux.Handle("/esimaccess/", s.esimaccess)
-	mux.Handle("/esimfly/", s.esimfly)
+	for prefix, h := range s.providerAPIs {
+		mux.Handle(prefix, h)
+	}
 	if s.cfg.Dashboard != nil {
 		mux.Handle("/", s.cfg.Dashboard)
 	} else {

@@ -3,29 +3,27 @@ package mockserver
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/mockserver/mockservertest"
 )
 
 // waitLimit bounds every wait of these tests; reaching it is a failure,
 // never a way to synchronise.
-const waitLimit = 10 * time.Second
+const waitLimit = mockservertest.WaitLimit
 
 // newTestServer starts a server on a loopback port with an in-memory store
 // and closes it when the test ends.
 func newTestServer(t testing.TB, mods ...func(*Config)) *Server {
 	t.Helper()
-	cfg := Config{Store: NewMemoryStore()}
+	cfg := Config{Store: NewMemoryStore(), ProviderAPIs: ProviderAPIsForTest()}
 	for _, m := range mods {
 		m(&cfg)
 	}
@@ -41,165 +39,66 @@ func newTestServer(t testing.TB, mods ...func(*Config)) *Server {
 	return s
 }
 
-// received is one request a test receiver got.
-type received struct {
-	Method string
-	Path   string
-	Header http.Header
-	Body   []byte
+// mountedAPI returns the handler s mounted for the provider API at prefix.
+func mountedAPI[T http.Handler](s *Server, prefix string) T {
+	return s.providerAPIs[prefix].(T)
 }
 
-// hookReceiver is a loopback webhook receiver whose answer the test chooses.
-type hookReceiver struct {
-	*httptest.Server
-	got    chan received
-	status atomic.Int32 // answer to POST; 0 means 200
-	head   atomic.Int32 // answer to HEAD; 0 means 200
-}
+// received is one request a test receiver got.
+type received = mockservertest.Received
+
+// hookReceiver is a loopback webhook receiver whose answer the test
+// chooses (mockservertest.HookReceiver).
+type hookReceiver struct{ *mockservertest.HookReceiver }
 
 func newHookReceiver(t *testing.T) *hookReceiver {
 	t.Helper()
-	rc := &hookReceiver{got: make(chan received, 64)}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		rc.got <- received{r.Method, r.URL.Path, r.Header.Clone(), body}
-		code := rc.status.Load()
-		if r.Method == http.MethodHead {
-			code = rc.head.Load()
-		}
-		if code == 0 {
-			code = http.StatusOK
-		}
-		w.WriteHeader(int(code))
-	}))
-	t.Cleanup(rc.Close)
-	return rc
+	return &hookReceiver{mockservertest.NewHookReceiver(t)}
 }
 
 // next returns the next request the receiver got.
-func (rc *hookReceiver) next(t *testing.T) received {
-	t.Helper()
-	select {
-	case r := <-rc.got:
-		return r
-	case <-time.After(waitLimit):
-		t.Fatal("the receiver got nothing")
-		return received{}
-	}
-}
+func (rc *hookReceiver) next(t *testing.T) received { t.Helper(); return rc.Next(t) }
 
 // nextPost returns the next POST the receiver got, skipping HEAD checks.
-func (rc *hookReceiver) nextPost(t *testing.T) received {
-	t.Helper()
-	for {
-		if r := rc.next(t); r.Method == http.MethodPost {
-			return r
-		}
-	}
-}
+func (rc *hookReceiver) nextPost(t *testing.T) received { t.Helper(); return rc.NextPost(t) }
 
 // call sends a request to the server and returns the status, headers and
-// body. headers are name, value pairs; "Host" sets the Host header.
+// body (mockservertest.Call).
 func call(t testing.TB, method, url string, body any, headers ...string) (int, http.Header, []byte) {
 	t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		data, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = bytes.NewReader(data)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		if headers[i] == "Host" {
-			req.Host = headers[i+1]
-			continue
-		}
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, resp.Header, data
+	return mockservertest.Call(t, method, url, body, headers...)
 }
 
 // decode unmarshals data into a generic map.
 func decode(t *testing.T, data []byte) map[string]any {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatalf("not a JSON object: %v\n%s", err, data)
-	}
-	return m
+	return mockservertest.Decode(t, data)
 }
 
 // wantStatus fails unless got is want.
 func wantStatus(t *testing.T, got, want int, body []byte) {
 	t.Helper()
-	if got != want {
-		t.Fatalf("status %d, want %d; body: %s", got, want, body)
-	}
+	mockservertest.WantStatus(t, got, want, body)
 }
 
 // createEndpoint registers an endpoint through the control API and
 // returns its id and secret.
 func createEndpoint(t *testing.T, s *Server, body map[string]any) (id, secret string) {
 	t.Helper()
-	code, _, data := call(t, "POST", s.URL+"/api/endpoints", body)
-	wantStatus(t, code, http.StatusCreated, data)
-	m := decode(t, data)
-	return m["id"].(string), m["secret"].(string)
+	return mockservertest.CreateEndpoint(t, s.URL, body)
 }
 
 // verify checks a received delivery's signature as the provider variant
 // documents it.
 func verify(t *testing.T, provider, variant, secret string, r received) {
 	t.Helper()
-	v, err := providers.MustBuiltin().Variant(provider, variant)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sg, err := v.Signer(secret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sg.Verify(r.Header, r.Body); err != nil {
-		t.Fatalf("the delivery's signature does not verify: %v", err)
-	}
+	mockservertest.Verify(t, provider, variant, secret, r)
 }
 
 // waitAttempt returns the next attempt on ch.
 func waitAttempt(t *testing.T, ch <-chan *Attempt) *Attempt {
 	t.Helper()
-	select {
-	case a, ok := <-ch:
-		if !ok {
-			t.Fatal("the attempt stream closed")
-		}
-		return a
-	case <-time.After(waitLimit):
-		t.Fatal("no attempt was recorded")
-		return nil
-	}
+	return mockservertest.Wait(t, ch, "attempt recorded")
 }
 
 func TestNewRefusesNetworkWithoutToken(t *testing.T) {
@@ -423,25 +322,11 @@ func TestCloseFinishesInFlightAttempt(t *testing.T) {
 }
 
 // syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
+type syncBuffer = mockservertest.SyncBuffer
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// TestLogsHoldNoSecrets drives every path that makes or takes a secret
-// with debug logging on, and checks no secret reaches the log.
+// TestLogsHoldNoSecrets drives every path of the control API that makes or
+// takes a secret with debug logging on, and checks no secret reaches the
+// log (the providers' APIs: TestRegistrationLogsHoldNoSecrets).
 func TestLogsHoldNoSecrets(t *testing.T) {
 	var logs syncBuffer
 	s := newTestServer(t, func(c *Config) {
@@ -463,20 +348,5 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	rcv.nextPost(t)
 	waitAttempt(t, attempts)
 
-	code, _, data = call(t, "POST", s.URL+"/airalo/v2/token", `{"client_id":"c","client_secret":"airalo-client-secret","grant_type":"client_credentials"}`)
-	wantStatus(t, code, http.StatusOK, data)
-	secrets = append(secrets, "airalo-client-secret")
-	code, _, data = call(t, "PUT", s.URL+"/esimfly/api/v1/business/webhooks", map[string]any{"webhook_url": withCreds}, esimflyAuth...)
-	wantStatus(t, code, http.StatusOK, data)
-	secrets = append(secrets, decode(t, data)["webhook"].(map[string]any)["secret"].(string))
-
-	out := logs.String()
-	if !strings.Contains(out, "endpoint registered") {
-		t.Fatalf("nothing logged:\n%s", out)
-	}
-	for _, sec := range append(secrets, "pa55word", "qu3rytoken") {
-		if strings.Contains(out, sec) {
-			t.Errorf("the log holds %q:\n%s", sec, out)
-		}
-	}
+	mockservertest.WantNoSecrets(t, logs.String(), "endpoint registered", append(secrets, "pa55word", "qu3rytoken")...)
 }

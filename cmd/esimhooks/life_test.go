@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/providerapi"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"github.com/esimhooks/esimhooks/providers/payload"
@@ -33,11 +34,12 @@ func triggerAPI(t *testing.T, base string, req map[string]any) (payload []byte, 
 	return out.Payload, out.Warnings
 }
 
-// mockServer starts an in-process mock server on a loopback port.
+// mockServer starts an in-process mock server on a loopback port, with the
+// providers' registration APIs mounted as serve mounts them.
 func mockServer(t *testing.T) string {
 	t.Helper()
 	st := mockserver.NewMemoryStore()
-	srv, err := mockserver.New(mockserver.Config{Store: st, Catalogue: providers.MustBuiltin()})
+	srv, err := mockserver.New(mockserver.Config{Store: st, Catalogue: providers.MustBuiltin(), ProviderAPIs: providerapi.All()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/dashboard"
+	"github.com/esimhooks/esimhooks/mockserver/providerapi"
 	"github.com/esimhooks/esimhooks/mockserver/sqlite"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
@@ -127,6 +128,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Addr: *addr, Store: st, Catalogue: cat, TimeScale: ts, Token: *token,
 		Logger: logger, Dashboard: dashboard.Handler(), TLSConfig: tlsConf, Scenarios: runner, BodyReadTimeout: bt,
 		MaxEndpoints: maxEP, MaxTriggerDeliveries: maxTr, Retention: ret,
+		ProviderAPIs: providerapi.All(),
 	})
 	if err != nil {
 		return usageErr("%v", err)

@@ -19,6 +19,7 @@ import (
 	"github.com/esimhooks/esimhooks/internal/browsertest"
 	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/dashboard"
+	"github.com/esimhooks/esimhooks/mockserver/providerapi"
 )
 
 // stepTimeout bounds each browser step (internal/browsertest).
@@ -164,6 +165,8 @@ func startServer(t *testing.T, token string, scenarios mockserver.ScenarioRunner
 		Dashboard: dashboard.Handler(),
 		Token:     token,
 		Scenarios: scenarios,
+		// The providers' APIs, as serve mounts them.
+		ProviderAPIs: providerapi.All(),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package mockserver
+package providerapi
 
 import (
 	"crypto/rand"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -44,11 +45,11 @@ import (
 
 // esimaccessMock serves eSIM Access's webhook registration.
 type esimaccessMock struct {
-	h      providerHost
+	h      mockserver.ProviderHost
 	routes *providerRoutes
 }
 
-func newEsimaccessMock(h providerHost) *esimaccessMock {
+func newEsimaccessMock(h mockserver.ProviderHost) *esimaccessMock {
 	m := &esimaccessMock{h: h}
 	m.routes = &providerRoutes{
 		routes: []providerRoute{
@@ -82,7 +83,7 @@ type esimaccessEnvelope struct {
 
 // esimaccessOK answers success with obj.
 func esimaccessOK(w http.ResponseWriter, obj any) {
-	writeJSON(w, http.StatusOK, esimaccessEnvelope{Success: true, Obj: obj})
+	mockserver.WriteJSON(w, http.StatusOK, esimaccessEnvelope{Success: true, Obj: obj})
 }
 
 // esimaccessFail answers success false with a code and message (with
@@ -155,7 +156,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 	case !isString || hook == "":
 		esimaccessFail(w, "000106", "Request parameter (mandatory) is null: webhook")
 		return
-	case checkWebhookURL(hook) != "":
+	case mockserver.CheckWebhookURL(hook) != "":
 		esimaccessFail(w, "000106", "Request parameter webhook must be an http or https URL")
 		return
 	}
@@ -166,20 +167,20 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 		variant = v.Name
 	}
 	old, err := m.h.Endpoint(r.Context(), id)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	if err != nil && !errors.Is(err, mockserver.ErrNotFound) {
 		m.h.Logger().Error("esimaccess webhook lookup failed", "err", err)
 		esimaccessFail(w, "000001", "Server error")
 		return
 	}
 	if old == nil || old.URL != hook || old.Variant != variant {
-		probe := &Endpoint{ID: id, URL: hook, Provider: v.Provider.Name, Variant: variant}
+		probe := &mockserver.Endpoint{ID: id, URL: hook, Provider: v.Provider.Name, Variant: variant}
 		if old != nil {
 			probe.Secret = old.Secret
 		}
 		if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
-			var ce *checkError
+			var ce *mockserver.CheckError
 			if errors.As(err, &ce) {
-				esimaccessFail(w, "000001", "Webhook not saved: "+ce.msg)
+				esimaccessFail(w, "000001", "Webhook not saved: "+ce.Msg)
 				return
 			}
 			m.h.Logger().Error("esimaccess webhook check failed", "err", err)
@@ -187,7 +188,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ep, err := m.h.UpsertEndpoint(r.Context(), id, "esimaccess", func(ep *Endpoint, existed bool) error {
+	ep, err := m.h.UpsertEndpoint(r.Context(), id, "esimaccess", func(ep *mockserver.Endpoint, existed bool) error {
 		ep.URL, ep.Provider, ep.Variant, ep.Events = hook, v.Provider.Name, variant, nil
 		ep.Description = "eSIM Access webhook/save"
 		if ep.Secret == "" {
@@ -199,7 +200,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	if le := limitOf(err); le != nil {
+	if le := (*mockserver.LimitError)(nil); errors.As(err, &le) {
 		esimaccessFail(w, "000001", le.Error())
 		return
 	}
@@ -220,7 +221,7 @@ func (m *esimaccessMock) query(w http.ResponseWriter, r *http.Request) {
 	}
 	ep, err := m.h.Endpoint(r.Context(), esimaccessEndpointID(account))
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, mockserver.ErrNotFound):
 		esimaccessOK(w, nil)
 	case err != nil:
 		m.h.Logger().Error("esimaccess webhook query failed", "err", err)

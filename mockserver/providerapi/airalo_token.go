@@ -1,4 +1,4 @@
-package mockserver
+package providerapi
 
 import (
 	"crypto/hmac"
@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver"
 )
 
 // Airalo access tokens: POST /airalo/v2/token issues an HS256 JWT
@@ -42,9 +44,9 @@ const airaloTokenLifetime = 365 * 24 * time.Hour
 var errNotAiraloToken = errors.New("not an access token of this mock")
 
 // newAiraloTokenKey returns the key that signs access tokens.
-func newAiraloTokenKey(serverToken string) []byte {
-	if serverToken != "" {
-		return deriveKey(serverToken, "airalo-token-key")
+func newAiraloTokenKey(h mockserver.ProviderHost) []byte {
+	if k := h.DeriveKey("airalo-token-key"); k != nil {
+		return k
 	}
 	k := make([]byte, 32)
 	_, _ = rand.Read(k)
@@ -72,8 +74,8 @@ func (m *airaloMock) token(w http.ResponseWriter, r *http.Request) {
 	}
 	client, secret := f.str("client_id"), f.str("client_secret")
 	if c := m.h.Credentials(); c != nil {
-		idOK := equalSecret(client, c.Airalo.ClientID)
-		if !equalSecret(secret, c.Airalo.ClientSecret) || !idOK {
+		idOK := mockserver.EqualSecret(client, c.Airalo.ClientID)
+		if !mockserver.EqualSecret(secret, c.Airalo.ClientSecret) || !idOK {
 			airaloMessage(w, http.StatusUnauthorized, "Client authentication failed")
 			return
 		}
@@ -81,7 +83,7 @@ func (m *airaloMock) token(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	m.secrets[client] = secret
 	m.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{
+	mockserver.WriteJSON(w, http.StatusOK, map[string]any{
 		"data": map[string]any{
 			"token_type":   "Bearer",
 			"expires_in":   int(airaloTokenLifetime.Seconds()),
@@ -110,7 +112,7 @@ func (m *airaloMock) signToken(client string, now time.Time, lifetime time.Durat
 	enc := base64.RawURLEncoding
 	header, _ := json.Marshal(map[string]string{"typ": "JWT", "alg": "HS256"})
 	claims, _ := json.Marshal(map[string]any{
-		"aud": client, "jti": randomToken(32), "iat": now.Unix(), "nbf": now.Unix(),
+		"aud": client, "jti": mockserver.RandomToken(32), "iat": now.Unix(), "nbf": now.Unix(),
 		"exp": now.Add(lifetime).Unix(), "iss": airaloTokenIssuer,
 	})
 	signed := enc.EncodeToString(header) + "." + enc.EncodeToString(claims)

@@ -1,4 +1,4 @@
-package mockserver
+package providerapi
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/openapi"
 )
 
@@ -60,7 +61,7 @@ type request struct {
 }
 
 // do sends r to s and checks the answer; it returns the status and body.
-func (c *regContract) do(s *Server, r request) (int, []byte) {
+func (c *regContract) do(s *testServer, r request) (int, []byte) {
 	c.t.Helper()
 	code, hdr, data := call(c.t, r.method, s.URL+r.path, r.body, r.headers...)
 	c.check(r, code, hdr, data)
@@ -152,7 +153,7 @@ func TestRegistrationRoutesAreDescribed(t *testing.T) {
 	s := newTestServer(t)
 	c := newRegContract(t)
 	var served []string
-	for _, rs := range []*providerRoutes{s.airalo.routes, s.esimaccess.routes, s.esimfly.routes} {
+	for _, rs := range []*providerRoutes{mountedAPI[*airaloMock](s, "/airalo/").routes, mountedAPI[*esimaccessMock](s, "/esimaccess/").routes, mountedAPI[*esimflyMock](s, "/esimfly/").routes} {
 		for _, r := range rs.routes {
 			served = append(served, r.method+" "+r.path)
 		}
@@ -176,10 +177,10 @@ func TestRegistrationRoutesAreDescribed(t *testing.T) {
 // answer the document does not describe.
 func TestRegistrationAnswersMatchTheDocument(t *testing.T) {
 	const maxBody = 16 << 10
-	s := newTestServer(t, func(c *Config) { c.MaxBodyBytes = maxBody })
+	s := newTestServer(t, func(c *mockserver.Config) { c.MaxBodyBytes = maxBody })
 	rcv := newHookReceiver(t)
 	failing := newHookReceiver(t)
-	failing.status.Store(http.StatusInternalServerError)
+	failing.Status.Store(http.StatusInternalServerError)
 	c := newRegContract(t)
 	bearer := func(account string) []string { return []string{"Authorization", "Bearer " + account} }
 	ea := []string{"RT-AccessCode", "access-1", "RT-SecretKey", "secret-1"}
@@ -216,17 +217,17 @@ func TestRegistrationAnswersMatchTheDocument(t *testing.T) {
 	bad("POST", "/airalo/v2/token", map[string]any{}, 422)
 	bad("GET", "/airalo/v2/notifications/opt-in", nil, 404, auth...)
 	ok("POST", "/airalo/v2/notifications/opt-in", map[string]any{"type": "async_orders", "webhook_url": rcv.URL}, auth...)
-	rcv.next(t) // the HEAD check
+	rcv.Next(t) // the HEAD check
 	ok("POST", "/airalo/v2/notifications/opt-in", map[string]any{"type": "webhook_credit_limit", "webhook_url": rcv.URL, "levels": []int{50, 90}}, auth...)
-	rcv.next(t)
+	rcv.Next(t)
 	ok("POST", "/airalo/v2/notifications/opt-in", map[string]any{"type": "email_low_data", "email": "ops@example.com"}, auth...)
 	bad("POST", "/airalo/v2/notifications/opt-in", map[string]any{"type": "nope"}, 422, auth...)
 	ok("GET", "/airalo/v2/notifications/opt-in?type=async_orders", nil, auth...)
 	bad("GET", "/airalo/v2/notifications/opt-in?type=nope", nil, 422, auth...)
 	ok("POST", "/airalo/v2/simulator/webhook", map[string]any{"event": "async_order_notification"}, auth...)
-	rcv.nextPost(t)
+	rcv.NextPost(t)
 	bad("POST", "/airalo/v2/simulator/webhook", map[string]any{"event": "low_data_notification", "type": "data_75", "webhook_url": failing.URL}, 400, bearer("sim-2")...)
-	failing.next(t)
+	failing.Next(t)
 	bad("POST", "/airalo/v2/simulator/webhook", map[string]any{"event": "nope"}, 422, bearer("sim-3")...)
 	for range airaloSimLimit {
 		bad("POST", "/airalo/v2/simulator/webhook", map[string]any{"event": "credit_limit_notification"}, 422, bearer("sim-4")...)
@@ -247,7 +248,7 @@ func TestRegistrationAnswersMatchTheDocument(t *testing.T) {
 	}
 	ok("POST", save, map[string]any{"webhook": rcv.URL + "/ea"}, ea...)
 	ok("POST", save+"?variant=api-reference", map[string]any{"webhook": rcv.URL + "/ea2"}, ea...)
-	rcv.nextPost(t) // CHECK_HEALTH
+	rcv.NextPost(t) // CHECK_HEALTH
 	if data := bad("POST", save, "{", 200, ea...); envelopeCode(data) != "000104" {
 		t.Errorf("save with a broken body: %s", data)
 	}
@@ -261,7 +262,7 @@ func TestRegistrationAnswersMatchTheDocument(t *testing.T) {
 	ok("PUT", hooks+"?variant=2026-09", map[string]any{"webhook_url": rcv.URL + "/fly", "events": []string{"esim.installed"}}, fly...)
 	code, _, tdata := call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "esimfly", "variant": "2026-09", "event": "esim.installed"})
 	wantStatus(t, code, http.StatusAccepted, tdata)
-	rcv.nextPost(t)
+	rcv.NextPost(t)
 	ok("GET", hooks, nil, fly...)
 	ok("PUT", hooks, map[string]any{"webhook_url": rcv.URL + "/fly"}, fly...)
 	bad("PUT", hooks+"?variant=2025-01", map[string]any{"webhook_url": rcv.URL}, 400, fly...)
@@ -270,7 +271,7 @@ func TestRegistrationAnswersMatchTheDocument(t *testing.T) {
 
 	// What every operation of its kind answers: 401 without credentials,
 	// 413 to a body over the limit, and the guard's 421, 403 and 408.
-	slow := newTestServer(t, func(c *Config) { c.BodyReadTimeout = 100 * time.Millisecond })
+	slow := newTestServer(t, func(c *mockserver.Config) { c.BodyReadTimeout = 100 * time.Millisecond })
 	huge := `{"x":"` + strings.Repeat("a", maxBody) + `"}`
 	for _, o := range c.operations() {
 		creds := map[string][]string{"airalo": auth, "esimaccess": ea, "esimfly": fly}[strings.Split(o.path, "/")[1]]
@@ -293,10 +294,10 @@ func TestRegistrationAnswersMatchTheDocument(t *testing.T) {
 
 	// With a token: only the credentials of GET /api/credentials.
 	const serverToken = "contract-server-token"
-	st := newTestServer(t, func(c *Config) { c.Token = serverToken })
+	st := newTestServer(t, func(c *mockserver.Config) { c.Token = serverToken })
 	code, _, data = call(t, "GET", st.URL+"/api/credentials", nil, bearer(serverToken)...)
 	wantStatus(t, code, http.StatusOK, data)
-	var creds Credentials
+	var creds mockserver.Credentials
 	if err := json.Unmarshal(data, &creds); err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +311,7 @@ func TestRegistrationAnswersMatchTheDocument(t *testing.T) {
 	}
 	code, data = c.do(st, request{"POST", "/airalo/v2/notifications/opt-in", map[string]any{"type": "async_orders", "webhook_url": rcv.URL}, bearer(tok.Data.AccessToken), true})
 	wantStatus(t, code, http.StatusOK, data)
-	rcv.next(t)
+	rcv.Next(t)
 	eaCreds := []string{"RT-AccessCode", creds.Esimaccess.AccessCode, "RT-SecretKey", creds.Esimaccess.SecretKey}
 	code, data = c.do(st, request{"POST", save, map[string]any{"webhook": rcv.URL + "/ea"}, eaCreds, true})
 	if code != 200 || envelopeCode(data) != nil {
@@ -330,7 +331,7 @@ func TestRegistrationAnswersMatchTheDocument(t *testing.T) {
 	}
 
 	// At the bound of endpoints: 409 (Airalo, eSIMfly), envelope 000001 (eSIM Access).
-	full := newTestServer(t, func(c *Config) { c.MaxEndpoints = 1 })
+	full := newTestServer(t, func(c *mockserver.Config) { c.MaxEndpoints = 1 })
 	if code, data := c.do(full, request{"POST", save, map[string]any{"webhook": rcv.URL + "/ea"}, ea, true}); code != 200 || envelopeCode(data) != nil {
 		t.Fatalf("the first endpoint: %d %s", code, data)
 	}
@@ -338,7 +339,7 @@ func TestRegistrationAnswersMatchTheDocument(t *testing.T) {
 		t.Errorf("eSIM Access beyond the bound: %s", data)
 	}
 	c.do(full, request{"POST", "/airalo/v2/notifications/opt-in", map[string]any{"type": "async_orders", "webhook_url": rcv.URL}, bearer("acct-9"), true})
-	rcv.next(t)
+	rcv.Next(t)
 	c.do(full, request{"PUT", hooks, map[string]any{"webhook_url": rcv.URL}, fly, true})
 
 	for _, o := range c.operations() {

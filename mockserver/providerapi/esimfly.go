@@ -1,4 +1,4 @@
-package mockserver
+package providerapi
 
 import (
 	"crypto/rand"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
@@ -59,11 +60,11 @@ var esimflyAPIVariants = []string{"2026-04", "2026-09"}
 
 // esimflyMock serves eSIMfly's business webhooks API.
 type esimflyMock struct {
-	h      providerHost
+	h      mockserver.ProviderHost
 	routes *providerRoutes
 }
 
-func newEsimflyMock(h providerHost) *esimflyMock {
+func newEsimflyMock(h mockserver.ProviderHost) *esimflyMock {
 	m := &esimflyMock{h: h}
 	m.routes = &providerRoutes{
 		routes: []providerRoute{
@@ -71,7 +72,7 @@ func newEsimflyMock(h providerHost) *esimflyMock {
 			{http.MethodGet, "/esimfly/api/v1/business/webhooks", m.get},
 		},
 		notFound: func(w http.ResponseWriter, r *http.Request) {
-			esimflyFail(w, http.StatusNotFound, "NOT_FOUND", "Endpoint not found", nil)
+			esimflyFail(w, http.StatusNotFound, "NOT_FOUND", "mockserver.Endpoint not found", nil)
 		},
 		notAllowed: func(w http.ResponseWriter, r *http.Request) {
 			esimflyFail(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
@@ -89,7 +90,7 @@ func esimflyFail(w http.ResponseWriter, status int, code, msg string, details ma
 	if details != nil {
 		body["details"] = details
 	}
-	writeJSON(w, status, body)
+	mockserver.WriteJSON(w, status, body)
 }
 
 // auth returns the caller's account, or answers 401 AUTH_MISSING.
@@ -169,7 +170,7 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case req.WebhookURL == nil || strings.TrimSpace(*req.WebhookURL) == "":
 		fields["webhook_url"] = "webhook_url is required"
-	case checkWebhookURL(*req.WebhookURL) != "":
+	case mockserver.CheckWebhookURL(*req.WebhookURL) != "":
 		fields["webhook_url"] = "webhook_url must be an http or https URL"
 	}
 	available := esimflyAvailable(v)
@@ -195,11 +196,11 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 	}
 	hook := strings.TrimSpace(*req.WebhookURL)
 	id := esimflyEndpointID(account)
-	probe := &Endpoint{ID: id, URL: hook, Provider: v.Provider.Name, Variant: v.Name}
+	probe := &mockserver.Endpoint{ID: id, URL: hook, Provider: v.Provider.Name, Variant: v.Name}
 	if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
-		var ce *checkError
+		var ce *mockserver.CheckError
 		if errors.As(err, &ce) {
-			esimflyFail(w, http.StatusBadRequest, "VALIDATION_FAILED", ce.msg, map[string]any{"webhook_url": ce.msg})
+			esimflyFail(w, http.StatusBadRequest, "VALIDATION_FAILED", ce.Msg, map[string]any{"webhook_url": ce.Msg})
 			return
 		}
 		m.h.Logger().Error("esimfly webhook check failed", "err", err)
@@ -211,12 +212,12 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 		esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
 		return
 	}
-	ep, err := m.h.UpsertEndpoint(r.Context(), id, "esimfly", func(ep *Endpoint, _ bool) error {
+	ep, err := m.h.UpsertEndpoint(r.Context(), id, "esimfly", func(ep *mockserver.Endpoint, _ bool) error {
 		ep.URL, ep.Provider, ep.Variant, ep.Events, ep.Secret = hook, v.Provider.Name, v.Name, events, secret
 		ep.Description = "eSIMfly PUT /api/v1/business/webhooks"
 		return nil
 	})
-	if le := limitOf(err); le != nil {
+	if le := (*mockserver.LimitError)(nil); errors.As(err, &le) {
 		esimflyFail(w, http.StatusConflict, "CONFLICT", le.Error(), nil)
 		return
 	}
@@ -226,7 +227,7 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.h.Logger().Info("esimfly webhook set", "endpoint", ep.ID, "url", wire.RedactURL(ep.URL))
-	writeJSON(w, http.StatusOK, map[string]any{
+	mockserver.WriteJSON(w, http.StatusOK, map[string]any{
 		"success": true,
 		"message": "Webhook settings updated",
 		"webhook": map[string]any{"url": ep.URL, "secret": secret, "events": ep.Events},
@@ -268,7 +269,7 @@ func (m *esimflyMock) get(w http.ResponseWriter, r *http.Request) {
 	var hook any
 	ep, err := m.h.Endpoint(r.Context(), id)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, mockserver.ErrNotFound):
 		ep = nil
 	case err != nil:
 		m.h.Logger().Error("esimfly webhook lookup failed", "err", err)
@@ -308,19 +309,19 @@ func (m *esimflyMock) get(w http.ResponseWriter, r *http.Request) {
 			recent = append(recent, newEsimflyDelivery(d))
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	mockserver.WriteJSON(w, http.StatusOK, map[string]any{
 		"success": true, "webhook": hook, "available_events": available, "recent_deliveries": recent,
 	})
 }
 
-func newEsimflyDelivery(d *Delivery) esimflyDelivery {
+func newEsimflyDelivery(d *mockserver.Delivery) esimflyDelivery {
 	out := esimflyDelivery{ID: d.ID, Event: d.Event, Attempts: d.Attempts}
 	switch d.State {
-	case StateDelivered:
+	case mockserver.StateDelivered:
 		out.Status = "delivered"
 		t := d.UpdatedAt
 		out.DeliveredAt = &t
-	case StatePending:
+	case mockserver.StatePending:
 		out.Status = "pending"
 	default:
 		out.Status = "failed"

@@ -1,4 +1,4 @@
-package mockserver
+package providerapi
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver"
 )
 
 // airaloData returns the "data" object of an Airalo answer.
@@ -76,14 +78,14 @@ func TestAiraloOptInHeadCheck(t *testing.T) {
 
 	// HEAD answering anything but 200 fails the opt-in: nothing is saved.
 	for _, status := range []int32{http.StatusNotFound, http.StatusNoContent, http.StatusFound} {
-		rcv.head.Store(status)
+		rcv.Head.Store(status)
 		code, _, data := call(t, "POST", s.URL+"/airalo/v2/notifications/opt-in",
 			map[string]any{"type": "webhook_low_data", "webhook_url": rcv.URL + "/airalo"}, auth...)
 		wantStatus(t, code, http.StatusUnprocessableEntity, data)
 		if msg, _ := airaloData(t, data)["webhook_url"].(string); !strings.Contains(msg, "HEAD") {
 			t.Errorf("HEAD %d: %s", status, data)
 		}
-		if got := rcv.next(t); got.Method != http.MethodHead || got.Path != "/airalo" {
+		if got := rcv.Next(t); got.Method != http.MethodHead || got.Path != "/airalo" {
 			t.Fatalf("check was %s %s", got.Method, got.Path)
 		}
 	}
@@ -99,11 +101,11 @@ func TestAiraloOptInHeadCheck(t *testing.T) {
 	wantStatus(t, code, http.StatusNotFound, data)
 
 	// 200 opts in.
-	rcv.head.Store(http.StatusOK)
+	rcv.Head.Store(http.StatusOK)
 	code, _, data = call(t, "POST", s.URL+"/airalo/v2/notifications/opt-in",
 		map[string]any{"type": "webhook_low_data", "webhook_url": rcv.URL + "/airalo"}, auth...)
 	wantStatus(t, code, http.StatusOK, data)
-	rcv.next(t)
+	rcv.Next(t)
 	if !bytes.Equal(bytes.TrimSpace(data), []byte(`{"data":{"notification":{"type":"webhook_low_data","contact_point":"`+rcv.URL+`/airalo"}},"meta":{"message":"success"}}`)) {
 		t.Errorf("opt-in answer %s", data)
 	}
@@ -116,7 +118,7 @@ func TestAiraloOptInHeadCheck(t *testing.T) {
 	code, _, data = call(t, "POST", s.URL+"/airalo/v2/notifications/opt-in",
 		map[string]any{"type": "webhook_credit_limit", "webhook_url": rcv.URL + "/credit", "levels": []int{90, 50}}, auth...)
 	wantStatus(t, code, http.StatusOK, data)
-	rcv.next(t)
+	rcv.Next(t)
 	if n := airaloData(t, data)["notification"].(map[string]any); len(n["levels"].([]any)) != 2 {
 		t.Errorf("credit opt-in %s", data)
 	}
@@ -196,11 +198,11 @@ func TestAiraloTokenSignsWithClientSecret(t *testing.T) {
 	code, _, data = call(t, "POST", s.URL+"/airalo/v2/notifications/opt-in",
 		map[string]any{"type": "async_orders", "webhook_url": rcv.URL}, auth...)
 	wantStatus(t, code, http.StatusOK, data)
-	rcv.next(t) // HEAD
+	rcv.Next(t) // HEAD
 
 	code, _, data = call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "airalo", "event": "async_order"})
 	wantStatus(t, code, http.StatusAccepted, data)
-	verify(t, "airalo", "", "my-client-secret", rcv.nextPost(t))
+	verify(t, "airalo", "", "my-client-secret", rcv.NextPost(t))
 }
 
 func TestAiraloSimulator(t *testing.T) {
@@ -224,8 +226,8 @@ func TestAiraloSimulator(t *testing.T) {
 	}
 	// Rate limit: five requests a minute; start a fresh minute.
 	now := time.Now()
-	s.airalo.sim.setClock(func() time.Time { return now.Add(time.Hour) })
-	s.airalo.simAddr.setClock(func() time.Time { return now.Add(time.Hour) })
+	mountedAPI[*airaloMock](s, "/airalo/").sim.setClock(func() time.Time { return now.Add(time.Hour) })
+	mountedAPI[*airaloMock](s, "/airalo/").simAddr.setClock(func() time.Time { return now.Add(time.Hour) })
 
 	// Not opted in.
 	code, _, data := call(t, "POST", sim, `{"event":"low_data_notification","type":"data_90"}`, auth...)
@@ -238,7 +240,7 @@ func TestAiraloSimulator(t *testing.T) {
 	code, _, data = call(t, "POST", s.URL+"/airalo/v2/notifications/opt-in",
 		map[string]any{"type": "webhook_low_data", "webhook_url": rcv.URL + "/low"}, auth...)
 	wantStatus(t, code, http.StatusOK, data)
-	rcv.next(t)
+	rcv.Next(t)
 	ep, err := s.store.GetEndpoint(context.Background(), airaloEndpointID(accountKey("token:partner-token"), "webhook_low_data"))
 	if err != nil {
 		t.Fatal(err)
@@ -250,13 +252,13 @@ func TestAiraloSimulator(t *testing.T) {
 	if string(bytes.TrimSpace(data)) != `{"success":"Notification sent"}` {
 		t.Errorf("simulator answer %s", data)
 	}
-	got := rcv.nextPost(t)
+	got := rcv.NextPost(t)
 	verify(t, "airalo", "", ep.Secret, got)
 	if got.Path != "/low" || !bytes.Contains(got.Body, []byte(`"level":"90%"`)) || !bytes.Contains(got.Body, []byte(`"iccid":"8944500000000000017"`)) {
 		t.Errorf("pushed %s %s", got.Path, got.Body)
 	}
-	ds, _ := s.store.ListDeliveries(context.Background(), DeliveryFilter{EndpointID: ep.ID})
-	if len(ds) != 1 || ds[0].Event != "low_data_90" || ds[0].State != StateDelivered {
+	ds, _ := s.store.ListDeliveries(context.Background(), mockserver.DeliveryFilter{EndpointID: ep.ID})
+	if len(ds) != 1 || ds[0].Event != "low_data_90" || ds[0].State != mockserver.StateDelivered {
 		t.Fatalf("recorded pushes %+v", ds)
 	}
 	// The push is the engine's: streamed live like any attempt.
@@ -270,24 +272,24 @@ func TestAiraloSimulator(t *testing.T) {
 	}
 
 	// The receiver failing is a 400.
-	rcv.status.Store(http.StatusInternalServerError)
+	rcv.Status.Store(http.StatusInternalServerError)
 	code, _, data = call(t, "POST", sim, `{"event":"low_data_notification","type":"expire_1"}`, auth...)
 	wantStatus(t, code, http.StatusBadRequest, data)
 	if msg, _ := decode(t, data)["error"].(string); !strings.Contains(msg, "500") {
 		t.Errorf("push failed: %s", data)
 	}
-	rcv.nextPost(t)
+	rcv.NextPost(t)
 
 	// webhook_url needs no opt-in; the credit level is in the message.
-	rcv.status.Store(http.StatusOK)
+	rcv.Status.Store(http.StatusOK)
 	code, _, data = call(t, "POST", sim, `{"event":"credit_limit_notification","level":80,"webhook_url":"`+rcv.URL+`/credit"}`, auth...)
 	wantStatus(t, code, http.StatusOK, data)
-	if got := rcv.nextPost(t); got.Path != "/credit" || !bytes.Contains(got.Body, []byte("Surpassed 80% of the credit limit balance")) {
+	if got := rcv.NextPost(t); got.Path != "/credit" || !bytes.Contains(got.Body, []byte("Surpassed 80% of the credit limit balance")) {
 		t.Errorf("credit push %s %s", got.Path, got.Body)
 	}
 	code, _, data = call(t, "POST", sim, `{"event":"async_order_notification","webhook_url":"`+rcv.URL+`/orders"}`, auth...)
 	wantStatus(t, code, http.StatusOK, data)
-	if got := rcv.nextPost(t); !bytes.Contains(got.Body, []byte(`"request_id"`)) {
+	if got := rcv.NextPost(t); !bytes.Contains(got.Body, []byte(`"request_id"`)) {
 		t.Errorf("async order push %s", got.Body)
 	}
 
@@ -312,8 +314,8 @@ func (f *fakeNow) add(d time.Duration) { f.mu.Lock(); f.t = f.t.Add(d); f.mu.Unl
 func TestAiraloSimulatorRateLimit(t *testing.T) {
 	s := newTestServer(t)
 	clock := &fakeNow{t: time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC)}
-	s.airalo.sim.setClock(clock.now)
-	s.airalo.simAddr.setClock(clock.now)
+	mountedAPI[*airaloMock](s, "/airalo/").sim.setClock(clock.now)
+	mountedAPI[*airaloMock](s, "/airalo/").simAddr.setClock(clock.now)
 	sim := s.URL + "/airalo/v2/simulator/webhook"
 	a := []string{"Authorization", "Bearer a"}
 	for i := range 5 {

@@ -1,4 +1,4 @@
-package mockserver
+package providerapi
 
 import (
 	"crypto/rand"
@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -56,7 +57,7 @@ var airaloSimLowData = map[string]string{
 
 // airaloError answers {"error": msg}, the simulator's error shape.
 func airaloError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
+	mockserver.WriteJSON(w, status, map[string]string{"error": msg})
 }
 
 // simulate serves the webhook simulator.
@@ -84,13 +85,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 
 	event := f.str("event")
 	typ, known := airaloSimEvents[event]
-	errs := map[string]string{}
-	switch {
-	case event == "":
-		errs["event"] = "The event field is required."
-	case !known:
-		errs["event"] = "The selected event is invalid."
-	}
+	errs := requireKnown(map[string]string{}, "event", event, known)
 	var evName string
 	var overrides []providers.Override
 	iccid := f.str("iccid")
@@ -126,7 +121,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	target := f.str("webhook_url")
-	if target != "" && checkWebhookURL(target) != "" {
+	if target != "" && mockserver.CheckWebhookURL(target) != "" {
 		errs["webhook_url"] = "The webhook url must be a valid URL."
 	}
 	if len(errs) > 0 {
@@ -136,11 +131,11 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 
 	ep, err := m.h.Endpoint(r.Context(), airaloEndpointID(account, typ))
 	switch {
-	case errors.Is(err, ErrNotFound) && target == "":
+	case errors.Is(err, mockserver.ErrNotFound) && target == "":
 		airaloError(w, http.StatusBadRequest, fmt.Sprintf("You are not opted in to %s notifications; opt in first or pass webhook_url.", typ))
 		return
-	case errors.Is(err, ErrNotFound):
-		ep = &Endpoint{ID: airaloEndpointID(account, typ), Provider: v.Provider.Name, Source: "airalo"}
+	case errors.Is(err, mockserver.ErrNotFound):
+		ep = &mockserver.Endpoint{ID: airaloEndpointID(account, typ), Provider: v.Provider.Name, Source: "airalo"}
 		if ep.Secret = m.clientSecret(r); ep.Secret == "" {
 			if ep.Secret, err = v.NewSecret(rand.Reader); err != nil {
 				airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
@@ -160,7 +155,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 		return
 	}
-	pd, err := newSyncDelivery(v, ev, overrides, m.h.Now())
+	pd, err := m.h.NewDelivery(v, ev, overrides)
 	if err != nil {
 		m.h.Logger().Error("airalo simulator payload failed", "err", err)
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
@@ -168,17 +163,17 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 	}
 	// The push is a delivery of the engine's: in the log, on the stream
 	// and in the metrics.
-	_, a, err := m.h.Send(r.Context(), SendRequest{Endpoint: ep, Delivery: pd})
+	_, a, err := m.h.Send(r.Context(), mockserver.SendRequest{Endpoint: ep, Delivery: pd})
 	if err != nil {
 		m.h.Logger().Error("airalo simulator push failed", "err", err)
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 		return
 	}
 	if !a.Success {
-		airaloError(w, http.StatusBadRequest, "Webhook push failed: "+attemptSummary(a)+"; Airalo needs 200.")
+		airaloError(w, http.StatusBadRequest, "Webhook push failed: "+a.Failure()+"; Airalo needs 200.")
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"success": "Notification sent"})
+	mockserver.WriteJSON(w, http.StatusOK, map[string]string{"success": "Notification sent"})
 }
 
 // airaloSimLimit is the simulator's requests per minute per account.

@@ -1,4 +1,4 @@
-package mockserver
+package providerapi
 
 import (
 	"context"
@@ -56,7 +56,7 @@ func TestEsimflyWebhooks(t *testing.T) {
 	defer unsubscribe()
 	code, _, data = call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "esimfly", "variant": "2026-04", "event": "esim.provisioned"})
 	wantStatus(t, code, http.StatusAccepted, data)
-	got := rcv.nextPost(t)
+	got := rcv.NextPost(t)
 	if got.Path != "/fly" || !strings.HasPrefix(got.Header.Get("X-Webhook-Signature"), "sha256=") {
 		t.Fatalf("delivered %s %v", got.Path, got.Header)
 	}
@@ -148,7 +148,7 @@ func TestEsimfly2026_09Webhooks(t *testing.T) {
 	}
 	code, data = trigger("esim.installed", false)
 	wantStatus(t, code, http.StatusAccepted, data)
-	got := rcv.nextPost(t)
+	got := rcv.NextPost(t)
 	verify(t, "esimfly", "2026-09", first, got)
 	var body struct{ Timestamp string }
 	_ = json.Unmarshal(got.Body, &body)
@@ -170,7 +170,7 @@ func TestEsimfly2026_09Webhooks(t *testing.T) {
 	}
 	code, data = trigger("esim.status.changed", false)
 	wantStatus(t, code, http.StatusAccepted, data)
-	got = rcv.nextPost(t)
+	got = rcv.NextPost(t)
 	verify(t, "esimfly", "2026-09", second, got)
 	v, _ := providers.MustBuiltin().Variant("esimfly", "2026-09")
 	old, _ := v.Signer(first)

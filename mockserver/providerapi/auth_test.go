@@ -1,4 +1,4 @@
-package mockserver
+package providerapi
 
 import (
 	"encoding/base64"
@@ -11,11 +11,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/mockservertest"
 )
 
 // airaloToken asks s for an access token with the given client credentials
 // and returns the status and the token.
-func airaloToken(t *testing.T, s *Server, clientID, clientSecret string) (int, string) {
+func airaloToken(t *testing.T, s *testServer, clientID, clientSecret string) (int, string) {
 	t.Helper()
 	form := url.Values{"client_id": {clientID}, "client_secret": {clientSecret}, "grant_type": {"client_credentials"}}
 	code, _, data := call(t, "POST", s.URL+"/airalo/v2/token", form.Encode(), "Content-Type", "application/x-www-form-urlencoded")
@@ -45,7 +48,7 @@ func jwtPart(t *testing.T, v any) string {
 
 // airaloAuthorized reports whether the Airalo mock takes token: GET
 // opt-in answers 401 to a refused one and 404 (no settings) otherwise.
-func airaloAuthorized(t *testing.T, s *Server, token string) bool {
+func airaloAuthorized(t *testing.T, s *testServer, token string) bool {
 	t.Helper()
 	code, _, data := call(t, "GET", s.URL+"/airalo/v2/notifications/opt-in", nil, "Authorization", "Bearer "+token)
 	switch code {
@@ -68,7 +71,7 @@ func TestAiraloTokensSigned(t *testing.T) {
 	s := newTestServer(t)
 	other := newTestServer(t)
 	clock := &fakeNow{t: time.Now()}
-	s.airalo.setClock(clock.now)
+	mountedAPI[*airaloMock](s, "/airalo/").setClock(clock.now)
 
 	_, tok := airaloToken(t, s, "my-client", "my-secret")
 	if !airaloAuthorized(t, s, tok) {
@@ -111,7 +114,7 @@ func TestAiraloTokensSigned(t *testing.T) {
 func TestRegistrationNeedsCredentialsWithToken(t *testing.T) {
 	const serverToken = "the-server-token-123"
 	var logs syncBuffer
-	s := newTestServer(t, func(c *Config) {
+	s := newTestServer(t, func(c *mockserver.Config) {
 		c.Token = serverToken
 		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
@@ -124,9 +127,9 @@ func TestRegistrationNeedsCredentialsWithToken(t *testing.T) {
 	wantStatus(t, code, http.StatusOK, data)
 	var creds struct {
 		Required bool `json:"required"`
-		Credentials
+		mockserver.Credentials
 	}
-	if err := json.Unmarshal(data, &creds); err != nil || !creds.Required || *DeriveCredentials(serverToken) != creds.Credentials {
+	if err := json.Unmarshal(data, &creds); err != nil || !creds.Required || *mockserver.DeriveCredentials(serverToken) != creds.Credentials {
 		t.Fatalf("credentials %s", data)
 	}
 	if creds.Airalo.ClientSecret == "" || creds.Esimaccess.SecretKey == "" || creds.Esimfly.SecretKey == creds.Esimaccess.SecretKey {
@@ -148,7 +151,7 @@ func TestRegistrationNeedsCredentialsWithToken(t *testing.T) {
 	_, tok := airaloToken(t, s, creds.Airalo.ClientID, creds.Airalo.ClientSecret)
 	code, _, data = call(t, "POST", s.URL+"/airalo/v2/notifications/opt-in", optIn, "Authorization", "Bearer "+tok)
 	wantStatus(t, code, http.StatusOK, data)
-	if got := rcv.next(t); got.Method != http.MethodHead {
+	if got := rcv.Next(t); got.Method != http.MethodHead {
 		t.Fatalf("the opt-in sent %s, want HEAD", got.Method)
 	}
 
@@ -156,7 +159,7 @@ func TestRegistrationNeedsCredentialsWithToken(t *testing.T) {
 	save := s.URL + "/esimaccess/api/v1/open/webhook/save"
 	body := `{"webhook":"` + rcv.URL + `/esim"}`
 	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
-	sign := func(rt RTCredentials, code, ts, body string) string {
+	sign := func(rt mockserver.RTCredentials, code, ts, body string) string {
 		return hex.EncodeToString(rtSignature(rt.SecretKey, ts, "req-1", code, []byte(body)))
 	}
 	ea := creds.Esimaccess
@@ -229,8 +232,8 @@ func TestCredentialsWithoutToken(t *testing.T) {
 func TestAiraloSimulatorPerAddress(t *testing.T) {
 	s := newTestServer(t)
 	clock := &fakeNow{t: time.Date(2026, 1, 15, 9, 30, 0, 0, time.UTC)}
-	s.airalo.sim.setClock(clock.now)
-	s.airalo.simAddr.setClock(clock.now)
+	mountedAPI[*airaloMock](s, "/airalo/").sim.setClock(clock.now)
+	mountedAPI[*airaloMock](s, "/airalo/").simAddr.setClock(clock.now)
 	sim := s.URL + "/airalo/v2/simulator/webhook"
 	for i := range 4 * airaloSimLimit {
 		_, tok := airaloToken(t, s, "client-"+strconv.Itoa(i), "secret")
@@ -246,4 +249,25 @@ func TestAiraloSimulatorPerAddress(t *testing.T) {
 	clock.add(time.Minute)
 	code, _, data = call(t, "POST", sim, `{"event":"nope"}`, "Authorization", "Bearer "+tok)
 	wantStatus(t, code, http.StatusUnprocessableEntity, data)
+}
+
+// TestRegistrationLogsHoldNoSecrets drives the providers' APIs that take
+// or make a secret (Airalo's token, eSIMfly's PUT) with debug logging on,
+// and checks no secret, nor a URL's credentials, reaches the log.
+func TestRegistrationLogsHoldNoSecrets(t *testing.T) {
+	var logs syncBuffer
+	s := newTestServer(t, func(c *mockserver.Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	rcv := newHookReceiver(t)
+	withCreds := strings.Replace(rcv.URL, "http://", "http://user:pa55word@", 1) + "/hook?token=qu3rytoken"
+
+	code, _, data := call(t, "POST", s.URL+"/airalo/v2/token", `{"client_id":"c","client_secret":"airalo-client-secret","grant_type":"client_credentials"}`)
+	wantStatus(t, code, http.StatusOK, data)
+	secrets := []string{"airalo-client-secret"}
+	code, _, data = call(t, "PUT", s.URL+"/esimfly/api/v1/business/webhooks", map[string]any{"webhook_url": withCreds}, esimflyAuth...)
+	wantStatus(t, code, http.StatusOK, data)
+	secrets = append(secrets, decode(t, data)["webhook"].(map[string]any)["secret"].(string))
+
+	mockservertest.WantNoSecrets(t, logs.String(), "esimfly webhook set", append(secrets, "pa55word", "qu3rytoken")...)
 }

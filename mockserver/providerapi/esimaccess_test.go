@@ -1,10 +1,14 @@
-package mockserver
+package providerapi
 
 import (
 	"bytes"
 	"context"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver"
 )
 
 // esimaccessAuth is the seed's header pair.
@@ -73,7 +77,7 @@ func TestEsimaccessSaveOpenAPI(t *testing.T) {
 	}
 	code, _, data = call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "esimaccess", "event": "ORDER_STATUS"})
 	wantStatus(t, code, http.StatusAccepted, data)
-	if got := rcv.nextPost(t); got.Path != "/esim" || !bytes.Contains(got.Body, []byte(`"eventType":"ORDER_STATUS"`)) {
+	if got := rcv.NextPost(t); got.Path != "/esim" || !bytes.Contains(got.Body, []byte(`"eventType":"ORDER_STATUS"`)) {
 		t.Errorf("delivered %s %s", got.Path, got.Body)
 	}
 	// Another access code has no webhook.
@@ -90,10 +94,10 @@ func TestEsimaccessCheckHealth(t *testing.T) {
 	// The API reference's HMAC headers are accepted too.
 	auth := []string{"RT-AccessCode", "access-2", "RT-RequestID", "4ce9d9cd", "RT-Timestamp", "1628670421", "RT-Signature", "7EB765E2"}
 
-	rcv.status.Store(http.StatusInternalServerError)
+	rcv.Status.Store(http.StatusInternalServerError)
 	code, _, data := call(t, "POST", save, `{"webhook":"`+rcv.URL+`/hook"}`, auth...)
 	envelope(t, code, data, false, "000001")
-	got := rcv.nextPost(t)
+	got := rcv.NextPost(t)
 	if !bytes.Contains(got.Body, []byte(`"notifyType":"CHECK_HEALTH"`)) || !bytes.Contains(got.Body, []byte(`"orderStatus":"Test"`)) {
 		t.Fatalf("check sent %s", got.Body)
 	}
@@ -102,17 +106,51 @@ func TestEsimaccessCheckHealth(t *testing.T) {
 		t.Fatalf("a webhook that failed CHECK_HEALTH was saved: %s", data)
 	}
 
-	rcv.status.Store(http.StatusNoContent) // any 2xx acknowledges
+	rcv.Status.Store(http.StatusNoContent) // any 2xx acknowledges
 	code, _, data = call(t, "POST", save, `{"webhook":"`+rcv.URL+`/hook"}`, auth...)
 	envelope(t, code, data, true, "")
-	rcv.nextPost(t)
+	rcv.NextPost(t)
 	ep, err := s.store.GetEndpoint(context.Background(), esimaccessEndpointID(accountKey("access-2")))
 	if err != nil || ep.Variant != "api-reference" || ep.URL != rcv.URL+"/hook" {
 		t.Fatalf("endpoint %+v %v", ep, err)
 	}
 	code, _, data = call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "esimaccess", "variant": "api-reference", "event": "SMDP_EVENT"})
 	wantStatus(t, code, http.StatusAccepted, data)
-	if got := rcv.nextPost(t); !bytes.Contains(got.Body, []byte(`"notifyType":"SMDP_EVENT"`)) {
+	if got := rcv.NextPost(t); !bytes.Contains(got.Body, []byte(`"notifyType":"SMDP_EVENT"`)) {
 		t.Errorf("delivered %s", got.Body)
+	}
+}
+
+// TestBodyTimeoutEndsWithTheBody: once the body has arrived, the handler
+// may take longer than the body read timeout (here a registration check
+// whose receiver answers after three times that bound) without its
+// request being cancelled.
+func TestBodyTimeoutEndsWithTheBody(t *testing.T) {
+	const bound = 100 * time.Millisecond
+	s := newTestServer(t, func(c *mockserver.Config) { c.BodyReadTimeout = bound })
+	slow := newHookReceiver(t)
+	slow.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The slowness is the stimulus: an answer later than the bound.
+		select {
+		case <-time.After(3 * bound):
+		case <-r.Context().Done():
+		}
+	})
+	code, _, data := call(t, "POST", s.URL+"/esimaccess/api/v1/open/webhook/save?variant=api-reference", `{"webhook":"`+slow.URL+`/hook"}`, esimaccessAuth...)
+	envelope(t, code, data, true, "")
+}
+
+// TestEsimaccessSaveBeyondEndpointBound: the server's MaxEndpoints holds
+// for a provider's registration API too: webhook/save beyond it fails in
+// eSIM Access's envelope naming the serve flag, and nothing is stored.
+func TestEsimaccessSaveBeyondEndpointBound(t *testing.T) {
+	s := newTestServer(t, func(c *mockserver.Config) { c.MaxEndpoints = 1 })
+	createEndpoint(t, s, map[string]any{"url": "http://127.0.0.1:9/hook", "provider": "standard"})
+	code, _, data := call(t, "POST", s.URL+"/esimaccess/api/v1/open/webhook/save", `{"webhook":"http://127.0.0.1:9/esim"}`, esimaccessAuth...)
+	if m := envelope(t, code, data, false, "000001"); !strings.Contains(m["errorMsg"].(string), "serve --max-endpoints") {
+		t.Fatalf("eSIM Access webhook/save beyond the bound: %s", data)
+	}
+	if eps, _ := s.store.ListEndpoints(context.Background()); len(eps) != 1 {
+		t.Fatalf("%d endpoints stored, want 1", len(eps))
 	}
 }

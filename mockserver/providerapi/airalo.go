@@ -1,4 +1,4 @@
-package mockserver
+package providerapi
 
 import (
 	"crypto/rand"
@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -20,10 +21,10 @@ import (
 //	POST /airalo/v2/notifications/opt-in       {type, webhook_url | email, language, levels}
 //	GET  /airalo/v2/notifications/opt-in       the settings (?type= selects one)
 //	POST /airalo/v2/notifications/opt-out      {type} → 204
-//	POST /airalo/v2/simulator/webhook          see registration_airalo_simulator.go
+//	POST /airalo/v2/simulator/webhook          see airalo_simulator.go
 //
 // Every route but /v2/token needs "Authorization: Bearer <token>" (see
-// registration_airalo_token.go for which tokens are accepted). The account
+// airalo_token.go for which tokens are accepted). The account
 // is the token's client (for tokens this mock issued, which carry the
 // client_id) or else the token itself. Bodies may be JSON or form data, as
 // Airalo accepts both.
@@ -69,7 +70,7 @@ type airaloNotification struct {
 
 // airaloMock serves Airalo's partner API.
 type airaloMock struct {
-	h      providerHost
+	h      mockserver.ProviderHost
 	routes *providerRoutes
 	// sim limits the simulator per account and (4 times as much) per
 	// source address, so new accounts do not bypass it.
@@ -88,12 +89,12 @@ type airaloMock struct {
 	levels map[string][]int
 }
 
-// newAiraloMock serves Airalo's APIs on h; token is the server's token,
-// which the access tokens' key derives from.
-func newAiraloMock(h providerHost, token string) *airaloMock {
+// newAiraloMock serves Airalo's APIs on h; the access tokens' key derives
+// from the server's token (h.DeriveKey).
+func newAiraloMock(h mockserver.ProviderHost) *airaloMock {
 	m := &airaloMock{
 		h: h, sim: newRateLimiter(airaloSimLimit, time.Minute), simAddr: newRateLimiter(4*airaloSimLimit, time.Minute),
-		tokenKey: newAiraloTokenKey(token), clock: time.Now,
+		tokenKey: newAiraloTokenKey(h), clock: time.Now,
 		secrets: map[string]string{}, emails: map[string]map[string]airaloNotification{}, levels: map[string][]int{},
 	}
 	m.routes = &providerRoutes{
@@ -119,12 +120,24 @@ func (m *airaloMock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.route
 
 // airaloMessage answers {"data": [], "meta": {"message": msg}}.
 func airaloMessage(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"data": []any{}, "meta": map[string]string{"message": msg}})
+	mockserver.WriteJSON(w, status, map[string]any{"data": []any{}, "meta": map[string]string{"message": msg}})
 }
 
 // airaloInvalid answers Airalo's 422 validation shape.
 func airaloInvalid(w http.ResponseWriter, fields map[string]string) {
-	writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"data": fields, "meta": map[string]string{"message": "the parameter is invalid"}})
+	mockserver.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"data": fields, "meta": map[string]string{"message": "the parameter is invalid"}})
+}
+
+// requireKnown notes in errs, in Airalo's (Laravel's) words, a field that
+// must be one of a set and is absent or not in it; it returns errs.
+func requireKnown(errs map[string]string, field, value string, known bool) map[string]string {
+	switch {
+	case value == "":
+		errs[field] = fmt.Sprintf("The %s field is required.", field)
+	case !known:
+		errs[field] = fmt.Sprintf("The selected %s is invalid.", field)
+	}
+	return errs
 }
 
 // variant returns the airalo profile's default variant.
@@ -159,12 +172,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 	typ := f.str("type")
 	events, known := airaloTypeEvents[typ]
 	errs := map[string]string{}
-	switch {
-	case typ == "":
-		errs["type"] = "The type field is required."
-	case !known:
-		errs["type"] = "The selected type is invalid."
-	}
+	requireKnown(errs, "type", typ, known)
 	if len(errs) > 0 {
 		airaloInvalid(w, errs)
 		return
@@ -190,7 +198,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case u == "":
 			errs["webhook_url"] = "The webhook url field is required."
-		case checkWebhookURL(u) != "":
+		case mockserver.CheckWebhookURL(u) != "":
 			errs["webhook_url"] = "The webhook url must be a valid URL."
 		}
 		n.ContactPoint = u
@@ -214,16 +222,16 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		}
 		m.emails[account][typ] = n
 		m.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
+		mockserver.WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
 		return
 	}
 
 	id := airaloEndpointID(account, typ)
-	probe := &Endpoint{ID: id, URL: n.ContactPoint, Provider: v.Provider.Name}
+	probe := &mockserver.Endpoint{ID: id, URL: n.ContactPoint, Provider: v.Provider.Name}
 	if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
-		var ce *checkError
+		var ce *mockserver.CheckError
 		if errors.As(err, &ce) {
-			airaloInvalid(w, map[string]string{"webhook_url": "The webhook url must respond with 200 OK to a HEAD request: " + ce.msg + "."})
+			airaloInvalid(w, map[string]string{"webhook_url": "The webhook url must respond with 200 OK to a HEAD request: " + ce.Msg + "."})
 			return
 		}
 		m.h.Logger().Error("airalo opt-in check failed", "err", err)
@@ -231,7 +239,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	clientSecret := m.clientSecret(r)
-	ep, err := m.h.UpsertEndpoint(r.Context(), id, "airalo", func(ep *Endpoint, existed bool) error {
+	ep, err := m.h.UpsertEndpoint(r.Context(), id, "airalo", func(ep *mockserver.Endpoint, existed bool) error {
 		ep.URL, ep.Provider, ep.Variant, ep.Events = n.ContactPoint, v.Provider.Name, "", slices.Clone(events)
 		ep.Description = "Airalo opt-in " + typ
 		switch {
@@ -246,7 +254,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	if le := limitOf(err); le != nil {
+	if le := (*mockserver.LimitError)(nil); errors.As(err, &le) {
 		airaloMessage(w, http.StatusConflict, le.Error())
 		return
 	}
@@ -259,7 +267,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 	m.levels[ep.ID] = n.Levels
 	m.mu.Unlock()
 	m.h.Logger().Info("airalo opt-in", "endpoint", ep.ID, "type", typ, "url", wire.RedactURL(ep.URL))
-	writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
+	mockserver.WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
 }
 
 // notifications returns the account's opted-in notifications: webhook
@@ -271,7 +279,7 @@ func (m *airaloMock) notifications(r *http.Request, account string) ([]airaloNot
 			continue
 		}
 		ep, err := m.h.Endpoint(r.Context(), airaloEndpointID(account, typ))
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, mockserver.ErrNotFound) {
 			continue
 		}
 		if err != nil {
@@ -311,7 +319,7 @@ func (m *airaloMock) getOptIn(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, n := range list {
 		if typ == "" || n.Type == typ {
-			writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
+			mockserver.WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
 			return
 		}
 	}
@@ -330,12 +338,8 @@ func (m *airaloMock) optOut(w http.ResponseWriter, r *http.Request) {
 	}
 	typ := f.str("type")
 	events, known := airaloTypeEvents[typ]
-	switch {
-	case typ == "":
-		airaloInvalid(w, map[string]string{"type": "The type field is required."})
-		return
-	case !known:
-		airaloInvalid(w, map[string]string{"type": "The selected type is invalid."})
+	if errs := requireKnown(map[string]string{}, "type", typ, known); len(errs) > 0 {
+		airaloInvalid(w, errs)
 		return
 	}
 	if events == nil {
@@ -345,7 +349,7 @@ func (m *airaloMock) optOut(w http.ResponseWriter, r *http.Request) {
 	} else {
 		id := airaloEndpointID(account, typ)
 		err := m.h.DeleteEndpoint(r.Context(), id)
-		if err != nil && !errors.Is(err, ErrNotFound) {
+		if err != nil && !errors.Is(err, mockserver.ErrNotFound) {
 			m.h.Logger().Error("airalo opt-out failed", "err", err)
 			airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 			return
