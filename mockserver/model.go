@@ -182,6 +182,12 @@ type Attempt struct {
 	NextRetryAt time.Time `json:"next_retry_at,omitzero"`
 	// Outcome is the delivery's state after this attempt.
 	Outcome string `json:"outcome"`
+	// RunID and EventID are the delivery's, set by the engine for the
+	// live stream (a view filtered by run or event id follows it). They
+	// are not part of the attempt's API form, and a store need not keep
+	// them (the SQLite store does not).
+	RunID   string `json:"-"`
+	EventID string `json:"-"`
 }
 
 // DeliveryFilter selects deliveries; zero fields match everything, and

@@ -219,7 +219,7 @@ export function applyAttempt(ev) {
     store.deliveries.set(a.delivery_id, {
       id: a.delivery_id, endpoint_id: a.endpoint_id, provider: a.provider, variant: a.variant,
       event: a.event, state: a.outcome, attempts: a.n, created_at: a.started_at, stub: true,
-      next_attempt_at: a.next_retry_at || undefined, last_attempt: summary, run_id: a.run_id,
+      next_attempt_at: a.next_retry_at || undefined, last_attempt: summary, run_id: a.run_id, event_id: a.event_id,
     });
   }
   joinLog(store.deliveries.get(a.delivery_id));
