@@ -427,6 +427,61 @@ func TestDeliveriesPagingAndStats(t *testing.T) {
 	}
 }
 
+// TestDeliveriesCursorOutlivesPruning: a page's next cursor keeps working
+// after retention pruned the delivery it ends with, where that delivery's
+// bare id (still accepted as a cursor) is refused; a value that looks like
+// a cursor but is not one is refused, naming before.
+func TestDeliveriesCursorOutlivesPruning(t *testing.T) {
+	s := newTestServer(t)
+	rcv := newHookReceiver(t)
+	attempts, unsubscribe := s.Engine().Subscribe(16)
+	defer unsubscribe()
+	createEndpoint(t, s, map[string]any{"url": rcv.URL, "provider": "esimfly"})
+	for i := range 3 {
+		code, _, data := call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "esimfly", "event": "order.created", "seed": i})
+		wantStatus(t, code, http.StatusAccepted, data)
+		rcv.nextPost(t)
+		waitAttempt(t, attempts)
+	}
+	type page struct {
+		Deliveries []Delivery
+		Next       *string
+	}
+	list := func(query string, want int) page {
+		t.Helper()
+		code, _, data := call(t, "GET", s.URL+"/api/deliveries?"+query, nil)
+		wantStatus(t, code, want, data)
+		var pg page
+		json.Unmarshal(data, &pg)
+		return pg
+	}
+	first := list("limit=1", http.StatusOK)
+	if len(first.Deliveries) != 1 || first.Next == nil || !strings.HasPrefix(*first.Next, cursorPrefix) {
+		t.Fatalf("first page %+v; want one delivery and a %s cursor", first, cursorPrefix)
+	}
+	byID := list("limit=1&before="+first.Deliveries[0].ID, http.StatusOK)
+	byCursor := list("limit=1&before="+*first.Next, http.StatusOK)
+	if len(byID.Deliveries) != 1 || len(byCursor.Deliveries) != 1 || byID.Deliveries[0].ID != byCursor.Deliveries[0].ID {
+		t.Fatalf("the page after a delivery id %+v differs from the page after its cursor %+v", byID, byCursor)
+	}
+	// Keep 1 prunes the two oldest: the second page's last delivery is gone.
+	second := list("limit=1&before="+*first.Next, http.StatusOK)
+	if _, err := s.store.Prune(t.Context(), PruneRule{Keep: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got := list("before="+*second.Next, http.StatusOK); len(got.Deliveries) != 0 || got.Next != nil {
+		t.Errorf("the page after a pruned delivery's cursor is %+v; want the (now empty) rest of the log", got)
+	}
+	list("before="+second.Deliveries[0].ID, http.StatusBadRequest)
+	for _, bad := range []string{cursorPrefix + "!!", cursorPrefix + "AAAA"} {
+		code, _, data := call(t, "GET", s.URL+"/api/deliveries?before="+bad, nil)
+		wantStatus(t, code, http.StatusBadRequest, data)
+		if !strings.Contains(string(data), `"before"`) {
+			t.Errorf("before=%s answered %s; want a problem naming before", bad, data)
+		}
+	}
+}
+
 // fakeRunner is a ScenarioRunner for the scenario routes: it reports the
 // requests it gets on ran.
 type fakeRunner struct{ ran chan ScenarioRunRequest }

@@ -211,7 +211,12 @@ type DeliveryFilter struct {
 	Q string
 	// Before is a cursor: only deliveries created before this id's delivery.
 	Before string
-	Limit  int // default 100, at most 1000
+	// BeforeAt, when not zero, is the Before delivery's CreatedAt: the
+	// list then continues from (BeforeAt, Before) in its order without
+	// looking the delivery up, so a cursor outlives its delivery's
+	// pruning.
+	BeforeAt time.Time
+	Limit    int // default 100, at most 1000
 }
 
 // ErrNotFound is returned by a Store for an id it does not hold.
