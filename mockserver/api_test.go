@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -99,6 +100,12 @@ func TestSampleAndSchema(t *testing.T) {
 	payload, _ := json.Marshal(m["payload"])
 	if !json.Valid(body) || !bytes.Contains(body, []byte(`"event":"order.completed"`)) || len(payload) < 10 {
 		t.Errorf("sample body %s", body)
+	}
+	// The sample carries its validation, as POST /api/validate answers it.
+	code, _, checked := call(t, "POST", s.URL+"/api/validate", map[string]any{"provider": "esimfly", "variant": "2025-01", "event": "order.completed", "payload": m["payload"]})
+	wantStatus(t, code, http.StatusOK, checked)
+	if got, want := m["validation"], decode(t, checked); !reflect.DeepEqual(got, want) || want["checked"] != true {
+		t.Errorf("the sample's validation is %v; POST /api/validate of its payload answers %v", got, want)
 	}
 	// Same seed, same bytes.
 	_, _, again := call(t, "GET", u, nil)
@@ -424,6 +431,27 @@ func TestDeliveriesPagingAndStats(t *testing.T) {
 	if st.Deliveries != 5 || st.Attempts != 5 || st.Successful != 5 || st.SuccessRate == nil || *st.SuccessRate != 1 ||
 		st.LatencyMS.P50 == nil || st.LatencyMS.P95 == nil || st.States[StateDelivered] != 5 {
 		t.Fatalf("stats %s", data)
+	} // Every endpoint's statistics in one answer, equal to each one's own.
+	createEndpoint(t, s, map[string]any{"url": rcv.URL, "provider": "roamify"})
+	code, _, all := call(t, "GET", s.URL+"/api/endpoints?stats=true", nil)
+	wantStatus(t, code, http.StatusOK, all)
+	var list struct {
+		Endpoints []Endpoint
+		Stats     []json.RawMessage
+	}
+	json.Unmarshal(all, &list)
+	if len(list.Endpoints) != 2 || len(list.Stats) != 2 {
+		t.Fatalf("GET /api/endpoints?stats=true = %s; want two endpoints and their stats", all)
+	}
+	for i, ep := range list.Endpoints {
+		_, _, own := call(t, "GET", s.URL+"/api/endpoints/"+ep.ID+"/stats", nil)
+		if !reflect.DeepEqual(decode(t, list.Stats[i]), decode(t, own)) {
+			t.Errorf("endpoint %s: the list's stats %s, its own %s", ep.ID, list.Stats[i], own)
+		}
+	}
+	_, _, plain := call(t, "GET", s.URL+"/api/endpoints", nil)
+	if strings.Contains(string(plain), `"stats"`) {
+		t.Errorf("GET /api/endpoints without stats=true answered stats: %s", plain)
 	}
 }
 

@@ -128,10 +128,17 @@ export function emit(topic, data) {
   }
 }
 
-/** Loads the provider catalogue. */
-export async function loadCatalogue() {
-  store.catalogue = await api("GET", "/api/providers");
+/**
+ * Loads the catalogue and the endpoints together (what every view reads),
+ * then announces them in that order: the views build their forms from the
+ * catalogue before they list endpoints.
+ */
+export async function loadShell() {
+  const [catalogue, eps] = await Promise.all([api("GET", "/api/providers"), api("GET", "/api/endpoints")]);
+  store.catalogue = catalogue;
+  store.endpoints = eps.endpoints || [];
   emit("catalogue");
+  emit("endpoints");
 }
 
 /** Loads the endpoints. */
@@ -255,6 +262,19 @@ export function attemptsOf(id) {
 export function lastAttempt(id) {
   const list = attemptsOf(id);
   return list[list.length - 1];
+}
+
+/** Loads the endpoints with every one's statistics: one request. */
+export async function loadEndpointsWithStats() {
+  try {
+    const r = await api("GET", "/api/endpoints?stats=true");
+    store.endpoints = r.endpoints || [];
+    for (const s of r.stats || []) store.stats.set(s.endpoint_id, s);
+  } catch {
+    return; // Stats are a nicety: a failure leaves the old numbers.
+  }
+  emit("endpoints");
+  for (const s of store.stats.values()) emit("stats", s.endpoint_id);
 }
 
 /** Loads the statistics of an endpoint. */
