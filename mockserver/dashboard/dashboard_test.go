@@ -189,14 +189,14 @@ func TestReferencesResolve(t *testing.T) {
 	}
 }
 
-// TestEveryModuleIsPreloaded: the page names every module but main.js in
-// a modulepreload link, so the browser fetches them at once rather than
-// import after import before the first request to the API (a module added
-// without its link would bring the waterfall back).
+// TestEveryModuleIsPreloaded: the page names every module in a
+// modulepreload link or a script of its own, so the browser fetches them
+// at once rather than import after import before the first request to the
+// API (a module added without its link would bring the waterfall back).
 func TestEveryModuleIsPreloaded(t *testing.T) {
 	index := body(t, get(t, http.MethodGet, "/", nil))
 	preloaded := map[string]bool{}
-	for _, m := range regexp.MustCompile(`<link rel="modulepreload" href="/js/([^"]+)">`).FindAllStringSubmatch(index, -1) {
+	for _, m := range regexp.MustCompile(`<(?:link rel="modulepreload" href|script type="module" src)="/js/([^"]+)"`).FindAllStringSubmatch(index, -1) {
 		preloaded[m[1]] = true
 	}
 	mods, err := fs.ReadDir(static, "static/js")
@@ -204,7 +204,7 @@ func TestEveryModuleIsPreloaded(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range mods {
-		if n := m.Name(); path.Ext(n) == ".js" && n != "main.js" && !preloaded[n] {
+		if n := m.Name(); path.Ext(n) == ".js" && !preloaded[n] {
 			t.Errorf("index.html has no modulepreload link for /js/%s", n)
 		}
 		delete(preloaded, m.Name())

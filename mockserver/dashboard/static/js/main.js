@@ -10,7 +10,7 @@ import { current, go, href, views } from "./route.js";
 import { initScenarios } from "./scenarios.js";
 import { initSend } from "./send.js";
 import { follow } from "./sse.js";
-import { applyAttempt, loadHistory, loadLog, loadShell, logFilterParams, store } from "./store.js";
+import { applyAttempt, loadHistory, loadLog, loadShell, logFilters, store } from "./store.js";
 
 initToken();
 onUnauthorized(askForToken);
@@ -31,7 +31,7 @@ async function boot() {
   // together, once: every view reads them (filters, labels, forms). Each
   // view asks for its own data only when it is shown.
   const first = current();
-  if (first.view === "log") loadLog(Object.fromEntries(Object.keys(logFilterParams).map((k) => [k, first.params[k] || ""])));
+  if (first.view === "log") loadLog(logFilters(first.params));
   try {
     await loadShell();
   } catch (err) {
@@ -62,7 +62,7 @@ function route() {
   if (view === "send") send.show(r.params);
   if (view === "log") {
     log.show(r);
-    if (r.id) showDetail(r.id, Number(r.params.attempt) || 0, Object.fromEntries(Object.keys(logFilterParams).map((k) => [k, r.params[k] || ""])));
+    if (r.id) showDetail(r.id, Number(r.params.attempt) || 0, logFilters(r.params));
   }
   if (view === "endpoints") endpoints.show(r.params);
   if (view === "scenarios") scenarios.show(r.params);

@@ -2,7 +2,9 @@
 // delivery log (deliveries and their attempts, from the list API and the
 // live stream). Views subscribe to topics and re-render on change.
 
-import { api, query, seg } from "./api.js";
+import { api, seg } from "./api.js";
+import { logListPath, logQuery } from "./logquery.js";
+import { prefetched } from "./prefetch.js";
 
 /** The state every view reads. */
 export const store = {
@@ -26,18 +28,7 @@ export const store = {
   log: { key: null, filters: {}, ids: [], next: null, loading: false, error: null },
 };
 
-/** The Log's filters (URL names) and the list API's names for them. */
-export const logFilterParams = {
-  provider: "provider", event: "event", endpoint: "endpoint", outcome: "state", status: "status",
-  q: "q", since: "since", until: "until", run_id: "run_id",
-};
-
-/** The list API's query for the Log's filters. */
-function logQuery(filters) {
-  const q = {};
-  for (const [k, p] of Object.entries(logFilterParams)) if (filters[k]) q[p] = filters[k];
-  return q;
-}
+export { logFilterParams, logFilters } from "./logquery.js";
 
 /**
  * Whether delivery d, as the page knows it, matches the Log's filters: a
@@ -87,7 +78,8 @@ export async function loadLog(filters, { older = false, force = false } = {}) {
   emit("log");
   let page;
   try {
-    page = await api("GET", `/api/deliveries${query({ ...q, limit: 100, before: older ? log.next : undefined })}`);
+    const path = logListPath(q, older ? log.next : undefined);
+    page = (await prefetched(path)) ?? await api("GET", path);
   } catch (err) {
     if (store.log === log) {
       log.loading = false;
