@@ -169,6 +169,10 @@ type sampleView struct {
 	Body       string          `json:"body"`
 	BodyBase64 string          `json:"body_base64"`
 	Schema     string          `json:"schema,omitempty"`
+	// Validation is the payload checked against the event's schema, as
+	// POST /api/validate answers it: the Send view shows it without
+	// asking again.
+	Validation *validateResult `json:"validation"`
 }
 
 // maxSafeSeed keeps generated seeds exact in JavaScript numbers.
@@ -218,9 +222,15 @@ func (s *Server) handleSample(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, problemFor(s.log, r, err))
 		return
 	}
+	res, err := validatePayload(ev, pl)
+	if err != nil {
+		writeProblem(w, r, problemFor(s.log, r, err))
+		return
+	}
 	writeJSON(w, http.StatusOK, sampleView{
 		Provider: v.Provider.Name, Variant: v.Name, Event: ev.Name, Seed: seed, Start: start,
 		Payload: compact, Body: string(body), BodyBase64: base64.StdEncoding.EncodeToString(body), Schema: ev.Schema,
+		Validation: res,
 	})
 }
 
@@ -298,8 +308,19 @@ func (s *Server) handleValidate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, fieldProblem("/payload", "json", err.Error()))
 		return
 	}
-	res := validateResult{Valid: true, Checked: true, Schema: ev.Schema, Violations: []violationView{}}
-	err = ev.Validate(pl)
+	res, err := validatePayload(ev, pl)
+	if err != nil {
+		writeProblem(w, r, problemFor(s.log, r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// validatePayload checks pl against ev's schema; a payload that breaks it
+// is a result with violations, the error is for a check that failed.
+func validatePayload(ev *providers.Event, pl jsonv.Value) (*validateResult, error) {
+	res := &validateResult{Valid: true, Checked: true, Schema: ev.Schema, Violations: []violationView{}}
+	err := ev.Validate(pl)
 	var ve *schemas.ValidationError
 	switch {
 	case err == nil:
@@ -311,8 +332,7 @@ func (s *Server) handleValidate(w http.ResponseWriter, r *http.Request) {
 			res.Violations = append(res.Violations, violationView{Pointer: v.Pointer, Keyword: v.Keyword, Message: v.Message})
 		}
 	default:
-		writeProblem(w, r, problemFor(s.log, r, err))
-		return
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, res)
+	return res, nil
 }

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"net/http"
 	"net/url"
@@ -51,7 +52,7 @@ func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
 	ds, err := s.store.ListDeliveries(r.Context(), f)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) && f.Before != "" {
-			writeProblem(w, r, paramProblem("before", "cursor", "is not the id of a delivery; pass the next of a previous page"))
+			writeProblem(w, r, paramProblem("before", "cursor", "is not the id of a delivery (it may have been pruned); pass the next of a previous page, which outlives its delivery"))
 			return
 		}
 		writeProblem(w, r, problemFor(s.log, r, err))
@@ -59,13 +60,42 @@ func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
 	}
 	var next *string
 	if len(ds) == f.Limit && len(ds) > 0 {
-		id := ds[len(ds)-1].ID
-		next = &id
+		c := listCursor(ds[len(ds)-1])
+		next = &c
 	}
 	if ds == nil {
 		ds = []*Delivery{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": ds, "next": next})
+}
+
+// cursorPrefix starts a list cursor: "c1_" then, base64url without
+// padding, the last listed delivery's CreatedAt (Unix nanoseconds, 8 bytes
+// big-endian) and its id. A page continues from that position in the
+// list's order whether or not the delivery is still held, so retention
+// pruning it does not break "Load older". A bare delivery id (the cursor
+// of earlier versions) is still accepted, for a delivery still held.
+const cursorPrefix = "c1_"
+
+// listCursor is the next cursor of a page ending with d.
+func listCursor(d *Delivery) string {
+	b := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(d.ID)), uint64(d.CreatedAt.UnixNano()))
+	return cursorPrefix + base64.RawURLEncoding.EncodeToString(append(b, d.ID...))
+}
+
+// parseListCursor reads a before= value: a cursor listCursor made (its
+// delivery's id and creation time) or a delivery id (zero time). ok is
+// false for a value that starts like a cursor but is not one.
+func parseListCursor(v string) (id string, at time.Time, ok bool) {
+	rest, isCursor := strings.CutPrefix(v, cursorPrefix)
+	if !isCursor {
+		return v, time.Time{}, true
+	}
+	b, err := base64.RawURLEncoding.DecodeString(rest)
+	if err != nil || len(b) < 9 || !utf8.Valid(b[8:]) {
+		return "", time.Time{}, false
+	}
+	return string(b[8:]), time.Unix(0, int64(binary.BigEndian.Uint64(b[:8]))).UTC(), true
 }
 
 // deliveryFilter reads the filter of GET /api/deliveries from q, whose
@@ -75,7 +105,13 @@ func deliveryFilter(q url.Values) (DeliveryFilter, *Problem) {
 		Provider: q.Get("provider"), Variant: q.Get("variant"), Event: q.Get("event"),
 		EndpointID: q.Get("endpoint"), State: q.Get("state"), EventID: q.Get("event_id"),
 		ID: q.Get("id"), RunID: q.Get("run_id"), Q: strings.TrimSpace(q.Get("q")),
-		Before: q.Get("before"), Limit: 100,
+		Limit: 100,
+	}
+	if q.Has("before") {
+		var ok bool
+		if f.Before, f.BeforeAt, ok = parseListCursor(q.Get("before")); !ok {
+			return f, paramProblem("before", "cursor", "is neither a delivery id nor a cursor this server made; pass the next of a previous page")
+		}
 	}
 	if q.Has("limit") {
 		f.Limit, _ = strconv.Atoi(q.Get("limit")) // validated: 1..1000

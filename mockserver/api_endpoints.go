@@ -310,7 +310,21 @@ func (s *Server) handleListEndpoints(w http.ResponseWriter, r *http.Request) {
 	for i, ep := range eps {
 		out[i] = endpointView(ep)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"endpoints": out})
+	if r.URL.Query().Get("stats") != "true" {
+		writeJSON(w, http.StatusOK, map[string]any{"endpoints": out})
+		return
+	}
+	// Every endpoint's statistics (as GET /api/endpoints/{id}/stats with
+	// the default window) in the same answer: the Endpoints view's one
+	// request.
+	stats := make([]*endpointStats, len(eps))
+	for i, ep := range eps {
+		if stats[i], err = s.endpointStats(r.Context(), ep.ID, 100); err != nil {
+			writeProblem(w, r, problemFor(s.log, r, err))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"endpoints": out, "stats": stats})
 }
 
 // handleGetEndpoint serves one endpoint (without its secret).

@@ -31,7 +31,7 @@ func TestUnknownQueryParameters(t *testing.T) {
 		{"/api/deliveries/d1?verbose=1", "verbose", []string{}},
 		{"/api/deliveries/d1/attempts?limit=5", "limit", []string{}},
 		{"/api/providers?provider=airalo", "provider", []string{}},
-		{"/api/endpoints?provider=airalo", "provider", []string{}},
+		{"/api/endpoints?provider=airalo", "provider", []string{"stats"}},
 	} {
 		code, _, data := call(t, "GET", s.URL+c.path, nil)
 		wantStatus(t, code, http.StatusBadRequest, data)

@@ -1,6 +1,7 @@
 package mockserver
 
 import (
+	"context"
 	"math"
 	"net/http"
 	"slices"
@@ -38,19 +39,28 @@ func (s *Server) handleEndpointStats(w http.ResponseWriter, r *http.Request) {
 	if q := r.URL.Query(); q.Has("window") {
 		window, _ = strconv.Atoi(q.Get("window")) // validated: 1..1000
 	}
-	ds, err := s.store.ListDeliveries(r.Context(), DeliveryFilter{EndpointID: id, Limit: window})
+	st, err := s.endpointStats(r.Context(), id, window)
 	if err != nil {
 		writeProblem(w, r, problemFor(s.log, r, err))
 		return
 	}
-	st := endpointStats{EndpointID: id, Deliveries: len(ds), States: map[string]int{}}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// endpointStats counts the attempts of endpoint id's last window
+// deliveries.
+func (s *Server) endpointStats(ctx context.Context, id string, window int) (*endpointStats, error) {
+	ds, err := s.store.ListDeliveries(ctx, DeliveryFilter{EndpointID: id, Limit: window})
+	if err != nil {
+		return nil, err
+	}
+	st := &endpointStats{EndpointID: id, Deliveries: len(ds), States: map[string]int{}}
 	var lat []float64
 	for _, d := range ds {
 		st.States[d.State]++
-		as, err := s.store.ListAttempts(r.Context(), d.ID)
+		as, err := s.store.ListAttempts(ctx, d.ID)
 		if err != nil {
-			writeProblem(w, r, problemFor(s.log, r, err))
-			return
+			return nil, err
 		}
 		for _, a := range as {
 			st.Attempts++
@@ -67,7 +77,7 @@ func (s *Server) handleEndpointStats(w http.ResponseWriter, r *http.Request) {
 		st.SuccessRate = &rate
 	}
 	st.LatencyMS.P50, st.LatencyMS.P95 = percentile(lat, 0.50), percentile(lat, 0.95)
-	writeJSON(w, http.StatusOK, st)
+	return st, nil
 }
 
 // percentile returns the nearest-rank q-quantile of xs (sorted in place),

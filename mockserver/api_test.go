@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -99,6 +100,12 @@ func TestSampleAndSchema(t *testing.T) {
 	payload, _ := json.Marshal(m["payload"])
 	if !json.Valid(body) || !bytes.Contains(body, []byte(`"event":"order.completed"`)) || len(payload) < 10 {
 		t.Errorf("sample body %s", body)
+	}
+	// The sample carries its validation, as POST /api/validate answers it.
+	code, _, checked := call(t, "POST", s.URL+"/api/validate", map[string]any{"provider": "esimfly", "variant": "2025-01", "event": "order.completed", "payload": m["payload"]})
+	wantStatus(t, code, http.StatusOK, checked)
+	if got, want := m["validation"], decode(t, checked); !reflect.DeepEqual(got, want) || want["checked"] != true {
+		t.Errorf("the sample's validation is %v; POST /api/validate of its payload answers %v", got, want)
 	}
 	// Same seed, same bytes.
 	_, _, again := call(t, "GET", u, nil)
@@ -424,6 +431,82 @@ func TestDeliveriesPagingAndStats(t *testing.T) {
 	if st.Deliveries != 5 || st.Attempts != 5 || st.Successful != 5 || st.SuccessRate == nil || *st.SuccessRate != 1 ||
 		st.LatencyMS.P50 == nil || st.LatencyMS.P95 == nil || st.States[StateDelivered] != 5 {
 		t.Fatalf("stats %s", data)
+	} // Every endpoint's statistics in one answer, equal to each one's own.
+	createEndpoint(t, s, map[string]any{"url": rcv.URL, "provider": "roamify"})
+	code, _, all := call(t, "GET", s.URL+"/api/endpoints?stats=true", nil)
+	wantStatus(t, code, http.StatusOK, all)
+	var list struct {
+		Endpoints []Endpoint
+		Stats     []json.RawMessage
+	}
+	json.Unmarshal(all, &list)
+	if len(list.Endpoints) != 2 || len(list.Stats) != 2 {
+		t.Fatalf("GET /api/endpoints?stats=true = %s; want two endpoints and their stats", all)
+	}
+	for i, ep := range list.Endpoints {
+		_, _, own := call(t, "GET", s.URL+"/api/endpoints/"+ep.ID+"/stats", nil)
+		if !reflect.DeepEqual(decode(t, list.Stats[i]), decode(t, own)) {
+			t.Errorf("endpoint %s: the list's stats %s, its own %s", ep.ID, list.Stats[i], own)
+		}
+	}
+	_, _, plain := call(t, "GET", s.URL+"/api/endpoints", nil)
+	if strings.Contains(string(plain), `"stats"`) {
+		t.Errorf("GET /api/endpoints without stats=true answered stats: %s", plain)
+	}
+}
+
+// TestDeliveriesCursorOutlivesPruning: a page's next cursor keeps working
+// after retention pruned the delivery it ends with, where that delivery's
+// bare id (still accepted as a cursor) is refused; a value that looks like
+// a cursor but is not one is refused, naming before.
+func TestDeliveriesCursorOutlivesPruning(t *testing.T) {
+	s := newTestServer(t)
+	rcv := newHookReceiver(t)
+	attempts, unsubscribe := s.Engine().Subscribe(16)
+	defer unsubscribe()
+	createEndpoint(t, s, map[string]any{"url": rcv.URL, "provider": "esimfly"})
+	for i := range 3 {
+		code, _, data := call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "esimfly", "event": "order.created", "seed": i})
+		wantStatus(t, code, http.StatusAccepted, data)
+		rcv.nextPost(t)
+		waitAttempt(t, attempts)
+	}
+	type page struct {
+		Deliveries []Delivery
+		Next       *string
+	}
+	list := func(query string, want int) page {
+		t.Helper()
+		code, _, data := call(t, "GET", s.URL+"/api/deliveries?"+query, nil)
+		wantStatus(t, code, want, data)
+		var pg page
+		json.Unmarshal(data, &pg)
+		return pg
+	}
+	first := list("limit=1", http.StatusOK)
+	if len(first.Deliveries) != 1 || first.Next == nil || !strings.HasPrefix(*first.Next, cursorPrefix) {
+		t.Fatalf("first page %+v; want one delivery and a %s cursor", first, cursorPrefix)
+	}
+	byID := list("limit=1&before="+first.Deliveries[0].ID, http.StatusOK)
+	byCursor := list("limit=1&before="+*first.Next, http.StatusOK)
+	if len(byID.Deliveries) != 1 || len(byCursor.Deliveries) != 1 || byID.Deliveries[0].ID != byCursor.Deliveries[0].ID {
+		t.Fatalf("the page after a delivery id %+v differs from the page after its cursor %+v", byID, byCursor)
+	}
+	// Keep 1 prunes the two oldest: the second page's last delivery is gone.
+	second := list("limit=1&before="+*first.Next, http.StatusOK)
+	if _, err := s.store.Prune(t.Context(), PruneRule{Keep: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got := list("before="+*second.Next, http.StatusOK); len(got.Deliveries) != 0 || got.Next != nil {
+		t.Errorf("the page after a pruned delivery's cursor is %+v; want the (now empty) rest of the log", got)
+	}
+	list("before="+second.Deliveries[0].ID, http.StatusBadRequest)
+	for _, bad := range []string{cursorPrefix + "!!", cursorPrefix + "AAAA"} {
+		code, _, data := call(t, "GET", s.URL+"/api/deliveries?before="+bad, nil)
+		wantStatus(t, code, http.StatusBadRequest, data)
+		if !strings.Contains(string(data), `"before"`) {
+			t.Errorf("before=%s answered %s; want a problem naming before", bad, data)
+		}
 	}
 }
 

@@ -218,6 +218,7 @@ func explain(a *Attempt) {
 // persist writes attempt a with delivery d's new state, then counts, logs
 // and streams it.
 func (e *Engine) persist(ctx context.Context, d *Delivery, a *Attempt) {
+	a.RunID, a.EventID = d.RunID, d.EventID
 	if err := e.store.AddAttempt(ctx, a, d); err != nil {
 		// A retry is still scheduled in memory: at-least-once wins.
 		e.log.Error("recording an attempt", "delivery", d.ID, "attempt", a.N, "err", err)

@@ -360,7 +360,7 @@ func (s *memStore) ListDeliveries(_ context.Context, f DeliveryFilter) ([]*Deliv
 		return nil, errStoreClosed
 	}
 	var cursor *memDelivery
-	if f.Before != "" {
+	if f.Before != "" && f.BeforeAt.IsZero() {
 		// Looked up before orderMu is taken (shard locks come first).
 		if cursor = s.lookup(f.Before); cursor == nil {
 			return nil, fmt.Errorf("cursor delivery %q: %w", f.Before, ErrNotFound)
@@ -369,8 +369,13 @@ func (s *memStore) ListDeliveries(_ context.Context, f DeliveryFilter) ([]*Deliv
 	s.orderMu.RLock()
 	defer s.orderMu.RUnlock()
 	i := len(s.order) - 1
-	if cursor != nil {
+	switch {
+	case cursor != nil:
 		j, _ := s.indexLocked(cursor.created, cursor.id)
+		i = j - 1
+	case f.Before != "":
+		// The position the cursor's delivery has, or had.
+		j, _ := s.indexLocked(f.BeforeAt, f.Before)
 		i = j - 1
 	}
 	out := []*Delivery{}

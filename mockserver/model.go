@@ -183,6 +183,12 @@ type Attempt struct {
 	NextRetryAt time.Time `json:"next_retry_at,omitzero"`
 	// Outcome is the delivery's state after this attempt.
 	Outcome string `json:"outcome"`
+	// RunID and EventID are the delivery's, set by the engine for the
+	// live stream (a view filtered by run or event id follows it). They
+	// are not part of the attempt's API form, and a store need not keep
+	// them (the SQLite store does not).
+	RunID   string `json:"-"`
+	EventID string `json:"-"`
 }
 
 // DeliveryFilter selects deliveries; zero fields match everything, and
@@ -206,7 +212,12 @@ type DeliveryFilter struct {
 	Q string
 	// Before is a cursor: only deliveries created before this id's delivery.
 	Before string
-	Limit  int // default 100, at most 1000
+	// BeforeAt, when not zero, is the Before delivery's CreatedAt: the
+	// list then continues from (BeforeAt, Before) in its order without
+	// looking the delivery up, so a cursor outlives its delivery's
+	// pruning.
+	BeforeAt time.Time
+	Limit    int // default 100, at most 1000
 }
 
 // ErrNotFound is returned by a Store for an id it does not hold.

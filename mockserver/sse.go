@@ -25,6 +25,8 @@ type sseState struct {
 // attemptEvent is the data of one "attempt" event of the live stream.
 type attemptEvent struct {
 	DeliveryID  string    `json:"delivery_id"`
+	EventID     string    `json:"event_id,omitempty"`
+	RunID       string    `json:"run_id,omitempty"`
 	EndpointID  string    `json:"endpoint_id"`
 	Provider    string    `json:"provider"`
 	Variant     string    `json:"variant,omitempty"`
@@ -43,21 +45,21 @@ type attemptEvent struct {
 
 func newAttemptEvent(a *Attempt) attemptEvent {
 	return attemptEvent{
-		DeliveryID: a.DeliveryID, EndpointID: a.EndpointID, Provider: a.Provider, Variant: a.Variant, Event: a.Event,
+		DeliveryID: a.DeliveryID, EventID: a.EventID, RunID: a.RunID, EndpointID: a.EndpointID, Provider: a.Provider, Variant: a.Variant, Event: a.Event,
 		Attempt: a.N, URL: a.URL, StartedAt: a.StartedAt, Status: a.Status, LatencyMS: millis(a.Latency),
 		Success: a.Success, Outcome: a.Outcome, ErrorKind: a.ErrorKind, Error: a.Error, NextRetryAt: a.NextRetryAt,
 	}
 }
 
 // handleStream sends every attempt the engine records, filtered by the
-// provider, event and endpoint query parameters, as Server-Sent Events,
+// provider, event, endpoint and run query parameters, as Server-Sent Events,
 // with a comment line every heartbeat interval. The subscription is in
 // place before the first bytes (": connected") reach the client. It
 // returns when the client goes away, the server closes, or the engine
 // closes the subscription.
 func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	provider, event, endpoint := q.Get("provider"), q.Get("event"), q.Get("endpoint")
+	provider, event, endpoint, run := q.Get("provider"), q.Get("event"), q.Get("endpoint"), q.Get("run")
 	ch, unsubscribe := s.engine.Subscribe(sseBuffer)
 	defer unsubscribe()
 
@@ -95,7 +97,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if provider != "" && a.Provider != provider || event != "" && a.Event != event ||
-				endpoint != "" && a.EndpointID != endpoint {
+				endpoint != "" && a.EndpointID != endpoint || run != "" && a.RunID != run {
 				continue
 			}
 			data, err := json.Marshal(newAttemptEvent(a))

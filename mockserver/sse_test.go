@@ -166,6 +166,57 @@ func TestStreamAttemptsLive(t *testing.T) {
 	}
 }
 
+// TestStreamCarriesRunAndEventIDs: an attempt event names its delivery's
+// event id and scenario run, so a view filtered by either follows it, and
+// ?run= passes only that run's attempts.
+func TestStreamCarriesRunAndEventIDs(t *testing.T) {
+	s := newTestServer(t)
+	rcv := newHookReceiver(t)
+	id, _ := createEndpoint(t, s, map[string]any{"url": rcv.URL, "provider": "standard"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	all := openStream(t, ctx, s.URL+"/api/stream")
+	run := openStream(t, ctx, s.URL+"/api/stream?run=run_1")
+
+	// A trigger (no run), then a run's delivery.
+	code, _, data := call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "standard", "event": "order.created"})
+	wantStatus(t, code, http.StatusAccepted, data)
+	rcv.nextPost(t)
+	ep, err := s.store.GetEndpoint(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := s.engine.Send(ctx, SendRequest{Endpoint: ep, Delivery: engSendDelivery(t, s.engine, "standard", "order.created"), RunID: "run_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv.nextPost(t)
+
+	decode := func(c *sseClient) attemptEvent {
+		t.Helper()
+		_, _, data := c.event(t)
+		var ev attemptEvent
+		if err := json.Unmarshal([]byte(data), &ev); err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	trig, sent := decode(all), decode(all)
+	stored, err := s.store.GetDelivery(ctx, trig.DeliveryID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if trig.EventID != stored.EventID || trig.EventID == "" || trig.RunID != "" {
+		t.Errorf("the trigger's attempt event has event_id %q run_id %q; want %q and none", trig.EventID, trig.RunID, stored.EventID)
+	}
+	if sent.DeliveryID != d.ID || sent.EventID != d.EventID || sent.RunID != "run_1" {
+		t.Errorf("the run's attempt event is %+v; want delivery %s, event_id %s, run_id run_1", sent, d.ID, d.EventID)
+	}
+	if got := decode(run); got.DeliveryID != d.ID || got.RunID != "run_1" {
+		t.Errorf("the run-filtered stream's first event is %+v; want the run's delivery %s (the trigger's is filtered out)", got, d.ID)
+	}
+}
+
 func TestStreamHeartbeatAndServerClose(t *testing.T) {
 	s, err := New(Config{Store: NewMemoryStore()})
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/providers"
+	"github.com/esimhooks/esimhooks/providers/payload"
 )
 
 // searchLogSize is the log TestLogSearchesTheServer fills through the
@@ -92,6 +94,9 @@ func TestLogSearchesTheServer(t *testing.T) {
 	until(t, ctx, "the stream is open", `document.querySelector("#live-status").dataset.state === "open"`)
 	idle := eval[float64](t, ctx, `Math.max(...performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/") && !e.name.includes("/api/stream")).map((e) => e.responseEnd))`)
 	list := eval[[]float64](t, ctx, `(() => { const e = performance.getEntriesByType("resource").find((e) => e.name.includes("/api/deliveries?")); return e ? [e.startTime, e.responseEnd] : [0, 0]; })()`)
+	// What came before: the page, and its modules (the last one loaded).
+	page := eval[[]float64](t, ctx, `(() => { const n = performance.getEntriesByType("navigation")[0]; const js = performance.getEntriesByType("resource").filter((e) => e.name.includes("/js/"));
+		return [n.responseEnd, Math.max(...js.map((e) => e.responseEnd)), performance.getEntriesByType("resource").find((e) => e.name.endsWith("/js/prefetch.js"))?.responseEnd ?? 0]; })()`)
 	var lists, perDelivery, others []string
 	for _, r := range apiRequests() {
 		switch {
@@ -99,21 +104,50 @@ func TestLogSearchesTheServer(t *testing.T) {
 			lists = append(lists, r)
 		case strings.HasPrefix(r, "/api/deliveries/"):
 			perDelivery = append(perDelivery, r)
-		case !strings.HasPrefix(r, "/api/stream"):
+		default:
 			others = append(others, r)
 		}
 	}
 	if len(lists) != 1 || !strings.Contains(lists[0], "provider=roamify") || len(perDelivery) != 0 {
 		t.Errorf("first paint of the Log made list requests %v and per-delivery requests %v; want one list request, filtered", lists, perDelivery)
 	}
-	t.Logf("first paint of #/log?provider=roamify on %d deliveries: the list asked at %.0f ms, answered at %.0f ms; rows shown by %.0f ms; last API answer at %.0f ms; requests: %v, plus %v and the stream",
-		searchLogSize, list[0], list[1], shown, idle, lists, others)
+	checkShell(t, "#/log?provider=roamify", others)
+	t.Logf("first paint of #/log?provider=roamify on %d deliveries: the page loaded at %.0f ms, prefetch.js at %.0f ms, the last module at %.0f ms; the list asked at %.0f ms, answered at %.0f ms; rows shown by %.0f ms; last API answer at %.0f ms; requests: %v, plus %v",
+		searchLogSize, page[0], page[2], page[1], list[0], list[1], shown, idle, lists, others)
 	if txt := text(t, ctx, "#log-count"); !strings.Contains(txt, "1 matching delivery") {
 		t.Errorf("count reads %q", txt)
 	}
 	if eval[bool](t, ctx, `document.querySelector("#log-main, main").innerText.includes("narrow the filters")`) {
 		t.Errorf("the Log still tells the user to narrow the filters")
 	}
+
+	// Each view, opened first, asks for its own data only: one request,
+	// beside the shell's catalogue, endpoints and stream.
+	for _, v := range []struct{ hash, ready, want string }{
+		{"#/log", `document.querySelectorAll("#log-rows tr[data-delivery]").length === 100`, "/api/deliveries?limit=100"},
+		{"#/send", `/validity-(ok|neutral)/.test(document.querySelector("#send-validity").className)`, "/api/providers/"},
+		{"#/endpoints", `document.querySelector('[data-endpoint="ep_a"] [data-stat="deliveries"]')?.textContent === "100"`, "/api/endpoints?stats=true"},
+		{"#/scenarios", `performance.getEntriesByType("resource").some((e) => e.name.endsWith("/api/scenarios") && e.responseEnd > 0)`, "/api/scenarios?"},
+	} {
+		from := len(apiRequests())
+		do(t, ctx, "opening "+v.hash, chromedp.Navigate("about:blank"), chromedp.Navigate(srv.URL+"/"+v.hash))
+		until(t, ctx, v.hash+" shows its data", `document.body.dataset.ready === "true" && document.querySelector("#live-status").dataset.state === "open" && `+v.ready)
+		var own, shell []string
+		for _, r := range apiRequests()[from:] {
+			if r == "/api/providers?" || r == "/api/endpoints?" || strings.HasPrefix(r, "/api/stream?") {
+				shell = append(shell, r)
+			} else {
+				own = append(own, r)
+			}
+		}
+		checkShell(t, v.hash, shell)
+		if len(own) != 1 || !strings.HasPrefix(own[0], v.want) {
+			t.Errorf("opening %s made the requests %v besides the shell's; want one, %s…", v.hash, own, v.want)
+		}
+		t.Logf("opening %s: %v, plus the shell's %v", v.hash, own, shell)
+	}
+	do(t, ctx, "opening the Log filtered on Roamify again", chromedp.Navigate("about:blank"), chromedp.Navigate(srv.URL+"/#/log?provider=roamify"))
+	until(t, ctx, "the old Roamify delivery is listed", fmt.Sprintf(`document.querySelectorAll("#log-rows tr[data-delivery]").length === 1 && !!document.querySelector('#log-rows tr[data-delivery=%q]')`, oldID))
 
 	// Search by the ICCID in its body; the shared link lists it again.
 	setField(t, ctx, "#log-provider", "")
@@ -171,4 +205,65 @@ func TestLogSearchesTheServer(t *testing.T) {
 	}
 	app.next(t, "/hook")
 	until(t, ctx, "the new delivery is prepended", fmt.Sprintf(`document.querySelectorAll("#log-rows tr[data-delivery]").length === 101 && document.querySelector("#log-rows tr").dataset.delivery === %q`, res.Deliveries[0].ID))
+	// A view filtered by scenario run gets the run's new delivery live
+	// (the stream names each attempt's run), and not the others'.
+	do(t, ctx, "opening a scenario run's deliveries", chromedp.Navigate(srv.URL+"/#/log?run_id=run_live"))
+	until(t, ctx, "the empty run view is live", `!document.querySelector("#log-empty").hidden && document.querySelector("#log-empty").textContent.includes("No delivery matches") && document.querySelector("#live-status").dataset.state === "open"`)
+	ep, err := store.GetEndpoint(bg, "ep_b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := srv.Engine().Send(bg, mockserver.SendRequest{Endpoint: ep, Delivery: sampleDelivery(t, srv, "esimfly", "2026-09", "order.completed"), RunID: "run_other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, _, err := srv.Engine().Send(bg, mockserver.SendRequest{Endpoint: ep, Delivery: sampleDelivery(t, srv, "esimfly", "2026-09", "order.completed"), RunID: "run_live"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	until(t, ctx, "the run's delivery shows, alone", fmt.Sprintf(`document.querySelectorAll("#log-rows tr[data-delivery]").length === 1 && !!document.querySelector('#log-rows tr[data-delivery=%q]')`, mine.ID))
+	if eval[bool](t, ctx, fmt.Sprintf(`!!document.querySelector('#log-rows tr[data-delivery=%q]')`, other.ID)) {
+		t.Errorf("another run's delivery %s joined the view of run_live", other.ID)
+	}
+}
+
+// sampleDelivery generates an event of provider's variant as the mock
+// would send it, for a delivery the test sends through the engine.
+func sampleDelivery(t *testing.T, srv *mockserver.Server, provider, variant, event string) *providers.Delivery {
+	t.Helper()
+	v, err := srv.Engine().Catalogue().Variant(provider, variant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := v.Event(event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ev.Generate(payload.NewWorld(7, payload.Epoch))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pd, err := v.NewDelivery(ev, p, "wire-"+event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pd
+}
+
+// checkShell fails t unless shell, the requests a view's first paint made
+// besides its own, are the page's: the catalogue and the endpoints, each
+// once (every view reads them), and the stream.
+func checkShell(t *testing.T, view string, shell []string) {
+	t.Helper()
+	count := map[string]int{}
+	for _, r := range shell {
+		if strings.HasPrefix(r, "/api/stream?") {
+			r = "/api/stream?"
+		}
+		count[r]++
+	}
+	want := map[string]int{"/api/providers?": 1, "/api/endpoints?": 1, "/api/stream?": 1}
+	if fmt.Sprint(count) != fmt.Sprint(want) {
+		t.Errorf("opening %s made the shell's requests %v; want the catalogue, the endpoints and the stream once each", view, shell)
+	}
 }

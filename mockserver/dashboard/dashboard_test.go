@@ -188,3 +188,28 @@ func TestReferencesResolve(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestEveryModuleIsPreloaded: the page names every module in a
+// modulepreload link or a script of its own, so the browser fetches them
+// at once rather than import after import before the first request to the
+// API (a module added without its link would bring the waterfall back).
+func TestEveryModuleIsPreloaded(t *testing.T) {
+	index := body(t, get(t, http.MethodGet, "/", nil))
+	preloaded := map[string]bool{}
+	for _, m := range regexp.MustCompile(`<(?:link rel="modulepreload" href|script type="module" src)="/js/([^"]+)"`).FindAllStringSubmatch(index, -1) {
+		preloaded[m[1]] = true
+	}
+	mods, err := fs.ReadDir(static, "static/js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range mods {
+		if n := m.Name(); path.Ext(n) == ".js" && !preloaded[n] {
+			t.Errorf("index.html has no modulepreload link for /js/%s", n)
+		}
+		delete(preloaded, m.Name())
+	}
+	for n := range preloaded {
+		t.Errorf("index.html preloads /js/%s, which is not a module of the page", n)
+	}
+}

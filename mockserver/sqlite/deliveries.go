@@ -115,7 +115,13 @@ func (s *Store) GetDelivery(ctx context.Context, id string) (*mockserver.Deliver
 func (s *Store) ListDeliveries(ctx context.Context, f mockserver.DeliveryFilter) ([]*mockserver.Delivery, error) {
 	const op = "list deliveries"
 	var cursor *listCursor
-	if f.Before != "" {
+	if f.Before != "" && !f.BeforeAt.IsZero() {
+		created, err := encTime(f.BeforeAt)
+		if err != nil {
+			return nil, fmt.Errorf("cursor: %w", err)
+		}
+		cursor = &listCursor{id: f.Before, created: created}
+	} else if f.Before != "" {
 		cursor = &listCursor{id: f.Before}
 		err := s.deliveryCursor.QueryRowContext(ctx, f.Before).Scan(&cursor.created)
 		if isCorrupt(err) || errors.Is(err, sql.ErrNoRows) {

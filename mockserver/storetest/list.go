@@ -94,6 +94,9 @@ func paginate(t *testing.T, s mockserver.Store, f mockserver.DeliveryFilter) []*
 		}
 		all = append(all, page...)
 		f.Before = page[len(page)-1].ID
+		if !f.BeforeAt.IsZero() {
+			f.BeforeAt = page[len(page)-1].CreatedAt
+		}
 	}
 }
 

@@ -202,3 +202,25 @@ func testPruneWhilePaging(t *testing.T, s mockserver.Store) {
 	}
 	checkIDs(t, "pages before and after Prune", listed, want)
 }
+
+func testPruneCursorOutlivesDelivery(t *testing.T, s mockserver.Store) {
+	all := putRetentionLog(t, s)
+	// The first page ends with r07 (r23 down to r07), which Prune then
+	// removes: a cursor of (CreatedAt, id) still continues the list right
+	// after it, and page after page to the end; a bare id no longer can.
+	page := mustList(t, s, mockserver.DeliveryFilter{Limit: 17})
+	last := page[len(page)-1]
+	if last.ID != "r07" {
+		t.Fatalf("the first page ends with %s, want r07", last.ID)
+	}
+	mustPrune(t, s, mockserver.PruneRule{Keep: 12})
+	if _, err := s.ListDeliveries(t.Context(), mockserver.DeliveryFilter{Before: last.ID}); !errors.Is(err, mockserver.ErrNotFound) {
+		t.Fatalf("ListDeliveries(Before: pruned r07) = %v; want ErrNotFound", err)
+	}
+	rest := paginate(t, s, mockserver.DeliveryFilter{Limit: 2, Before: last.ID, BeforeAt: last.CreatedAt})
+	want := []*mockserver.Delivery{all[6], all[5], all[2]} // r05c, r05, r02: kept, older than r07
+	checkIDs(t, "pages after the pruned cursor", rest, want)
+	// A cursor between two held deliveries (no delivery at all there).
+	between := mustList(t, s, mockserver.DeliveryFilter{Before: "r04", BeforeAt: at(40)})
+	checkIDs(t, "ListDeliveries(Before: r04 at its time, never held)", between, []*mockserver.Delivery{all[2]})
+}

@@ -95,6 +95,7 @@ func Run(t *testing.T, newStore func(t *testing.T) mockserver.Store) {
 		{"Prune/Batches", testPruneBatches},
 		{"Prune/Nothing", testPruneNothing},
 		{"Prune/WhilePaging", testPruneWhilePaging},
+		{"Prune/CursorOutlivesItsDelivery", testPruneCursorOutlivesDelivery},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
 	}

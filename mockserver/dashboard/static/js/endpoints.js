@@ -6,7 +6,7 @@ import { describeChaos } from "./chaos.js";
 import { byId, fmtMs, fmtRate, h, replace, toast } from "./dom.js";
 import { endpointForm, secretNotice } from "./endpoint-form.js";
 import { href } from "./route.js";
-import { loadEndpoints, loadStats, on, provider, store, variant } from "./store.js";
+import { loadEndpoints, loadEndpointsWithStats, loadStats, on, provider, store, variant } from "./store.js";
 
 let els;
 /** Per endpoint: "edit", "remove", or { secret } (shown once). */
@@ -33,16 +33,18 @@ export function initEndpoints() {
     adding = !adding;
     renderAdd();
   });
-  on("endpoints", () => {
-    render();
-    for (const e of store.endpoints) loadStats(e.id);
-  });
+  // The statistics are read when the view is shown (one request for
+  // every endpoint) and, while it is shown, again for an endpoint that
+  // had an attempt: another view opened makes no request for them.
+  const shown = () => !byId("view-endpoints").hidden;
+  on("endpoints", () => render());
   on("stats", (id) => updateStats(id));
   on("catalogue", () => render());
   const timers = new Map();
   on("attempt", (a) => {
+    if (!shown()) return;
     clearTimeout(timers.get(a.endpoint_id));
-    timers.set(a.endpoint_id, setTimeout(() => loadStats(a.endpoint_id), 600));
+    timers.set(a.endpoint_id, setTimeout(() => shown() && loadStats(a.endpoint_id), 600));
   });
 
   return {
@@ -54,6 +56,7 @@ export function initEndpoints() {
         renderAdd();
       }
       render();
+      loadEndpointsWithStats();
     },
   };
 }

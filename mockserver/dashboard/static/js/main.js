@@ -3,14 +3,14 @@
 
 import { ApiError, initToken, onUnauthorized, setToken, token } from "./api.js";
 import { initDetail, showDetail } from "./detail.js";
-import { byId, h, replace, toast } from "./dom.js";
+import { byId, h, replace } from "./dom.js";
 import { initEndpoints } from "./endpoints.js";
 import { initLog } from "./log.js";
 import { current, go, href, views } from "./route.js";
 import { initScenarios } from "./scenarios.js";
 import { initSend } from "./send.js";
 import { follow } from "./sse.js";
-import { applyAttempt, loadCatalogue, loadEndpoints, loadHistory, loadLog, logFilterParams } from "./store.js";
+import { applyAttempt, loadHistory, loadLog, loadShell, logFilters, store } from "./store.js";
 
 initToken();
 onUnauthorized(askForToken);
@@ -27,19 +27,19 @@ boot();
 async function boot() {
   // A Log link asks for its list at once, beside the catalogue and the
   // endpoints, rather than after them (the view's own request then finds
-  // it under way).
+  // it under way). The shell asks for the catalogue and the endpoints
+  // together, once: every view reads them (filters, labels, forms). Each
+  // view asks for its own data only when it is shown.
   const first = current();
-  if (first.view === "log") loadLog(Object.fromEntries(Object.keys(logFilterParams).map((k) => [k, first.params[k] || ""])));
+  if (first.view === "log") loadLog(logFilters(first.params));
   try {
-    await loadCatalogue();
-    await loadEndpoints();
+    await loadShell();
   } catch (err) {
     fatal(err);
     return;
   }
   route();
   live();
-  loadHistory().catch((err) => toast(`The delivery log could not be read: ${err.message}`, "error"));
   document.body.dataset.ready = "true";
 }
 
@@ -62,7 +62,7 @@ function route() {
   if (view === "send") send.show(r.params);
   if (view === "log") {
     log.show(r);
-    if (r.id) showDetail(r.id, Number(r.params.attempt) || 0, Object.fromEntries(Object.keys(logFilterParams).map((k) => [k, r.params[k] || ""])));
+    if (r.id) showDetail(r.id, Number(r.params.attempt) || 0, logFilters(r.params));
   }
   if (view === "endpoints") endpoints.show(r.params);
   if (view === "scenarios") scenarios.show(r.params);
@@ -73,15 +73,28 @@ function live() {
   const pill = byId("live-status");
   const text = pill.querySelector(".live-text");
   let opened = 0;
-  follow("/api/stream", {
+  const start = () => follow("/api/stream", {
     onEvent: (type, data) => {
       if (type === "attempt" && data && typeof data === "object") applyAttempt(data);
     },
     onState: (s) => {
       pill.dataset.state = s;
       text.textContent = s === "open" ? "Live" : s === "connecting" ? "Connecting…" : "Reconnecting…";
-      if (s === "open" && opened++ > 0) loadHistory(true).catch(() => {});
+      // The Log's list, once the Log was opened, catches up on what the
+      // stream missed while it was down.
+      if (s === "open" && opened++ > 0 && store.log.key !== null) loadHistory(true).catch(() => {});
     },
+  });
+  // A page left for another (kept in the back-forward cache) lets its
+  // stream go: the browser's few connections per server are not held by
+  // pages no one sees. Coming back follows it again and catches up.
+  let stop = start();
+  window.addEventListener("pagehide", () => {
+    stop?.();
+    stop = null;
+  });
+  window.addEventListener("pageshow", (e) => {
+    if (e.persisted && !stop) stop = start();
   });
 }
 

@@ -152,7 +152,9 @@ export function initSend() {
     els.onboard.hidden = store.endpoints.length > 0;
     // The first run shows one form; the payloads can be previewed on request.
     els.form.hidden = !store.endpoints.length && !st.preview;
-    loadSample(false);
+    // Only a shown Send view asks for its sample: another view opened
+    // first makes no request for this one.
+    if (!byId("view-send").hidden) loadSample(false);
   }
 
   async function loadSample(force) {
@@ -171,7 +173,10 @@ export function initSend() {
       const s = spans.get("/payload");
       st.generated = reindent(s ? text.slice(s.start, s.end) : JSON.stringify(data.payload));
       els.editor.setValue(st.generated);
-      validate();
+      // The sample comes checked: no second request for it.
+      const shown = els.editor.value();
+      if (data.validation) showValidation(shown, locate(shown), data.validation);
+      else validate();
     } catch (err) {
       showStatus("bad", err instanceof ApiError ? `No sample: ${err.describe()}` : String(err));
     }
@@ -200,18 +205,23 @@ export function initSend() {
     try {
       const r = await api("POST", "/api/validate", reqBody);
       if (text !== els.editor.value()) return st.validated;
-      const list = (r.violations || []).map((v) => ({ line: lineOfPointer(text, spans, v.pointer), where: v.pointer || "/", message: v.message }));
-      list.sort((a, b) => a.line - b.line);
-      els.editor.mark(list);
-      if (!r.checked) showStatus("neutral", "This event has no schema: not checked.");
-      else if (r.valid) showStatus("ok", `Valid against the ${st.event} schema`);
-      else showStatus("bad", `${list.length} schema problem${list.length > 1 ? "s" : ""}: see the marked lines`);
-      st.validated = { text, valid: r.valid };
+      showValidation(text, spans, r);
     } catch (err) {
       showStatus("bad", err instanceof ApiError ? err.describe() : String(err));
       st.validated = { text, valid: false };
     }
     return st.validated;
+  }
+
+  /** Marks the lines of a ValidateResult r of text (whose spans locate found). */
+  function showValidation(text, spans, r) {
+    const list = (r.violations || []).map((v) => ({ line: lineOfPointer(text, spans, v.pointer), where: v.pointer || "/", message: v.message }));
+    list.sort((a, b) => a.line - b.line);
+    els.editor.mark(list);
+    if (!r.checked) showStatus("neutral", "This event has no schema: not checked.");
+    else if (r.valid) showStatus("ok", `Valid against the ${st.event} schema`);
+    else showStatus("bad", `${list.length} schema problem${list.length > 1 ? "s" : ""}: see the marked lines`);
+    st.validated = { text, valid: r.valid };
   }
 
   function showStatus(kind, msg) {

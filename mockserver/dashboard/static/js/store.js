@@ -2,7 +2,9 @@
 // delivery log (deliveries and their attempts, from the list API and the
 // live stream). Views subscribe to topics and re-render on change.
 
-import { api, query, seg } from "./api.js";
+import { api, seg } from "./api.js";
+import { logListPath, logQuery } from "./logquery.js";
+import { prefetched } from "./prefetch.js";
 
 /** The state every view reads. */
 export const store = {
@@ -26,18 +28,7 @@ export const store = {
   log: { key: null, filters: {}, ids: [], next: null, loading: false, error: null },
 };
 
-/** The Log's filters (URL names) and the list API's names for them. */
-export const logFilterParams = {
-  provider: "provider", event: "event", endpoint: "endpoint", outcome: "state", status: "status",
-  q: "q", since: "since", until: "until", run_id: "run_id",
-};
-
-/** The list API's query for the Log's filters. */
-function logQuery(filters) {
-  const q = {};
-  for (const [k, p] of Object.entries(logFilterParams)) if (filters[k]) q[p] = filters[k];
-  return q;
-}
+export { logFilterParams, logFilters } from "./logquery.js";
 
 /**
  * Whether delivery d, as the page knows it, matches the Log's filters: a
@@ -87,7 +78,8 @@ export async function loadLog(filters, { older = false, force = false } = {}) {
   emit("log");
   let page;
   try {
-    page = await api("GET", `/api/deliveries${query({ ...q, limit: 100, before: older ? log.next : undefined })}`);
+    const path = logListPath(q, older ? log.next : undefined);
+    page = (await prefetched(path)) ?? await api("GET", path);
   } catch (err) {
     if (store.log === log) {
       log.loading = false;
@@ -128,10 +120,17 @@ export function emit(topic, data) {
   }
 }
 
-/** Loads the provider catalogue. */
-export async function loadCatalogue() {
-  store.catalogue = await api("GET", "/api/providers");
+/**
+ * Loads the catalogue and the endpoints together (what every view reads),
+ * then announces them in that order: the views build their forms from the
+ * catalogue before they list endpoints.
+ */
+export async function loadShell() {
+  const [catalogue, eps] = await Promise.all([api("GET", "/api/providers"), api("GET", "/api/endpoints")]);
+  store.catalogue = catalogue;
+  store.endpoints = eps.endpoints || [];
   emit("catalogue");
+  emit("endpoints");
 }
 
 /** Loads the endpoints. */
@@ -219,7 +218,7 @@ export function applyAttempt(ev) {
     store.deliveries.set(a.delivery_id, {
       id: a.delivery_id, endpoint_id: a.endpoint_id, provider: a.provider, variant: a.variant,
       event: a.event, state: a.outcome, attempts: a.n, created_at: a.started_at, stub: true,
-      next_attempt_at: a.next_retry_at || undefined, last_attempt: summary, run_id: a.run_id,
+      next_attempt_at: a.next_retry_at || undefined, last_attempt: summary, run_id: a.run_id, event_id: a.event_id,
     });
   }
   joinLog(store.deliveries.get(a.delivery_id));
@@ -255,6 +254,19 @@ export function attemptsOf(id) {
 export function lastAttempt(id) {
   const list = attemptsOf(id);
   return list[list.length - 1];
+}
+
+/** Loads the endpoints with every one's statistics: one request. */
+export async function loadEndpointsWithStats() {
+  try {
+    const r = await api("GET", "/api/endpoints?stats=true");
+    store.endpoints = r.endpoints || [];
+    for (const s of r.stats || []) store.stats.set(s.endpoint_id, s);
+  } catch {
+    return; // Stats are a nicety: a failure leaves the old numbers.
+  }
+  emit("endpoints");
+  for (const s of store.stats.values()) emit("stats", s.endpoint_id);
 }
 
 /** Loads the statistics of an endpoint. */
