@@ -367,6 +367,7 @@ func TestRegistrationUnknownRoutes(t *testing.T) {
 		{"GET", "/esimaccess/api/v1/nope", 404, "", "errorCode", `"000001"`},
 		{"PUT", "/esimaccess/api/v1/open/webhook/save", 405, "POST", "errorCode", `"000103"`},
 		{"GET", "/esimfly/api/v1/nope", 404, "", "code", `"NOT_FOUND"`},
+		{"GET", "/esimfly/api/v1/nope", 404, "", "error", `"Endpoint not found"`},
 		{"POST", "/esimfly/api/v1/business/webhooks", 405, "PUT, GET", "code", `"METHOD_NOT_ALLOWED"`},
 	} {
 		code, hdr, data := call(t, tc.method, s.URL+tc.path, nil)

@@ -72,7 +72,7 @@ func newEsimflyMock(h mockserver.ProviderHost) *esimflyMock {
 			{http.MethodGet, "/esimfly/api/v1/business/webhooks", m.get},
 		},
 		notFound: func(w http.ResponseWriter, r *http.Request) {
-			esimflyFail(w, http.StatusNotFound, "NOT_FOUND", "mockserver.Endpoint not found", nil)
+			esimflyFail(w, http.StatusNotFound, "NOT_FOUND", "Endpoint not found", nil)
 		},
 		notAllowed: func(w http.ResponseWriter, r *http.Request) {
 			esimflyFail(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED",
