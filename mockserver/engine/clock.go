@@ -41,3 +41,7 @@ type realTimer struct{ t *time.Timer }
 func (r realTimer) C() <-chan time.Time        { return r.t.C }
 func (r realTimer) Stop() bool                 { return r.t.Stop() }
 func (r realTimer) Reset(d time.Duration) bool { return r.t.Reset(d) }
+
+// Clock returns the engine's source of time (EngineConfig.Clock), for
+// what runs beside it: the retention's pruner.
+func (e *Engine) Clock() Clock { return e.clock }

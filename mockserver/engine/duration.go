@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unicode/utf8"
 
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
@@ -42,14 +43,14 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 // MarshalJSON writes Go duration notation.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
-// boundError is a value out of its documented range, at Pointer (an RFC
+// BoundError is a value out of its documented range, at Pointer (an RFC
 // 6901 pointer into the request body) when known; Rule is the JSON Schema
 // keyword of the bound (maximum, minimum, type).
-type boundError struct {
+type BoundError struct {
 	Pointer, Rule, Message string
 }
 
-func (e *boundError) Error() string {
+func (e *BoundError) Error() string {
 	if e.Pointer == "" {
 		return e.Message
 	}
@@ -57,7 +58,7 @@ func (e *boundError) Error() string {
 }
 
 // UnmarshalJSON reads Go duration notation or a number of milliseconds,
-// from 0 to MaxChaosDuration; anything else is a *boundError.
+// from 0 to MaxChaosDuration; anything else is a *BoundError.
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	v, err := parseDuration(b)
 	if err != nil {
@@ -72,18 +73,18 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // negative time.Duration.
 func parseDuration(b []byte) (time.Duration, error) {
 	over := func(v string) error {
-		return &boundError{Rule: "maximum", Message: fmt.Sprintf("duration %s is longer than the maximum %s (%d ms)",
+		return &BoundError{Rule: "maximum", Message: fmt.Sprintf("duration %s is longer than the maximum %s (%d ms)",
 			v, MaxChaosDuration, maxChaosMillis)}
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		var ms float64
 		if err := json.Unmarshal(b, &ms); err != nil {
-			return 0, &boundError{Rule: "type", Message: "a duration must be a string like \"250ms\" or a number of milliseconds"}
+			return 0, &BoundError{Rule: "type", Message: "a duration must be a string like \"250ms\" or a number of milliseconds"}
 		}
 		switch {
 		case math.IsNaN(ms) || ms < 0:
-			return 0, &boundError{Rule: "minimum", Message: fmt.Sprintf("duration %s ms is negative", truncValue(string(b)))}
+			return 0, &BoundError{Rule: "minimum", Message: fmt.Sprintf("duration %s ms is negative", truncValue(string(b)))}
 		case ms > float64(maxChaosMillis):
 			return 0, over(truncValue(string(b)) + " ms")
 		}
@@ -95,11 +96,11 @@ func parseDuration(b []byte) (time.Duration, error) {
 		if digitsOverflow(s) {
 			return 0, over(fmt.Sprintf("%q", truncValue(s)))
 		}
-		return 0, &boundError{Rule: "pattern", Message: fmt.Sprintf("bad duration %q: want a Go duration such as \"250ms\", \"5s\", \"1m30s\"", truncValue(s))}
+		return 0, &BoundError{Rule: "pattern", Message: fmt.Sprintf("bad duration %q: want a Go duration such as \"250ms\", \"5s\", \"1m30s\"", truncValue(s))}
 	}
 	switch {
 	case v < 0:
-		return 0, &boundError{Rule: "minimum", Message: fmt.Sprintf("duration %q is negative", truncValue(s))}
+		return 0, &BoundError{Rule: "minimum", Message: fmt.Sprintf("duration %q is negative", truncValue(s))}
 	case v > MaxChaosDuration:
 		return 0, over(fmt.Sprintf("%q", truncValue(s)))
 	}
@@ -130,17 +131,17 @@ const maxValueInError = 64
 
 // truncValue cuts s to maxValueInError bytes, so that no error repeats a
 // huge value.
-func truncValue(s string) string { return truncate(s, maxValueInError) }
+func truncValue(s string) string { return Truncate(s, maxValueInError) }
 
 // UnmarshalJSON reads a Chaos, checking first its durations against
 // MaxChaosDuration and its counts against MaxDuplicates and
-// MaxCutAfterBody so that an error is a *boundError pointing at the field
+// MaxCutAfterBody so that an error is a *BoundError pointing at the field
 // (under /chaos, where every request body holds it). Other members decode
 // as encoding/json does (the API description refuses unknown ones).
 func (c *Chaos) UnmarshalJSON(b []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
-		return &boundError{Pointer: "/chaos", Rule: "type", Message: "chaos must be an object"}
+		return &BoundError{Pointer: "/chaos", Rule: "type", Message: "chaos must be an object"}
 	}
 	counts := map[string]int{"duplicates": MaxDuplicates, "cut_after_body": MaxCutAfterBody}
 	for k, v := range raw {
@@ -148,17 +149,17 @@ func (c *Chaos) UnmarshalJSON(b []byte) error {
 		switch k {
 		case "duplicate_spacing", "reorder_window", "delay", "jitter":
 			if _, err := parseDuration(v); err != nil {
-				be := err.(*boundError)
+				be := err.(*BoundError)
 				be.Pointer = ptr
 				return be
 			}
 		case "duplicates", "cut_after_body":
 			var f float64
 			if err := json.Unmarshal(v, &f); err != nil || f != math.Trunc(f) {
-				return &boundError{Pointer: ptr, Rule: "type", Message: k + " must be an integer"}
+				return &BoundError{Pointer: ptr, Rule: "type", Message: k + " must be an integer"}
 			}
 			if f < 0 || f > float64(counts[k]) {
-				return &boundError{Pointer: ptr, Rule: "maximum",
+				return &BoundError{Pointer: ptr, Rule: "maximum",
 					Message: fmt.Sprintf("%s must be from 0 to %d, not %s", k, counts[k], truncValue(string(v)))}
 			}
 		}
@@ -167,11 +168,11 @@ func (c *Chaos) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*plain)(c))
 }
 
-// checkSchedule reports, as a *Problem naming the field, a chaos whose
+// CheckSchedule reports, as an *Error naming the field, a chaos whose
 // first attempts would fall more than MaxDueAhead ahead once scaled by
 // scale (the server's time scale): delay + jitter + reorder window +
 // duplicates × spacing, each multiplied by the scale.
-func checkSchedule(c Chaos, scale float64) *Problem {
+func CheckSchedule(c Chaos, scale float64) *Error {
 	if scale <= 0 {
 		scale = 1
 	}
@@ -198,5 +199,18 @@ func checkSchedule(c Chaos, scale float64) *Problem {
 	day := float64(24 * time.Hour)
 	msg := fmt.Sprintf("at time scale %g the chaos plans a first attempt %.1f days ahead (delay + jitter + reorder_window + duplicates × duplicate_spacing, scaled); the maximum is %.0f days",
 		scale, total/day, float64(MaxDueAhead)/day)
-	return fieldProblem(worst.ptr, "maximum", msg)
+	return fieldError(worst.ptr, "maximum", msg)
+}
+
+// Truncate cuts s to at most n bytes on a rune boundary, saying how long
+// it was.
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s…(%d bytes)", s[:cut], len(s))
 }

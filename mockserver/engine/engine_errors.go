@@ -13,13 +13,15 @@ import (
 // Unknown says the request names something that does not exist or does
 // not fit (an unknown provider or event, a missing, disabled or foreign
 // endpoint: the control API answers 422); otherwise the request itself is
-// wrong (400). Rule names the rule broken ("enum", "reserved",
+// wrong (400), or, with Unusable, well-formed but unusable by the
+// provider (the control API answers 422 "unprocessable"). Rule names the rule broken ("enum", "reserved",
 // "endpoint"). Err is the cause, for errors.Is and errors.As:
 // *providers.UnknownError, providers.ErrReserved, ErrNotFound, or
 // ErrEndpointUnfit.
 type Error struct {
 	Pointer, Reason, Rule string
 	Unknown               bool
+	Unusable              bool
 	Err                   error
 }
 
@@ -34,9 +36,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // or variant.
 var ErrEndpointUnfit = errors.New("endpoint cannot receive this")
 
-// resolveVariant returns the provider's variant; "default" names the
+// ResolveVariant returns the provider's variant; "default" names the
 // default variant of a profile that has no variant of that name.
-func resolveVariant(cat *providers.Catalogue, provider, variant string) (*providers.Variant, error) {
+func ResolveVariant(cat *providers.Catalogue, provider, variant string) (*providers.Variant, error) {
 	if variant == "default" {
 		if p, err := cat.Profile(provider); err == nil {
 			if _, err := p.Variant("default"); err != nil {

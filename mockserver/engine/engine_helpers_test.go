@@ -14,23 +14,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/mockservertest"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/payload"
 )
 
-// engEventually polls cond every millisecond until it holds or timeout
-// passes, then fails t with what.
+// engEventually is mockservertest.Eventually.
 func engEventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		<-tick.C
-	}
+	mockservertest.Eventually(t, timeout, what, cond)
 }
 
 // engHit is one request a test receiver got.
@@ -105,7 +97,7 @@ func engFailFirst(k, status int) func(int, http.ResponseWriter, *http.Request) {
 // is 0, 50 ms, 50 ms.
 func engFastCatalogue(t testing.TB) *providers.Catalogue {
 	t.Helper()
-	b, err := os.ReadFile("../providers/profiles/standard.yaml")
+	b, err := os.ReadFile("../../providers/profiles/standard.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

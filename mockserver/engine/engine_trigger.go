@@ -80,7 +80,7 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 	if e.isClosed() {
 		return nil, ErrClosed
 	}
-	v, err := resolveVariant(e.cat, t.Provider, t.Variant)
+	v, err := ResolveVariant(e.cat, t.Provider, t.Variant)
 	if err != nil {
 		return nil, lookupError(e.cat, t.Provider, false, err)
 	}
@@ -145,9 +145,9 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 	// The merged chaos of every endpoint must plan due times within
 	// MaxDueAhead, checked before anything is stored.
 	for _, ep := range eps {
-		if p := checkSchedule(mergeChaos(ep.Chaos, t.Chaos), e.scale); p != nil {
-			p.Detail = fmt.Sprintf("endpoint %s: %s", ep.ID, p.Detail)
-			return nil, p
+		if err := CheckSchedule(mergeChaos(ep.Chaos, t.Chaos), e.scale); err != nil {
+			err.Reason = fmt.Sprintf("endpoint %s: %s", ep.ID, err.Reason)
+			return nil, err
 		}
 	}
 	res := &TriggerResult{Variant: v, Event: ev, EventID: e.newID("evt_"), Payload: p, Body: pd.Body, Warnings: warns}

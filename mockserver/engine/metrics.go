@@ -176,3 +176,7 @@ func (c logSizeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(logFreePagesDesc, prometheus.GaugeValue, float64(sz.FreePages))
 	}
 }
+
+// NewLogSizeCollector returns the collector of s's size, reported at
+// every scrape (see logSizeCollector).
+func NewLogSizeCollector(s LogSizer) prometheus.Collector { return logSizeCollector{s} }

@@ -1,14 +1,3 @@
-// Package mockserver is esimhooks' mock provider: it registers receiver
-// endpoints, turns triggered events into signed deliveries with each
-// provider's timeout, retry schedule and retry rules, records every attempt,
-// and serves the control API, the providers' own registration APIs, the live
-// stream and the dashboard. The registration APIs are mounted from
-// Config.ProviderAPIs (package mockserver/providerapi has the built-in ones).
-//
-// One HTTP attempt is package wire's (mockserver/wire): the engine hands
-// it the signed request, the provider's ack deadline and whether chaos
-// cuts the answer, and records the wire.Result it gets back; whether the
-// answer counts as delivered is the profile's (providers.AckSpec.Accepts).
 package engine
 
 import (

@@ -199,10 +199,10 @@ type pruner struct {
 	done  chan struct{}
 }
 
-// startPruner starts pruning store by ret until ctx ends; wait for the
+// StartPruner starts pruning store by ret until ctx ends; wait for the
 // returned channel to close after cancelling ctx. A disabled ret starts
 // nothing (the channel is closed at once).
-func startPruner(ctx context.Context, store Store, ret Retention, clock Clock, m *Metrics, log *slog.Logger) <-chan struct{} {
+func StartPruner(ctx context.Context, store Store, ret Retention, clock Clock, m *Metrics, log *slog.Logger) <-chan struct{} {
 	p := &pruner{store: store, ret: ret, clock: clock, m: m, log: log, done: make(chan struct{})}
 	if !ret.Enabled() {
 		close(p.done)
@@ -259,7 +259,7 @@ func (p *pruner) pass(ctx context.Context) {
 // m may be nil.
 func RunPruner(store Store, ret Retention, m *Metrics) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
-	done := startPruner(ctx, store, ret, RealClock{}, m, slog.New(slog.DiscardHandler))
+	done := StartPruner(ctx, store, ret, RealClock{}, m, slog.New(slog.DiscardHandler))
 	return func() {
 		cancel()
 		<-done

@@ -88,3 +88,6 @@ func (s *stream) close() {
 		delete(s.subs, sub)
 	}
 }
+
+// Streaming reports whether a subscription (Subscribe) is open.
+func (e *Engine) Streaming() bool { return e.stream.active() }

@@ -256,3 +256,18 @@ func RawResponse(t testing.TB, baseURL, head, partial string) (status int, heade
 	_, err = br.ReadByte()
 	return resp.StatusCode, resp.Header, body, err == io.EOF
 }
+
+// Eventually polls cond every millisecond until it holds or timeout
+// passes, then fails t with what.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		<-tick.C
+	}
+}
