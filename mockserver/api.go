@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/internal/jsonlimit"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
 
@@ -170,7 +171,7 @@ func decodeJSON(r *http.Request, v any, optional bool) *Problem {
 	if errors.As(err, &mbe) {
 		return problemf(http.StatusRequestEntityTooLarge, problemTooLarge, "the request body is larger than %d bytes", mbe.Limit)
 	}
-	var be *boundError
+	var be *engine.BoundError
 	if errors.As(err, &be) {
 		return fieldProblem(be.Pointer, be.Rule, be.Message)
 	}

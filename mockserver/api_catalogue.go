@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"github.com/esimhooks/esimhooks/providers/payload"
@@ -22,7 +23,7 @@ import (
 // "default" for a provider without a variant of that name, is the
 // provider's default variant. Errors are *providers.UnknownError.
 func (s *Server) lookupVariant(provider, variant string) (*providers.Variant, error) {
-	return resolveVariant(s.cat, provider, variant)
+	return engine.ResolveVariant(s.cat, provider, variant)
 }
 
 // lookupEvent resolves provider, variant and event, answering 422 with the

@@ -10,12 +10,14 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // deliveryDetail is a delivery with its body, as text (when UTF-8) and as
 // base64.
 type deliveryDetail struct {
-	*Delivery
+	*engine.Delivery
 	Body       *string `json:"body"`
 	BodyBase64 string  `json:"body_base64"`
 }
@@ -23,7 +25,7 @@ type deliveryDetail struct {
 // attemptView is an attempt with its latency in milliseconds and its
 // response body as text and base64.
 type attemptView struct {
-	*Attempt
+	*engine.Attempt
 	LatencyMS          float64 `json:"latency_ms"`
 	ResponseBody       *string `json:"response_body,omitempty"`
 	ResponseBodyBase64 string  `json:"response_body_base64,omitempty"`
@@ -51,7 +53,7 @@ func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
 	}
 	ds, err := s.store.ListDeliveries(r.Context(), f)
 	if err != nil {
-		if errors.Is(err, ErrNotFound) && f.Before != "" {
+		if errors.Is(err, engine.ErrNotFound) && f.Before != "" {
 			writeProblem(w, r, paramProblem("before", "cursor", "is not the id of a delivery (it may have been pruned); pass the next of a previous page, which outlives its delivery"))
 			return
 		}
@@ -64,7 +66,7 @@ func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
 		next = &c
 	}
 	if ds == nil {
-		ds = []*Delivery{}
+		ds = []*engine.Delivery{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"deliveries": ds, "next": next})
 }
@@ -78,7 +80,7 @@ func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
 const cursorPrefix = "c1_"
 
 // listCursor is the next cursor of a page ending with d.
-func listCursor(d *Delivery) string {
+func listCursor(d *engine.Delivery) string {
 	b := binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(d.ID)), uint64(d.CreatedAt.UnixNano()))
 	return cursorPrefix + base64.RawURLEncoding.EncodeToString(append(b, d.ID...))
 }
@@ -100,8 +102,8 @@ func parseListCursor(v string) (id string, at time.Time, ok bool) {
 
 // deliveryFilter reads the filter of GET /api/deliveries from q, whose
 // values the API description has validated (types, lengths, formats).
-func deliveryFilter(q url.Values) (DeliveryFilter, *Problem) {
-	f := DeliveryFilter{
+func deliveryFilter(q url.Values) (engine.DeliveryFilter, *Problem) {
+	f := engine.DeliveryFilter{
 		Provider: q.Get("provider"), Variant: q.Get("variant"), Event: q.Get("event"),
 		EndpointID: q.Get("endpoint"), State: q.Get("state"), EventID: q.Get("event_id"),
 		ID: q.Get("id"), RunID: q.Get("run_id"), Q: strings.TrimSpace(q.Get("q")),
@@ -154,7 +156,7 @@ func (s *Server) handleGetDelivery(w http.ResponseWriter, r *http.Request) {
 
 // deliveryProblem maps an error about the delivery in the path.
 func (s *Server) deliveryProblem(r *http.Request, err error) *Problem {
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, engine.ErrNotFound) {
 		return problemf(http.StatusNotFound, problemNotFound, "no delivery %q", r.PathValue("id"))
 	}
 	return problemFor(s.log, r, err)

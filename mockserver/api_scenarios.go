@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -31,7 +32,7 @@ type ScenarioRunRequest struct {
 	Scenario string
 	// Endpoint is the receiver, as registered (with its secret and
 	// headers).
-	Endpoint *Endpoint
+	Endpoint *engine.Endpoint
 	// ProbeURL is the base URL of the receiver's conformance probe; empty
 	// skips the expectations that need it, and the run is then at best
 	// incomplete.
@@ -39,7 +40,7 @@ type ScenarioRunRequest struct {
 	// Engine makes the run's attempts (Engine.Send with the run's id in
 	// SendRequest.RunID), so that they are deliveries of the log, on the
 	// live stream and in the metrics and endpoint statistics.
-	Engine *Engine
+	Engine *engine.Engine
 }
 
 // Scenario run outcomes (ScenarioRun.Outcome).
@@ -145,14 +146,14 @@ func (s *Server) handleRunScenario(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	if p := checkProbeURL(req.ProbeURL); p != nil {
-		writeProblem(w, r, p)
+	if err := engine.CheckProbeURL(req.ProbeURL); err != nil {
+		writeProblem(w, r, problemFor(s.log, r, err))
 		return
 	}
 	name := r.PathValue("name")
 	ep, err := s.store.GetEndpoint(r.Context(), req.EndpointID)
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, engine.ErrNotFound) {
 			p := newProblem(http.StatusUnprocessableEntity, problemUnknownName, "no endpoint "+req.EndpointID)
 			p.Errors = []ProblemError{{Pointer: "/endpoint_id", In: "body", Rule: "endpoint", Message: p.Detail}}
 			writeProblem(w, r, p)
@@ -170,7 +171,7 @@ func (s *Server) handleRunScenario(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var u *providers.UnknownError
 		switch {
-		case errors.Is(err, ErrNotFound):
+		case errors.Is(err, engine.ErrNotFound):
 			writeProblem(w, r, newProblem(http.StatusNotFound, problemNotFound, err.Error()))
 		case errors.As(err, &u):
 			writeProblem(w, r, unknownProblem(u, ""))
@@ -190,7 +191,7 @@ func (s *Server) handleGetScenarioRun(w http.ResponseWriter, r *http.Request) {
 	}
 	run, err := s.cfg.Scenarios.Get(r.PathValue("id"))
 	if err != nil {
-		if errors.Is(err, ErrNotFound) {
+		if errors.Is(err, engine.ErrNotFound) {
 			writeProblem(w, r, newProblem(http.StatusNotFound, problemNotFound, err.Error()))
 			return
 		}

@@ -9,16 +9,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // TestUnknownQueryParameters: a GET with a query parameter its operation
 // does not declare is a 400 naming it and listing the declared ones, on
 // list and detail endpoints alike, and declared ones pass.
 func TestUnknownQueryParameters(t *testing.T) {
-	store := NewMemoryStore()
+	store := engine.NewMemoryStore()
 	s := newTestServer(t, func(c *Config) { c.Store = store })
-	d := &Delivery{ID: "d1", EventID: "e1", EndpointID: "ep1", Provider: "esimfly", Event: "order.created",
-		State: StateDelivered, CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	d := &engine.Delivery{ID: "d1", EventID: "e1", EndpointID: "ep1", Provider: "esimfly", Event: "order.created",
+		State: engine.StateDelivered, CreatedAt: time.Now(), UpdatedAt: time.Now()}
 	if err := store.PutDelivery(t.Context(), d); err != nil {
 		t.Fatal(err)
 	}
@@ -61,14 +63,14 @@ func TestUnknownQueryParameters(t *testing.T) {
 // TestSearchDeliveries drives every filter of GET /api/deliveries through
 // the API on a log put straight into the store.
 func TestSearchDeliveries(t *testing.T) {
-	store := NewMemoryStore()
+	store := engine.NewMemoryStore()
 	s := newTestServer(t, func(c *Config) { c.Store = store })
 	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	ctx := t.Context()
 	for i := range 30 {
-		d := &Delivery{ID: fmt.Sprintf("d%02d", i), EventID: fmt.Sprintf("evt%d", i/2), EndpointID: fmt.Sprintf("ep%d", i%3),
+		d := &engine.Delivery{ID: fmt.Sprintf("d%02d", i), EventID: fmt.Sprintf("evt%d", i/2), EndpointID: fmt.Sprintf("ep%d", i%3),
 			Provider: []string{"airalo", "esimfly"}[i%2], Variant: []string{"", "v2"}[i/10%2], Event: "order.created",
-			WireID: fmt.Sprintf("w%02d", i), State: StatePending, CreatedAt: base.Add(time.Duration(i) * time.Minute),
+			WireID: fmt.Sprintf("w%02d", i), State: engine.StatePending, CreatedAt: base.Add(time.Duration(i) * time.Minute),
 			Body: fmt.Appendf(nil, `{"data":{"iccid":"8948%015d","order_id":"ORD-%d"}}`, i/4, i)}
 		if i%5 == 0 {
 			d.RunID = "run_a"
@@ -78,25 +80,25 @@ func TestSearchDeliveries(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i%2 == 0 {
-			a := &Attempt{DeliveryID: d.ID, N: 1, StartedAt: d.CreatedAt.Add(time.Second), Status: 500 + i%3,
-				Latency: 7 * time.Millisecond, Outcome: StatePending}
+			a := &engine.Attempt{DeliveryID: d.ID, N: 1, StartedAt: d.CreatedAt.Add(time.Second), Status: 500 + i%3,
+				Latency: 7 * time.Millisecond, Outcome: engine.StatePending}
 			d.Attempts = 1
 			if err := store.AddAttempt(ctx, a, d); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	list := func(query string) []Delivery {
+	list := func(query string) []engine.Delivery {
 		t.Helper()
 		code, _, data := call(t, "GET", s.URL+"/api/deliveries?"+query, nil)
 		wantStatus(t, code, http.StatusOK, data)
-		var pg struct{ Deliveries []Delivery }
+		var pg struct{ Deliveries []engine.Delivery }
 		if err := json.Unmarshal(data, &pg); err != nil {
 			t.Fatal(err)
 		}
 		return pg.Deliveries
 	}
-	ids := func(ds []Delivery) string {
+	ids := func(ds []engine.Delivery) string {
 		var out []string
 		for _, d := range ds {
 			out = append(out, d.ID)

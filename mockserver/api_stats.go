@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // endpointStats summarises an endpoint's recent deliveries.
@@ -50,7 +52,7 @@ func (s *Server) handleEndpointStats(w http.ResponseWriter, r *http.Request) {
 // endpointStats counts the attempts of endpoint id's last window
 // deliveries.
 func (s *Server) endpointStats(ctx context.Context, id string, window int) (*endpointStats, error) {
-	ds, err := s.store.ListDeliveries(ctx, DeliveryFilter{EndpointID: id, Limit: window})
+	ds, err := s.store.ListDeliveries(ctx, engine.DeliveryFilter{EndpointID: id, Limit: window})
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 func TestCatalogue(t *testing.T) {
@@ -283,7 +285,7 @@ func TestTriggerDeliversSigned(t *testing.T) {
 	wantStatus(t, code, http.StatusAccepted, data)
 	var res triggerResultView
 	json.Unmarshal(data, &res)
-	if res.EventID == "" || len(res.Deliveries) != 1 || res.Deliveries[0].EndpointID != id || res.Deliveries[0].State != StatePending {
+	if res.EventID == "" || len(res.Deliveries) != 1 || res.Deliveries[0].EndpointID != id || res.Deliveries[0].State != engine.StatePending {
 		t.Fatalf("trigger result %s", data)
 	}
 	got := rcv.nextPost(t)
@@ -332,7 +334,7 @@ func TestResendAndRetryNow(t *testing.T) {
 	wantStatus(t, code, http.StatusAccepted, data)
 	dlv := decode(t, data)["deliveries"].([]any)[0].(map[string]any)["id"].(string)
 	rcv.nextPost(t)
-	if a := waitAttempt(t, attempts); a.Success || a.Outcome != StatePending || a.Status != 500 {
+	if a := waitAttempt(t, attempts); a.Success || a.Outcome != engine.StatePending || a.Status != 500 {
 		t.Fatalf("first attempt %+v", a)
 	}
 
@@ -340,7 +342,7 @@ func TestResendAndRetryNow(t *testing.T) {
 	code, _, data = call(t, "POST", s.URL+"/api/deliveries/"+dlv+"/retry", nil)
 	wantStatus(t, code, http.StatusAccepted, data)
 	verify(t, "airalo", "", secret, rcv.nextPost(t))
-	if a := waitAttempt(t, attempts); !a.Success || a.N != 2 || a.Outcome != StateDelivered {
+	if a := waitAttempt(t, attempts); !a.Success || a.N != 2 || a.Outcome != engine.StateDelivered {
 		t.Fatalf("retried attempt %+v", a)
 	}
 	// Delivered: retry-now is a conflict now.
@@ -371,7 +373,7 @@ func TestResendAndRetryNow(t *testing.T) {
 	code, _, data = call(t, "GET", s.URL+"/api/deliveries/"+re["id"].(string), nil)
 	wantStatus(t, code, http.StatusOK, data)
 	d := decode(t, data)
-	if d["state"] != StateDelivered || d["body"] != string(first.Body) || d["body_base64"] != base64.StdEncoding.EncodeToString(first.Body) {
+	if d["state"] != engine.StateDelivered || d["body"] != string(first.Body) || d["body_base64"] != base64.StdEncoding.EncodeToString(first.Body) {
 		t.Errorf("delivery %s", data)
 	}
 	code, _, data = call(t, "POST", s.URL+"/api/deliveries/dlv_nope/resend", nil)
@@ -400,7 +402,7 @@ func TestDeliveriesPagingAndStats(t *testing.T) {
 		code, _, data := call(t, "GET", u, nil)
 		wantStatus(t, code, http.StatusOK, data)
 		var pg struct {
-			Deliveries []Delivery
+			Deliveries []engine.Delivery
 			Next       *string
 		}
 		json.Unmarshal(data, &pg)
@@ -429,14 +431,14 @@ func TestDeliveriesPagingAndStats(t *testing.T) {
 	var st endpointStats
 	json.Unmarshal(data, &st)
 	if st.Deliveries != 5 || st.Attempts != 5 || st.Successful != 5 || st.SuccessRate == nil || *st.SuccessRate != 1 ||
-		st.LatencyMS.P50 == nil || st.LatencyMS.P95 == nil || st.States[StateDelivered] != 5 {
+		st.LatencyMS.P50 == nil || st.LatencyMS.P95 == nil || st.States[engine.StateDelivered] != 5 {
 		t.Fatalf("stats %s", data)
 	} // Every endpoint's statistics in one answer, equal to each one's own.
 	createEndpoint(t, s, map[string]any{"url": rcv.URL, "provider": "roamify"})
 	code, _, all := call(t, "GET", s.URL+"/api/endpoints?stats=true", nil)
 	wantStatus(t, code, http.StatusOK, all)
 	var list struct {
-		Endpoints []Endpoint
+		Endpoints []engine.Endpoint
 		Stats     []json.RawMessage
 	}
 	json.Unmarshal(all, &list)
@@ -472,7 +474,7 @@ func TestDeliveriesCursorOutlivesPruning(t *testing.T) {
 		waitAttempt(t, attempts)
 	}
 	type page struct {
-		Deliveries []Delivery
+		Deliveries []engine.Delivery
 		Next       *string
 	}
 	list := func(query string, want int) page {
@@ -494,7 +496,7 @@ func TestDeliveriesCursorOutlivesPruning(t *testing.T) {
 	}
 	// Keep 1 prunes the two oldest: the second page's last delivery is gone.
 	second := list("limit=1&before="+*first.Next, http.StatusOK)
-	if _, err := s.store.Prune(t.Context(), PruneRule{Keep: 1}); err != nil {
+	if _, err := s.store.Prune(t.Context(), engine.PruneRule{Keep: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if got := list("before="+*second.Next, http.StatusOK); len(got.Deliveries) != 0 || got.Next != nil {
@@ -520,7 +522,7 @@ func (f *fakeRunner) List() []ScenarioInfo {
 
 func (f *fakeRunner) Run(ctx context.Context, req ScenarioRunRequest) (*ScenarioRun, error) {
 	if req.Scenario != "order-life" {
-		return nil, fmt.Errorf("scenario %q: %w", req.Scenario, ErrNotFound)
+		return nil, fmt.Errorf("scenario %q: %w", req.Scenario, engine.ErrNotFound)
 	}
 	f.ran <- req
 	return &ScenarioRun{ID: "run_1", Scenario: req.Scenario, EndpointID: req.Endpoint.ID, Outcome: RunRunning}, nil
@@ -528,7 +530,7 @@ func (f *fakeRunner) Run(ctx context.Context, req ScenarioRunRequest) (*Scenario
 
 func (f *fakeRunner) Get(id string) (*ScenarioRun, error) {
 	if id != "run_1" {
-		return nil, fmt.Errorf("run %q: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("run %q: %w", id, engine.ErrNotFound)
 	}
 	return &ScenarioRun{ID: id, Scenario: "order-life", EndpointID: "ep_1", Done: true, Passed: true, Outcome: RunPassed,
 		Steps: []ScenarioStep{{Label: "1 order.created", Event: "order.created", Statuses: []int{200},

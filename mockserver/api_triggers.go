@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 )
@@ -22,7 +23,7 @@ type triggerRequest struct {
 	Start       *time.Time      `json:"start"`
 	Payload     json.RawMessage `json:"payload"`
 	Overrides   json.RawMessage `json:"overrides"`
-	Chaos       *Chaos          `json:"chaos"`
+	Chaos       *engine.Chaos   `json:"chaos"`
 	Encoding    string          `json:"encoding"`
 	Force       bool            `json:"force"`
 }
@@ -60,7 +61,7 @@ func (s *Server) handleTrigger(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	t := Trigger{Provider: req.Provider, Variant: req.Variant, Event: req.Event, EndpointIDs: req.EndpointIDs,
+	t := engine.Trigger{Provider: req.Provider, Variant: req.Variant, Event: req.Event, EndpointIDs: req.EndpointIDs,
 		Start: req.Start, Chaos: req.Chaos, Encoding: req.Encoding, Force: req.Force}
 	var p *Problem
 	if req.Seed != nil {
@@ -87,9 +88,9 @@ func (s *Server) handleTrigger(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var u *providers.UnknownError
 		var pe *Problem
-		var ee *Error
+		var ee *engine.Error
 		switch {
-		case errors.As(err, &ee), errors.As(err, &u), errors.As(err, &pe), errors.Is(err, ErrClosed):
+		case errors.As(err, &ee), errors.As(err, &u), errors.As(err, &pe), errors.Is(err, engine.ErrClosed):
 			writeProblem(w, r, problemFor(s.log, r, err))
 		case errors.Is(err, jsonv.ErrPath), errors.Is(err, jsonv.ErrNotEncodable), errors.Is(err, providers.ErrOverride):
 			// An override or payload the provider's encoding cannot carry.

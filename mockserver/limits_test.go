@@ -2,10 +2,11 @@ package mockserver
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // wantBoundProblem checks a problem+json answer of status that names the
@@ -73,22 +74,7 @@ func TestTriggerBound(t *testing.T) {
 	if !strings.Contains(string(data), "would make 12 deliveries") {
 		t.Fatalf("the problem does not say how many: %s", data)
 	}
-	if ds, _ := s.store.ListDeliveries(context.Background(), DeliveryFilter{Limit: 100}); len(ds) != 10 {
+	if ds, _ := s.store.ListDeliveries(context.Background(), engine.DeliveryFilter{Limit: 100}); len(ds) != 10 {
 		t.Fatalf("%d deliveries stored, want the first trigger's 10 only", len(ds))
-	}
-}
-
-// TestEngineTriggerBound: the engine itself refuses, with a *LimitError.
-func TestEngineTriggerBound(t *testing.T) {
-	e := engTestEngine(t, EngineConfig{MaxTriggerDeliveries: 100})
-	ep := engAddEndpoint(t, e, "standard", "", "http://127.0.0.1:9/hook", Chaos{})
-	_, err := e.Trigger(context.Background(), Trigger{Provider: "standard", Event: "order.created",
-		EndpointIDs: []string{ep.ID}, Chaos: &Chaos{Duplicates: 100}})
-	var le *LimitError
-	if !errors.As(err, &le) || le.Max != 100 || le.Want != 101 || le.Bound != "max-trigger-deliveries" {
-		t.Fatalf("err %v, want a LimitError of 101 over 100", err)
-	}
-	if e.Pending() != 0 {
-		t.Fatalf("%d pending after a refused trigger", e.Pending())
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"unicode/utf8"
 
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -142,24 +142,11 @@ func problemTitle(kind string, status int) string {
 // repeats a huge one.
 const maxProblemText = 1024
 
-// truncate cuts s to at most n bytes on a rune boundary, saying how long
-// it was.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s…(%d bytes)", s[:cut], len(s))
-}
-
 // writeProblem sends p as application/problem+json.
 func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
-	p.Detail = truncate(p.Detail, maxProblemText)
+	p.Detail = engine.Truncate(p.Detail, maxProblemText)
 	for i := range p.Errors {
-		p.Errors[i].Message = truncate(p.Errors[i].Message, maxProblemText)
+		p.Errors[i].Message = engine.Truncate(p.Errors[i].Message, maxProblemText)
 	}
 	if p.Instance == "" && r != nil {
 		p.Instance = r.URL.Path
@@ -177,15 +164,19 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 // engineProblem is the problem of an engine's *Error: 422 with the valid
 // choices for an unknown name, 422 for a named thing that does not fit,
 // 400 for a malformed request; each at the error's pointer.
-func engineProblem(e *Error) *Problem {
+func engineProblem(e *engine.Error) *Problem {
 	var u *providers.UnknownError
 	if errors.As(e.Err, &u) {
 		return unknownProblem(u, e.Pointer)
 	}
-	if !e.Unknown {
+	if !e.Unknown && !e.Unusable {
 		return fieldProblem(e.Pointer, e.Rule, e.Reason)
 	}
-	p := newProblem(http.StatusUnprocessableEntity, problemUnknownName, e.Reason)
+	kind := problemUnknownName
+	if e.Unusable {
+		kind = problemUnprocessable
+	}
+	p := newProblem(http.StatusUnprocessableEntity, kind, e.Reason)
 	if e.Pointer != "" {
 		p.Errors = []ProblemError{{Pointer: e.Pointer, In: "body", Rule: e.Rule, Message: e.Reason}}
 	}
@@ -200,24 +191,40 @@ func engineProblem(e *Error) *Problem {
 func problemFor(log *slog.Logger, r *http.Request, err error) *Problem {
 	var p *Problem
 	var u *providers.UnknownError
-	var le *LimitError
-	var ee *Error
+	var le *engine.LimitError
+	var ee *engine.Error
 	switch {
 	case errors.As(err, &p):
 		return p
 	case errors.As(err, &ee):
 		return engineProblem(ee)
 	case errors.As(err, &le):
-		return le.problem()
+		return limitProblem(le)
 	case errors.As(err, &u):
 		return unknownProblem(u, "")
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, engine.ErrNotFound):
 		return newProblem(http.StatusNotFound, problemNotFound, err.Error())
-	case errors.Is(err, ErrNotPending):
+	case errors.Is(err, engine.ErrNotPending):
 		return newProblem(http.StatusConflict, problemConflict, err.Error())
-	case errors.Is(err, ErrClosed):
+	case errors.Is(err, engine.ErrClosed):
 		return newProblem(http.StatusServiceUnavailable, problemUnavailable, "the delivery engine is closed")
 	}
 	log.Error("control API request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	return newProblem(http.StatusInternalServerError, problemInternal, "internal error; see the server log")
+}
+
+// limitProblem returns the control API's answer to e: 400 for a trigger
+// too large (the request itself is at fault), 409 for an endpoint beyond
+// the server's bound (its state is: delete one first).
+func limitProblem(e *engine.LimitError) *Problem {
+	status, kind, rule := http.StatusBadRequest, problemValidation, "maxDeliveries"
+	if e.Bound == "max-endpoints" {
+		status, kind, rule = http.StatusConflict, problemConflict, "maxEndpoints"
+	}
+	p := newProblem(status, kind, e.Error())
+	p.Errors = []ProblemError{{Rule: rule, Message: e.Error()}}
+	if e.Bound == "max-trigger-deliveries" {
+		p.Errors[0].Pointer, p.Errors[0].In = "/chaos/duplicates", "body"
+	}
+	return p
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/payload"
 )
@@ -47,27 +48,27 @@ type ProviderHost interface {
 	Catalogue() *providers.Catalogue
 	// Endpoint returns endpoint id; an error wrapping ErrNotFound when
 	// there is none.
-	Endpoint(ctx context.Context, id string) (*Endpoint, error)
+	Endpoint(ctx context.Context, id string) (*engine.Endpoint, error)
 	// UpsertEndpoint loads endpoint id (or starts a new one, within the
 	// server's MaxEndpoints: beyond it the error is a *LimitError), lets
 	// update change it, and stores it, one endpoint write at a time.
 	// update gets existed=false for a new endpoint (ID, CreatedAt and
 	// Source set); its error stores nothing.
-	UpsertEndpoint(ctx context.Context, id, source string, update func(ep *Endpoint, existed bool) error) (*Endpoint, error)
+	UpsertEndpoint(ctx context.Context, id, source string, update func(ep *engine.Endpoint, existed bool) error) (*engine.Endpoint, error)
 	// DeleteEndpoint removes endpoint id.
 	DeleteEndpoint(ctx context.Context, id string) error
 	// RecentDeliveries returns the endpoint's newest n deliveries, newest
 	// first.
-	RecentDeliveries(ctx context.Context, endpointID string, n int) ([]*Delivery, error)
+	RecentDeliveries(ctx context.Context, endpointID string, n int) ([]*engine.Delivery, error)
 	// CheckRegistration does what variant v does when a partner registers
 	// ep's URL; a failed check is a *CheckError.
-	CheckRegistration(ctx context.Context, v *providers.Variant, ep *Endpoint) error
+	CheckRegistration(ctx context.Context, v *providers.Variant, ep *engine.Endpoint) error
 	// NewDelivery generates ev's payload (a fresh life starting at the
 	// engine's clock), applies overrides, and builds a delivery with a
 	// fresh id, for one Send.
 	NewDelivery(v *providers.Variant, ev *providers.Event, overrides []providers.Override) (*providers.Delivery, error)
 	// Send is Engine.Send.
-	Send(ctx context.Context, r SendRequest) (*Delivery, *Attempt, error)
+	Send(ctx context.Context, r engine.SendRequest) (*engine.Delivery, *engine.Attempt, error)
 	// Credentials are the provider credentials the APIs require; nil
 	// requires none.
 	Credentials() *Credentials
@@ -107,25 +108,23 @@ type serverHost struct{ s *Server }
 
 func (h serverHost) Catalogue() *providers.Catalogue { return h.s.cat }
 
-func (h serverHost) Endpoint(ctx context.Context, id string) (*Endpoint, error) {
-	return h.s.store.GetEndpoint(ctx, id)
+func (h serverHost) Endpoint(ctx context.Context, id string) (*engine.Endpoint, error) {
+	return h.s.endpoints.Get(ctx, id)
 }
 
-func (h serverHost) UpsertEndpoint(ctx context.Context, id, source string, update func(*Endpoint, bool) error) (*Endpoint, error) {
-	return h.s.upsertEndpoint(ctx, id, source, update)
+func (h serverHost) UpsertEndpoint(ctx context.Context, id, source string, update func(*engine.Endpoint, bool) error) (*engine.Endpoint, error) {
+	return h.s.endpoints.Upsert(ctx, id, source, update)
 }
 
 func (h serverHost) DeleteEndpoint(ctx context.Context, id string) error {
-	h.s.epMu.Lock()
-	defer h.s.epMu.Unlock()
-	return h.s.store.DeleteEndpoint(ctx, id)
+	return h.s.endpoints.Delete(ctx, id)
 }
 
-func (h serverHost) RecentDeliveries(ctx context.Context, endpointID string, n int) ([]*Delivery, error) {
-	return h.s.store.ListDeliveries(ctx, DeliveryFilter{EndpointID: endpointID, Limit: n})
+func (h serverHost) RecentDeliveries(ctx context.Context, endpointID string, n int) ([]*engine.Delivery, error) {
+	return h.s.store.ListDeliveries(ctx, engine.DeliveryFilter{EndpointID: endpointID, Limit: n})
 }
 
-func (h serverHost) CheckRegistration(ctx context.Context, v *providers.Variant, ep *Endpoint) error {
+func (h serverHost) CheckRegistration(ctx context.Context, v *providers.Variant, ep *engine.Endpoint) error {
 	return h.s.registrationCheck(ctx, v, ep)
 }
 
@@ -133,7 +132,7 @@ func (h serverHost) NewDelivery(v *providers.Variant, ev *providers.Event, overr
 	return newSyncDelivery(v, ev, overrides, h.s.engine.Now())
 }
 
-func (h serverHost) Send(ctx context.Context, r SendRequest) (*Delivery, *Attempt, error) {
+func (h serverHost) Send(ctx context.Context, r engine.SendRequest) (*engine.Delivery, *engine.Attempt, error) {
 	return h.s.engine.Send(ctx, r)
 }
 
@@ -176,7 +175,7 @@ func (e *CheckError) Error() string { return e.Msg }
 // through the engine, signed as a delivery, and wants it acknowledged;
 // "none" does nothing. Each check waits at most the variant's ack
 // deadline. A failed check is a *CheckError.
-func (s *Server) registrationCheck(ctx context.Context, v *providers.Variant, ep *Endpoint) error {
+func (s *Server) registrationCheck(ctx context.Context, v *providers.Variant, ep *engine.Endpoint) error {
 	deadline := v.Ack.Deadline.D()
 	if deadline <= 0 {
 		deadline = 10 * time.Second
@@ -223,18 +222,6 @@ func (s *Server) registrationCheck(ctx context.Context, v *providers.Variant, ep
 	return nil
 }
 
-// Failure says what an unsuccessful attempt got: the receiver's status,
-// else the kind of error and the error.
-func (a *Attempt) Failure() string {
-	if a.Status != 0 {
-		return fmt.Sprintf("the receiver answered %d", a.Status)
-	}
-	if a.ErrorKind != "" {
-		return a.ErrorKind + ": " + a.Error
-	}
-	return a.Error
-}
-
 // newSyncDelivery generates ev's payload (a fresh life starting at now,
 // the engine's clock), applies overrides, and builds a delivery with a
 // fresh id, for a single synchronous Check or Send.
@@ -250,50 +237,15 @@ func newSyncDelivery(v *providers.Variant, ev *providers.Event, overrides []prov
 	return v.NewDelivery(ev, p, v.NewDeliveryID(rng))
 }
 
-// upsertEndpoint loads endpoint id (or starts a new one), lets update
-// change it, and stores it. update gets existed=false for a new endpoint
-// (ID, CreatedAt and Source are set); returning an error stores nothing.
-func (s *Server) upsertEndpoint(ctx context.Context, id, source string, update func(ep *Endpoint, existed bool) error) (*Endpoint, error) {
-	s.epMu.Lock()
-	defer s.epMu.Unlock()
-	now := time.Now().UTC()
-	ep, err := s.store.GetEndpoint(ctx, id)
-	existed := err == nil
-	switch {
-	case errors.Is(err, ErrNotFound):
-		if err := s.checkEndpointRoom(ctx); err != nil {
-			return nil, err
-		}
-		ep = &Endpoint{ID: id, Source: source, CreatedAt: now}
-	case err != nil:
-		return nil, err
-	}
-	if err := update(ep, existed); err != nil {
-		return nil, err
-	}
-	ep.UpdatedAt = now
-	if err := s.store.PutEndpoint(ctx, ep); err != nil {
-		return nil, err
-	}
-	return ep, nil
-}
-
 // The helpers below are what the control API and the providers'
 // registration APIs share.
 
 // WriteJSON answers status with v as JSON (HTML characters not escaped).
 func WriteJSON(w http.ResponseWriter, status int, v any) { writeJSON(w, status, v) }
 
-// CheckWebhookURL returns why u is not a usable http(s) receiver URL, or
-// "" when it is, by the rule the control API applies to endpoints.
-func CheckWebhookURL(u string) string { return checkWebhookURL(u) }
-
 // EqualSecret compares two secrets in constant time (whatever their
 // lengths).
 func EqualSecret(got, want string) bool { return equalSecret(got, want) }
-
-// RandomToken returns n random characters of [0-9a-z].
-func RandomToken(n int) string { return randomToken(n) }
 
 // PeekBody reads r's body (at most max bytes; more is an error) and puts
 // it back, so the handler reads it again.

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // TestProviderAPIMount: New refuses a ProviderAPI whose prefix is not
@@ -29,7 +31,7 @@ func TestProviderAPIMount(t *testing.T) {
 		{[]ProviderAPI{{Prefix: "/acme/", New: echo}, {Prefix: "/acme/", New: echo}}, `"/acme/" is mounted twice`},
 		{[]ProviderAPI{{Prefix: "/acme/"}}, `"/acme/" has no New`},
 	} {
-		s, err := New(Config{Store: NewMemoryStore(), ProviderAPIs: tc.apis})
+		s, err := New(Config{Store: engine.NewMemoryStore(), ProviderAPIs: tc.apis})
 		if err == nil {
 			s.Close()
 			t.Errorf("New with %+v succeeded; want an error containing %s", tc.apis, tc.want)

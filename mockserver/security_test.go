@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/mockservertest"
 )
 
@@ -65,7 +66,7 @@ func TestCrossOriginRefused(t *testing.T) {
 			append([]string{"Authorization", "Bearer x"}, h...)...)
 		wantStatus(t, code, http.StatusForbidden, data)
 	}
-	if ds, _ := s.store.ListDeliveries(t.Context(), DeliveryFilter{}); len(ds) != 0 {
+	if ds, _ := s.store.ListDeliveries(t.Context(), engine.DeliveryFilter{}); len(ds) != 0 {
 		t.Fatalf("refused triggers made %d deliveries", len(ds))
 	}
 	// Sec-Fetch-Site same-origin is the browser's verdict, even where a

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -25,7 +26,7 @@ type Config struct {
 	Addr string
 	// Store holds endpoints, deliveries and attempts (SQLite or memory).
 	// The server does not close it: the caller owns it.
-	Store Store
+	Store engine.Store
 	// Catalogue holds the providers; nil uses providers.Builtin().
 	Catalogue *providers.Catalogue
 	// TimeScale multiplies every provider delay (see EngineConfig); 0
@@ -71,7 +72,7 @@ type Config struct {
 	// Retention.Interval, in batches, from New until Close; the Store's
 	// Prune must never remove a delivery PruneRule keeps (a pending one,
 	// or one of a trigger still pending). /healthz shows it.
-	Retention Retention
+	Retention engine.Retention
 	// ProviderAPIs are the providers' registration APIs the server mounts
 	// (package mockserver/providerapi has Airalo's, eSIM Access's and
 	// eSIMfly's: pass providerapi.All()); none by default. See ProviderAPI
@@ -94,9 +95,9 @@ type Server struct {
 	URL string
 
 	cfg     Config
-	store   Store
+	store   engine.Store
 	cat     *providers.Catalogue
-	engine  *Engine
+	engine  *engine.Engine
 	log     *slog.Logger
 	reg     *prometheus.Registry
 	apiReqs *prometheus.CounterVec
@@ -121,9 +122,9 @@ type Server struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	// epMu serialises read-modify-write of endpoints (PATCH, rotation,
-	// provider registrations).
-	epMu sync.Mutex
+	// endpoints owns the endpoint rules (control API and provider
+	// registrations alike).
+	endpoints *engine.Endpoints
 	// heartbeat is the live stream's keep-alive interval in nanoseconds
 	// (atomic, so tests may shorten it while serving).
 	heartbeat atomic.Int64
@@ -164,10 +165,10 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.MaxEndpoints <= 0 {
-		cfg.MaxEndpoints = DefaultMaxEndpoints
+		cfg.MaxEndpoints = engine.DefaultMaxEndpoints
 	}
 	if cfg.MaxTriggerDeliveries <= 0 {
-		cfg.MaxTriggerDeliveries = DefaultMaxTriggerDeliveries
+		cfg.MaxTriggerDeliveries = engine.DefaultMaxTriggerDeliveries
 	}
 	if cfg.Catalogue == nil {
 		cat, err := providers.Builtin()
@@ -200,16 +201,16 @@ func New(cfg Config) (*Server, error) {
 		Help: "Requests refused before routing: host (a Host that is not loopback, without a token), cross-origin (a browser write from another origin), body-timeout (a body slower than the body read timeout).",
 	}, []string{"reason"})
 	s.reg.MustRegister(s.refused)
-	if ls, ok := cfg.Store.(LogSizer); ok {
-		s.reg.MustRegister(logSizeCollector{ls})
+	if ls, ok := cfg.Store.(engine.LogSizer); ok {
+		s.reg.MustRegister(engine.NewLogSizeCollector(ls))
 	}
 
-	s.engine, err = NewEngine(EngineConfig{
+	s.engine, err = engine.NewEngine(engine.EngineConfig{
 		Catalogue: cfg.Catalogue,
 		Store:     cfg.Store,
 		TimeScale: cfg.TimeScale,
 		Logger:    cfg.Logger,
-		Metrics:   NewMetrics(s.reg),
+		Metrics:   engine.NewMetrics(s.reg),
 		TLSConfig: cfg.TLSConfig,
 
 		MaxTriggerDeliveries: cfg.MaxTriggerDeliveries,
@@ -217,6 +218,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
+	s.endpoints = engine.NewEndpoints(s.engine, cfg.MaxEndpoints)
 	s.checkClient = newCheckClient(cfg.TLSConfig)
 	if s.providerAPIs, err = mountProviderAPIs(cfg.ProviderAPIs, serverHost{s}); err != nil {
 		s.engine.Close()
@@ -239,7 +241,7 @@ func New(cfg Config) (*Server, error) {
 		s.engine.Close()
 		return nil, fmt.Errorf("mockserver: starting the delivery engine: %w", err)
 	}
-	s.pruned = startPruner(s.ctx, cfg.Store, cfg.Retention, s.engine.clock, NewMetrics(s.reg), cfg.Logger)
+	s.pruned = engine.StartPruner(s.ctx, cfg.Store, cfg.Retention, s.engine.Clock(), engine.NewMetrics(s.reg), cfg.Logger)
 	s.URL = "http://" + ln.Addr().String()
 	s.httpSrv = &http.Server{
 		Handler:           s.handler,
@@ -288,7 +290,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 
 // Engine returns the server's delivery engine. The server owns it: callers
 // must not Close it.
-func (s *Server) Engine() *Engine { return s.engine }
+func (s *Server) Engine() *engine.Engine { return s.engine }
 
 // isLoopback reports whether addr ("host:port") names a loopback host.
 // An empty host means every interface, which is not loopback.

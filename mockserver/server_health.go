@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -56,7 +57,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	h := health{Status: "ok", Store: "ok", Pending: s.engine.Pending(), Version: versionOnce(), Retention: s.cfg.Retention.String()}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if _, err := s.store.ListDeliveries(ctx, DeliveryFilter{Limit: 1}); err != nil {
+	if _, err := s.store.ListDeliveries(ctx, engine.DeliveryFilter{Limit: 1}); err != nil {
 		h.Status, h.Store = "degraded", err.Error()
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/mockservertest"
 )
 
@@ -23,7 +24,7 @@ const waitLimit = mockservertest.WaitLimit
 // and closes it when the test ends.
 func newTestServer(t testing.TB, mods ...func(*Config)) *Server {
 	t.Helper()
-	cfg := Config{Store: NewMemoryStore(), ProviderAPIs: ProviderAPIsForTest()}
+	cfg := Config{Store: engine.NewMemoryStore(), ProviderAPIs: ProviderAPIsForTest()}
 	for _, m := range mods {
 		m(&cfg)
 	}
@@ -96,14 +97,14 @@ func verify(t *testing.T, provider, variant, secret string, r received) {
 }
 
 // waitAttempt returns the next attempt on ch.
-func waitAttempt(t *testing.T, ch <-chan *Attempt) *Attempt {
+func waitAttempt(t *testing.T, ch <-chan *engine.Attempt) *engine.Attempt {
 	t.Helper()
 	return mockservertest.Wait(t, ch, "attempt recorded")
 }
 
 func TestNewRefusesNetworkWithoutToken(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:0", "example.com:80"} {
-		s, err := New(Config{Store: NewMemoryStore(), Addr: addr})
+		s, err := New(Config{Store: engine.NewMemoryStore(), Addr: addr})
 		if err == nil {
 			s.Close()
 			t.Fatalf("New(%q) without a token succeeded", addr)
@@ -142,7 +143,7 @@ func TestHealthz(t *testing.T) {
 	}
 
 	// A failing store is reported.
-	st := NewMemoryStore()
+	st := engine.NewMemoryStore()
 	s2 := newTestServer(t, func(c *Config) { c.Store = st })
 	st.Close()
 	code, _, data = call(t, "GET", s2.URL+"/healthz", nil)
@@ -208,7 +209,7 @@ func TestTokenRules(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("CheckToken(%q) = %v, want an error saying %q", tok, err, tc.want)
 		}
-		if _, err := New(Config{Store: NewMemoryStore(), Token: tok}); err == nil {
+		if _, err := New(Config{Store: engine.NewMemoryStore(), Token: tok}); err == nil {
 			t.Errorf("New accepted the token %q", tok)
 		}
 	}
@@ -260,7 +261,7 @@ func TestRoutes(t *testing.T) {
 // TestCloseFinishesInFlightAttempt closes the server while the receiver
 // holds an attempt: Close must wait for it and record its outcome.
 func TestCloseFinishesInFlightAttempt(t *testing.T) {
-	store := NewMemoryStore()
+	store := engine.NewMemoryStore()
 	s, err := New(Config{Store: store})
 	if err != nil {
 		t.Fatal(err)
@@ -310,7 +311,7 @@ func TestCloseFinishesInFlightAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.State != StateDelivered || d.Attempts != 1 || d.EndpointID != id {
+	if d.State != engine.StateDelivered || d.Attempts != 1 || d.EndpointID != id {
 		t.Fatalf("after Close the delivery is %+v; want delivered after 1 attempt", d)
 	}
 	if _, err := http.Get(s.URL + "/healthz"); err == nil {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // sseWriteTimeout bounds each write to a live-stream client, so that a
@@ -43,7 +45,7 @@ type attemptEvent struct {
 	NextRetryAt time.Time `json:"next_retry_at,omitzero"`
 }
 
-func newAttemptEvent(a *Attempt) attemptEvent {
+func newAttemptEvent(a *engine.Attempt) attemptEvent {
 	return attemptEvent{
 		DeliveryID: a.DeliveryID, EventID: a.EventID, RunID: a.RunID, EndpointID: a.EndpointID, Provider: a.Provider, Variant: a.Variant, Event: a.Event,
 		Attempt: a.N, URL: a.URL, StartedAt: a.StartedAt, Status: a.Status, LatencyMS: millis(a.Latency),

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // sseClient reads a live stream line by line.
@@ -137,7 +139,7 @@ func TestStreamAttemptsLive(t *testing.T) {
 		if err := json.Unmarshal([]byte(data), &ev); err != nil {
 			t.Fatal(err)
 		}
-		if ev.DeliveryID == "" || ev.Attempt != 1 || ev.Status != 200 || !ev.Success || ev.Outcome != StateDelivered || ev.LatencyMS <= 0 {
+		if ev.DeliveryID == "" || ev.Attempt != 1 || ev.Status != 200 || !ev.Success || ev.Outcome != engine.StateDelivered || ev.LatencyMS <= 0 {
 			t.Errorf("attempt event %s", data)
 		}
 		seen[ev.Provider] = true
@@ -161,7 +163,7 @@ func TestStreamAttemptsLive(t *testing.T) {
 			t.Fatal("a stream handler did not return after its client left")
 		}
 	}
-	if s.engine.stream.active() {
+	if s.engine.Streaming() {
 		t.Error("a subscription outlived its stream")
 	}
 }
@@ -182,16 +184,6 @@ func TestStreamCarriesRunAndEventIDs(t *testing.T) {
 	code, _, data := call(t, "POST", s.URL+"/api/triggers", map[string]any{"provider": "standard", "event": "order.created"})
 	wantStatus(t, code, http.StatusAccepted, data)
 	rcv.nextPost(t)
-	ep, err := s.store.GetEndpoint(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, _, err := s.engine.Send(ctx, SendRequest{Endpoint: ep, Delivery: engSendDelivery(t, s.engine, "standard", "order.created"), RunID: "run_1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rcv.nextPost(t)
-
 	decode := func(c *sseClient) attemptEvent {
 		t.Helper()
 		_, _, data := c.event(t)
@@ -201,7 +193,32 @@ func TestStreamCarriesRunAndEventIDs(t *testing.T) {
 		}
 		return ev
 	}
-	trig, sent := decode(all), decode(all)
+	// The trigger's event is read before the run's delivery is sent: the
+	// receiver got the trigger's request before its attempt is published.
+	trig := decode(all)
+	ep, err := s.store.GetEndpoint(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.cat.Variant("standard", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := v.Event("order.created")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pd, err := newSyncDelivery(v, ev, nil, s.engine.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _, err := s.engine.Send(ctx, engine.SendRequest{Endpoint: ep, Delivery: pd, RunID: "run_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcv.nextPost(t)
+
+	sent := decode(all)
 	stored, err := s.store.GetDelivery(ctx, trig.DeliveryID)
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +235,7 @@ func TestStreamCarriesRunAndEventIDs(t *testing.T) {
 }
 
 func TestStreamHeartbeatAndServerClose(t *testing.T) {
-	s, err := New(Config{Store: NewMemoryStore()})
+	s, err := New(Config{Store: engine.NewMemoryStore()})
 	if err != nil {
 		t.Fatal(err)
 	}
