@@ -9,7 +9,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best unqualified
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -96,9 +96,9 @@ func (st *runState) retryAfterLostAck(ctx context.Context) (key, note string, er
 		gap = 1100 * time.Millisecond
 	}
 	scale := min(1, float64(gap)/float64(max(sched[1].D(), time.Millisecond)))
-	store := mockserver.NewMemoryStore()
+	store := engine.NewMemoryStore()
 	defer store.Close()
-	eng, err := mockserver.NewEngine(mockserver.EngineConfig{
+	eng, err := engine.NewEngine(engine.EngineConfig{
 		Catalogue: st.cat, Store: store, TimeScale: scale, TLSConfig: st.tls,
 	})
 	if err != nil {
@@ -114,7 +114,7 @@ func (st *runState) retryAfterLostAck(ctx context.Context) (key, note string, er
 	for k := range st.opts.Headers {
 		headers[k] = st.opts.Headers.Get(k)
 	}
-	ep := &mockserver.Endpoint{
+	ep := &engine.Endpoint{
 		ID: "conformance", URL: st.opts.Target, Provider: v.Provider.Name, Variant: v.Name,
 		Secret: st.opts.Secret, Headers: headers, Source: "cli", CreatedAt: time.Now(), UpdatedAt: time.Now(),
 	}
@@ -126,9 +126,9 @@ func (st *runState) retryAfterLostAck(ctx context.Context) (key, note string, er
 	if err != nil {
 		return "", "", err
 	}
-	res, err := eng.Trigger(ctx, mockserver.Trigger{
+	res, err := eng.Trigger(ctx, engine.Trigger{
 		Provider: v.Provider.Name, Variant: v.Name, Event: e.Name, EndpointIDs: []string{ep.ID},
-		Payload: p, Chaos: &mockserver.Chaos{CutAfterBody: 1},
+		Payload: p, Chaos: &engine.Chaos{CutAfterBody: 1},
 	})
 	if err != nil {
 		return "", "", err
@@ -153,7 +153,7 @@ func (st *runState) retryAfterLostAck(ctx context.Context) (key, note string, er
 			}
 			seen = append(seen, describeAttempt(a))
 			switch {
-			case a.N > 1 && a.ErrorKind == mockserver.ErrKindTimeout:
+			case a.N > 1 && a.ErrorKind == engine.ErrKindTimeout:
 				// The provider gives up on an attempt at its deadline: a
 				// receiver this slow never acknowledges the retry.
 				return key, "", fmt.Errorf("%w: %s", errRetryLate, strings.Join(append(seen, "timed out at the "+st.deadline().String()+" deadline"), ", "))
@@ -173,9 +173,9 @@ func (st *runState) retryAfterLostAck(ctx context.Context) (key, note string, er
 var errRetryLate = errors.New("the provider's retry got no answer within its deadline")
 
 // describeAttempt says what one engine attempt came to, briefly.
-func describeAttempt(a *mockserver.Attempt) string {
+func describeAttempt(a *engine.Attempt) string {
 	switch {
-	case a.ErrorKind == mockserver.ErrKindCut:
+	case a.ErrorKind == engine.ErrKindCut:
 		return fmt.Sprintf("attempt %d cut after the body", a.N)
 	case a.ErrorKind != "":
 		return fmt.Sprintf("attempt %d: %s", a.N, a.ErrorKind)

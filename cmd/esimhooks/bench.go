@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/internal/benchkit"
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/sqlite"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
@@ -83,9 +83,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			_ = os.RemoveAll(dir)
 		}
 	}()
-	stores := map[string]func() (mockserver.Store, error){
-		"memory": func() (mockserver.Store, error) { return mockserver.NewMemoryStore(), nil },
-		"sqlite": func() (mockserver.Store, error) {
+	stores := map[string]func() (engine.Store, error){
+		"memory": func() (engine.Store, error) { return engine.NewMemoryStore(), nil },
+		"sqlite": func() (engine.Store, error) {
 			dir, err := os.MkdirTemp("", "esimhooks-bench-")
 			if err != nil {
 				return nil, err

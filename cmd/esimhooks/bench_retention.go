@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/payload"
 )
@@ -49,10 +49,10 @@ func runRetentionBench(ctx context.Context, e *env, n int, retain, provider, eve
 	if err != nil {
 		return failErr("%v", err)
 	}
-	st := mockserver.NewMemoryStore()
+	st := engine.NewMemoryStore()
 	defer st.Close()
-	m := mockserver.NewMetrics(nil)
-	stop := mockserver.RunPruner(st, ret, m)
+	m := engine.NewMetrics(nil)
+	stop := engine.RunPruner(st, ret, m)
 	defer stop()
 	reqH := http.Header{
 		"Content-Type":      {"application/json"},
@@ -71,25 +71,25 @@ func runRetentionBench(ctx context.Context, e *env, n int, retain, provider, eve
 		}
 		now := t0.Add(time.Duration(i) * time.Microsecond)
 		id := "dlv_" + strconv.Itoa(i)
-		d := &mockserver.Delivery{
+		d := &engine.Delivery{
 			ID: id, EventID: "evt_" + strconv.Itoa(i), EndpointID: "bench", Provider: provider, Event: event,
 			WireID: "msg_" + strconv.Itoa(i), Key: "msg_" + strconv.Itoa(i),
 			Body:  append(fmt.Appendf(nil, `{"bench_id":%q,`, id), body[1:]...),
-			State: mockserver.StatePending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
+			State: engine.StatePending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
 		}
 		if err := st.PutDelivery(ctx, d); err != nil {
 			return failErr("%v", err)
 		}
 		for a := 1; a <= 2; a++ {
-			att := &mockserver.Attempt{
+			att := &engine.Attempt{
 				DeliveryID: id, EndpointID: "bench", Provider: provider, Event: event, N: a, StartedAt: now,
 				URL: "http://127.0.0.1:9/hooks", RequestHeaders: reqH, RequestBody: d.Body, Status: 503,
-				ResponseHeaders: resH, ResponseBody: []byte("no"), Latency: 150 * time.Microsecond, Outcome: mockserver.StatePending,
+				ResponseHeaders: resH, ResponseBody: []byte("no"), Latency: 150 * time.Microsecond, Outcome: engine.StatePending,
 			}
 			d.Attempts = a
 			if a == 2 {
-				att.Status, att.Success, att.ResponseBody, att.Outcome = 200, true, []byte("ok"), mockserver.StateDelivered
-				d.State = mockserver.StateDelivered
+				att.Status, att.Success, att.ResponseBody, att.Outcome = 200, true, []byte("ok"), engine.StateDelivered
+				d.State = engine.StateDelivered
 			}
 			if err := st.AddAttempt(ctx, att, d); err != nil {
 				return failErr("%v", err)
@@ -103,7 +103,7 @@ func runRetentionBench(ctx context.Context, e *env, n int, retain, provider, eve
 	runtime.ReadMemStats(&ms)
 	r := &RetentionBenchResult{N: n, Retention: ret.String(), Elapsed: elapsed, Rate: float64(n) / elapsed.Seconds(), HeapInuse: int64(ms.HeapInuse)}
 	r.PeakRSS, r.FinalRSS = procRSS()
-	if sz, err := st.(mockserver.LogSizer).LogSize(ctx); err == nil {
+	if sz, err := st.(engine.LogSizer).LogSize(ctx); err == nil {
 		r.HeldDeliveries, r.HeldAttempts = sz.Deliveries, sz.Attempts
 	}
 	r.Pruned = int64(n) - r.HeldDeliveries
@@ -178,14 +178,14 @@ func procRSS() (peak, cur int64) {
 
 // retainOpen wraps a store factory so that each store it opens is pruned
 // by ret while RunBench uses it; stop ends the pruners.
-func retainOpen(open func() (mockserver.Store, error), ret mockserver.Retention, stops *[]func()) func() (mockserver.Store, error) {
+func retainOpen(open func() (engine.Store, error), ret engine.Retention, stops *[]func()) func() (engine.Store, error) {
 	if !ret.Enabled() {
 		return open
 	}
-	return func() (mockserver.Store, error) {
+	return func() (engine.Store, error) {
 		st, err := open()
 		if err == nil {
-			*stops = append(*stops, mockserver.RunPruner(st, ret, nil))
+			*stops = append(*stops, engine.RunPruner(st, ret, nil))
 		}
 		return st, err
 	}

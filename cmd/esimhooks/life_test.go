@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/providerapi"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
@@ -38,7 +39,7 @@ func triggerAPI(t *testing.T, base string, req map[string]any) (payload []byte, 
 // providers' registration APIs mounted as serve mounts them.
 func mockServer(t *testing.T) string {
 	t.Helper()
-	st := mockserver.NewMemoryStore()
+	st := engine.NewMemoryStore()
 	srv, err := mockserver.New(mockserver.Config{Store: st, Catalogue: providers.MustBuiltin(), ProviderAPIs: providerapi.All()})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/dashboard"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/providerapi"
 	"github.com/esimhooks/esimhooks/mockserver/sqlite"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
@@ -56,9 +57,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	scenarios := envFlag(fs, e, "scenarios", "", "a directory of extra scenario files (YAML) added to the shipped library")
 	bodyTimeout := envFlag(fs, e, "body-timeout", mockserver.DefaultBodyReadTimeout.String(), "how long a request body may take to arrive (at most 10m); a slower one gets 408")
 	printCreds := envBool(fs, e, "print-credentials", "print the provider credentials the registration APIs require with this --token, and exit")
-	maxEndpoints := envFlag(fs, e, "max-endpoints", strconv.Itoa(mockserver.DefaultMaxEndpoints), "most endpoints the server holds (1 to 100000); registering one more is refused with 409")
-	maxTrigger := envFlag(fs, e, "max-trigger-deliveries", strconv.Itoa(mockserver.DefaultMaxTriggerDeliveries), "most deliveries one trigger makes, endpoints × (1 + duplicates) (1 to 1000000); a larger trigger is refused with 400")
-	retain := envFlag(fs, e, "retain", "default", fmt.Sprintf("delivery log retention: an age (30d, 12h), a count of the newest deliveries to keep (20000), both (7d,100000: whichever removes more), off, or default (memory: %d, sqlite: %s); pending deliveries are never removed", mockserver.DefaultMemoryRetainCount, mockserver.Retention{MaxAge: mockserver.DefaultSQLiteRetainAge}))
+	maxEndpoints := envFlag(fs, e, "max-endpoints", strconv.Itoa(engine.DefaultMaxEndpoints), "most endpoints the server holds (1 to 100000); registering one more is refused with 409")
+	maxTrigger := envFlag(fs, e, "max-trigger-deliveries", strconv.Itoa(engine.DefaultMaxTriggerDeliveries), "most deliveries one trigger makes, endpoints × (1 + duplicates) (1 to 1000000); a larger trigger is refused with 400")
+	retain := envFlag(fs, e, "retain", "default", fmt.Sprintf("delivery log retention: an age (30d, 12h), a count of the newest deliveries to keep (20000), both (7d,100000: whichever removes more), off, or default (memory: %d, sqlite: %s); pending deliveries are never removed", engine.DefaultMemoryRetainCount, engine.Retention{MaxAge: engine.DefaultSQLiteRetainAge}))
 	var pf providerFlags
 	pf.registerProfiles(fs)
 	if err := parse(fs, args); err != nil {
@@ -105,10 +106,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var st mockserver.Store
+	var st engine.Store
 	switch *store {
 	case "memory":
-		st = mockserver.NewMemoryStore()
+		st = engine.NewMemoryStore()
 	case "sqlite":
 		s, err := sqlite.Open(*db)
 		if err != nil {
@@ -192,14 +193,14 @@ func newLogger(e *env, format, level string) (*slog.Logger, error) {
 // retention reads --retain for the given --store: "default" is the
 // store's default (mockserver.DefaultMemoryRetainCount deliveries in
 // memory, mockserver.DefaultSQLiteRetainAge in SQLite).
-func retention(val, store string) (mockserver.Retention, error) {
+func retention(val, store string) (engine.Retention, error) {
 	if strings.TrimSpace(val) == "default" {
 		if store == "memory" {
-			return mockserver.Retention{MaxCount: mockserver.DefaultMemoryRetainCount}, nil
+			return engine.Retention{MaxCount: engine.DefaultMemoryRetainCount}, nil
 		}
-		return mockserver.Retention{MaxAge: mockserver.DefaultSQLiteRetainAge}, nil
+		return engine.Retention{MaxAge: engine.DefaultSQLiteRetainAge}, nil
 	}
-	r, err := mockserver.ParseRetention(val)
+	r, err := engine.ParseRetention(val)
 	if err != nil {
 		return r, usageErr("--retain: %v", err)
 	}

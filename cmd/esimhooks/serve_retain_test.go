@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // TestServeRetainFlag: a bad --retain exits 2 naming the flag and the
@@ -18,12 +18,12 @@ func TestServeRetainFlag(t *testing.T) {
 	}
 	for _, c := range []struct {
 		val, store string
-		want       mockserver.Retention
+		want       engine.Retention
 	}{
-		{"default", "memory", mockserver.Retention{MaxCount: mockserver.DefaultMemoryRetainCount}},
-		{"default", "sqlite", mockserver.Retention{MaxAge: mockserver.DefaultSQLiteRetainAge}},
-		{"off", "memory", mockserver.Retention{}},
-		{"7d,100", "sqlite", mockserver.Retention{MaxAge: 7 * 24 * 3600e9, MaxCount: 100}},
+		{"default", "memory", engine.Retention{MaxCount: engine.DefaultMemoryRetainCount}},
+		{"default", "sqlite", engine.Retention{MaxAge: engine.DefaultSQLiteRetainAge}},
+		{"off", "memory", engine.Retention{}},
+		{"7d,100", "sqlite", engine.Retention{MaxAge: 7 * 24 * 3600e9, MaxCount: 100}},
 	} {
 		if got, err := retention(c.val, c.store); err != nil || got != c.want {
 			t.Errorf("retention(%q, %s) = %+v, %v; want %+v", c.val, c.store, got, err, c.want)

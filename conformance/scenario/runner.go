@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
@@ -67,7 +68,7 @@ func (r *Runner) Run(ctx context.Context, req mockserver.ScenarioRunRequest) (*m
 		}
 	}
 	if sc == nil {
-		return nil, fmt.Errorf("scenario %q: %w", req.Scenario, mockserver.ErrNotFound)
+		return nil, fmt.Errorf("scenario %q: %w", req.Scenario, engine.ErrNotFound)
 	}
 	ep := req.Endpoint
 	if ep == nil || req.Engine == nil {
@@ -181,7 +182,7 @@ func (r *Runner) Result(id string) (*Result, bool, error) {
 	defer r.mu.Unlock()
 	st, ok := r.runs[id]
 	if !ok {
-		return nil, false, fmt.Errorf("run %q: %w", id, mockserver.ErrNotFound)
+		return nil, false, fmt.Errorf("run %q: %w", id, engine.ErrNotFound)
 	}
 	if st.result == nil {
 		return &Result{Scenario: st.info.Scenario}, false, nil

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
@@ -15,8 +15,8 @@ import (
 // next attempts; a step's copies share one event id and name the
 // original (CopyOf).
 type engineSender struct {
-	engine *mockserver.Engine
-	ep     *mockserver.Endpoint
+	engine *engine.Engine
+	ep     *engine.Endpoint
 	run    string
 
 	mu    sync.Mutex
@@ -27,7 +27,7 @@ type engineSender struct {
 // sentStep is what one step sent.
 type sentStep struct {
 	event, orig string
-	copies      map[int]*mockserver.Delivery // the latest state of each copy
+	copies      map[int]*engine.Delivery // the latest state of each copy
 }
 
 // Send makes attempt o: the first attempt of a new delivery, or the next
@@ -39,10 +39,10 @@ func (s *engineSender) Send(ctx context.Context, o Outgoing) wire.Result {
 	}
 	st := s.steps[o.Step]
 	if st == nil {
-		st = &sentStep{event: s.engine.NewEventID(), orig: s.engine.NewDeliveryID(), copies: map[int]*mockserver.Delivery{}}
+		st = &sentStep{event: s.engine.NewEventID(), orig: s.engine.NewDeliveryID(), copies: map[int]*engine.Delivery{}}
 		s.steps[o.Step] = st
 	}
-	req := mockserver.SendRequest{Endpoint: s.ep, Delivery: o.Delivery, Header: o.Header, Of: st.copies[o.Copy],
+	req := engine.SendRequest{Endpoint: s.ep, Delivery: o.Delivery, Header: o.Header, Of: st.copies[o.Copy],
 		RunID: s.run, Cut: o.Cut, Retry: o.Retry, RetryIn: o.RetryIn}
 	if req.Of == nil {
 		req.ID, req.EventID = st.orig, st.event

@@ -12,19 +12,20 @@ import (
 	"github.com/esimhooks/esimhooks/conformance/scenario"
 	"github.com/esimhooks/esimhooks/examples/receiver/receiver"
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
 // runnerServer starts a mock server with the shipped library's runner on
 // a memory store.
-func runnerServer(t *testing.T) (*mockserver.Server, mockserver.Store) {
+func runnerServer(t *testing.T) (*mockserver.Server, engine.Store) {
 	t.Helper()
 	cat := providers.MustBuiltin()
 	lib, err := scenario.Shipped(cat)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := mockserver.NewMemoryStore()
+	store := engine.NewMemoryStore()
 	srv, err := mockserver.New(mockserver.Config{Store: store, Catalogue: cat, Scenarios: &scenario.Runner{Library: lib}})
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +107,7 @@ func TestRunnerRunsGoThroughTheEngine(t *testing.T) {
 	}
 	target := httptest.NewServer(rcv)
 	defer target.Close()
-	var ep mockserver.Endpoint
+	var ep engine.Endpoint
 	apiPost(t, srv, "/api/endpoints", map[string]any{"url": target.URL, "provider": "roamify", "secret": "runner-secret"}, http.StatusCreated, &ep)
 	live, stop := srv.Engine().Subscribe(64)
 	defer stop()
@@ -133,7 +134,7 @@ func TestRunnerRunsGoThroughTheEngine(t *testing.T) {
 		if i == 0 {
 			wantCopyOf = ""
 		}
-		if d.RunID != run.ID || d.EndpointID != ep.ID || d.State != mockserver.StateDelivered || d.CopyOf != wantCopyOf || d.EventID != event {
+		if d.RunID != run.ID || d.EndpointID != ep.ID || d.State != engine.StateDelivered || d.CopyOf != wantCopyOf || d.EventID != event {
 			t.Errorf("delivery %d: run %q endpoint %s state %s copy of %q event %s; want %s, %s, delivered, %q, %s",
 				i, d.RunID, d.EndpointID, d.State, d.CopyOf, d.EventID, run.ID, ep.ID, wantCopyOf, event)
 		}
@@ -184,7 +185,7 @@ func TestRunnerRetriesAreAttemptsOfOneDelivery(t *testing.T) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
 	defer target.Close()
-	var ep mockserver.Endpoint
+	var ep engine.Endpoint
 	apiPost(t, srv, "/api/endpoints", map[string]any{"url": target.URL, "provider": "roamify", "secret": "runner-secret"}, http.StatusCreated, &ep)
 	run := runToEnd(t, srv, "roamify-duplicate-storm", ep.ID, "")
 	if run.Outcome != mockserver.RunFailed || run.Passed || run.Expectations.Failed == 0 {
@@ -201,7 +202,7 @@ func TestRunnerRetriesAreAttemptsOfOneDelivery(t *testing.T) {
 			t.Fatal(err)
 		}
 		as, _ := store.ListAttempts(context.Background(), id)
-		if d.State != mockserver.StateFailed || d.Attempts != perCopy || len(as) != perCopy || as[0].Outcome != mockserver.StatePending {
+		if d.State != engine.StateFailed || d.Attempts != perCopy || len(as) != perCopy || as[0].Outcome != engine.StatePending {
 			t.Errorf("delivery %s: %s after %d attempts (%d stored), want failed after %d, the first leaving it pending",
 				id, d.State, d.Attempts, len(as), perCopy)
 		}
@@ -216,8 +217,8 @@ func TestRunnerRefusesAnEndpointOfAnotherProvider(t *testing.T) {
 	lib, _ := scenario.Shipped(cat)
 	r := &scenario.Runner{Library: lib}
 	ctx := context.Background()
-	airalo := &mockserver.Endpoint{ID: "ep_1", URL: "http://127.0.0.1:9/", Provider: "airalo"}
-	roamify := &mockserver.Endpoint{ID: "ep_2", URL: "http://127.0.0.1:9/", Provider: "roamify", Secret: "s"}
+	airalo := &engine.Endpoint{ID: "ep_1", URL: "http://127.0.0.1:9/", Provider: "airalo"}
+	roamify := &engine.Endpoint{ID: "ep_2", URL: "http://127.0.0.1:9/", Provider: "roamify", Secret: "s"}
 	for _, req := range []mockserver.ScenarioRunRequest{
 		{Scenario: "roamify-duplicate-storm", Endpoint: airalo, Engine: srv.Engine()},
 		{Scenario: "no-such", Endpoint: roamify, Engine: srv.Engine()},

@@ -20,7 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
@@ -44,7 +44,7 @@ type BenchOptions struct {
 	LatencySamples int
 	// Store makes the engine's store (RunBench closes it); nil uses
 	// mockserver.NewMemoryStore.
-	Store func() (mockserver.Store, error)
+	Store func() (engine.Store, error)
 	// Catalogue defaults to providers.Builtin().
 	Catalogue *providers.Catalogue
 }
@@ -88,7 +88,7 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 		opts.LatencySamples = 200
 	}
 	if opts.Store == nil {
-		opts.Store = func() (mockserver.Store, error) { return mockserver.NewMemoryStore(), nil }
+		opts.Store = func() (engine.Store, error) { return engine.NewMemoryStore(), nil }
 	}
 	cat := opts.Catalogue
 	if cat == nil {
@@ -113,13 +113,13 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 		return nil, err
 	}
 	defer store.Close()
-	ep := &mockserver.Endpoint{ID: "bench", URL: rcv.url, Provider: v.Provider.Name, Variant: v.Name, Secret: secret,
+	ep := &engine.Endpoint{ID: "bench", URL: rcv.url, Provider: v.Provider.Name, Variant: v.Name, Secret: secret,
 		Source: "cli", CreatedAt: time.Now(), UpdatedAt: time.Now()}
 	if err := store.PutEndpoint(ctx, ep); err != nil {
 		return nil, err
 	}
 	cnt := &benchCounter{}
-	e, err := mockserver.NewEngine(mockserver.EngineConfig{Catalogue: cat, Store: store, Workers: opts.Concurrency, MaxPerEndpoint: opts.Concurrency,
+	e, err := engine.NewEngine(engine.EngineConfig{Catalogue: cat, Store: store, Workers: opts.Concurrency, MaxPerEndpoint: opts.Concurrency,
 		OnAttempt: cnt.record})
 	if err != nil {
 		return nil, err
@@ -148,7 +148,7 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 	defer plain.CloseIdleConnections()
 
 	res := &BenchResult{N: opts.N, Concurrency: opts.Concurrency}
-	tr := mockserver.Trigger{Provider: opts.Provider, Event: opts.Event, EndpointIDs: []string{ep.ID}, Payload: p}
+	tr := engine.Trigger{Provider: opts.Provider, Event: opts.Event, EndpointIDs: []string{ep.ID}, Payload: p}
 	warm := min(opts.N, 500)
 	if _, err := benchPlain(ctx, plain, rcv.url, hdr, pd.Body, warm, opts.Concurrency); err != nil {
 		return nil, err
@@ -219,7 +219,7 @@ func benchPlain(ctx context.Context, c *http.Client, url string, h http.Header, 
 		if err != nil {
 			return err
 		}
-		_, _, _ = wire.ReadLimited(resp.Body, mockserver.MaxResponseBody)
+		_, _, _ = wire.ReadLimited(resp.Body, engine.MaxResponseBody)
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("plain client: status %d", resp.StatusCode)
@@ -261,10 +261,10 @@ type benchCounter struct {
 	n      atomic.Int64
 	target atomic.Int64
 	reach  atomic.Pointer[chan struct{}]
-	failed atomic.Pointer[mockserver.Attempt]
+	failed atomic.Pointer[engine.Attempt]
 }
 
-func (c *benchCounter) record(a *mockserver.Attempt) {
+func (c *benchCounter) record(a *engine.Attempt) {
 	if !a.Success {
 		c.failed.CompareAndSwap(nil, a)
 	}
@@ -293,7 +293,7 @@ func (c *benchCounter) err() error {
 
 // benchEngine triggers n deliveries from conc goroutines and waits until
 // n attempts have been recorded; any failed attempt is an error.
-func benchEngine(ctx context.Context, e *mockserver.Engine, cnt *benchCounter, tr mockserver.Trigger, n, conc int) (time.Duration, error) {
+func benchEngine(ctx context.Context, e *engine.Engine, cnt *benchCounter, tr engine.Trigger, n, conc int) (time.Duration, error) {
 	done := cnt.expect(n)
 	start := time.Now()
 	if err := inParallel(n, conc, func() error {
@@ -332,7 +332,7 @@ func (l *latencies) add(o *latencies) {
 // not nil it must receive each sample's Attempt.StartedAt (from
 // mockserver.EngineConfig.OnAttempt), and the result's started holds the times from trigger
 // to attempt start.
-func benchLatency(ctx context.Context, e *mockserver.Engine, rcv *nullReceiver, tr mockserver.Trigger, samples int, every time.Duration, started <-chan time.Time) (*latencies, error) {
+func benchLatency(ctx context.Context, e *engine.Engine, rcv *nullReceiver, tr engine.Trigger, samples int, every time.Duration, started <-chan time.Time) (*latencies, error) {
 	out := &latencies{arrived: make([]time.Duration, 0, samples), called: make([]time.Duration, 0, samples)}
 	rcv.signal.Store(true)
 	defer rcv.signal.Store(false)

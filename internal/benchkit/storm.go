@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -55,7 +55,7 @@ type StormOptions struct {
 	Workers, MaxPerEndpoint int
 	// Store makes the engine's store (RunStormBench closes it); nil uses
 	// mockserver.NewMemoryStore.
-	Store func() (mockserver.Store, error)
+	Store func() (engine.Store, error)
 }
 
 // StormResult is what RunStormBench measured. Latencies run from calling
@@ -141,7 +141,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	}
 	opts.Blocks = min(opts.Blocks, opts.Samples)
 	if opts.Store == nil {
-		opts.Store = func() (mockserver.Store, error) { return mockserver.NewMemoryStore(), nil }
+		opts.Store = func() (engine.Store, error) { return engine.NewMemoryStore(), nil }
 	}
 	cat, err := providers.Builtin()
 	if err != nil {
@@ -176,7 +176,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	defer store.Close()
 	addEP := func(id, url string) error {
 		now := time.Now()
-		return store.PutEndpoint(ctx, &mockserver.Endpoint{ID: id, URL: url, Provider: v.Provider.Name, Variant: v.Name,
+		return store.PutEndpoint(ctx, &engine.Endpoint{ID: id, URL: url, Provider: v.Provider.Name, Variant: v.Name,
 			Secret: secret, Source: "cli", CreatedAt: now, UpdatedAt: now})
 	}
 	if err := addEP("healthy", healthy.url); err != nil {
@@ -200,7 +200,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	var stormDone atomic.Int64
 	progress := make(chan struct{}, 1)
 	started := make(chan time.Time, 1)
-	observe := func(a *mockserver.Attempt) {
+	observe := func(a *engine.Attempt) {
 		switch {
 		case a.EndpointID == "healthy":
 			started <- a.StartedAt
@@ -212,7 +212,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 			}
 		}
 	}
-	e, err := mockserver.NewEngine(mockserver.EngineConfig{Catalogue: cat, Store: store, Workers: opts.Workers, MaxPerEndpoint: opts.MaxPerEndpoint,
+	e, err := engine.NewEngine(engine.EngineConfig{Catalogue: cat, Store: store, Workers: opts.Workers, MaxPerEndpoint: opts.MaxPerEndpoint,
 		OnAttempt: observe})
 	if err != nil {
 		return nil, err
@@ -224,17 +224,17 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	if err := e.Start(ctx); err != nil {
 		return nil, err
 	}
-	healthyTr := mockserver.Trigger{Provider: provider, Event: event, EndpointIDs: []string{"healthy"}, Payload: p}
+	healthyTr := engine.Trigger{Provider: provider, Event: event, EndpointIDs: []string{"healthy"}, Payload: p}
 	if _, err := benchLatency(ctx, e, healthy, healthyTr, min(opts.Samples, 50), 0, started); err != nil { // warm-up
 		return nil, err
 	}
 
-	chaos := &mockserver.Chaos{Duplicates: opts.Duplicates}
+	chaos := &engine.Chaos{Duplicates: opts.Duplicates}
 	round := int64(len(stormIDs) * (opts.Duplicates + 1))
 	var sent int64 // storm deliveries triggered; only the storm's driver changes it while it runs
 	fire := func(ctx context.Context) error {
 		for _, id := range stormIDs {
-			if _, err := e.Trigger(ctx, mockserver.Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
+			if _, err := e.Trigger(ctx, engine.Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
 				return err
 			}
 		}
@@ -327,7 +327,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 			// The hanging endpoints take their slots once, for the rest of
 			// the run: they cost no CPU, only slots.
 			for _, id := range hangIDs {
-				if _, err := e.Trigger(ctx, mockserver.Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
+				if _, err := e.Trigger(ctx, engine.Trigger{Provider: provider, Event: event, EndpointIDs: []string{id}, Payload: p, Chaos: chaos}); err != nil {
 					return nil, err
 				}
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/esimhooks/esimhooks/internal/browsertest"
 	"github.com/esimhooks/esimhooks/mockserver"
 	"github.com/esimhooks/esimhooks/mockserver/dashboard"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/providerapi"
 )
 
@@ -157,9 +158,9 @@ func (r *receiver) next(t *testing.T, path string) received {
 }
 
 // startServer starts the mock with the dashboard and a memory store.
-func startServer(t *testing.T, token string, scenarios mockserver.ScenarioRunner) (*mockserver.Server, mockserver.Store) {
+func startServer(t *testing.T, token string, scenarios mockserver.ScenarioRunner) (*mockserver.Server, engine.Store) {
 	t.Helper()
-	store := mockserver.NewMemoryStore()
+	store := engine.NewMemoryStore()
 	srv, err := mockserver.New(mockserver.Config{
 		Store:     store,
 		Dashboard: dashboard.Handler(),
@@ -182,7 +183,7 @@ func startServer(t *testing.T, token string, scenarios mockserver.ScenarioRunner
 type fakeScenarios struct {
 	mu    sync.Mutex
 	srv   *mockserver.Server
-	store mockserver.Store
+	store engine.Store
 	runs  map[string]*mockserver.ScenarioRun
 }
 
@@ -196,14 +197,14 @@ func (f *fakeScenarios) List() []mockserver.ScenarioInfo {
 func (f *fakeScenarios) Run(ctx context.Context, req mockserver.ScenarioRunRequest) (*mockserver.ScenarioRun, error) {
 	name, endpointID := req.Scenario, req.Endpoint.ID
 	if name != "esimfly-out-of-order" {
-		return nil, fmt.Errorf("scenario %q: %w", name, mockserver.ErrNotFound)
+		return nil, fmt.Errorf("scenario %q: %w", name, engine.ErrNotFound)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	seed := uint64(42)
 	run := &mockserver.ScenarioRun{ID: fmt.Sprintf("run_%d", len(f.runs)+1), Scenario: name, EndpointID: endpointID, StartedAt: time.Now()}
 	for _, ev := range []string{"esim.activated", "order.completed"} {
-		res, err := f.srv.Engine().Trigger(ctx, mockserver.Trigger{Provider: "esimfly", Event: ev, EndpointIDs: []string{endpointID}, Seed: &seed})
+		res, err := f.srv.Engine().Trigger(ctx, engine.Trigger{Provider: "esimfly", Event: ev, EndpointIDs: []string{endpointID}, Seed: &seed})
 		if err != nil {
 			return nil, err
 		}
@@ -222,15 +223,15 @@ func (f *fakeScenarios) Get(id string) (*mockserver.ScenarioRun, error) {
 	run, ok := f.runs[id]
 	f.mu.Unlock()
 	if !ok {
-		return nil, fmt.Errorf("run %q: %w", id, mockserver.ErrNotFound)
+		return nil, fmt.Errorf("run %q: %w", id, engine.ErrNotFound)
 	}
 	ctx := context.Background()
 	out := *run
 	out.Steps = nil
 	out.Outcome = mockserver.RunRunning
 	for i, eid := range run.EventIDs {
-		ds, err := f.store.ListDeliveries(ctx, mockserver.DeliveryFilter{EventID: eid})
-		if err != nil || len(ds) == 0 || ds[0].State == mockserver.StatePending {
+		ds, err := f.store.ListDeliveries(ctx, engine.DeliveryFilter{EventID: eid})
+		if err != nil || len(ds) == 0 || ds[0].State == engine.StatePending {
 			return &out, err
 		}
 		as, err := f.store.ListAttempts(ctx, ds[0].ID)
@@ -243,7 +244,7 @@ func (f *fakeScenarios) Get(id string) (*mockserver.ScenarioRun, error) {
 			step.Statuses = append(step.Statuses, a.Status)
 			exp.Evidence = fmt.Sprintf("HTTP %d", a.Status)
 		}
-		if ds[0].State != mockserver.StateDelivered {
+		if ds[0].State != engine.StateDelivered {
 			exp.Outcome, out.Outcome = "failed", mockserver.RunFailed
 		}
 		step.Expectations = []mockserver.ScenarioExpectation{exp}

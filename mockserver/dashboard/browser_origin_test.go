@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // refusedCrossOrigin reads esimhooks_refused_requests_total{reason=
@@ -35,9 +36,9 @@ func refusedCrossOrigin(t *testing.T, srv *mockserver.Server) int {
 }
 
 // deliveries counts the deliveries in the store.
-func deliveries(t *testing.T, store mockserver.Store) int {
+func deliveries(t *testing.T, store engine.Store) int {
 	t.Helper()
-	ds, err := store.ListDeliveries(context.Background(), mockserver.DeliveryFilter{Limit: 100})
+	ds, err := store.ListDeliveries(context.Background(), engine.DeliveryFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestOtherOriginCannotTrigger(t *testing.T) {
 	}
 	res.Body.Close()
 	rcv.next(t, "/hook")
-	ds, err := store.ListDeliveries(context.Background(), mockserver.DeliveryFilter{Limit: 1})
+	ds, err := store.ListDeliveries(context.Background(), engine.DeliveryFilter{Limit: 1})
 	if err != nil || len(ds) != 1 {
 		t.Fatalf("deliveries %v %v", ds, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/payload"
 )
@@ -32,7 +33,7 @@ func TestLogSearchesTheServer(t *testing.T) {
 	srv, store := startServer(t, "", nil)
 	app := newReceiver(t)
 	bg := t.Context()
-	for _, e := range []*mockserver.Endpoint{
+	for _, e := range []*engine.Endpoint{
 		{ID: "ep_a", URL: app.URL + "/hook", Provider: "esimfly", Source: "api", Description: "staging"},
 		{ID: "ep_b", URL: app.URL + "/hook", Provider: "esimfly", Variant: "2026-09", Source: "api", Description: "staging"},
 		{ID: "ep_c", URL: app.URL + "/hook", Provider: "airalo", Source: "api"},
@@ -51,16 +52,16 @@ func TestLogSearchesTheServer(t *testing.T) {
 		if i == oldIndex {
 			ep, provider, event = "ep_r", "roamify", "esim.activated"
 		}
-		d := &mockserver.Delivery{ID: fmt.Sprintf("dlv_%05d", i), EventID: fmt.Sprintf("evt_%05d", i), EndpointID: ep,
-			Provider: provider, Event: event, WireID: fmt.Sprintf("dlv_%05d", i), State: mockserver.StateDelivered,
+		d := &engine.Delivery{ID: fmt.Sprintf("dlv_%05d", i), EventID: fmt.Sprintf("evt_%05d", i), EndpointID: ep,
+			Provider: provider, Event: event, WireID: fmt.Sprintf("dlv_%05d", i), State: engine.StateDelivered,
 			Body:      fmt.Appendf(nil, `{"event":%q,"data":{"iccid":"89440000000000%05d","order_id":"ORD-%d"}}`, event, i, i),
 			CreatedAt: start.Add(time.Duration(i) * time.Second), Attempts: 1}
 		d.UpdatedAt = d.CreatedAt
 		if err := store.PutDelivery(bg, d); err != nil {
 			t.Fatal(err)
 		}
-		a := &mockserver.Attempt{DeliveryID: d.ID, EndpointID: ep, Provider: provider, Event: event, N: 1,
-			StartedAt: d.CreatedAt, Status: 200, Latency: 3 * time.Millisecond, Success: true, Outcome: mockserver.StateDelivered}
+		a := &engine.Attempt{DeliveryID: d.ID, EndpointID: ep, Provider: provider, Event: event, N: 1,
+			StartedAt: d.CreatedAt, Status: 200, Latency: 3 * time.Millisecond, Success: true, Outcome: engine.StateDelivered}
 		if err := store.AddAttempt(bg, a, d); err != nil {
 			t.Fatal(err)
 		}
@@ -196,7 +197,7 @@ func TestLogSearchesTheServer(t *testing.T) {
 	// The stream adds a new matching delivery at the top of a filtered view.
 	do(t, ctx, "opening the eSIMfly 2026-09 endpoint's deliveries", chromedp.Navigate(srv.URL+"/#/log?endpoint=ep_b"))
 	until(t, ctx, "its deliveries show", `document.querySelectorAll("#log-rows tr[data-delivery]").length === 100 && document.querySelector("#live-status").dataset.state === "open"`)
-	res, err := srv.Engine().Trigger(bg, mockserver.Trigger{Provider: "esimfly", Variant: "2026-09", Event: "order.completed", EndpointIDs: []string{"ep_b"}, Force: true})
+	res, err := srv.Engine().Trigger(bg, engine.Trigger{Provider: "esimfly", Variant: "2026-09", Event: "order.completed", EndpointIDs: []string{"ep_b"}, Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,11 +214,11 @@ func TestLogSearchesTheServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, _, err := srv.Engine().Send(bg, mockserver.SendRequest{Endpoint: ep, Delivery: sampleDelivery(t, srv, "esimfly", "2026-09", "order.completed"), RunID: "run_other"})
+	other, _, err := srv.Engine().Send(bg, engine.SendRequest{Endpoint: ep, Delivery: sampleDelivery(t, srv, "esimfly", "2026-09", "order.completed"), RunID: "run_other"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mine, _, err := srv.Engine().Send(bg, mockserver.SendRequest{Endpoint: ep, Delivery: sampleDelivery(t, srv, "esimfly", "2026-09", "order.completed"), RunID: "run_live"})
+	mine, _, err := srv.Engine().Send(bg, engine.SendRequest{Endpoint: ep, Delivery: sampleDelivery(t, srv, "esimfly", "2026-09", "order.completed"), RunID: "run_live"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -198,7 +199,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case u == "":
 			errs["webhook_url"] = "The webhook url field is required."
-		case mockserver.CheckWebhookURL(u) != "":
+		case engine.CheckWebhookURL(u) != "":
 			errs["webhook_url"] = "The webhook url must be a valid URL."
 		}
 		n.ContactPoint = u
@@ -227,7 +228,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 	}
 
 	id := airaloEndpointID(account, typ)
-	probe := &mockserver.Endpoint{ID: id, URL: n.ContactPoint, Provider: v.Provider.Name}
+	probe := &engine.Endpoint{ID: id, URL: n.ContactPoint, Provider: v.Provider.Name}
 	if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
 		var ce *mockserver.CheckError
 		if errors.As(err, &ce) {
@@ -239,7 +240,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	clientSecret := m.clientSecret(r)
-	ep, err := m.h.UpsertEndpoint(r.Context(), id, "airalo", func(ep *mockserver.Endpoint, existed bool) error {
+	ep, err := m.h.UpsertEndpoint(r.Context(), id, "airalo", func(ep *engine.Endpoint, existed bool) error {
 		ep.URL, ep.Provider, ep.Variant, ep.Events = n.ContactPoint, v.Provider.Name, "", slices.Clone(events)
 		ep.Description = "Airalo opt-in " + typ
 		switch {
@@ -254,7 +255,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	if le := (*mockserver.LimitError)(nil); errors.As(err, &le) {
+	if le := (*engine.LimitError)(nil); errors.As(err, &le) {
 		airaloMessage(w, http.StatusConflict, le.Error())
 		return
 	}
@@ -279,7 +280,7 @@ func (m *airaloMock) notifications(r *http.Request, account string) ([]airaloNot
 			continue
 		}
 		ep, err := m.h.Endpoint(r.Context(), airaloEndpointID(account, typ))
-		if errors.Is(err, mockserver.ErrNotFound) {
+		if errors.Is(err, engine.ErrNotFound) {
 			continue
 		}
 		if err != nil {
@@ -349,7 +350,7 @@ func (m *airaloMock) optOut(w http.ResponseWriter, r *http.Request) {
 	} else {
 		id := airaloEndpointID(account, typ)
 		err := m.h.DeleteEndpoint(r.Context(), id)
-		if err != nil && !errors.Is(err, mockserver.ErrNotFound) {
+		if err != nil && !errors.Is(err, engine.ErrNotFound) {
 			m.h.Logger().Error("airalo opt-out failed", "err", err)
 			airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
 			return

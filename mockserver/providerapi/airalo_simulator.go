@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -121,7 +122,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	target := f.str("webhook_url")
-	if target != "" && mockserver.CheckWebhookURL(target) != "" {
+	if target != "" && engine.CheckWebhookURL(target) != "" {
 		errs["webhook_url"] = "The webhook url must be a valid URL."
 	}
 	if len(errs) > 0 {
@@ -131,11 +132,11 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 
 	ep, err := m.h.Endpoint(r.Context(), airaloEndpointID(account, typ))
 	switch {
-	case errors.Is(err, mockserver.ErrNotFound) && target == "":
+	case errors.Is(err, engine.ErrNotFound) && target == "":
 		airaloError(w, http.StatusBadRequest, fmt.Sprintf("You are not opted in to %s notifications; opt in first or pass webhook_url.", typ))
 		return
-	case errors.Is(err, mockserver.ErrNotFound):
-		ep = &mockserver.Endpoint{ID: airaloEndpointID(account, typ), Provider: v.Provider.Name, Source: "airalo"}
+	case errors.Is(err, engine.ErrNotFound):
+		ep = &engine.Endpoint{ID: airaloEndpointID(account, typ), Provider: v.Provider.Name, Source: "airalo"}
 		if ep.Secret = m.clientSecret(r); ep.Secret == "" {
 			if ep.Secret, err = v.NewSecret(rand.Reader); err != nil {
 				airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")
@@ -163,7 +164,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 	}
 	// The push is a delivery of the engine's: in the log, on the stream
 	// and in the metrics.
-	_, a, err := m.h.Send(r.Context(), mockserver.SendRequest{Endpoint: ep, Delivery: pd})
+	_, a, err := m.h.Send(r.Context(), engine.SendRequest{Endpoint: ep, Delivery: pd})
 	if err != nil {
 		m.h.Logger().Error("airalo simulator push failed", "err", err)
 		airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // airaloData returns the "data" object of an Airalo answer.
@@ -257,8 +257,8 @@ func TestAiraloSimulator(t *testing.T) {
 	if got.Path != "/low" || !bytes.Contains(got.Body, []byte(`"level":"90%"`)) || !bytes.Contains(got.Body, []byte(`"iccid":"8944500000000000017"`)) {
 		t.Errorf("pushed %s %s", got.Path, got.Body)
 	}
-	ds, _ := s.store.ListDeliveries(context.Background(), mockserver.DeliveryFilter{EndpointID: ep.ID})
-	if len(ds) != 1 || ds[0].Event != "low_data_90" || ds[0].State != mockserver.StateDelivered {
+	ds, _ := s.store.ListDeliveries(context.Background(), engine.DeliveryFilter{EndpointID: ep.ID})
+	if len(ds) != 1 || ds[0].Event != "low_data_90" || ds[0].State != engine.StateDelivered {
 		t.Fatalf("recorded pushes %+v", ds)
 	}
 	// The push is the engine's: streamed live like any attempt.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // Airalo access tokens: POST /airalo/v2/token issues an HS256 JWT
@@ -112,7 +113,7 @@ func (m *airaloMock) signToken(client string, now time.Time, lifetime time.Durat
 	enc := base64.RawURLEncoding
 	header, _ := json.Marshal(map[string]string{"typ": "JWT", "alg": "HS256"})
 	claims, _ := json.Marshal(map[string]any{
-		"aud": client, "jti": mockserver.RandomToken(32), "iat": now.Unix(), "nbf": now.Unix(),
+		"aud": client, "jti": engine.RandomToken(32), "iat": now.Unix(), "nbf": now.Unix(),
 		"exp": now.Add(lifetime).Unix(), "iss": airaloTokenIssuer,
 	})
 	signed := enc.EncodeToString(header) + "." + enc.EncodeToString(claims)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -156,7 +157,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 	case !isString || hook == "":
 		esimaccessFail(w, "000106", "Request parameter (mandatory) is null: webhook")
 		return
-	case mockserver.CheckWebhookURL(hook) != "":
+	case engine.CheckWebhookURL(hook) != "":
 		esimaccessFail(w, "000106", "Request parameter webhook must be an http or https URL")
 		return
 	}
@@ -167,13 +168,13 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 		variant = v.Name
 	}
 	old, err := m.h.Endpoint(r.Context(), id)
-	if err != nil && !errors.Is(err, mockserver.ErrNotFound) {
+	if err != nil && !errors.Is(err, engine.ErrNotFound) {
 		m.h.Logger().Error("esimaccess webhook lookup failed", "err", err)
 		esimaccessFail(w, "000001", "Server error")
 		return
 	}
 	if old == nil || old.URL != hook || old.Variant != variant {
-		probe := &mockserver.Endpoint{ID: id, URL: hook, Provider: v.Provider.Name, Variant: variant}
+		probe := &engine.Endpoint{ID: id, URL: hook, Provider: v.Provider.Name, Variant: variant}
 		if old != nil {
 			probe.Secret = old.Secret
 		}
@@ -188,7 +189,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ep, err := m.h.UpsertEndpoint(r.Context(), id, "esimaccess", func(ep *mockserver.Endpoint, existed bool) error {
+	ep, err := m.h.UpsertEndpoint(r.Context(), id, "esimaccess", func(ep *engine.Endpoint, existed bool) error {
 		ep.URL, ep.Provider, ep.Variant, ep.Events = hook, v.Provider.Name, variant, nil
 		ep.Description = "eSIM Access webhook/save"
 		if ep.Secret == "" {
@@ -200,7 +201,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	if le := (*mockserver.LimitError)(nil); errors.As(err, &le) {
+	if le := (*engine.LimitError)(nil); errors.As(err, &le) {
 		esimaccessFail(w, "000001", le.Error())
 		return
 	}
@@ -221,7 +222,7 @@ func (m *esimaccessMock) query(w http.ResponseWriter, r *http.Request) {
 	}
 	ep, err := m.h.Endpoint(r.Context(), esimaccessEndpointID(account))
 	switch {
-	case errors.Is(err, mockserver.ErrNotFound):
+	case errors.Is(err, engine.ErrNotFound):
 		esimaccessOK(w, nil)
 	case err != nil:
 		m.h.Logger().Error("esimaccess webhook query failed", "err", err)

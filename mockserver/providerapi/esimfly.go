@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
@@ -170,7 +171,7 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case req.WebhookURL == nil || strings.TrimSpace(*req.WebhookURL) == "":
 		fields["webhook_url"] = "webhook_url is required"
-	case mockserver.CheckWebhookURL(*req.WebhookURL) != "":
+	case engine.CheckWebhookURL(*req.WebhookURL) != "":
 		fields["webhook_url"] = "webhook_url must be an http or https URL"
 	}
 	available := esimflyAvailable(v)
@@ -196,7 +197,7 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 	}
 	hook := strings.TrimSpace(*req.WebhookURL)
 	id := esimflyEndpointID(account)
-	probe := &mockserver.Endpoint{ID: id, URL: hook, Provider: v.Provider.Name, Variant: v.Name}
+	probe := &engine.Endpoint{ID: id, URL: hook, Provider: v.Provider.Name, Variant: v.Name}
 	if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
 		var ce *mockserver.CheckError
 		if errors.As(err, &ce) {
@@ -212,12 +213,12 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 		esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
 		return
 	}
-	ep, err := m.h.UpsertEndpoint(r.Context(), id, "esimfly", func(ep *mockserver.Endpoint, _ bool) error {
+	ep, err := m.h.UpsertEndpoint(r.Context(), id, "esimfly", func(ep *engine.Endpoint, _ bool) error {
 		ep.URL, ep.Provider, ep.Variant, ep.Events, ep.Secret = hook, v.Provider.Name, v.Name, events, secret
 		ep.Description = "eSIMfly PUT /api/v1/business/webhooks"
 		return nil
 	})
-	if le := (*mockserver.LimitError)(nil); errors.As(err, &le) {
+	if le := (*engine.LimitError)(nil); errors.As(err, &le) {
 		esimflyFail(w, http.StatusConflict, "CONFLICT", le.Error(), nil)
 		return
 	}
@@ -269,7 +270,7 @@ func (m *esimflyMock) get(w http.ResponseWriter, r *http.Request) {
 	var hook any
 	ep, err := m.h.Endpoint(r.Context(), id)
 	switch {
-	case errors.Is(err, mockserver.ErrNotFound):
+	case errors.Is(err, engine.ErrNotFound):
 		ep = nil
 	case err != nil:
 		m.h.Logger().Error("esimfly webhook lookup failed", "err", err)
@@ -314,14 +315,14 @@ func (m *esimflyMock) get(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func newEsimflyDelivery(d *mockserver.Delivery) esimflyDelivery {
+func newEsimflyDelivery(d *engine.Delivery) esimflyDelivery {
 	out := esimflyDelivery{ID: d.ID, Event: d.Event, Attempts: d.Attempts}
 	switch d.State {
-	case mockserver.StateDelivered:
+	case engine.StateDelivered:
 		out.Status = "delivered"
 		t := d.UpdatedAt
 		out.DeliveredAt = &t
-	case mockserver.StatePending:
+	case engine.StatePending:
 		out.Status = "pending"
 	default:
 		out.Status = "failed"

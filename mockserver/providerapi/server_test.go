@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/mockservertest"
 )
 
@@ -14,8 +15,8 @@ import (
 // mocks (to set their clocks or read their routes).
 type testServer struct {
 	*mockserver.Server
-	store  mockserver.Store
-	engine *mockserver.Engine
+	store  engine.Store
+	engine *engine.Engine
 
 	mu   sync.Mutex
 	apis map[string]http.Handler
@@ -26,7 +27,7 @@ type testServer struct {
 func newTestServer(t testing.TB, mods ...func(*mockserver.Config)) *testServer {
 	t.Helper()
 	ts := &testServer{apis: map[string]http.Handler{}}
-	cfg := mockserver.Config{Store: mockserver.NewMemoryStore()}
+	cfg := mockserver.Config{Store: engine.NewMemoryStore()}
 	for _, api := range All() {
 		cfg.ProviderAPIs = append(cfg.ProviderAPIs, mockserver.ProviderAPI{Prefix: api.Prefix, New: func(h mockserver.ProviderHost) http.Handler {
 			handler := api.New(h)
@@ -71,7 +72,7 @@ var (
 type syncBuffer = mockservertest.SyncBuffer
 
 // waitAttempt returns the next attempt on ch.
-func waitAttempt(t *testing.T, ch <-chan *mockserver.Attempt) *mockserver.Attempt {
+func waitAttempt(t *testing.T, ch <-chan *engine.Attempt) *engine.Attempt {
 	t.Helper()
 	return mockservertest.Wait(t, ch, "attempt recorded")
 }

@@ -9,14 +9,14 @@ import (
 	"slices"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // AddAttempt records attempt a and d, the state of a's delivery after it, in
 // one transaction: when it returns nil both are on file, and a crash at any
 // point leaves either both or neither. d is stored whole (as PutDelivery
 // would); recording attempt n again replaces it.
-func (s *Store) AddAttempt(ctx context.Context, a *mockserver.Attempt, d *mockserver.Delivery) error {
+func (s *Store) AddAttempt(ctx context.Context, a *engine.Attempt, d *engine.Delivery) error {
 	run, err := s.addAttemptWrite(a, d)
 	if err == nil {
 		err = s.write(ctx, run)
@@ -28,7 +28,7 @@ func (s *Store) AddAttempt(ctx context.Context, a *mockserver.Attempt, d *mockse
 }
 
 // addAttemptWrite returns the write of AddAttempt(a, d), for the writer.
-func (s *Store) addAttemptWrite(a *mockserver.Attempt, d *mockserver.Delivery) (func(c *wconn) error, error) {
+func (s *Store) addAttemptWrite(a *engine.Attempt, d *engine.Delivery) (func(c *wconn) error, error) {
 	if d == nil || d.ID != a.DeliveryID {
 		return nil, errors.New("the delivery passed is not the attempt's")
 	}
@@ -70,7 +70,7 @@ func (s *Store) addAttemptWrite(a *mockserver.Attempt, d *mockserver.Delivery) (
 
 // ListAttempts returns the attempts of delivery deliveryID in order, or an
 // error wrapping mockserver.ErrNotFound if there is no such delivery.
-func (s *Store) ListAttempts(ctx context.Context, deliveryID string) (list []*mockserver.Attempt, err error) {
+func (s *Store) ListAttempts(ctx context.Context, deliveryID string) (list []*engine.Attempt, err error) {
 	op := fmt.Sprintf("list attempts of delivery %q", deliveryID)
 	// Read the attempts and check the delivery in one snapshot.
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -96,7 +96,7 @@ func (s *Store) ListAttempts(ctx context.Context, deliveryID string) (list []*mo
 	if len(list) == 0 {
 		err := tx.StmtContext(ctx, s.deliveryCursor).QueryRowContext(ctx, deliveryID).Scan(new(int64))
 		if errors.Is(err, sql.ErrNoRows) {
-			err = mockserver.ErrNotFound
+			err = engine.ErrNotFound
 		}
 		if err != nil {
 			return nil, s.fail(op, err)
@@ -108,7 +108,7 @@ func (s *Store) ListAttempts(ctx context.Context, deliveryID string) (list []*mo
 // attemptArgs returns a's delivery id, then its values in attemptColumns
 // order. A request body
 // that is d's body, as it is, is stored once: with d.
-func attemptArgs(a *mockserver.Attempt, d *mockserver.Delivery) ([]any, error) {
+func attemptArgs(a *engine.Attempt, d *engine.Delivery) ([]any, error) {
 	reqHeaders, err := encJSON(a.RequestHeaders)
 	if err != nil {
 		return nil, err
@@ -139,9 +139,9 @@ func attemptArgs(a *mockserver.Attempt, d *mockserver.Delivery) ([]any, error) {
 
 // scanAttempt reads a row of listAttemptsSQL: the delivery id, then
 // attemptColumns.
-func scanAttempt(r scanner) (*mockserver.Attempt, error) {
+func scanAttempt(r scanner) (*engine.Attempt, error) {
 	var (
-		a                       mockserver.Attempt
+		a                       engine.Attempt
 		reqHeaders, respHeaders string
 		started, latency, next  int64
 	)

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // benchID returns the id of the benchmarks' delivery i. Like the engine's
@@ -23,23 +23,23 @@ func benchID[I int | int64](i I) string {
 }
 
 // benchDelivery returns a delivery like the engine's: a 1 KiB body.
-func benchDelivery(id string) *mockserver.Delivery {
+func benchDelivery(id string) *engine.Delivery {
 	now := time.Now()
-	return &mockserver.Delivery{
+	return &engine.Delivery{
 		ID: id, EventID: "evt_" + id, EndpointID: "ep1", Provider: "airalo", Event: "order.completed",
 		WireID: "wire_" + id, Key: "key_" + id, Body: bytes.Repeat([]byte("x"), 1024),
-		State: mockserver.StatePending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
+		State: engine.StatePending, NextAttemptAt: now, CreatedAt: now, UpdatedAt: now,
 	}
 }
 
 // benchAttempt returns attempt n of d, with headers and a short answer.
-func benchAttempt(d *mockserver.Delivery, n int) *mockserver.Attempt {
-	return &mockserver.Attempt{
+func benchAttempt(d *engine.Delivery, n int) *engine.Attempt {
+	return &engine.Attempt{
 		DeliveryID: d.ID, EndpointID: d.EndpointID, Provider: d.Provider, Event: d.Event, N: n,
 		StartedAt: time.Now(), URL: "http://127.0.0.1:8080/hook",
 		RequestHeaders: http.Header{"Content-Type": {"application/json"}, "X-Signature": {"t=1,v1=0123456789abcdef0123456789abcdef"}},
 		RequestBody:    d.Body, Status: 200, ResponseHeaders: http.Header{"Content-Length": {"2"}},
-		ResponseBody: []byte("ok"), Latency: time.Millisecond, Success: true, Outcome: mockserver.StateDelivered,
+		ResponseBody: []byte("ok"), Latency: time.Millisecond, Success: true, Outcome: engine.StateDelivered,
 	}
 }
 
@@ -75,8 +75,8 @@ func BenchmarkPutDelivery(b *testing.B) {
 }
 
 // putPool puts n deliveries for the attempt benchmarks and returns them.
-func putPool(b *testing.B, s *Store, n int) []*mockserver.Delivery {
-	pool := make([]*mockserver.Delivery, n)
+func putPool(b *testing.B, s *Store, n int) []*engine.Delivery {
+	pool := make([]*engine.Delivery, n)
 	for i := range pool {
 		pool[i] = benchDelivery(benchID(i))
 		if err := s.PutDelivery(b.Context(), pool[i]); err != nil {
@@ -88,13 +88,13 @@ func putPool(b *testing.B, s *Store, n int) []*mockserver.Delivery {
 
 // attemptOn returns attempt i of the benchmark on pool, and the delivery's
 // state after it: the deliveries take attempts in turn, each a retry.
-func attemptOn(pool []*mockserver.Delivery, i int) (*mockserver.Attempt, *mockserver.Delivery) {
+func attemptOn(pool []*engine.Delivery, i int) (*engine.Attempt, *engine.Delivery) {
 	d := *pool[i%len(pool)]
 	d.Attempts = i/len(pool) + 1
 	d.NextAttemptAt = d.CreatedAt.Add(time.Duration(d.Attempts) * time.Second)
 	d.UpdatedAt = time.Now()
 	a := benchAttempt(&d, d.Attempts)
-	a.Status, a.Success, a.Outcome, a.NextRetryAt = 503, false, mockserver.StatePending, d.NextAttemptAt
+	a.Status, a.Success, a.Outcome, a.NextRetryAt = 503, false, engine.StatePending, d.NextAttemptAt
 	return a, &d
 }
 
@@ -162,7 +162,7 @@ func benchDeliveries(b *testing.B, s *Store) {
 				a := benchAttempt(d, n)
 				d.Attempts, d.State = n, a.Outcome
 				if n == 1 {
-					a.Status, a.Success, a.Outcome = 503, false, mockserver.StatePending
+					a.Status, a.Success, a.Outcome = 503, false, engine.StatePending
 					d.State = a.Outcome
 				}
 				if err := s.AddAttempt(ctx, a, d); err != nil {
@@ -213,7 +213,7 @@ func BenchmarkWriterBatch(b *testing.B) {
 	const half = 5
 	s, _ := openTemp(b)
 	ctx := b.Context()
-	var prev []*mockserver.Delivery
+	var prev []*engine.Delivery
 	n := 0
 	cpu0 := processCPU()
 	for i := 0; i < b.N; i += 2 * half {
@@ -224,7 +224,7 @@ func BenchmarkWriterBatch(b *testing.B) {
 			}
 			batch = append(batch, &writeReq{ctx: ctx, run: run, done: make(chan error, 1)})
 		}
-		var next []*mockserver.Delivery
+		var next []*engine.Delivery
 		for range half {
 			d := benchDelivery(benchID(n))
 			n++

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // crashEnv names the database file TestCrashChild writes to; TestCrash sets
@@ -88,7 +88,7 @@ func TestCrash(t *testing.T) {
 	}
 	for id := range attempted {
 		d, err := s.GetDelivery(ctx, id)
-		if err != nil || d.Attempts != 1 || d.State != mockserver.StateDelivered {
+		if err != nil || d.Attempts != 1 || d.State != engine.StateDelivered {
 			t.Errorf("delivery %s, reported attempted, = %+v, %v; want delivered after 1 attempt", id, d, err)
 			continue
 		}
@@ -123,8 +123,8 @@ func TestCrashChild(t *testing.T) {
 			for i := range 1_000_000 {
 				id := fmt.Sprintf("g%d-%07d", g, i)
 				now := time.Now()
-				d := &mockserver.Delivery{ID: id, EndpointID: "ep1", Provider: "airalo", Event: "order.completed",
-					Body: bytes.Repeat([]byte{byte(i)}, 512), State: mockserver.StatePending, CreatedAt: now, NextAttemptAt: now}
+				d := &engine.Delivery{ID: id, EndpointID: "ep1", Provider: "airalo", Event: "order.completed",
+					Body: bytes.Repeat([]byte{byte(i)}, 512), State: engine.StatePending, CreatedAt: now, NextAttemptAt: now}
 				if err := s.PutDelivery(ctx, d); err != nil {
 					t.Error(err)
 					return
@@ -132,9 +132,9 @@ func TestCrashChild(t *testing.T) {
 				if !report("put", id) {
 					return
 				}
-				d.State, d.Attempts, d.NextAttemptAt = mockserver.StateDelivered, 1, time.Time{}
-				a := &mockserver.Attempt{DeliveryID: id, N: 1, StartedAt: now, Status: 200, Success: true,
-					RequestBody: d.Body, ResponseBody: []byte("ok"), Outcome: mockserver.StateDelivered}
+				d.State, d.Attempts, d.NextAttemptAt = engine.StateDelivered, 1, time.Time{}
+				a := &engine.Attempt{DeliveryID: id, N: 1, StartedAt: now, Status: 200, Success: true,
+					RequestBody: d.Body, ResponseBody: []byte("ok"), Outcome: engine.StateDelivered}
 				if err := s.AddAttempt(ctx, a, d); err != nil {
 					t.Error(err)
 					return

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // Limits of ListDeliveries.
@@ -21,7 +21,7 @@ const (
 
 // PutDelivery inserts d, or replaces the delivery with d's id in place (its
 // attempts and its place in the list stay).
-func (s *Store) PutDelivery(ctx context.Context, d *mockserver.Delivery) error {
+func (s *Store) PutDelivery(ctx context.Context, d *engine.Delivery) error {
 	run, err := s.putDeliveryWrite(d)
 	if err == nil {
 		err = s.write(ctx, run)
@@ -33,7 +33,7 @@ func (s *Store) PutDelivery(ctx context.Context, d *mockserver.Delivery) error {
 }
 
 // putDeliveryWrite returns the write of PutDelivery(d), for the writer.
-func (s *Store) putDeliveryWrite(d *mockserver.Delivery) (func(c *wconn) error, error) {
+func (s *Store) putDeliveryWrite(d *engine.Delivery) (func(c *wconn) error, error) {
 	args, err := deliveryArgs(d)
 	if err != nil {
 		return nil, err
@@ -94,15 +94,15 @@ func saveDelivery(c *wconn, args []any, likelyNew bool, terms func() (string, er
 
 // GetDelivery returns the delivery with id, body included, or an error
 // wrapping mockserver.ErrNotFound.
-func (s *Store) GetDelivery(ctx context.Context, id string) (*mockserver.Delivery, error) {
+func (s *Store) GetDelivery(ctx context.Context, id string) (*engine.Delivery, error) {
 	d, err := scanDelivery(s.getDelivery.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		err = mockserver.ErrNotFound
+		err = engine.ErrNotFound
 	}
 	if err != nil {
 		return nil, s.fail(fmt.Sprintf("get delivery %q", id), err)
 	}
-	s.quarantine(ctx, []*mockserver.Delivery{d})
+	s.quarantine(ctx, []*engine.Delivery{d})
 	return d, nil
 }
 
@@ -112,7 +112,7 @@ func (s *Store) GetDelivery(ctx context.Context, id string) (*mockserver.Deliver
 // one in this order are returned, and an unknown cursor is an error
 // wrapping mockserver.ErrNotFound. f.Limit defaults to 100 and is capped at
 // 1000.
-func (s *Store) ListDeliveries(ctx context.Context, f mockserver.DeliveryFilter) ([]*mockserver.Delivery, error) {
+func (s *Store) ListDeliveries(ctx context.Context, f engine.DeliveryFilter) ([]*engine.Delivery, error) {
 	const op = "list deliveries"
 	var cursor *listCursor
 	if f.Before != "" && !f.BeforeAt.IsZero() {
@@ -130,7 +130,7 @@ func (s *Store) ListDeliveries(ctx context.Context, f mockserver.DeliveryFilter)
 			err = s.salvageCursor.QueryRowContext(ctx, f.Before).Scan(&cursor.created)
 		}
 		if errors.Is(err, sql.ErrNoRows) {
-			err = fmt.Errorf("cursor delivery %q: %w", f.Before, mockserver.ErrNotFound)
+			err = fmt.Errorf("cursor delivery %q: %w", f.Before, engine.ErrNotFound)
 		}
 		if err != nil {
 			return nil, s.fail(op, err)
@@ -140,7 +140,7 @@ func (s *Store) ListDeliveries(ctx context.Context, f mockserver.DeliveryFilter)
 	if err != nil {
 		return nil, s.fail(op, err)
 	}
-	var got []*mockserver.Delivery
+	var got []*engine.Delivery
 	for _, lq := range qs {
 		part, err := s.listPage(ctx, op, f, lq)
 		if err != nil {
@@ -153,34 +153,34 @@ func (s *Store) ListDeliveries(ctx context.Context, f mockserver.DeliveryFilter)
 }
 
 // listPage runs one query of listQueries.
-func (s *Store) listPage(ctx context.Context, op string, f mockserver.DeliveryFilter, lq listQ) ([]*mockserver.Delivery, error) {
+func (s *Store) listPage(ctx context.Context, op string, f engine.DeliveryFilter, lq listQ) ([]*engine.Delivery, error) {
 	q, args := lq.sql(deliveryRead)
 	rows, err := s.r.QueryContext(ctx, q, args...)
-	var got []*mockserver.Delivery
+	var got []*engine.Delivery
 	if err == nil {
 		got, err = scanDeliveries(rows)
 	}
 	if isCorrupt(err) {
 		sq, sargs := lq.sql("seq, id")
-		got, err = s.salvage(ctx, op, sq, sargs, f.State == "" || f.State == mockserver.StateQuarantined)
+		got, err = s.salvage(ctx, op, sq, sargs, f.State == "" || f.State == engine.StateQuarantined)
 	}
 	return got, err
 }
 
 // mergePages merges two pages in list order (newest first, then by id,
 // descending), each delivery once, and keeps the first limit.
-func mergePages(a, b []*mockserver.Delivery, limit int) []*mockserver.Delivery {
+func mergePages(a, b []*engine.Delivery, limit int) []*engine.Delivery {
 	if a == nil {
 		return b
 	}
 	out := append(a, b...)
-	slices.SortFunc(out, func(x, y *mockserver.Delivery) int {
+	slices.SortFunc(out, func(x, y *engine.Delivery) int {
 		if c := y.CreatedAt.Compare(x.CreatedAt); c != 0 {
 			return c
 		}
 		return strings.Compare(y.ID, x.ID)
 	})
-	out = slices.CompactFunc(out, func(x, y *mockserver.Delivery) bool { return x.ID == y.ID })
+	out = slices.CompactFunc(out, func(x, y *engine.Delivery) bool { return x.ID == y.ID })
 	return out[:min(len(out), pageLimit(limit))]
 }
 
@@ -203,7 +203,7 @@ type listCursor struct {
 // through delivery_terms for term when it is not empty, through index when
 // it is not empty.
 type listQ struct {
-	f      mockserver.DeliveryFilter
+	f      engine.DeliveryFilter
 	cursor *listCursor
 	term   string
 	index  string
@@ -226,7 +226,7 @@ const probeCap = 2000
 // delivery_facets says whether any delivery has the provider, variant,
 // event and endpoint asked for together: if none has, the answer is empty
 // at once, rather than after reading one of them to the end.
-func (s *Store) listPlan(ctx context.Context, f mockserver.DeliveryFilter, cursor *listCursor) ([]listQ, error) {
+func (s *Store) listPlan(ctx context.Context, f engine.DeliveryFilter, cursor *listCursor) ([]listQ, error) {
 	qs := listQueries(f, cursor)
 	if len(qs) != 1 || f.ID != "" || f.EventID != "" {
 		return qs, nil // a term, an id or an event id: few rows at most
@@ -308,7 +308,7 @@ func statusArg(status *int) any {
 // ListDeliveries(f): one, or for a search term three, one per index that
 // can hold it (the id, the event id, delivery_terms). Each reads one index
 // in the list order and stops at the limit.
-func listQueries(f mockserver.DeliveryFilter, cursor *listCursor) []listQ {
+func listQueries(f engine.DeliveryFilter, cursor *listCursor) []listQ {
 	if f.Q == "" {
 		return []listQ{{f: f, cursor: cursor}}
 	}
@@ -418,10 +418,10 @@ func qualify(cols string) string {
 
 // Pending returns every delivery in mockserver.StatePending, the soonest due
 // first.
-func (s *Store) Pending(ctx context.Context) ([]*mockserver.Delivery, error) {
+func (s *Store) Pending(ctx context.Context) ([]*engine.Delivery, error) {
 	const op = "list pending deliveries"
 	rows, err := s.pending.QueryContext(ctx)
-	var list []*mockserver.Delivery
+	var list []*engine.Delivery
 	if err == nil {
 		list, err = scanDeliveries(rows)
 	}
@@ -432,12 +432,12 @@ func (s *Store) Pending(ctx context.Context) ([]*mockserver.Delivery, error) {
 		return nil, s.fail(op, err)
 	}
 	s.quarantine(ctx, list)
-	return slices.DeleteFunc(list, func(d *mockserver.Delivery) bool { return d.State != mockserver.StatePending }), nil
+	return slices.DeleteFunc(list, func(d *engine.Delivery) bool { return d.State != engine.StatePending }), nil
 }
 
 // deliveryArgs returns d's values in deliveryColumns order, but the terms
 // (nil; see termsJSON), which reading the body for ids costs.
-func deliveryArgs(d *mockserver.Delivery) ([]any, error) {
+func deliveryArgs(d *engine.Delivery) ([]any, error) {
 	chaos, err := encJSON(d.Chaos)
 	if err != nil {
 		return nil, err
@@ -465,19 +465,19 @@ func deliveryArgs(d *mockserver.Delivery) ([]any, error) {
 var termsArg = len(deliveryColumns) - 1
 
 // termsJSON returns the terms column of d.
-func termsJSON(d *mockserver.Delivery) (string, error) {
+func termsJSON(d *engine.Delivery) (string, error) {
 	return encJSON(storedTerms(d))
 }
 
 // storedTerms returns the terms of d that delivery_terms indexes:
 // mockserver.SearchTerms but the id and the event id, which have indexes
 // of their own.
-func storedTerms(d *mockserver.Delivery) []string {
-	return slices.DeleteFunc(mockserver.SearchTerms(d), func(t string) bool { return t == d.ID || t == d.EventID })
+func storedTerms(d *engine.Delivery) []string {
+	return slices.DeleteFunc(engine.SearchTerms(d), func(t string) bool { return t == d.ID || t == d.EventID })
 }
 
 // summaryArgs returns a's summary in summaryColumns order.
-func summaryArgs(a *mockserver.Attempt) ([]any, error) {
+func summaryArgs(a *engine.Attempt) ([]any, error) {
 	at, err := encTime(a.StartedAt)
 	if err != nil {
 		return nil, fmt.Errorf("started_at: %w", err)
@@ -486,9 +486,9 @@ func summaryArgs(a *mockserver.Attempt) ([]any, error) {
 }
 
 // scanDelivery reads a row of deliveryRead.
-func scanDelivery(r scanner) (*mockserver.Delivery, error) {
+func scanDelivery(r scanner) (*engine.Delivery, error) {
 	var (
-		d                      mockserver.Delivery
+		d                      engine.Delivery
 		chaos, terms           string
 		next, created, updated int64
 		lastN, latency, at     int64
@@ -503,16 +503,16 @@ func scanDelivery(r scanner) (*mockserver.Delivery, error) {
 		return nil, err
 	}
 	if status.Valid {
-		d.LastAttempt = &mockserver.AttemptSummary{N: int(lastN), Status: int(status.Int64), Outcome: outcome,
+		d.LastAttempt = &engine.AttemptSummary{N: int(lastN), Status: int(status.Int64), Outcome: outcome,
 			Latency: time.Duration(latency), At: decTime(at), ErrorKind: errKind}
 	}
 	if err := decJSON(chaos, &d.Chaos); err != nil {
 		// A chaos that does not decode (damaged, or beyond today's bounds)
 		// quarantines the delivery rather than failing every read.
-		d.Chaos, d.State = mockserver.Chaos{}, mockserver.StateQuarantined
+		d.Chaos, d.State = engine.Chaos{}, engine.StateQuarantined
 		d.Quarantined = fmt.Sprintf("chaos: %v", err)
 	}
-	if d.State == mockserver.StateQuarantined && d.Quarantined == "" {
+	if d.State == engine.StateQuarantined && d.Quarantined == "" {
 		d.Quarantined = "quarantined by an earlier read"
 	}
 	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = decTime(next), decTime(created), decTime(updated)
@@ -520,9 +520,9 @@ func scanDelivery(r scanner) (*mockserver.Delivery, error) {
 }
 
 // scanDeliveries reads and closes rows of deliveryColumns.
-func scanDeliveries(rows *sql.Rows) ([]*mockserver.Delivery, error) {
+func scanDeliveries(rows *sql.Rows) ([]*engine.Delivery, error) {
 	defer rows.Close()
-	var list []*mockserver.Delivery
+	var list []*engine.Delivery
 	for rows.Next() {
 		d, err := scanDelivery(rows)
 		if err != nil {

@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // PutEndpoint inserts e, or replaces the endpoint with e's id, secret
 // included.
-func (s *Store) PutEndpoint(ctx context.Context, e *mockserver.Endpoint) error {
+func (s *Store) PutEndpoint(ctx context.Context, e *engine.Endpoint) error {
 	op := fmt.Sprintf("put endpoint %q", e.ID)
 	args, err := endpointArgs(e)
 	if err != nil {
@@ -38,10 +38,10 @@ func (s *Store) EndpointsVersion() uint64 { return s.epVer.Load() }
 
 // GetEndpoint returns the endpoint with id, or an error wrapping
 // mockserver.ErrNotFound.
-func (s *Store) GetEndpoint(ctx context.Context, id string) (*mockserver.Endpoint, error) {
+func (s *Store) GetEndpoint(ctx context.Context, id string) (*engine.Endpoint, error) {
 	e, err := scanEndpoint(s.getEndpoint.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		err = mockserver.ErrNotFound
+		err = engine.ErrNotFound
 	}
 	if err != nil {
 		return nil, s.fail(fmt.Sprintf("get endpoint %q", id), err)
@@ -51,13 +51,13 @@ func (s *Store) GetEndpoint(ctx context.Context, id string) (*mockserver.Endpoin
 }
 
 // ListEndpoints returns every endpoint, oldest first.
-func (s *Store) ListEndpoints(ctx context.Context) ([]*mockserver.Endpoint, error) {
+func (s *Store) ListEndpoints(ctx context.Context) ([]*engine.Endpoint, error) {
 	rows, err := s.listEndpoints.QueryContext(ctx)
 	if err != nil {
 		return nil, s.fail("list endpoints", err)
 	}
 	defer rows.Close()
-	var list []*mockserver.Endpoint
+	var list []*engine.Endpoint
 	for rows.Next() {
 		e, err := scanEndpoint(rows)
 		if err != nil {
@@ -87,13 +87,13 @@ func (s *Store) DeleteEndpoint(ctx context.Context, id string) error {
 		return s.fail(op, err)
 	}
 	if n == 0 {
-		return s.fail(op, mockserver.ErrNotFound)
+		return s.fail(op, engine.ErrNotFound)
 	}
 	return nil
 }
 
 // endpointArgs returns e's values in endpointColumns order.
-func endpointArgs(e *mockserver.Endpoint) ([]any, error) {
+func endpointArgs(e *engine.Endpoint) ([]any, error) {
 	events, err := encJSON(e.Events)
 	if err != nil {
 		return nil, err
@@ -124,9 +124,9 @@ func endpointArgs(e *mockserver.Endpoint) ([]any, error) {
 type scanner interface{ Scan(dest ...any) error }
 
 // scanEndpoint reads a row of endpointColumns.
-func scanEndpoint(r scanner) (*mockserver.Endpoint, error) {
+func scanEndpoint(r scanner) (*engine.Endpoint, error) {
 	var (
-		e                      mockserver.Endpoint
+		e                      engine.Endpoint
 		events, headers, chaos string
 		created, updated       int64
 	)
@@ -148,7 +148,7 @@ func scanEndpoint(r scanner) (*mockserver.Endpoint, error) {
 		}
 	}
 	if len(bad) > 0 {
-		e.Events, e.Headers, e.Chaos = nil, nil, mockserver.Chaos{}
+		e.Events, e.Headers, e.Chaos = nil, nil, engine.Chaos{}
 		e.Disabled = true
 		e.Quarantined = strings.Join(bad, "; ")
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // TestCloseLeavesNoGoroutines checks that Close ends the writer and every
@@ -24,11 +24,11 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	for g := range 4 {
 		wg.Go(func() {
 			for i := range 20 {
-				d := &mockserver.Delivery{ID: fmt.Sprintf("d%d-%d", g, i), State: mockserver.StatePending}
+				d := &engine.Delivery{ID: fmt.Sprintf("d%d-%d", g, i), State: engine.StatePending}
 				if err := s.PutDelivery(ctx, d); err != nil {
 					t.Error(err)
 				}
-				if _, err := s.ListDeliveries(ctx, mockserver.DeliveryFilter{Limit: 5}); err != nil {
+				if _, err := s.ListDeliveries(ctx, engine.DeliveryFilter{Limit: 5}); err != nil {
 					t.Error(err)
 				}
 			}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // createV1 creates a database of schema version 1 at path, as a release
@@ -70,7 +70,7 @@ func openMigrated(t *testing.T, create func(*testing.T, string)) *Store {
 
 // listCase is a filter and the ids it lists.
 type listCase struct {
-	f    mockserver.DeliveryFilter
+	f    engine.DeliveryFilter
 	want []string
 }
 
@@ -114,12 +114,12 @@ func TestMigrateFromV1(t *testing.T) {
 		t.Errorf("ListAttempts(d2) = %d attempts, %v; want none", len(list), err)
 	}
 	checkLists(t, s, []listCase{
-		{mockserver.DeliveryFilter{}, []string{"d2", "d1"}},
-		{mockserver.DeliveryFilter{Provider: "airalo"}, []string{"d1"}},
-		{mockserver.DeliveryFilter{Event: "esim.activated"}, []string{"d2"}},
-		{mockserver.DeliveryFilter{State: mockserver.StatePending}, []string{"d1"}},
-		{mockserver.DeliveryFilter{EndpointID: "ep2"}, []string{"d2"}},
-		{mockserver.DeliveryFilter{EventID: "evt1"}, []string{"d1"}},
+		{engine.DeliveryFilter{}, []string{"d2", "d1"}},
+		{engine.DeliveryFilter{Provider: "airalo"}, []string{"d1"}},
+		{engine.DeliveryFilter{Event: "esim.activated"}, []string{"d2"}},
+		{engine.DeliveryFilter{State: engine.StatePending}, []string{"d1"}},
+		{engine.DeliveryFilter{EndpointID: "ep2"}, []string{"d2"}},
+		{engine.DeliveryFilter{EventID: "evt1"}, []string{"d1"}},
 	})
 
 	// The log takes new writes: a third attempt, then a new body, which
@@ -128,8 +128,8 @@ func TestMigrateFromV1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.Attempts, d.State, d.NextAttemptAt = 3, mockserver.StateDelivered, time.Time{}
-	a3 := &mockserver.Attempt{DeliveryID: "d1", N: 3, RequestBody: d.Body, Status: 200, Success: true, Outcome: mockserver.StateDelivered}
+	d.Attempts, d.State, d.NextAttemptAt = 3, engine.StateDelivered, time.Time{}
+	a3 := &engine.Attempt{DeliveryID: "d1", N: 3, RequestBody: d.Body, Status: 200, Success: true, Outcome: engine.StateDelivered}
 	if err := s.AddAttempt(ctx, a3, d); err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestMigrateFromV2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if la := d1.LastAttempt; la == nil || la.N != 2 || la.Status != 200 || la.Outcome != mockserver.StateDelivered ||
+	if la := d1.LastAttempt; la == nil || la.N != 2 || la.Status != 200 || la.Outcome != engine.StateDelivered ||
 		la.Latency != 8 || !la.At.Equal(time.Unix(0, 2500)) {
 		t.Errorf("d1's last attempt after the migration = %+v, want attempt 2's", la)
 	}
@@ -233,7 +233,7 @@ func TestMigrateFromV2(t *testing.T) {
 		t.Errorf("d2's last attempt after the migration = %+v, want attempt 1's", la)
 	}
 	// The terms the migration wrote are those the store would write.
-	for _, d := range []*mockserver.Delivery{d1, d2} {
+	for _, d := range []*engine.Delivery{d1, d2} {
 		var terms string
 		if err := s.r.QueryRowContext(ctx, "SELECT terms FROM deliveries WHERE id = ?", d.ID).Scan(&terms); err != nil {
 			t.Fatal(err)
@@ -250,17 +250,17 @@ func TestMigrateFromV2(t *testing.T) {
 		}
 	}
 	checkLists(t, s, []listCase{
-		{mockserver.DeliveryFilter{Status: intp(200)}, []string{"d1"}},
-		{mockserver.DeliveryFilter{Status: intp(0)}, []string{"d2"}},
-		{mockserver.DeliveryFilter{Q: "8948010010092445039"}, []string{"d1"}},
-		{mockserver.DeliveryFilter{Q: "ORD-1"}, []string{"d1"}},
-		{mockserver.DeliveryFilter{Q: "w1"}, []string{"d1"}},
-		{mockserver.DeliveryFilter{Q: "B23110718759768"}, []string{"d2"}},
-		{mockserver.DeliveryFilter{Q: "tx-9"}, []string{"d2"}},
-		{mockserver.DeliveryFilter{Q: "d3"}, []string{"d3"}},
-		{mockserver.DeliveryFilter{Q: "completed"}, nil},
-		{mockserver.DeliveryFilter{Provider: "esimaccess", State: mockserver.StatePending}, []string{"d3", "d2"}},
-		{mockserver.DeliveryFilter{Event: "ORDER_STATUS", Since: time.Unix(0, 1002)}, []string{"d3"}},
+		{engine.DeliveryFilter{Status: intp(200)}, []string{"d1"}},
+		{engine.DeliveryFilter{Status: intp(0)}, []string{"d2"}},
+		{engine.DeliveryFilter{Q: "8948010010092445039"}, []string{"d1"}},
+		{engine.DeliveryFilter{Q: "ORD-1"}, []string{"d1"}},
+		{engine.DeliveryFilter{Q: "w1"}, []string{"d1"}},
+		{engine.DeliveryFilter{Q: "B23110718759768"}, []string{"d2"}},
+		{engine.DeliveryFilter{Q: "tx-9"}, []string{"d2"}},
+		{engine.DeliveryFilter{Q: "d3"}, []string{"d3"}},
+		{engine.DeliveryFilter{Q: "completed"}, nil},
+		{engine.DeliveryFilter{Provider: "esimaccess", State: engine.StatePending}, []string{"d3", "d2"}},
+		{engine.DeliveryFilter{Event: "ORDER_STATUS", Since: time.Unix(0, 1002)}, []string{"d3"}},
 	})
 	// Deleting a delivery removes its terms (the trigger).
 	if _, err := s.w.ExecContext(ctx, "DELETE FROM deliveries WHERE id = 'd1'"); err != nil {

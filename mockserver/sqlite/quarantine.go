@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"sync"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	sqlitedrv "modernc.org/sqlite"
 )
 
@@ -73,7 +73,7 @@ func (o *onceSet) first(key string) bool {
 }
 
 // noteEndpoint logs a quarantined endpoint, once.
-func (s *Store) noteEndpoint(e *mockserver.Endpoint) {
+func (s *Store) noteEndpoint(e *engine.Endpoint) {
 	if e.Quarantined != "" && s.reported.first("endpoint "+e.ID) {
 		s.logger().Warn("endpoint quarantined: a field cannot be loaded; it is disabled until updated",
 			"endpoint", e.ID, "reason", e.Quarantined, "db", s.path)
@@ -83,9 +83,9 @@ func (s *Store) noteEndpoint(e *mockserver.Endpoint) {
 // quarantine marks the rows of the deliveries in list that read as
 // quarantined (see scanDelivery) but are not marked yet, and logs each
 // once with its id. A failure to mark is logged: the read still succeeds.
-func (s *Store) quarantine(ctx context.Context, list []*mockserver.Delivery) {
+func (s *Store) quarantine(ctx context.Context, list []*engine.Delivery) {
 	for _, d := range list {
-		if d.State != mockserver.StateQuarantined || !s.reported.first("delivery "+d.ID) {
+		if d.State != engine.StateQuarantined || !s.reported.first("delivery "+d.ID) {
 			continue
 		}
 		var n int64
@@ -109,7 +109,7 @@ func (s *Store) quarantine(ctx context.Context, list []*mockserver.Delivery) {
 // or, when stubs is true and the index named its id, listed as a
 // quarantined stub. If q itself stops at damage, the rows read until then
 // are returned.
-func (s *Store) salvage(ctx context.Context, op, q string, args []any, stubs bool) ([]*mockserver.Delivery, error) {
+func (s *Store) salvage(ctx context.Context, op, q string, args []any, stubs bool) ([]*engine.Delivery, error) {
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -137,7 +137,7 @@ func (s *Store) salvage(ctx context.Context, op, q string, args []any, stubs boo
 		}
 	}
 	rows.Close()
-	out := make([]*mockserver.Delivery, 0, len(keys))
+	out := make([]*engine.Delivery, 0, len(keys))
 	for _, k := range keys {
 		d, err := scanDelivery(s.getDeliveryBySeq.QueryRowContext(ctx, k.seq))
 		if err == nil {
@@ -153,7 +153,7 @@ func (s *Store) salvage(ctx context.Context, op, q string, args []any, stubs boo
 				"delivery", k.id, "seq", k.seq, "db", s.path, "err", err)
 		}
 		if stubs && k.id != "" {
-			out = append(out, &mockserver.Delivery{ID: k.id, State: mockserver.StateQuarantined,
+			out = append(out, &engine.Delivery{ID: k.id, State: engine.StateQuarantined,
 				Quarantined: "the row is damaged on disk: " + err.Error()})
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/mockservertest"
 )
 
@@ -24,9 +24,9 @@ func putPending(t *testing.T, s *Store, n int) []string {
 	ids := make([]string, n)
 	for i := range n {
 		ids[i] = fmt.Sprintf("d%04d", i)
-		d := &mockserver.Delivery{ID: ids[i], EndpointID: "ep1", Provider: "esimfly", Event: "order.completed",
-			Body: []byte(`{"n":1}`), State: mockserver.StatePending, NextAttemptAt: now.Add(time.Duration(i) * time.Millisecond),
-			Chaos: mockserver.Chaos{Delay: mockserver.Duration(time.Second)}, CreatedAt: now.Add(time.Duration(i)), UpdatedAt: now}
+		d := &engine.Delivery{ID: ids[i], EndpointID: "ep1", Provider: "esimfly", Event: "order.completed",
+			Body: []byte(`{"n":1}`), State: engine.StatePending, NextAttemptAt: now.Add(time.Duration(i) * time.Millisecond),
+			Chaos: engine.Chaos{Delay: engine.Duration(time.Second)}, CreatedAt: now.Add(time.Duration(i)), UpdatedAt: now}
 		if err := s.PutDelivery(t.Context(), d); err != nil {
 			t.Fatal(err)
 		}
@@ -70,17 +70,17 @@ func TestDamagedRowsAreQuarantined(t *testing.T) {
 		}
 	}
 	// Listed, filtered, and read one by one, without an error.
-	all, err := s.ListDeliveries(t.Context(), mockserver.DeliveryFilter{})
+	all, err := s.ListDeliveries(t.Context(), engine.DeliveryFilter{})
 	if err != nil || len(all) != 10 {
 		t.Fatalf("list: %d, %v; want 10", len(all), err)
 	}
-	q, err := s.ListDeliveries(t.Context(), mockserver.DeliveryFilter{State: mockserver.StateQuarantined})
+	q, err := s.ListDeliveries(t.Context(), engine.DeliveryFilter{State: engine.StateQuarantined})
 	if err != nil || len(q) != 3 {
 		t.Fatalf("list state=quarantined: %d, %v; want 3", len(q), err)
 	}
 	for id := range bad {
 		d, err := s.GetDelivery(t.Context(), id)
-		if err != nil || d.State != mockserver.StateQuarantined || d.Quarantined == "" {
+		if err != nil || d.State != engine.StateQuarantined || d.Quarantined == "" {
 			t.Errorf("get %s = %+v, %v; want quarantined with a reason", id, d, err)
 		}
 	}
@@ -117,7 +117,7 @@ func TestDamagedEndpointLoadsDisabled(t *testing.T) {
 	s.SetLogger(slog.New(slog.NewTextHandler(&logs, nil)))
 	now := time.Now().UTC()
 	for _, id := range []string{"ep1", "ep2"} {
-		if err := s.PutEndpoint(t.Context(), &mockserver.Endpoint{ID: id, URL: "http://127.0.0.1:1", Provider: "esimfly",
+		if err := s.PutEndpoint(t.Context(), &engine.Endpoint{ID: id, URL: "http://127.0.0.1:1", Provider: "esimfly",
 			Secret: "s", CreatedAt: now, UpdatedAt: now}); err != nil {
 			t.Fatal(err)
 		}
@@ -195,7 +195,7 @@ func TestDamagedPagesAreSkipped(t *testing.T) {
 	var logs logBuffer
 	s.SetLogger(slog.New(slog.NewTextHandler(&logs, nil)))
 	seen, quarantined, pages := 0, 0, 0
-	f0 := mockserver.DeliveryFilter{Limit: 100}
+	f0 := engine.DeliveryFilter{Limit: 100}
 	for {
 		page, err := s.ListDeliveries(t.Context(), f0)
 		if err != nil {
@@ -207,7 +207,7 @@ func TestDamagedPagesAreSkipped(t *testing.T) {
 		}
 		for _, d := range page {
 			seen++
-			if d.State == mockserver.StateQuarantined {
+			if d.State == engine.StateQuarantined {
 				quarantined++
 			}
 		}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // Retention: Prune deletes a batch of the oldest deliveries a rule selects,
@@ -82,21 +82,21 @@ func putAttempt(c *wconn, args []any) error {
 // age rule, up to r.Limit deliveries in all, in one transaction. After a
 // batch that was not full, it returns free pages to the file system if
 // they have piled up (see vacuumFreeShare).
-func (s *Store) Prune(ctx context.Context, r mockserver.PruneRule) (mockserver.PruneResult, error) {
+func (s *Store) Prune(ctx context.Context, r engine.PruneRule) (engine.PruneResult, error) {
 	var before int64 = math.MinInt64
 	if !r.Before.IsZero() {
 		var err error
 		if before, err = encTime(r.Before); err != nil {
-			return mockserver.PruneResult{}, s.fail("prune", fmt.Errorf("before: %w", err))
+			return engine.PruneResult{}, s.fail("prune", fmt.Errorf("before: %w", err))
 		}
 	}
 	limit := r.Limit
 	if limit <= 0 {
-		limit = mockserver.DefaultPruneBatch
+		limit = engine.DefaultPruneBatch
 	}
-	var res mockserver.PruneResult
+	var res engine.PruneResult
 	err := s.write(ctx, func(c *wconn) error {
-		res = mockserver.PruneResult{} // the write may run twice
+		res = engine.PruneResult{} // the write may run twice
 		del := func(before int64, n int) error {
 			if n <= 0 {
 				return nil
@@ -127,7 +127,7 @@ func (s *Store) Prune(ctx context.Context, r mockserver.PruneRule) (mockserver.P
 		return nil
 	})
 	if err != nil {
-		return mockserver.PruneResult{}, s.fail("prune", err)
+		return engine.PruneResult{}, s.fail("prune", err)
 	}
 	res.More = res.Deliveries >= limit
 	if !res.More {
@@ -175,8 +175,8 @@ func (s *Store) pageCounts(ctx context.Context) (pages, free int64, err error) {
 
 // LogSize implements mockserver.LogSizer: the rows are counted as they
 // are written (and once when the store opens), the pages asked of SQLite.
-func (s *Store) LogSize(ctx context.Context) (mockserver.LogSize, error) {
-	sz := mockserver.LogSize{
+func (s *Store) LogSize(ctx context.Context) (engine.LogSize, error) {
+	sz := engine.LogSize{
 		Deliveries: s.wc.rows.deliveries.Load(), Attempts: s.wc.rows.attempts.Load(), File: true,
 	}
 	var err error

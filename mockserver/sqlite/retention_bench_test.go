@@ -5,7 +5,7 @@ package sqlite
 import (
 	"testing"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // BenchmarkDeliveryRetention is BenchmarkDeliveryParallel without
@@ -18,14 +18,14 @@ import (
 func BenchmarkDeliveryRetention(b *testing.B) {
 	for _, c := range []struct {
 		name string
-		ret  mockserver.Retention
+		ret  engine.Retention
 	}{
-		{"off", mockserver.Retention{}},
-		{"keep10000", mockserver.Retention{MaxCount: 10000}},
+		{"off", engine.Retention{}},
+		{"keep10000", engine.Retention{MaxCount: 10000}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			s, _ := openTemp(b)
-			stop := mockserver.RunPruner(s, c.ret, nil)
+			stop := engine.RunPruner(s, c.ret, nil)
 			defer stop()
 			benchDeliveries(b, s)
 			b.StopTimer()

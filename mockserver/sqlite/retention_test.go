@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // reopen closes s and opens the file at path again, closed when t ends.
@@ -27,7 +27,7 @@ func reopen(t *testing.T, s *Store, path string) *Store {
 	return s
 }
 
-func mustLogSize(t *testing.T, s *Store) mockserver.LogSize {
+func mustLogSize(t *testing.T, s *Store) engine.LogSize {
 	t.Helper()
 	sz, err := s.LogSize(t.Context())
 	if err != nil {
@@ -59,7 +59,7 @@ func TestPruneGivesSpaceBack(t *testing.T) {
 	}
 	removed := 0
 	for range n {
-		res, err := s.Prune(t.Context(), mockserver.PruneRule{Keep: 1, Limit: 1000})
+		res, err := s.Prune(t.Context(), engine.PruneRule{Keep: 1, Limit: 1000})
 		if err != nil {
 			t.Fatalf("Prune: %v", err)
 		}
@@ -88,7 +88,7 @@ func TestPruneGivesSpaceBack(t *testing.T) {
 
 func TestOpenSwitchesAnOldFileToIncrementalVacuum(t *testing.T) {
 	s, path := openTemp(t)
-	d := &mockserver.Delivery{ID: "d1", EventID: "e1", State: mockserver.StateDelivered, CreatedAt: time.Unix(1700000000, 0)}
+	d := &engine.Delivery{ID: "d1", EventID: "e1", State: engine.StateDelivered, CreatedAt: time.Unix(1700000000, 0)}
 	if err := s.PutDelivery(t.Context(), d); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // oldRows is how many of fillSearchLog's deliveries of n, the oldest,
@@ -67,7 +67,7 @@ ANALYZE;`, n, oldRows(n))
 // searchCase is one filter of the search tests and benchmarks.
 type searchCase struct {
 	name string
-	f    mockserver.DeliveryFilter
+	f    engine.DeliveryFilter
 }
 
 func status(n int) *int { return &n }
@@ -81,42 +81,42 @@ func fillTime(n int) time.Time { return time.Unix(0, 1700000000000000000+int64(n
 func searchCases(n int) []searchCase {
 	at := func(frac float64) time.Time { return fillTime(int(frac * float64(n))) }
 	return []searchCase{
-		{"all", mockserver.DeliveryFilter{}},
-		{"provider", mockserver.DeliveryFilter{Provider: "esimfly"}},
-		{"provider+variant", mockserver.DeliveryFilter{Provider: "airalo", Variant: "v1"}},
-		{"event", mockserver.DeliveryFilter{Event: "roamify.usage"}},
-		{"event-1%", mockserver.DeliveryFilter{Event: "airalo.topup_failed"}},
-		{"endpoint", mockserver.DeliveryFilter{EndpointID: "ep3"}},
-		{"state-pending", mockserver.DeliveryFilter{State: mockserver.StatePending}},
-		{"state-failed", mockserver.DeliveryFilter{State: mockserver.StateFailed}},
-		{"status-503", mockserver.DeliveryFilter{Status: status(503)}},
-		{"status-0", mockserver.DeliveryFilter{Status: status(0)}},
-		{"since", mockserver.DeliveryFilter{Since: at(0.5)}},
-		{"until-old", mockserver.DeliveryFilter{Until: at(0.0004)}},
-		{"since+until", mockserver.DeliveryFilter{Since: at(0.3), Until: at(0.3001)}},
-		{"id", mockserver.DeliveryFilter{ID: "d_00012345"}},
-		{"event-id", mockserver.DeliveryFilter{EventID: "evt_12345"}},
-		{"run", mockserver.DeliveryFilter{RunID: "run_3"}},
-		{"q-iccid", mockserver.DeliveryFilter{Q: "8900000000000003086"}},
-		{"q-order", mockserver.DeliveryFilter{Q: "ORD-6000"}},
-		{"q-delivery-id", mockserver.DeliveryFilter{Q: "d_00012345"}},
-		{"provider+state", mockserver.DeliveryFilter{Provider: "esimfly", State: mockserver.StateFailed}},
-		{"endpoint+event", mockserver.DeliveryFilter{EndpointID: "ep3", Event: "roamify.order"}},
-		{"provider+event+status", mockserver.DeliveryFilter{Provider: "esimaccess", Event: "esimaccess.usage", Status: status(200)}},
-		{"provider+since+until", mockserver.DeliveryFilter{Provider: "esimfly", Since: at(0.2), Until: at(0.6)}},
-		{"none-event", mockserver.DeliveryFilter{Event: "no.such.event"}},
-		{"none-provider+event", mockserver.DeliveryFilter{Provider: "airalo", Event: "esimfly.order"}},
-		{"none-provider+state", mockserver.DeliveryFilter{Provider: "airalo", State: mockserver.StateFailed}},
-		{"none-status+endpoint", mockserver.DeliveryFilter{Status: status(400), EndpointID: "ep4"}},
-		{"none-endpoint+state", mockserver.DeliveryFilter{EndpointID: "ep3", State: mockserver.StateExhausted}},
-		{"none-q", mockserver.DeliveryFilter{Q: "no-such-id"}},
-		{"none-run+provider", mockserver.DeliveryFilter{RunID: "run_3", Provider: "legacy"}},
-		{"old-provider", mockserver.DeliveryFilter{Provider: "legacy"}},
-		{"old-endpoint", mockserver.DeliveryFilter{EndpointID: "ep-old"}},
-		{"old-event", mockserver.DeliveryFilter{Event: "legacy.event"}},
-		{"old-status", mockserver.DeliveryFilter{Status: status(418)}},
-		{"old-run", mockserver.DeliveryFilter{RunID: "run-old"}},
-		{"old-q", mockserver.DeliveryFilter{Q: "OLD-17"}},
-		{"old-provider+state", mockserver.DeliveryFilter{Provider: "legacy", State: mockserver.StateFailed}},
+		{"all", engine.DeliveryFilter{}},
+		{"provider", engine.DeliveryFilter{Provider: "esimfly"}},
+		{"provider+variant", engine.DeliveryFilter{Provider: "airalo", Variant: "v1"}},
+		{"event", engine.DeliveryFilter{Event: "roamify.usage"}},
+		{"event-1%", engine.DeliveryFilter{Event: "airalo.topup_failed"}},
+		{"endpoint", engine.DeliveryFilter{EndpointID: "ep3"}},
+		{"state-pending", engine.DeliveryFilter{State: engine.StatePending}},
+		{"state-failed", engine.DeliveryFilter{State: engine.StateFailed}},
+		{"status-503", engine.DeliveryFilter{Status: status(503)}},
+		{"status-0", engine.DeliveryFilter{Status: status(0)}},
+		{"since", engine.DeliveryFilter{Since: at(0.5)}},
+		{"until-old", engine.DeliveryFilter{Until: at(0.0004)}},
+		{"since+until", engine.DeliveryFilter{Since: at(0.3), Until: at(0.3001)}},
+		{"id", engine.DeliveryFilter{ID: "d_00012345"}},
+		{"event-id", engine.DeliveryFilter{EventID: "evt_12345"}},
+		{"run", engine.DeliveryFilter{RunID: "run_3"}},
+		{"q-iccid", engine.DeliveryFilter{Q: "8900000000000003086"}},
+		{"q-order", engine.DeliveryFilter{Q: "ORD-6000"}},
+		{"q-delivery-id", engine.DeliveryFilter{Q: "d_00012345"}},
+		{"provider+state", engine.DeliveryFilter{Provider: "esimfly", State: engine.StateFailed}},
+		{"endpoint+event", engine.DeliveryFilter{EndpointID: "ep3", Event: "roamify.order"}},
+		{"provider+event+status", engine.DeliveryFilter{Provider: "esimaccess", Event: "esimaccess.usage", Status: status(200)}},
+		{"provider+since+until", engine.DeliveryFilter{Provider: "esimfly", Since: at(0.2), Until: at(0.6)}},
+		{"none-event", engine.DeliveryFilter{Event: "no.such.event"}},
+		{"none-provider+event", engine.DeliveryFilter{Provider: "airalo", Event: "esimfly.order"}},
+		{"none-provider+state", engine.DeliveryFilter{Provider: "airalo", State: engine.StateFailed}},
+		{"none-status+endpoint", engine.DeliveryFilter{Status: status(400), EndpointID: "ep4"}},
+		{"none-endpoint+state", engine.DeliveryFilter{EndpointID: "ep3", State: engine.StateExhausted}},
+		{"none-q", engine.DeliveryFilter{Q: "no-such-id"}},
+		{"none-run+provider", engine.DeliveryFilter{RunID: "run_3", Provider: "legacy"}},
+		{"old-provider", engine.DeliveryFilter{Provider: "legacy"}},
+		{"old-endpoint", engine.DeliveryFilter{EndpointID: "ep-old"}},
+		{"old-event", engine.DeliveryFilter{Event: "legacy.event"}},
+		{"old-status", engine.DeliveryFilter{Status: status(418)}},
+		{"old-run", engine.DeliveryFilter{RunID: "run-old"}},
+		{"old-q", engine.DeliveryFilter{Q: "OLD-17"}},
+		{"old-provider+state", engine.DeliveryFilter{Provider: "legacy", State: engine.StateFailed}},
 	}
 }

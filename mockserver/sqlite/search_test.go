@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // TestListUsesIndexes checks, with EXPLAIN QUERY PLAN on a log the
@@ -56,13 +56,13 @@ func TestListUsesIndexes(t *testing.T) {
 		}
 	}
 	for _, c := range []struct {
-		f     mockserver.DeliveryFilter
+		f     engine.DeliveryFilter
 		index string
 	}{
-		{mockserver.DeliveryFilter{Provider: "esimfly", State: mockserver.StateFailed}, "deliveries_state"},
-		{mockserver.DeliveryFilter{EndpointID: "ep3", Status: status(0)}, "deliveries_status"},
-		{mockserver.DeliveryFilter{Provider: "esimfly", Event: "esimfly.topup_failed"}, "deliveries_event"},
-		{mockserver.DeliveryFilter{Provider: "legacy", State: mockserver.StateFailed}, "deliveries_provider"},
+		{engine.DeliveryFilter{Provider: "esimfly", State: engine.StateFailed}, "deliveries_state"},
+		{engine.DeliveryFilter{EndpointID: "ep3", Status: status(0)}, "deliveries_status"},
+		{engine.DeliveryFilter{Provider: "esimfly", Event: "esimfly.topup_failed"}, "deliveries_event"},
+		{engine.DeliveryFilter{Provider: "legacy", State: engine.StateFailed}, "deliveries_provider"},
 	} {
 		qs, err := s.listPlan(ctx, c.f, nil)
 		if err != nil || len(qs) != 1 || qs[0].index != c.index {

@@ -47,7 +47,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	sqlitedrv "modernc.org/sqlite"
 )
 
@@ -98,9 +98,9 @@ type Store struct {
 }
 
 var (
-	_ mockserver.Store             = (*Store)(nil)
-	_ mockserver.EndpointVersioner = (*Store)(nil)
-	_ mockserver.CommitWaiter      = (*Store)(nil)
+	_ engine.Store             = (*Store)(nil)
+	_ engine.EndpointVersioner = (*Store)(nil)
+	_ engine.CommitWaiter      = (*Store)(nil)
 )
 
 // Open opens the delivery log at path, creating the file (mode 0600; a file

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/storetest"
 	"modernc.org/libc"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -35,7 +35,7 @@ func openTemp(t testing.TB) (*Store, string) {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) mockserver.Store {
+	storetest.Run(t, func(t *testing.T) engine.Store {
 		s, err := Open(filepath.Join(t.TempDir(), "log.db"))
 		if err != nil {
 			t.Fatalf("Open: %v", err)
@@ -52,9 +52,9 @@ func TestReopen(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	at := time.Date(2025, 6, 1, 12, 0, 0, 123456789, time.UTC)
-	ep := &mockserver.Endpoint{ID: "ep1", URL: "http://x", Provider: "airalo", Secret: "s3cret", CreatedAt: at}
-	d := &mockserver.Delivery{ID: "d1", EndpointID: "ep1", State: mockserver.StatePending, Body: []byte{0xff, 0}, CreatedAt: at, NextAttemptAt: at.Add(time.Minute)}
-	a := &mockserver.Attempt{DeliveryID: "d1", N: 1, StartedAt: at, Status: 502, ResponseBody: []byte("bad gateway"), NextRetryAt: at.Add(time.Minute), Outcome: mockserver.StatePending}
+	ep := &engine.Endpoint{ID: "ep1", URL: "http://x", Provider: "airalo", Secret: "s3cret", CreatedAt: at}
+	d := &engine.Delivery{ID: "d1", EndpointID: "ep1", State: engine.StatePending, Body: []byte{0xff, 0}, CreatedAt: at, NextAttemptAt: at.Add(time.Minute)}
+	a := &engine.Attempt{DeliveryID: "d1", N: 1, StartedAt: at, Status: 502, ResponseBody: []byte("bad gateway"), NextRetryAt: at.Add(time.Minute), Outcome: engine.StatePending}
 	if err := s.PutEndpoint(ctx, ep); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func wconnPragma(c *wconn, pragma string) (string, error) {
 func TestFileMode(t *testing.T) {
 	s, path := openTemp(t)
 	// A write makes SQLite create the -wal file (and -shm).
-	if err := s.PutEndpoint(t.Context(), &mockserver.Endpoint{ID: "ep1", Secret: "s"}); err != nil {
+	if err := s.PutEndpoint(t.Context(), &engine.Endpoint{ID: "ep1", Secret: "s"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
@@ -210,7 +210,7 @@ func TestPathWithURICharacters(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	if err := s.PutEndpoint(t.Context(), &mockserver.Endpoint{ID: "ep1"}); err != nil {
+	if err := s.PutEndpoint(t.Context(), &engine.Endpoint{ID: "ep1"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -235,7 +235,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 func TestAddAttemptIsAtomic(t *testing.T) {
 	s, _ := openTemp(t)
 	ctx := t.Context()
-	d := &mockserver.Delivery{ID: "d1", State: mockserver.StatePending}
+	d := &engine.Delivery{ID: "d1", State: engine.StatePending}
 	if err := s.PutDelivery(ctx, d); err != nil {
 		t.Fatal(err)
 	}
@@ -245,20 +245,20 @@ func TestAddAttemptIsAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := *d
-	next.State, next.Attempts = mockserver.StateDelivered, 2
-	err := s.AddAttempt(ctx, &mockserver.Attempt{DeliveryID: "d1", N: 2}, &next)
+	next.State, next.Attempts = engine.StateDelivered, 2
+	err := s.AddAttempt(ctx, &engine.Attempt{DeliveryID: "d1", N: 2}, &next)
 	if err == nil || !strings.Contains(err.Error(), "attempt refused") {
 		t.Fatalf("AddAttempt = %v; want the trigger's error", err)
 	}
 	got, err := s.GetDelivery(ctx, "d1")
-	if err != nil || got.State != mockserver.StatePending || got.Attempts != 0 {
+	if err != nil || got.State != engine.StatePending || got.Attempts != 0 {
 		t.Errorf("delivery after a failed AddAttempt = %+v, %v; want it unchanged", got, err)
 	}
 	next.Attempts = 1
-	if err := s.AddAttempt(ctx, &mockserver.Attempt{DeliveryID: "d1", N: 1}, &next); err != nil {
+	if err := s.AddAttempt(ctx, &engine.Attempt{DeliveryID: "d1", N: 1}, &next); err != nil {
 		t.Errorf("AddAttempt after a failed one: %v", err)
 	}
-	if err := s.AddAttempt(ctx, &mockserver.Attempt{DeliveryID: "d2", N: 1}, &next); err == nil {
+	if err := s.AddAttempt(ctx, &engine.Attempt{DeliveryID: "d2", N: 1}, &next); err == nil {
 		t.Errorf("AddAttempt with another delivery's state: no error")
 	}
 }
@@ -266,12 +266,12 @@ func TestAddAttemptIsAtomic(t *testing.T) {
 func TestErrorsNameOperationAndPath(t *testing.T) {
 	s, path := openTemp(t)
 	_, err := s.GetDelivery(t.Context(), "d404")
-	if !errors.Is(err, mockserver.ErrNotFound) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), `get delivery "d404"`) {
+	if !errors.Is(err, engine.ErrNotFound) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), `get delivery "d404"`) {
 		t.Errorf("GetDelivery(missing) = %v", err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	err = s.PutEndpoint(ctx, &mockserver.Endpoint{ID: "ep1", Secret: "hunter2"})
+	err = s.PutEndpoint(ctx, &engine.Endpoint{ID: "ep1", Secret: "hunter2"})
 	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), `put endpoint "ep1"`) {
 		t.Errorf("PutEndpoint with a cancelled context = %v; want an error naming the operation, not the secret", err)
 	}

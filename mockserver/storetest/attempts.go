@@ -5,11 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // mustAddAttempt adds a with d or stops the test.
-func mustAddAttempt(t *testing.T, s mockserver.Store, a *mockserver.Attempt, d *mockserver.Delivery) {
+func mustAddAttempt(t *testing.T, s engine.Store, a *engine.Attempt, d *engine.Delivery) {
 	t.Helper()
 	if err := s.AddAttempt(t.Context(), a, d); err != nil {
 		t.Fatalf("AddAttempt(%q, %d): %v", a.DeliveryID, a.N, err)
@@ -17,7 +17,7 @@ func mustAddAttempt(t *testing.T, s mockserver.Store, a *mockserver.Attempt, d *
 }
 
 // mustListAttempts lists the attempts of delivery id or stops the test.
-func mustListAttempts(t *testing.T, s mockserver.Store, id string) []*mockserver.Attempt {
+func mustListAttempts(t *testing.T, s engine.Store, id string) []*engine.Attempt {
 	t.Helper()
 	list, err := s.ListAttempts(t.Context(), id)
 	if err != nil {
@@ -27,7 +27,7 @@ func mustListAttempts(t *testing.T, s mockserver.Store, id string) []*mockserver
 }
 
 // checkAttempts fails t unless got equals want, in order.
-func checkAttempts(t *testing.T, what string, got, want []*mockserver.Attempt) {
+func checkAttempts(t *testing.T, what string, got, want []*engine.Attempt) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%s: %d attempts, want %d", what, len(got), len(want))
@@ -39,7 +39,7 @@ func checkAttempts(t *testing.T, what string, got, want []*mockserver.Attempt) {
 }
 
 // afterAttempt returns a copy of d as the engine saves it after attempt a.
-func afterAttempt(d *mockserver.Delivery, a *mockserver.Attempt) *mockserver.Delivery {
+func afterAttempt(d *engine.Delivery, a *engine.Attempt) *engine.Delivery {
 	c := *d
 	c.Attempts = a.N
 	c.State = a.Outcome
@@ -49,7 +49,7 @@ func afterAttempt(d *mockserver.Delivery, a *mockserver.Attempt) *mockserver.Del
 	return &c
 }
 
-func testAddAttemptStoresBoth(t *testing.T, s mockserver.Store) {
+func testAddAttemptStoresBoth(t *testing.T, s engine.Store) {
 	d := delivery("d1", base)
 	mustPutDelivery(t, s, d)
 	other := delivery("d2", base)
@@ -59,31 +59,31 @@ func testAddAttemptStoresBoth(t *testing.T, s mockserver.Store) {
 	d1 := afterAttempt(d, a1)
 	mustAddAttempt(t, s, a1, d1)
 	checkDelivery(t, "delivery after attempt 1", mustGetDelivery(t, s, "d1"), d1)
-	checkAttempts(t, "attempts after attempt 1", mustListAttempts(t, s, "d1"), []*mockserver.Attempt{a1})
-	checkPending(t, s, []*mockserver.Delivery{d1, other})
+	checkAttempts(t, "attempts after attempt 1", mustListAttempts(t, s, "d1"), []*engine.Attempt{a1})
+	checkPending(t, s, []*engine.Delivery{d1, other})
 
 	a2 := attempt(d, 2)
-	a2.Status, a2.Success, a2.Outcome, a2.NextRetryAt = 200, true, mockserver.StateDelivered, time.Time{}
+	a2.Status, a2.Success, a2.Outcome, a2.NextRetryAt = 200, true, engine.StateDelivered, time.Time{}
 	a2.ResponseBody, a2.ResponseHeaders = []byte("ok"), nil
 	d2 := afterAttempt(d1, a2)
 	mustAddAttempt(t, s, a2, d2)
 	checkDelivery(t, "delivery after attempt 2", mustGetDelivery(t, s, "d1"), d2)
-	checkAttempts(t, "attempts after attempt 2", mustListAttempts(t, s, "d1"), []*mockserver.Attempt{a1, a2})
-	checkPending(t, s, []*mockserver.Delivery{other})
-	checkIDs(t, "delivered", mustList(t, s, mockserver.DeliveryFilter{State: mockserver.StateDelivered}), []*mockserver.Delivery{d2})
+	checkAttempts(t, "attempts after attempt 2", mustListAttempts(t, s, "d1"), []*engine.Attempt{a1, a2})
+	checkPending(t, s, []*engine.Delivery{other})
+	checkIDs(t, "delivered", mustList(t, s, engine.DeliveryFilter{State: engine.StateDelivered}), []*engine.Delivery{d2})
 	checkAttempts(t, "attempts of the other delivery", mustListAttempts(t, s, "d2"), nil)
 }
 
-func testPutDeliveryKeepsAttempts(t *testing.T, s mockserver.Store) {
+func testPutDeliveryKeepsAttempts(t *testing.T, s engine.Store) {
 	d := delivery("d1", base)
 	mustPutDelivery(t, s, d)
 	a := attempt(d, 1)
 	mustAddAttempt(t, s, a, afterAttempt(d, a))
 	d2 := afterAttempt(d, a)
-	d2.State = mockserver.StateFailed // cancelled
+	d2.State = engine.StateFailed // cancelled
 	mustPutDelivery(t, s, d2)
 	checkDelivery(t, "delivery", mustGetDelivery(t, s, "d1"), d2)
-	checkAttempts(t, "attempts after PutDelivery", mustListAttempts(t, s, "d1"), []*mockserver.Attempt{a})
+	checkAttempts(t, "attempts after PutDelivery", mustListAttempts(t, s, "d1"), []*engine.Attempt{a})
 
 	// A new body and new indexed fields leave the attempts as they were
 	// sent, the attempt's request body (the old body) included.
@@ -91,12 +91,12 @@ func testPutDeliveryKeepsAttempts(t *testing.T, s mockserver.Store) {
 	d3.Body, d3.Provider, d3.EventID = []byte("another body"), "esimfly", "evt_other"
 	mustPutDelivery(t, s, d3)
 	checkDelivery(t, "delivery with a new body", mustGetDelivery(t, s, "d1"), d3)
-	checkAttempts(t, "attempts after a new body", mustListAttempts(t, s, "d1"), []*mockserver.Attempt{a})
-	checkIDs(t, "the delivery by its new provider", mustList(t, s, mockserver.DeliveryFilter{Provider: "esimfly"}), []*mockserver.Delivery{d3})
-	checkIDs(t, "the delivery by its old provider", mustList(t, s, mockserver.DeliveryFilter{Provider: d.Provider}), nil)
+	checkAttempts(t, "attempts after a new body", mustListAttempts(t, s, "d1"), []*engine.Attempt{a})
+	checkIDs(t, "the delivery by its new provider", mustList(t, s, engine.DeliveryFilter{Provider: "esimfly"}), []*engine.Delivery{d3})
+	checkIDs(t, "the delivery by its old provider", mustList(t, s, engine.DeliveryFilter{Provider: d.Provider}), nil)
 }
 
-func testAttemptRoundTrip(t *testing.T, s mockserver.Store) {
+func testAttemptRoundTrip(t *testing.T, s engine.Store) {
 	d := delivery("d1", base)
 	d.Body = []byte{0xff, 0x00, 0xfe, '{', 0x80}
 	mustPutDelivery(t, s, d)
@@ -108,7 +108,7 @@ func testAttemptRoundTrip(t *testing.T, s mockserver.Store) {
 	failed := attempt(d, 1)
 	failed.Status = 0
 	failed.ResponseHeaders, failed.ResponseBody = nil, nil
-	failed.ErrorKind, failed.Error = mockserver.ErrKindTimeout, "Post \"https://receiver.example\": context deadline exceeded"
+	failed.ErrorKind, failed.Error = engine.ErrKindTimeout, "Post \"https://receiver.example\": context deadline exceeded"
 	failed.Latency = 10*time.Second + 1
 
 	truncated := attempt(d, 2)
@@ -121,20 +121,20 @@ func testAttemptRoundTrip(t *testing.T, s mockserver.Store) {
 	empty.RequestHeaders, empty.RequestBody = http.Header{}, []byte{}
 	empty.Status, empty.Success = 204, true
 	empty.ResponseHeaders, empty.ResponseBody = http.Header{}, []byte{}
-	empty.NextRetryAt, empty.Outcome, empty.Latency = time.Time{}, mockserver.StateDelivered, 0
+	empty.NextRetryAt, empty.Outcome, empty.Latency = time.Time{}, engine.StateDelivered, 0
 
 	cur := d
-	for _, a := range []*mockserver.Attempt{failed, truncated, empty} {
+	for _, a := range []*engine.Attempt{failed, truncated, empty} {
 		cur = afterAttempt(cur, a)
 		mustAddAttempt(t, s, a, cur)
 	}
-	checkAttempts(t, "ListAttempts", mustListAttempts(t, s, "d1"), []*mockserver.Attempt{failed, truncated, empty})
+	checkAttempts(t, "ListAttempts", mustListAttempts(t, s, "d1"), []*engine.Attempt{failed, truncated, empty})
 	checkDelivery(t, "delivery", mustGetDelivery(t, s, "d1"), cur)
 }
 
-func testAttemptOrder(t *testing.T, s mockserver.Store) {
-	ds := []*mockserver.Delivery{delivery("d1", at(0)), delivery("d2", at(1))}
-	want := map[string][]*mockserver.Attempt{}
+func testAttemptOrder(t *testing.T, s engine.Store) {
+	ds := []*engine.Delivery{delivery("d1", at(0)), delivery("d2", at(1))}
+	want := map[string][]*engine.Attempt{}
 	for _, d := range ds {
 		mustPutDelivery(t, s, d)
 	}
@@ -152,7 +152,7 @@ func testAttemptOrder(t *testing.T, s mockserver.Store) {
 	}
 }
 
-func testAttemptEmpty(t *testing.T, s mockserver.Store) {
+func testAttemptEmpty(t *testing.T, s engine.Store) {
 	mustPutDelivery(t, s, delivery("d1", base))
 	if list := mustListAttempts(t, s, "d1"); len(list) != 0 {
 		t.Errorf("ListAttempts of a delivery without attempts = %d attempts, want 0", len(list))

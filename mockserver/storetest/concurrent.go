@@ -5,10 +5,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
-func testConcurrent(t *testing.T, s mockserver.Store) {
+func testConcurrent(t *testing.T, s engine.Store) {
 	const workers, per = 8, 30
 	ctx := t.Context()
 	shared := delivery("shared", base)
@@ -24,7 +24,7 @@ func testConcurrent(t *testing.T, s mockserver.Store) {
 				t.Errorf("PutDelivery(mover): %v", err)
 				return
 			}
-			if _, err := s.ListDeliveries(ctx, mockserver.DeliveryFilter{Limit: 5, Before: "mover"}); err != nil {
+			if _, err := s.ListDeliveries(ctx, engine.DeliveryFilter{Limit: 5, Before: "mover"}); err != nil {
 				t.Errorf("ListDeliveries(before mover): %v", err)
 				return
 			}
@@ -64,7 +64,7 @@ func testConcurrent(t *testing.T, s mockserver.Store) {
 				if list, err := s.ListAttempts(ctx, id); err != nil || len(list) != 2 {
 					t.Errorf("ListAttempts(%q) = %d attempts, %v; want 2", id, len(list), err)
 				}
-				if _, err := s.ListDeliveries(ctx, mockserver.DeliveryFilter{Limit: 20, State: mockserver.StatePending}); err != nil {
+				if _, err := s.ListDeliveries(ctx, engine.DeliveryFilter{Limit: 20, State: engine.StatePending}); err != nil {
 					t.Errorf("ListDeliveries: %v", err)
 				}
 				if i%5 != 0 {
@@ -84,7 +84,7 @@ func testConcurrent(t *testing.T, s mockserver.Store) {
 		return
 	}
 
-	list := mustList(t, s, mockserver.DeliveryFilter{Limit: 1000})
+	list := mustList(t, s, engine.DeliveryFilter{Limit: 1000})
 	checkOrder(t, "ListDeliveries after the writers", list)
 	if len(list) != workers*per+2 {
 		t.Errorf("ListDeliveries after the writers: %d deliveries, want %d", len(list), workers*per+2)

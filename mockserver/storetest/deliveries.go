@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // mustPutDelivery puts d or stops the test.
-func mustPutDelivery(t *testing.T, s mockserver.Store, d *mockserver.Delivery) {
+func mustPutDelivery(t *testing.T, s engine.Store, d *engine.Delivery) {
 	t.Helper()
 	if err := s.PutDelivery(t.Context(), d); err != nil {
 		t.Fatalf("PutDelivery(%q): %v", d.ID, err)
@@ -19,7 +19,7 @@ func mustPutDelivery(t *testing.T, s mockserver.Store, d *mockserver.Delivery) {
 }
 
 // mustGetDelivery gets delivery id or stops the test.
-func mustGetDelivery(t *testing.T, s mockserver.Store, id string) *mockserver.Delivery {
+func mustGetDelivery(t *testing.T, s engine.Store, id string) *engine.Delivery {
 	t.Helper()
 	d, err := s.GetDelivery(t.Context(), id)
 	if err != nil {
@@ -29,7 +29,7 @@ func mustGetDelivery(t *testing.T, s mockserver.Store, id string) *mockserver.De
 }
 
 // mustList lists deliveries or stops the test.
-func mustList(t *testing.T, s mockserver.Store, f mockserver.DeliveryFilter) []*mockserver.Delivery {
+func mustList(t *testing.T, s engine.Store, f engine.DeliveryFilter) []*engine.Delivery {
 	t.Helper()
 	list, err := s.ListDeliveries(t.Context(), f)
 	if err != nil {
@@ -38,18 +38,18 @@ func mustList(t *testing.T, s mockserver.Store, f mockserver.DeliveryFilter) []*
 	return list
 }
 
-func testDeliveryPutGet(t *testing.T, s mockserver.Store) {
+func testDeliveryPutGet(t *testing.T, s engine.Store) {
 	want := delivery("d1", base)
 	mustPutDelivery(t, s, want)
 	checkDelivery(t, "GetDelivery", mustGetDelivery(t, s, "d1"), want)
 
 	// Zero values round-trip too, the zero times included.
-	bare := &mockserver.Delivery{ID: "d2", State: mockserver.StatePending}
+	bare := &engine.Delivery{ID: "d2", State: engine.StatePending}
 	mustPutDelivery(t, s, bare)
 	checkDelivery(t, "GetDelivery of a bare delivery", mustGetDelivery(t, s, "d2"), bare)
 }
 
-func testDeliveryBodies(t *testing.T, s mockserver.Store) {
+func testDeliveryBodies(t *testing.T, s engine.Store) {
 	all := make([]byte, 256)
 	for i := range all {
 		all[i] = byte(i)
@@ -78,38 +78,38 @@ func testDeliveryBodies(t *testing.T, s mockserver.Store) {
 	}
 }
 
-func testDeliveryReplace(t *testing.T, s mockserver.Store) {
+func testDeliveryReplace(t *testing.T, s engine.Store) {
 	mustPutDelivery(t, s, delivery("d1", base))
 	want := delivery("d1", base)
-	want.State = mockserver.StateExhausted
+	want.State = engine.StateExhausted
 	want.Attempts = 3
 	want.NextAttemptAt = time.Time{}
 	want.Body = []byte("replaced")
 	want.UpdatedAt = at(9000)
 	mustPutDelivery(t, s, want)
 	checkDelivery(t, "GetDelivery after replace", mustGetDelivery(t, s, "d1"), want)
-	list := mustList(t, s, mockserver.DeliveryFilter{})
+	list := mustList(t, s, engine.DeliveryFilter{})
 	if len(list) != 1 {
 		t.Fatalf("ListDeliveries after replace: %d deliveries, want 1", len(list))
 	}
 	checkDelivery(t, "ListDeliveries after replace", list[0], want)
 }
 
-func testDeliveryNotFound(t *testing.T, s mockserver.Store) {
+func testDeliveryNotFound(t *testing.T, s engine.Store) {
 	mustPutDelivery(t, s, delivery("d1", base))
-	if d, err := s.GetDelivery(t.Context(), "nope"); !errors.Is(err, mockserver.ErrNotFound) {
+	if d, err := s.GetDelivery(t.Context(), "nope"); !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("GetDelivery(missing) = %v, %v; want ErrNotFound", d, err)
 	}
-	if list, err := s.ListAttempts(t.Context(), "nope"); !errors.Is(err, mockserver.ErrNotFound) {
+	if list, err := s.ListAttempts(t.Context(), "nope"); !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("ListAttempts(missing delivery) = %d attempts, %v; want ErrNotFound", len(list), err)
 	}
-	f := mockserver.DeliveryFilter{Before: "nope"}
-	if list, err := s.ListDeliveries(t.Context(), f); !errors.Is(err, mockserver.ErrNotFound) {
+	f := engine.DeliveryFilter{Before: "nope"}
+	if list, err := s.ListDeliveries(t.Context(), f); !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("ListDeliveries(Before: missing) = %d deliveries, %v; want ErrNotFound", len(list), err)
 	}
 }
 
-func testDeliveryCopies(t *testing.T, s mockserver.Store) {
+func testDeliveryCopies(t *testing.T, s engine.Store) {
 	in := delivery("d1", base)
 	mustPutDelivery(t, s, in)
 	in.Body[0], in.State = 'X', "changed"
@@ -124,11 +124,11 @@ var (
 	providers = []string{"airalo", "esimaccess", "esimfly"}
 	events    = []string{"order.completed", "esim.low_data"}
 	endpoints = []string{"ep1", "ep2"}
-	states    = []string{mockserver.StatePending, mockserver.StateDelivered, mockserver.StateFailed, mockserver.StateExhausted}
+	states    = []string{engine.StatePending, engine.StateDelivered, engine.StateFailed, engine.StateExhausted}
 )
 
 // spread returns delivery i of the list tests, created at created.
-func spread(i int, created time.Time) *mockserver.Delivery {
+func spread(i int, created time.Time) *engine.Delivery {
 	d := delivery(fmt.Sprintf("d%04d", i), created)
 	d.Provider = providers[i%len(providers)]
 	d.Event = events[i%len(events)]
@@ -139,15 +139,15 @@ func spread(i int, created time.Time) *mockserver.Delivery {
 }
 
 // matches reports whether d passes f's field filters (not Before or Limit).
-func matches(d *mockserver.Delivery, f mockserver.DeliveryFilter) bool {
+func matches(d *engine.Delivery, f engine.DeliveryFilter) bool {
 	ok := func(want, got string) bool { return want == "" || want == got }
 	return ok(f.Provider, d.Provider) && ok(f.Event, d.Event) && ok(f.EndpointID, d.EndpointID) &&
 		ok(f.State, d.State) && ok(f.EventID, d.EventID)
 }
 
 // filter returns the deliveries of list that pass f's field filters.
-func filter(list []*mockserver.Delivery, f mockserver.DeliveryFilter) []*mockserver.Delivery {
-	var out []*mockserver.Delivery
+func filter(list []*engine.Delivery, f engine.DeliveryFilter) []*engine.Delivery {
+	var out []*engine.Delivery
 	for _, d := range list {
 		if matches(d, f) {
 			out = append(out, d)
@@ -158,9 +158,9 @@ func filter(list []*mockserver.Delivery, f mockserver.DeliveryFilter) []*mockser
 
 // putShuffled puts n deliveries spread(i, created(i)) in a shuffled order
 // and returns them newest first, assuming created increases with i.
-func putShuffled(t *testing.T, s mockserver.Store, n int, created func(i int) time.Time) []*mockserver.Delivery {
+func putShuffled(t *testing.T, s engine.Store, n int, created func(i int) time.Time) []*engine.Delivery {
 	t.Helper()
-	newest := make([]*mockserver.Delivery, n)
+	newest := make([]*engine.Delivery, n)
 	for i := range n {
 		newest[n-1-i] = spread(i, created(i))
 	}

@@ -5,11 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // mustPutEndpoint puts e or stops the test.
-func mustPutEndpoint(t *testing.T, s mockserver.Store, e *mockserver.Endpoint) {
+func mustPutEndpoint(t *testing.T, s engine.Store, e *engine.Endpoint) {
 	t.Helper()
 	if err := s.PutEndpoint(t.Context(), e); err != nil {
 		t.Fatalf("PutEndpoint(%q): %v", e.ID, err)
@@ -17,7 +17,7 @@ func mustPutEndpoint(t *testing.T, s mockserver.Store, e *mockserver.Endpoint) {
 }
 
 // mustGetEndpoint gets endpoint id or stops the test.
-func mustGetEndpoint(t *testing.T, s mockserver.Store, id string) *mockserver.Endpoint {
+func mustGetEndpoint(t *testing.T, s engine.Store, id string) *engine.Endpoint {
 	t.Helper()
 	e, err := s.GetEndpoint(t.Context(), id)
 	if err != nil {
@@ -26,25 +26,25 @@ func mustGetEndpoint(t *testing.T, s mockserver.Store, id string) *mockserver.En
 	return e
 }
 
-func testEndpointPutGet(t *testing.T, s mockserver.Store) {
+func testEndpointPutGet(t *testing.T, s engine.Store) {
 	want := endpoint("ep1")
 	mustPutEndpoint(t, s, want)
 	checkEndpoint(t, "GetEndpoint", mustGetEndpoint(t, s, "ep1"), want)
 
 	// The zero values round-trip too.
-	bare := &mockserver.Endpoint{ID: "ep2", URL: "http://127.0.0.1:9/x", Provider: "esimfly", Secret: "s"}
+	bare := &engine.Endpoint{ID: "ep2", URL: "http://127.0.0.1:9/x", Provider: "esimfly", Secret: "s"}
 	mustPutEndpoint(t, s, bare)
 	checkEndpoint(t, "GetEndpoint of a bare endpoint", mustGetEndpoint(t, s, "ep2"), bare)
 }
 
-func testEndpointReplace(t *testing.T, s mockserver.Store) {
+func testEndpointReplace(t *testing.T, s engine.Store) {
 	mustPutEndpoint(t, s, endpoint("ep1"))
 	want := endpoint("ep1")
 	want.URL = "https://other.example/in"
 	want.Secret = "rotated-secret"
 	want.Events = []string{"esim.expired"}
 	want.Headers = nil
-	want.Chaos = mockserver.Chaos{Duplicates: 5}
+	want.Chaos = engine.Chaos{Duplicates: 5}
 	want.Disabled = false
 	want.UpdatedAt = at(60000)
 	mustPutEndpoint(t, s, want)
@@ -59,12 +59,12 @@ func testEndpointReplace(t *testing.T, s mockserver.Store) {
 	checkEndpoint(t, "ListEndpoints after replace", list[0], want)
 }
 
-func testEndpointList(t *testing.T, s mockserver.Store) {
+func testEndpointList(t *testing.T, s engine.Store) {
 	list, err := s.ListEndpoints(t.Context())
 	if err != nil || len(list) != 0 {
 		t.Fatalf("ListEndpoints of an empty store = %d endpoints, %v; want 0, nil", len(list), err)
 	}
-	want := map[string]*mockserver.Endpoint{}
+	want := map[string]*engine.Endpoint{}
 	for i, id := range []string{"ep3", "ep1", "ep2"} {
 		e := endpoint(id)
 		e.Secret = "secret-of-" + id
@@ -76,7 +76,7 @@ func testEndpointList(t *testing.T, s mockserver.Store) {
 	if err != nil {
 		t.Fatalf("ListEndpoints: %v", err)
 	}
-	got := map[string]*mockserver.Endpoint{}
+	got := map[string]*engine.Endpoint{}
 	for _, e := range list {
 		if got[e.ID] != nil {
 			t.Errorf("ListEndpoints lists %q twice", e.ID)
@@ -91,16 +91,16 @@ func testEndpointList(t *testing.T, s mockserver.Store) {
 	}
 }
 
-func testEndpointDelete(t *testing.T, s mockserver.Store) {
+func testEndpointDelete(t *testing.T, s engine.Store) {
 	mustPutEndpoint(t, s, endpoint("ep1"))
 	mustPutEndpoint(t, s, endpoint("ep2"))
 	if err := s.DeleteEndpoint(t.Context(), "ep1"); err != nil {
 		t.Fatalf("DeleteEndpoint: %v", err)
 	}
-	if _, err := s.GetEndpoint(t.Context(), "ep1"); !errors.Is(err, mockserver.ErrNotFound) {
+	if _, err := s.GetEndpoint(t.Context(), "ep1"); !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("GetEndpoint after delete: err = %v, want ErrNotFound", err)
 	}
-	if err := s.DeleteEndpoint(t.Context(), "ep1"); !errors.Is(err, mockserver.ErrNotFound) {
+	if err := s.DeleteEndpoint(t.Context(), "ep1"); !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("DeleteEndpoint twice: err = %v, want ErrNotFound", err)
 	}
 	list, err := s.ListEndpoints(t.Context())
@@ -113,16 +113,16 @@ func testEndpointDelete(t *testing.T, s mockserver.Store) {
 	checkEndpoint(t, "the other endpoint", mustGetEndpoint(t, s, "ep2"), endpoint("ep2"))
 }
 
-func testEndpointNotFound(t *testing.T, s mockserver.Store) {
-	if e, err := s.GetEndpoint(t.Context(), "nope"); !errors.Is(err, mockserver.ErrNotFound) {
+func testEndpointNotFound(t *testing.T, s engine.Store) {
+	if e, err := s.GetEndpoint(t.Context(), "nope"); !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("GetEndpoint(missing) = %v, %v; want ErrNotFound", e, err)
 	}
-	if err := s.DeleteEndpoint(t.Context(), "nope"); !errors.Is(err, mockserver.ErrNotFound) {
+	if err := s.DeleteEndpoint(t.Context(), "nope"); !errors.Is(err, engine.ErrNotFound) {
 		t.Errorf("DeleteEndpoint(missing) = %v; want ErrNotFound", err)
 	}
 }
 
-func testEndpointCopies(t *testing.T, s mockserver.Store) {
+func testEndpointCopies(t *testing.T, s engine.Store) {
 	in := endpoint("ep1")
 	mustPutEndpoint(t, s, in)
 	in.Events[0], in.Headers["X-Env"], in.Secret = "changed", "changed", "changed"
@@ -134,8 +134,8 @@ func testEndpointCopies(t *testing.T, s mockserver.Store) {
 
 // testEndpointVersion checks the EndpointVersioner contract, when the
 // store implements it.
-func testEndpointVersion(t *testing.T, s mockserver.Store) {
-	ver, ok := s.(mockserver.EndpointVersioner)
+func testEndpointVersion(t *testing.T, s engine.Store) {
+	ver, ok := s.(engine.EndpointVersioner)
 	if !ok {
 		t.Skip("the store does not implement mockserver.EndpointVersioner")
 	}

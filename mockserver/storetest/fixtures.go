@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // base is the fixtures' clock: nanosecond precision in a zone other than
@@ -21,20 +21,20 @@ var base = time.Date(2025, 3, 14, 15, 9, 26, 535897932, time.FixedZone("UTC+1", 
 func at(i int) time.Time { return base.Add(time.Duration(i) * time.Millisecond) }
 
 // fullChaos returns a Chaos with every field set.
-func fullChaos() mockserver.Chaos {
-	return mockserver.Chaos{
+func fullChaos() engine.Chaos {
+	return engine.Chaos{
 		Duplicates:       2,
-		DuplicateSpacing: mockserver.Duration(250 * time.Millisecond),
-		ReorderWindow:    mockserver.Duration(3 * time.Second),
-		Delay:            mockserver.Duration(1500 * time.Microsecond),
-		Jitter:           mockserver.Duration(7 * time.Nanosecond),
+		DuplicateSpacing: engine.Duration(250 * time.Millisecond),
+		ReorderWindow:    engine.Duration(3 * time.Second),
+		Delay:            engine.Duration(1500 * time.Microsecond),
+		Jitter:           engine.Duration(7 * time.Nanosecond),
 		CutAfterBody:     1,
 	}
 }
 
 // endpoint returns an endpoint with every field set.
-func endpoint(id string) *mockserver.Endpoint {
-	return &mockserver.Endpoint{
+func endpoint(id string) *engine.Endpoint {
+	return &engine.Endpoint{
 		ID:          id,
 		URL:         "https://receiver.example/hooks/" + id,
 		Provider:    "airalo",
@@ -54,8 +54,8 @@ func endpoint(id string) *mockserver.Endpoint {
 
 // delivery returns a pending delivery with every field set, created at
 // created.
-func delivery(id string, created time.Time) *mockserver.Delivery {
-	return &mockserver.Delivery{
+func delivery(id string, created time.Time) *engine.Delivery {
+	return &engine.Delivery{
 		ID:            id,
 		EventID:       "evt_" + id,
 		EndpointID:    "ep1",
@@ -68,7 +68,7 @@ func delivery(id string, created time.Time) *mockserver.Delivery {
 		CopyOf:        "orig_" + id,
 		ResendOf:      "prev_" + id,
 		RunID:         "run_" + id,
-		State:         mockserver.StatePending,
+		State:         engine.StatePending,
 		Attempts:      0,
 		NextAttemptAt: created.Add(5 * time.Second),
 		Chaos:         fullChaos(),
@@ -78,8 +78,8 @@ func delivery(id string, created time.Time) *mockserver.Delivery {
 }
 
 // attempt returns attempt n of d, a failure with every field set.
-func attempt(d *mockserver.Delivery, n int) *mockserver.Attempt {
-	return &mockserver.Attempt{
+func attempt(d *engine.Delivery, n int) *engine.Attempt {
+	return &engine.Attempt{
 		DeliveryID: d.ID,
 		EndpointID: d.EndpointID,
 		Provider:   d.Provider,
@@ -102,7 +102,7 @@ func attempt(d *mockserver.Delivery, n int) *mockserver.Attempt {
 		Error:             "",
 		Success:           false,
 		NextRetryAt:       d.CreatedAt.Add(time.Duration(n+1) * time.Second),
-		Outcome:           mockserver.StatePending,
+		Outcome:           engine.StatePending,
 	}
 }
 
@@ -110,7 +110,7 @@ func attempt(d *mockserver.Delivery, n int) *mockserver.Attempt {
 func normTime(t time.Time) time.Time { return t.UTC().Round(0) }
 
 // normEndpoint returns a copy of e in canonical form, for reflect.DeepEqual.
-func normEndpoint(e *mockserver.Endpoint) mockserver.Endpoint {
+func normEndpoint(e *engine.Endpoint) engine.Endpoint {
 	c := *e
 	if len(c.Events) == 0 {
 		c.Events = nil
@@ -123,7 +123,7 @@ func normEndpoint(e *mockserver.Endpoint) mockserver.Endpoint {
 }
 
 // normDelivery returns a copy of d in canonical form, without its body.
-func normDelivery(d *mockserver.Delivery) mockserver.Delivery {
+func normDelivery(d *engine.Delivery) engine.Delivery {
 	c := *d
 	c.Body = nil
 	c.NextAttemptAt, c.CreatedAt, c.UpdatedAt = normTime(c.NextAttemptAt), normTime(c.CreatedAt), normTime(c.UpdatedAt)
@@ -136,7 +136,7 @@ func normDelivery(d *mockserver.Delivery) mockserver.Delivery {
 }
 
 // normAttempt returns a copy of a in canonical form, without its bodies.
-func normAttempt(a *mockserver.Attempt) mockserver.Attempt {
+func normAttempt(a *engine.Attempt) engine.Attempt {
 	c := *a
 	c.RequestBody, c.ResponseBody = nil, nil
 	if len(c.RequestHeaders) == 0 {
@@ -150,7 +150,7 @@ func normAttempt(a *mockserver.Attempt) mockserver.Attempt {
 }
 
 // checkEndpoint fails t unless got equals want, Secret included.
-func checkEndpoint(t *testing.T, what string, got, want *mockserver.Endpoint) {
+func checkEndpoint(t *testing.T, what string, got, want *engine.Endpoint) {
 	t.Helper()
 	if got == nil {
 		t.Errorf("%s: got nil endpoint, want %+v", what, *want)
@@ -162,7 +162,7 @@ func checkEndpoint(t *testing.T, what string, got, want *mockserver.Endpoint) {
 }
 
 // checkDelivery fails t unless got equals want, body byte for byte.
-func checkDelivery(t *testing.T, what string, got, want *mockserver.Delivery) {
+func checkDelivery(t *testing.T, what string, got, want *engine.Delivery) {
 	t.Helper()
 	if got == nil {
 		t.Errorf("%s: got nil delivery, want %+v", what, normDelivery(want))
@@ -177,7 +177,7 @@ func checkDelivery(t *testing.T, what string, got, want *mockserver.Delivery) {
 }
 
 // checkAttempt fails t unless got equals want, bodies byte for byte.
-func checkAttempt(t *testing.T, what string, got, want *mockserver.Attempt) {
+func checkAttempt(t *testing.T, what string, got, want *engine.Attempt) {
 	t.Helper()
 	if got == nil {
 		t.Errorf("%s: got nil attempt, want %+v", what, normAttempt(want))
@@ -198,7 +198,7 @@ func checkAttempt(t *testing.T, what string, got, want *mockserver.Attempt) {
 func clip(b []byte) []byte { return b[:min(len(b), 64)] }
 
 // deliveryIDs returns the ids of list, in order.
-func deliveryIDs(list []*mockserver.Delivery) []string {
+func deliveryIDs(list []*engine.Delivery) []string {
 	ids := make([]string, len(list))
 	for i, d := range list {
 		ids[i] = d.ID

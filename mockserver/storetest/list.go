@@ -6,29 +6,29 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // checkIDs fails t unless list holds exactly the deliveries of want, in order.
-func checkIDs(t *testing.T, what string, list, want []*mockserver.Delivery) {
+func checkIDs(t *testing.T, what string, list, want []*engine.Delivery) {
 	t.Helper()
 	if got, w := deliveryIDs(list), deliveryIDs(want); !slices.Equal(got, w) {
 		t.Errorf("%s:\n got %d %v\nwant %d %v", what, len(got), got, len(w), w)
 	}
 }
 
-func testListFilters(t *testing.T, s mockserver.Store) {
+func testListFilters(t *testing.T, s engine.Store) {
 	all := putShuffled(t, s, 48, at)
-	checkIDs(t, "ListDeliveries()", mustList(t, s, mockserver.DeliveryFilter{}), all)
-	for _, f := range []mockserver.DeliveryFilter{
+	checkIDs(t, "ListDeliveries()", mustList(t, s, engine.DeliveryFilter{}), all)
+	for _, f := range []engine.DeliveryFilter{
 		{Provider: "esimfly"},
 		{Event: "esim.low_data"},
 		{EndpointID: "ep2"},
-		{State: mockserver.StateDelivered},
+		{State: engine.StateDelivered},
 		{EventID: "evt007"},
-		{Provider: "airalo", State: mockserver.StatePending},
+		{Provider: "airalo", State: engine.StatePending},
 		{Event: "order.completed", EndpointID: "ep1"},
-		{Provider: "esimaccess", Event: "esim.low_data", EndpointID: "ep2", State: mockserver.StateFailed},
+		{Provider: "esimaccess", Event: "esim.low_data", EndpointID: "ep2", State: engine.StateFailed},
 		{EventID: "evt011", Provider: "airalo"},
 		{Provider: "nobody"},
 	} {
@@ -40,20 +40,20 @@ func testListFilters(t *testing.T, s mockserver.Store) {
 	}
 }
 
-func testListNewestFirst(t *testing.T, s mockserver.Store) {
+func testListNewestFirst(t *testing.T, s engine.Store) {
 	for i := range 5 {
 		mustPutDelivery(t, s, spread(i, at(10+i)))
 	}
 	// Put late, created first: it lists last.
 	mustPutDelivery(t, s, spread(5, at(0)))
-	got := deliveryIDs(mustList(t, s, mockserver.DeliveryFilter{}))
+	got := deliveryIDs(mustList(t, s, engine.DeliveryFilter{}))
 	want := []string{"d0004", "d0003", "d0002", "d0001", "d0000", "d0005"}
 	if !slices.Equal(got, want) {
 		t.Errorf("ListDeliveries = %v, want %v (newest CreatedAt first)", got, want)
 	}
 }
 
-func testListLimit(t *testing.T, s mockserver.Store) {
+func testListLimit(t *testing.T, s engine.Store) {
 	const n = 1005
 	all := putShuffled(t, s, n, at)
 	for _, c := range []struct{ limit, want int }{
@@ -65,22 +65,22 @@ func testListLimit(t *testing.T, s mockserver.Store) {
 		{1001, 1000},
 		{5000, 1000},
 	} {
-		list := mustList(t, s, mockserver.DeliveryFilter{Limit: c.limit})
+		list := mustList(t, s, engine.DeliveryFilter{Limit: c.limit})
 		if len(list) != c.want {
 			t.Errorf("ListDeliveries(Limit: %d) = %d deliveries, want %d", c.limit, len(list), c.want)
 			continue
 		}
 		checkIDs(t, fmt.Sprintf("ListDeliveries(Limit: %d)", c.limit), list, all[:c.want])
 	}
-	few := filter(all, mockserver.DeliveryFilter{EventID: "evt010"})
-	checkIDs(t, "ListDeliveries(fewer than the limit)", mustList(t, s, mockserver.DeliveryFilter{EventID: "evt010", Limit: 50}), few)
+	few := filter(all, engine.DeliveryFilter{EventID: "evt010"})
+	checkIDs(t, "ListDeliveries(fewer than the limit)", mustList(t, s, engine.DeliveryFilter{EventID: "evt010", Limit: 50}), few)
 }
 
 // paginate lists every page of f from the start, checking each page, and
 // returns them concatenated.
-func paginate(t *testing.T, s mockserver.Store, f mockserver.DeliveryFilter) []*mockserver.Delivery {
+func paginate(t *testing.T, s engine.Store, f engine.DeliveryFilter) []*engine.Delivery {
 	t.Helper()
-	var all []*mockserver.Delivery
+	var all []*engine.Delivery
 	for pages := 0; ; pages++ {
 		if pages > 2000 {
 			t.Fatalf("paginating %+v: no end after %d pages", f, pages)
@@ -102,7 +102,7 @@ func paginate(t *testing.T, s mockserver.Store, f mockserver.DeliveryFilter) []*
 
 // checkOrder fails t unless list is newest first, ties by id descending,
 // with no id twice.
-func checkOrder(t *testing.T, what string, list []*mockserver.Delivery) {
+func checkOrder(t *testing.T, what string, list []*engine.Delivery) {
 	t.Helper()
 	seen := map[string]bool{}
 	for i, d := range list {
@@ -120,20 +120,20 @@ func checkOrder(t *testing.T, what string, list []*mockserver.Delivery) {
 	}
 }
 
-func testListPagination(t *testing.T, s mockserver.Store) {
+func testListPagination(t *testing.T, s engine.Store) {
 	// Three deliveries per instant: the order of ties must hold across pages.
 	all := putShuffled(t, s, 250, func(i int) time.Time { return at(i / 3) })
-	full := mustList(t, s, mockserver.DeliveryFilter{Limit: 1000})
+	full := mustList(t, s, engine.DeliveryFilter{Limit: 1000})
 	checkOrder(t, "ListDeliveries(Limit: 1000)", full)
 	if len(full) != len(all) {
 		t.Fatalf("ListDeliveries(Limit: 1000) = %d deliveries, want %d", len(full), len(all))
 	}
-	for _, f := range []mockserver.DeliveryFilter{
+	for _, f := range []engine.DeliveryFilter{
 		{Limit: 1},
 		{Limit: 7},
 		{Limit: 100},
 		{Limit: 250},
-		{Limit: 6, State: mockserver.StatePending},
+		{Limit: 6, State: engine.StatePending},
 		{Limit: 5, Provider: "esimfly", EndpointID: "ep2"},
 	} {
 		what := fmt.Sprintf("pages of %+v", f)
@@ -141,9 +141,9 @@ func testListPagination(t *testing.T, s mockserver.Store) {
 	}
 }
 
-func testListPaginationWhileInserting(t *testing.T, s mockserver.Store) {
+func testListPaginationWhileInserting(t *testing.T, s engine.Store) {
 	first := putShuffled(t, s, 30, at)
-	page := mustList(t, s, mockserver.DeliveryFilter{Limit: 10})
+	page := mustList(t, s, engine.DeliveryFilter{Limit: 10})
 	checkIDs(t, "first page", page, first[:10])
 	// Newer deliveries arrive, and one older (a backfill).
 	for i := 30; i < 40; i++ {
@@ -151,14 +151,14 @@ func testListPaginationWhileInserting(t *testing.T, s mockserver.Store) {
 	}
 	old := spread(40, at(-1))
 	mustPutDelivery(t, s, old)
-	rest := paginate(t, s, mockserver.DeliveryFilter{Limit: 10, Before: page[len(page)-1].ID})
+	rest := paginate(t, s, engine.DeliveryFilter{Limit: 10, Before: page[len(page)-1].ID})
 	checkIDs(t, "later pages", rest, append(slices.Clone(first[10:]), old))
 }
 
-func testListCursorOutsideFilter(t *testing.T, s mockserver.Store) {
+func testListCursorOutsideFilter(t *testing.T, s engine.Store) {
 	putShuffled(t, s, 40, func(i int) time.Time { return at(i / 2) })
-	full := mustList(t, s, mockserver.DeliveryFilter{})
-	f := mockserver.DeliveryFilter{Provider: "esimfly"}
+	full := mustList(t, s, engine.DeliveryFilter{})
+	f := engine.DeliveryFilter{Provider: "esimfly"}
 	i := 9
 	for matches(full[i], f) {
 		i++
@@ -167,29 +167,29 @@ func testListCursorOutsideFilter(t *testing.T, s mockserver.Store) {
 	checkIDs(t, fmt.Sprintf("ListDeliveries(%+v)", f), mustList(t, s, f), filter(full[i+1:], f))
 }
 
-func testPending(t *testing.T, s mockserver.Store) {
+func testPending(t *testing.T, s engine.Store) {
 	all := putShuffled(t, s, 24, at)
-	checkPending(t, s, filter(all, mockserver.DeliveryFilter{State: mockserver.StatePending}))
+	checkPending(t, s, filter(all, engine.DeliveryFilter{State: engine.StatePending}))
 
 	// A pending delivery delivered, a failed one back to pending.
 	d := spread(0, at(0))
-	d.State = mockserver.StateDelivered
+	d.State = engine.StateDelivered
 	mustPutDelivery(t, s, d)
 	d = spread(6, at(6))
-	d.State = mockserver.StatePending
+	d.State = engine.StatePending
 	mustPutDelivery(t, s, d)
-	checkPending(t, s, filter(mustList(t, s, mockserver.DeliveryFilter{}), mockserver.DeliveryFilter{State: mockserver.StatePending}))
+	checkPending(t, s, filter(mustList(t, s, engine.DeliveryFilter{}), engine.DeliveryFilter{State: engine.StatePending}))
 }
 
 // checkPending fails t unless Pending returns exactly want, in any order,
 // each delivery whole.
-func checkPending(t *testing.T, s mockserver.Store, want []*mockserver.Delivery) {
+func checkPending(t *testing.T, s engine.Store, want []*engine.Delivery) {
 	t.Helper()
 	got, err := s.Pending(t.Context())
 	if err != nil {
 		t.Fatalf("Pending: %v", err)
 	}
-	byID := map[string]*mockserver.Delivery{}
+	byID := map[string]*engine.Delivery{}
 	for _, d := range got {
 		byID[d.ID] = d
 	}

@@ -40,15 +40,15 @@ package storetest
 import (
 	"testing"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // Run runs the suite against the stores newStore makes. newStore must return
 // a new, empty store each time it is called; Run closes it (once) when the
 // subtest that asked for it ends, so newStore must not.
-func Run(t *testing.T, newStore func(t *testing.T) mockserver.Store) {
+func Run(t *testing.T, newStore func(t *testing.T) engine.Store) {
 	t.Helper()
-	open := func(t *testing.T) mockserver.Store {
+	open := func(t *testing.T) engine.Store {
 		t.Helper()
 		s := newStore(t)
 		t.Cleanup(func() {
@@ -60,7 +60,7 @@ func Run(t *testing.T, newStore func(t *testing.T) mockserver.Store) {
 	}
 	for _, tc := range []struct {
 		name string
-		run  func(t *testing.T, s mockserver.Store)
+		run  func(t *testing.T, s engine.Store)
 	}{
 		{"Endpoint/PutGet", testEndpointPutGet},
 		{"Endpoint/Replace", testEndpointReplace},
