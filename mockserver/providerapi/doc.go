@@ -14,7 +14,8 @@
 // contract_test.go holds the mocks to it.
 //
 // The mocks know the server only through mockserver.ProviderHost: they
-// read and write endpoints under the server's endpoint rules, run the
+// read and write endpoints under the server's endpoint rules (the engine's
+// Endpoints service), run the
 // provider's registration check, and push one-off deliveries (Airalo's
 // simulator) through the engine, so a push is in the delivery log, on the
 // live stream and in /metrics. The import goes one way: this package
