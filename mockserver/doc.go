@@ -6,17 +6,23 @@
 // APIs are mounted from Config.ProviderAPIs (package mockserver/providerapi
 // has the built-in ones).
 //
-// The package is the HTTP side: Config, New, Server (URL, Handler, Close),
-// the control API's handlers, its validation against
-// openapi/mockserver.yaml, problems, the live stream's SSE, the
-// token/Host/Origin guard, health and metrics. Everything about deliveries
-// is package mockserver/engine's: the model (Endpoint, Delivery, Attempt,
-// Chaos), the Store interface and the memory store, retention, the Engine
-// (Trigger, Resend, RetryNow, Send, Check), its typed errors, and the
-// Endpoints service that owns the endpoint rules; the handlers decode a
-// request, call the engine or the Endpoints service, and map its *Error,
-// *LimitError or ErrNotFound to a problem. Package engine imports nothing
-// of this one (engine's TestEngineImportsNoServer checks it).
+// This package is the façade: Config, New, Server (URL, Handler, Engine,
+// Close) and Version. New wires the parts and owns the listener:
+//
+//	mockserver/engine   the delivery core (model, Store, memory store,
+//	                    retention, Engine, typed errors, and the Endpoints
+//	                    service that owns the endpoint rules); no HTTP
+//	                    server code
+//	mockserver/api      the control API (routing and validation from
+//	                    openapi/mockserver.yaml, problems, SSE), the
+//	                    token/Host/Origin guard, health, metrics, and the
+//	                    ProviderHost the registration mocks are mounted on
+//
+// It builds the engine and its Endpoints service from Config, hands both
+// to api.New with the API's settings, listens, starts the engine and the
+// retention's pruner, and serves api's handler; Close undoes that in
+// order. Package engine imports neither this package nor api
+// (engine's TestEngineImportsNoServer checks it).
 //
 // One HTTP attempt is package wire's (mockserver/wire): the engine hands
 // it the signed request, the provider's ack deadline and whether chaos

@@ -9,12 +9,12 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/esimhooks/esimhooks/mockserver/api"
 	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -29,14 +29,14 @@ type Config struct {
 	Store engine.Store
 	// Catalogue holds the providers; nil uses providers.Builtin().
 	Catalogue *providers.Catalogue
-	// TimeScale multiplies every provider delay (see EngineConfig); 0
+	// TimeScale multiplies every provider delay (see engine.EngineConfig); 0
 	// means 1.
 	TimeScale float64
 	// Token, when set, is required as "Authorization: Bearer <token>" on
 	// every /api/ request, and the providers' registration APIs require
-	// the provider credentials derived from it (see Credentials). It is
-	// required when Addr is not loopback, has at least MinTokenLength
-	// characters and is compared exactly (see CheckToken). Without a
+	// the provider credentials derived from it (see api.Credentials). It is
+	// required when Addr is not loopback, has at least api.MinTokenLength
+	// characters and is compared exactly (see api.CheckToken). Without a
 	// token only requests addressed to a loopback Host are served.
 	Token string
 	// Logger receives the server's logs; nil discards them. Secrets are
@@ -44,7 +44,7 @@ type Config struct {
 	Logger *slog.Logger
 	// Scenarios runs scripted scenarios; nil makes the scenario routes
 	// answer 501.
-	Scenarios ScenarioRunner
+	Scenarios api.ScenarioRunner
 	// Dashboard, when set, serves every path outside /api/, /healthz,
 	// /metrics and the providers' registration APIs.
 	Dashboard http.Handler
@@ -52,7 +52,7 @@ type Config struct {
 	// APIs); default 1 MiB.
 	MaxBodyBytes int64
 	// BodyReadTimeout bounds how long a request body may take to arrive
-	// (headers have 10 s); default DefaultBodyReadTimeout. A slower body
+	// (headers have 10 s); default api.DefaultBodyReadTimeout. A slower body
 	// gets 408 and its connection is closed.
 	BodyReadTimeout time.Duration
 	// MaxEndpoints bounds the endpoints the server holds, however they are
@@ -61,7 +61,7 @@ type Config struct {
 	// DefaultMaxEndpoints.
 	MaxEndpoints int
 	// MaxTriggerDeliveries bounds the deliveries one trigger makes (see
-	// EngineConfig); beyond it the trigger is refused with 400. Default
+	// engine.EngineConfig); beyond it the trigger is refused with 400. Default
 	// DefaultMaxTriggerDeliveries.
 	MaxTriggerDeliveries int
 	// TLSConfig is used for outgoing requests (deliveries and registration
@@ -75,9 +75,9 @@ type Config struct {
 	Retention engine.Retention
 	// ProviderAPIs are the providers' registration APIs the server mounts
 	// (package mockserver/providerapi has Airalo's, eSIM Access's and
-	// eSIMfly's: pass providerapi.All()); none by default. See ProviderAPI
+	// eSIMfly's: pass providerapi.All()); none by default. See api.ProviderAPI
 	// for what each must do.
-	ProviderAPIs []ProviderAPI
+	ProviderAPIs []api.ProviderAPI
 }
 
 // DefaultMaxBodyBytes is the default request body cap.
@@ -88,54 +88,25 @@ const DefaultMaxBodyBytes = 1 << 20
 const shutdownGrace = 15 * time.Second
 
 // Server is a running mock provider: the control API, the providers'
-// registration APIs, the live stream, health and metrics, and the delivery
-// engine behind them. Make one with New and stop it with Close.
+// registration APIs, the live stream, health and metrics (package
+// mockserver/api), and the delivery engine behind them (package
+// mockserver/engine). Make one with New and stop it with Close.
 type Server struct {
 	// URL is the base URL the server listens on, "http://127.0.0.1:PORT".
 	URL string
 
-	cfg     Config
-	store   engine.Store
-	cat     *providers.Catalogue
-	engine  *engine.Engine
-	log     *slog.Logger
-	reg     *prometheus.Registry
-	apiReqs *prometheus.CounterVec
-	// refused counts requests the guard refused, by reason.
-	refused *prometheus.CounterVec
-	// metrics serves /metrics; made on first use.
-	metrics     http.Handler
-	metricsOnce sync.Once
-	spec        *apiSpec
-	ops         map[string]http.HandlerFunc
-	handler     http.Handler
+	api    *api.Server
+	engine *engine.Engine
+	log    *slog.Logger
 
 	httpSrv   *http.Server
 	serveDone chan struct{}
-	// ctx lives until Close; scenario runs are bound to it.
-	ctx    context.Context
+	// cancel ends the engine's and the pruner's context.
 	cancel context.CancelFunc
 	// pruned is closed when the retention's pruner has stopped.
-	pruned <-chan struct{}
-	// closing is closed when Close starts, ending every live stream.
-	closing   chan struct{}
+	pruned    <-chan struct{}
 	closeOnce sync.Once
 	closeErr  error
-
-	// endpoints owns the endpoint rules (control API and provider
-	// registrations alike).
-	endpoints *engine.Endpoints
-	// heartbeat is the live stream's keep-alive interval in nanoseconds
-	// (atomic, so tests may shorten it while serving).
-	heartbeat atomic.Int64
-	sse       sseState
-
-	// creds are the provider credentials the registration mocks require
-	// (nil without a token: any are accepted).
-	creds       *Credentials
-	checkClient *http.Client
-	// providerAPIs are the mounted registration APIs' handlers, by prefix.
-	providerAPIs map[string]http.Handler
 }
 
 // New starts a server: it listens on cfg.Addr at once (so URL is usable
@@ -149,17 +120,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
-	if err := CheckToken(cfg.Token); err != nil {
+	if err := api.CheckToken(cfg.Token); err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
-	if cfg.Token == "" && !isLoopback(cfg.Addr) {
+	if cfg.Token == "" && api.Exposed(cfg.Addr) {
 		return nil, fmt.Errorf("mockserver: refusing to listen on %s without a token: the control API would be open to the network; set a token or listen on 127.0.0.1", cfg.Addr)
 	}
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	if cfg.BodyReadTimeout <= 0 {
-		cfg.BodyReadTimeout = DefaultBodyReadTimeout
+		cfg.BodyReadTimeout = api.DefaultBodyReadTimeout
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -177,40 +148,17 @@ func New(cfg Config) (*Server, error) {
 		}
 		cfg.Catalogue = cat
 	}
-	spec, err := loadAPISpec()
-	if err != nil {
-		return nil, fmt.Errorf("mockserver: %w", err)
-	}
-
-	s := &Server{
-		cfg: cfg, store: cfg.Store, cat: cfg.Catalogue, log: cfg.Logger, spec: spec,
-		reg:       prometheus.NewRegistry(),
-		creds:     DeriveCredentials(cfg.Token),
-		serveDone: make(chan struct{}),
-		closing:   make(chan struct{}),
-	}
-	s.heartbeat.Store(int64(15 * time.Second))
-	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s.apiReqs = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "esimhooks_api_requests_total",
-		Help: "Control API requests by operation and status code.",
-	}, []string{"operation", "code"})
-	s.reg.MustRegister(s.apiReqs)
-	s.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "esimhooks_refused_requests_total",
-		Help: "Requests refused before routing: host (a Host that is not loopback, without a token), cross-origin (a browser write from another origin), body-timeout (a body slower than the body read timeout).",
-	}, []string{"reason"})
-	s.reg.MustRegister(s.refused)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if ls, ok := cfg.Store.(engine.LogSizer); ok {
-		s.reg.MustRegister(engine.NewLogSizeCollector(ls))
+		reg.MustRegister(engine.NewLogSizeCollector(ls))
 	}
-
-	s.engine, err = engine.NewEngine(engine.EngineConfig{
+	eng, err := engine.NewEngine(engine.EngineConfig{
 		Catalogue: cfg.Catalogue,
 		Store:     cfg.Store,
 		TimeScale: cfg.TimeScale,
 		Logger:    cfg.Logger,
-		Metrics:   engine.NewMetrics(s.reg),
+		Metrics:   engine.NewMetrics(reg),
 		TLSConfig: cfg.TLSConfig,
 
 		MaxTriggerDeliveries: cfg.MaxTriggerDeliveries,
@@ -218,33 +166,37 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
-	s.endpoints = engine.NewEndpoints(s.engine, cfg.MaxEndpoints)
-	s.checkClient = newCheckClient(cfg.TLSConfig)
-	if s.providerAPIs, err = mountProviderAPIs(cfg.ProviderAPIs, serverHost{s}); err != nil {
-		s.engine.Close()
+	s := &Server{engine: eng, log: cfg.Logger, serveDone: make(chan struct{})}
+	s.api, err = api.New(api.Config{
+		Engine: eng, Endpoints: engine.NewEndpoints(eng, cfg.MaxEndpoints), Store: cfg.Store, Registry: reg,
+		Addr: cfg.Addr, Token: cfg.Token, Logger: cfg.Logger, Scenarios: cfg.Scenarios, Dashboard: cfg.Dashboard,
+		MaxBodyBytes: cfg.MaxBodyBytes, BodyReadTimeout: cfg.BodyReadTimeout, TLSConfig: cfg.TLSConfig,
+		Retention: cfg.Retention, ProviderAPIs: cfg.ProviderAPIs, Version: Version,
+	})
+	if err != nil {
+		eng.Close()
 		return nil, fmt.Errorf("mockserver: %w", err)
-	}
-	if err := s.buildHandler(); err != nil {
-		s.engine.Close()
-		return nil, err
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
+		s.api.Close()
 		s.engine.Close()
 		return nil, fmt.Errorf("mockserver: %w", err)
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
-	if err := s.engine.Start(s.ctx); err != nil {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	if err := s.engine.Start(ctx); err != nil {
 		ln.Close()
 		s.cancel()
+		s.api.Close()
 		s.engine.Close()
 		return nil, fmt.Errorf("mockserver: starting the delivery engine: %w", err)
 	}
-	s.pruned = engine.StartPruner(s.ctx, cfg.Store, cfg.Retention, s.engine.Clock(), engine.NewMetrics(s.reg), cfg.Logger)
+	s.pruned = engine.StartPruner(ctx, cfg.Store, cfg.Retention, s.engine.Clock(), engine.NewMetrics(reg), cfg.Logger)
 	s.URL = "http://" + ln.Addr().String()
 	s.httpSrv = &http.Server{
-		Handler:           s.handler,
+		Handler:           s.api.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelDebug),
@@ -267,7 +219,7 @@ func New(cfg Config) (*Server, error) {
 // is not closed.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		close(s.closing)
+		s.api.StopStreams()
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		err := s.httpSrv.Shutdown(ctx)
 		cancel()
@@ -276,6 +228,7 @@ func (s *Server) Close() error {
 		}
 		<-s.serveDone
 		s.cancel()
+		s.api.Close()
 		<-s.pruned
 		s.closeErr = errors.Join(err, s.engine.Close())
 		s.log.Info("mock server closed")
@@ -286,54 +239,8 @@ func (s *Server) Close() error {
 // Handler returns the server's root handler, for serving it elsewhere too
 // (for example in an httptest.Server). It shares the server's engine and
 // must not be used after Close.
-func (s *Server) Handler() http.Handler { return s.handler }
+func (s *Server) Handler() http.Handler { return s.api.Handler() }
 
 // Engine returns the server's delivery engine. The server owns it: callers
 // must not Close it.
 func (s *Server) Engine() *engine.Engine { return s.engine }
-
-// isLoopback reports whether addr ("host:port") names a loopback host.
-// An empty host means every interface, which is not loopback.
-func isLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// buildHandler assembles the routes:
-//
-//	/api/...                  control API (validated, optional bearer token)
-//	/healthz, /metrics        operations, never authenticated
-//	/<provider>/...           the providers' registration APIs
-//	                          (Config.ProviderAPIs: /airalo/, /esimaccess/, /esimfly/)
-//	/                         the dashboard, if any
-func (s *Server) buildHandler() error {
-	s.ops = s.operationHandlers()
-	for _, id := range s.spec.operations() {
-		if s.ops[id] == nil {
-			return fmt.Errorf("mockserver: operation %s of %s has no handler", id, specFile)
-		}
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/api/", s.serveAPI)
-	mux.HandleFunc("/healthz", s.handleHealth)
-	mux.HandleFunc("/metrics", s.handleMetrics)
-	for prefix, h := range s.providerAPIs {
-		mux.Handle(prefix, h)
-	}
-	if s.cfg.Dashboard != nil {
-		mux.Handle("/", s.cfg.Dashboard)
-	} else {
-		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			writeProblem(w, r, problemf(http.StatusNotFound, problemNotFound, "no route %s %s", r.Method, r.URL.Path))
-		})
-	}
-	s.handler = s.guard(mux)
-	return nil
-}

@@ -20,7 +20,7 @@ import (
 // ProviderAPI is one provider's registration API (Airalo's opt-in, eSIM
 // Access's webhook/save, ...), mounted by New under Prefix. Package
 // mockserver/providerapi has the built-in ones; the server knows none of
-// them, so that dependency goes one way (providerapi imports mockserver).
+// them, so that dependency goes one way (providerapi imports mockserver/api).
 //
 // Obligations: Prefix is a path of its own, "/" + name + "/" (not /api/,
 // /healthz or /metrics, not the dashboard's "/", not another API's); New is

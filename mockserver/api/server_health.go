@@ -11,20 +11,22 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Version is the version /healthz reports. The build may set it with
-// -ldflags "-X github.com/esimhooks/esimhooks/mockserver.Version=v1.2.3";
-// otherwise the main module's version from the build info is used.
-var Version = ""
-
-var versionOnce = sync.OnceValue(func() string {
-	if Version != "" {
-		return Version
-	}
+// buildVersion is the main module's version from the build info, the
+// version /healthz reports when Config.Version is empty.
+var buildVersion = sync.OnceValue(func() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 		return bi.Main.Version
 	}
 	return "devel"
 })
+
+// version is the version /healthz reports.
+func (s *Server) version() string {
+	if s.cfg.Version != "" {
+		return s.cfg.Version
+	}
+	return buildVersion()
+}
 
 type health struct {
 	Status  string `json:"status"`
@@ -54,7 +56,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if !onlyGet(w, r) {
 		return
 	}
-	h := health{Status: "ok", Store: "ok", Pending: s.engine.Pending(), Version: versionOnce(), Retention: s.cfg.Retention.String()}
+	h := health{Status: "ok", Store: "ok", Pending: s.engine.Pending(), Version: s.version(), Retention: s.cfg.Retention.String()}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if _, err := s.store.ListDeliveries(ctx, engine.DeliveryFilter{Limit: 1}); err != nil {

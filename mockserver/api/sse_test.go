@@ -235,7 +235,7 @@ func TestStreamCarriesRunAndEventIDs(t *testing.T) {
 }
 
 func TestStreamHeartbeatAndServerClose(t *testing.T) {
-	s, err := New(Config{Store: engine.NewMemoryStore()})
+	s, err := newServer(testConfig{Store: engine.NewMemoryStore()})
 	if err != nil {
 		t.Fatal(err)
 	}
