@@ -44,7 +44,7 @@ var readmeNotRun = map[string]string{
 	"go test -short ./...                                  # quicker: trims the faulty-receiver matrix":                       "the test suite itself",
 	"go test -fuzz=FuzzStringifyJS ./providers/jsonv       # also FuzzPHPRoundTrip, FuzzEncodeAiralo, FuzzFlatten, FuzzParse": "fuzzing runs until interrupted; its seed corpus runs with go test",
 	"go test -fuzz=FuzzHMACVerify ./providers/signing      # also FuzzStandardVerify":                                         "fuzzing runs until interrupted; its seed corpus runs with go test",
-	"go test ./mockserver -run '^$' -fuzz FuzzControlAPI -fuzztime 5m":                                                        "fuzzing for five minutes; its seed corpus runs with go test",
+	"go test ./mockserver/api -run '^$' -fuzz FuzzControlAPI -fuzztime 5m":                                                    "fuzzing for five minutes; its seed corpus runs with go test",
 	"go run ./cmd/esimhooks bench                          # --cpuprofile cpu.prof, then go tool pprof":                       "a benchmark of the full default size; bench_test.go runs bench small",
 	"npm install --prefix .ci/npm @redocly/cli@2    # .ci/run does this":                                                      "needs the npm registry; .ci/run runs it",
 	".ci/npm/node_modules/.bin/redocly lint          # every document of redocly.yaml":                                        "TestRedoclyLint (openapi) runs this lint, with --format json, and fails on any error",
@@ -57,7 +57,7 @@ var readmeNotRun = map[string]string{
 	"source <(esimhooks completion zsh)     # zsh, after compinit; or save it as _esimhooks in $fpath":                                    "loads completion into the reader's shell; TestZshAndFishScripts checks the script",
 	"esimhooks completion fish | source     # fish; or save it in ~/.config/fish/completions/esimhooks.fish":                              "loads completion into the reader's shell; TestZshAndFishScripts checks the script",
 
-	"go test -run '^$' -bench . ./internal/benchkit/ ./mockserver/ ./mockserver/sqlite/ ./providers/...":                "benchmarks measure, they do not pass or fail; go test compiles them",
+	"go test -run '^$' -bench . ./internal/benchkit/ ./mockserver/engine/ ./mockserver/sqlite/ ./providers/...":         "benchmarks measure, they do not pass or fail; go test compiles them",
 	"go run ./cmd/esimhooks bench --scenario storm --storm-endpoints 1   # add --receivers inprocess for the old setup": "a 25-second measurement; bench_test.go runs the storm bench small",
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 	"github.com/esimhooks/esimhooks/mockserver/dashboard"
 	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/providerapi"
@@ -49,13 +50,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	store := envFlag(fs, e, "store", "sqlite", "delivery log: sqlite (a file, survives restarts) or memory (throwaway)")
 	db := envFlag(fs, e, "db", "esimhooks.db", "SQLite file for --store sqlite (created 0600: it holds endpoint secrets)")
 	scale := envFlag(fs, e, "time-scale", "1", "multiply every provider delay (retry schedule, chaos delays) by this; 0.001 turns a 1 h retry into 3.6 s. Ack deadlines are not scaled")
-	token := envFlag(fs, e, "token", "", fmt.Sprintf("require 'Authorization: Bearer TOKEN' on /api/ (at least %d characters, compared exactly) and the provider credentials derived from it on the provider APIs", mockserver.MinTokenLength))
+	token := envFlag(fs, e, "token", "", fmt.Sprintf("require 'Authorization: Bearer TOKEN' on /api/ (at least %d characters, compared exactly) and the provider credentials derived from it on the provider APIs", api.MinTokenLength))
 	logFormat := envFlag(fs, e, "log-format", "text", "log format: text or json")
 	logLevel := envFlag(fs, e, "log-level", "info", "log level: debug, info, warn, error")
 	caFile := envFlag(fs, e, "ca-file", "", "PEM file of CAs to trust for receivers with private certificates")
 	insecure := envBool(fs, e, "insecure", "accept any receiver TLS certificate (staging only)")
 	scenarios := envFlag(fs, e, "scenarios", "", "a directory of extra scenario files (YAML) added to the shipped library")
-	bodyTimeout := envFlag(fs, e, "body-timeout", mockserver.DefaultBodyReadTimeout.String(), "how long a request body may take to arrive (at most 10m); a slower one gets 408")
+	bodyTimeout := envFlag(fs, e, "body-timeout", api.DefaultBodyReadTimeout.String(), "how long a request body may take to arrive (at most 10m); a slower one gets 408")
 	printCreds := envBool(fs, e, "print-credentials", "print the provider credentials the registration APIs require with this --token, and exit")
 	maxEndpoints := envFlag(fs, e, "max-endpoints", strconv.Itoa(engine.DefaultMaxEndpoints), "most endpoints the server holds (1 to 100000); registering one more is refused with 409")
 	maxTrigger := envFlag(fs, e, "max-trigger-deliveries", strconv.Itoa(engine.DefaultMaxTriggerDeliveries), "most deliveries one trigger makes, endpoints × (1 + duplicates) (1 to 1000000); a larger trigger is refused with 400")
@@ -65,11 +66,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if err := mockserver.CheckToken(*token); err != nil {
+	if err := api.CheckToken(*token); err != nil {
 		return usageErr("--token: %v", err)
 	}
-	if *token == "" && mockserver.Exposed(*addr) {
-		return usageErr("--addr %s listens beyond this machine: the control API would be open to the network; add --token (at least %d characters, e.g. openssl rand -hex 16) or listen on 127.0.0.1", *addr, mockserver.MinTokenLength)
+	if *token == "" && api.Exposed(*addr) {
+		return usageErr("--addr %s listens beyond this machine: the control API would be open to the network; add --token (at least %d characters, e.g. openssl rand -hex 16) or listen on 127.0.0.1", *addr, api.MinTokenLength)
 	}
 	bt, err := time.ParseDuration(*bodyTimeout)
 	if err != nil || bt <= 0 || bt > 10*time.Minute {
@@ -156,7 +157,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 // requires (secrets included: the user asked for them; they are never
 // logged).
 func printCredentials(e *env, token string) error {
-	c := mockserver.DeriveCredentials(token)
+	c := api.DeriveCredentials(token)
 	if c == nil {
 		return usageErr("--print-credentials needs --token: without a token the provider APIs accept any credentials")
 	}

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 )
 
 // TestMain lets a test re-run this binary as "esimhooks ARGS…" in a child
@@ -310,7 +310,7 @@ func TestServeTokenRules(t *testing.T) {
 		}
 	}
 	code, out, errs := cli(t, "", "serve", "--token", "sixteen-chars-xx", "--print-credentials")
-	c := mockserver.DeriveCredentials("sixteen-chars-xx")
+	c := api.DeriveCredentials("sixteen-chars-xx")
 	if code != 0 || !strings.Contains(out, "client_id="+c.Airalo.ClientID) || !strings.Contains(out, "RT-SecretKey="+c.Esimaccess.SecretKey) ||
 		!strings.Contains(out, c.Esimfly.SecretKey) {
 		t.Errorf("--print-credentials: exit %d\n%s%s", code, out, errs)

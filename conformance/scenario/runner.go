@@ -10,7 +10,7 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
@@ -39,7 +39,7 @@ type Runner struct {
 const MaxRuns = 100
 
 type runState struct {
-	info   mockserver.ScenarioRun
+	info   api.ScenarioRun
 	result *Result
 	sent   *engineSender
 	// unstarted says that Play refused to start the run.
@@ -47,10 +47,10 @@ type runState struct {
 }
 
 // List returns the library, sorted by name.
-func (r *Runner) List() []mockserver.ScenarioInfo {
-	out := make([]mockserver.ScenarioInfo, 0, len(r.Library))
+func (r *Runner) List() []api.ScenarioInfo {
+	out := make([]api.ScenarioInfo, 0, len(r.Library))
 	for _, s := range r.Library {
-		out = append(out, mockserver.ScenarioInfo{Name: s.Name, Description: s.Title, Providers: []string{s.VariantID()}})
+		out = append(out, api.ScenarioInfo{Name: s.Name, Description: s.Title, Providers: []string{s.VariantID()}})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -60,7 +60,7 @@ func (r *Runner) List() []mockserver.ScenarioInfo {
 // its engine, and returns at once; the run stops when ctx ends. The
 // endpoint must belong to the scenario's provider (and variant); a probe
 // URL must be an http(s) URL.
-func (r *Runner) Run(ctx context.Context, req mockserver.ScenarioRunRequest) (*mockserver.ScenarioRun, error) {
+func (r *Runner) Run(ctx context.Context, req api.ScenarioRunRequest) (*api.ScenarioRun, error) {
 	var sc *Scenario
 	for _, s := range r.Library {
 		if s.Name == req.Scenario {
@@ -86,8 +86,8 @@ func (r *Runner) Run(ctx context.Context, req mockserver.ScenarioRunRequest) (*m
 	_, _ = rand.Read(b[:])
 	id := "run_" + hex.EncodeToString(b[:])
 	st := &runState{
-		info: mockserver.ScenarioRun{ID: id, Scenario: sc.Name, EndpointID: ep.ID, StartedAt: req.Engine.Now().UTC(),
-			ProbeURL: wire.RedactURL(req.ProbeURL), Outcome: mockserver.RunRunning},
+		info: api.ScenarioRun{ID: id, Scenario: sc.Name, EndpointID: ep.ID, StartedAt: req.Engine.Now().UTC(),
+			ProbeURL: wire.RedactURL(req.ProbeURL), Outcome: api.RunRunning},
 		sent: &engineSender{engine: req.Engine, ep: ep, run: id},
 	}
 	r.remember(st)
@@ -120,7 +120,7 @@ func (r *Runner) Run(ctx context.Context, req mockserver.ScenarioRunRequest) (*m
 }
 
 // Get returns a run's progress in the control API's form.
-func (r *Runner) Get(id string) (*mockserver.ScenarioRun, error) {
+func (r *Runner) Get(id string) (*api.ScenarioRun, error) {
 	res, done, err := r.Result(id)
 	if err != nil {
 		return nil, err
@@ -134,7 +134,7 @@ func (r *Runner) Get(id string) (*mockserver.ScenarioRun, error) {
 	info.Error = res.Err
 	info.DeliveryIDs = all
 	for _, s := range res.Steps {
-		out := mockserver.ScenarioStep{Label: s.Label, Event: s.Event, Error: s.Err}
+		out := api.ScenarioStep{Label: s.Label, Event: s.Event, Error: s.Err}
 		if !s.Final {
 			out.DeliveryIDs = steps[s.Index]
 		}
@@ -144,13 +144,13 @@ func (r *Runner) Get(id string) (*mockserver.ScenarioRun, error) {
 			}
 		}
 		for _, x := range s.Expectations {
-			out.Expectations = append(out.Expectations, mockserver.ScenarioExpectation{What: x.What, Outcome: string(x.Outcome), Evidence: x.Evidence})
+			out.Expectations = append(out.Expectations, api.ScenarioExpectation{What: x.What, Outcome: string(x.Outcome), Evidence: x.Evidence})
 		}
 		info.Steps = append(info.Steps, out)
 	}
 	info.Expectations.Passed, info.Expectations.Failed, info.Expectations.Skipped = res.Count()
 	info.Outcome = runOutcome(res, done, unstarted)
-	info.Passed = info.Outcome == mockserver.RunPassed
+	info.Passed = info.Outcome == api.RunPassed
 	return &info, nil
 }
 
@@ -167,13 +167,13 @@ func runOutcome(res *Result, done, unstarted bool) string {
 	}
 	switch {
 	case failed > 0, unstarted:
-		return mockserver.RunFailed
+		return api.RunFailed
 	case !done:
-		return mockserver.RunRunning
+		return api.RunRunning
 	case skipped > 0 || res.Err != "":
-		return mockserver.RunIncomplete
+		return api.RunIncomplete
 	}
-	return mockserver.RunPassed
+	return api.RunPassed
 }
 
 // Result returns a run's progress so far and whether it has finished.

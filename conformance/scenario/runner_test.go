@@ -12,6 +12,7 @@ import (
 	"github.com/esimhooks/esimhooks/conformance/scenario"
 	"github.com/esimhooks/esimhooks/examples/receiver/receiver"
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -58,15 +59,15 @@ func apiPost(t *testing.T, srv *mockserver.Server, path string, body any, want i
 
 // runToEnd starts scenario name against endpoint ep (with the probe, if
 // any) over the control API and follows the run until it is done.
-func runToEnd(t *testing.T, srv *mockserver.Server, name, ep, probe string) mockserver.ScenarioRun {
+func runToEnd(t *testing.T, srv *mockserver.Server, name, ep, probe string) api.ScenarioRun {
 	t.Helper()
 	body := map[string]any{"endpoint_id": ep}
 	if probe != "" {
 		body["probe_url"] = probe
 	}
-	var run mockserver.ScenarioRun
+	var run api.ScenarioRun
 	apiPost(t, srv, "/api/scenarios/"+name+"/runs", body, http.StatusAccepted, &run)
-	if run.Outcome != mockserver.RunRunning || run.Passed {
+	if run.Outcome != api.RunRunning || run.Passed {
 		t.Errorf("a started run says %s (passed %v)", run.Outcome, run.Passed)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -78,7 +79,7 @@ func runToEnd(t *testing.T, srv *mockserver.Server, name, ep, probe string) mock
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got mockserver.ScenarioRun
+		var got api.ScenarioRun
 		json.NewDecoder(resp.Body).Decode(&got)
 		resp.Body.Close()
 		if got.Done {
@@ -113,7 +114,7 @@ func TestRunnerRunsGoThroughTheEngine(t *testing.T) {
 	defer stop()
 
 	run := runToEnd(t, srv, "roamify-duplicate-storm", ep.ID, target.URL+receiver.ProbePrefix)
-	if run.Outcome != mockserver.RunPassed || !run.Passed || run.Expectations.Skipped != 0 || run.Expectations.Passed == 0 {
+	if run.Outcome != api.RunPassed || !run.Passed || run.Expectations.Skipped != 0 || run.Expectations.Passed == 0 {
 		t.Fatalf("with the probe: %s (passed %v, %+v), want passed, nothing skipped: %+v", run.Outcome, run.Passed, run.Expectations, run)
 	}
 	if len(run.DeliveryIDs) != 10 || len(run.Steps) == 0 || len(run.Steps[0].DeliveryIDs) != 10 {
@@ -168,7 +169,7 @@ func TestRunnerRunsGoThroughTheEngine(t *testing.T) {
 	}
 
 	again := runToEnd(t, srv, "roamify-duplicate-storm", ep.ID, "")
-	if again.Outcome != mockserver.RunIncomplete || again.Passed || again.Expectations.Skipped == 0 {
+	if again.Outcome != api.RunIncomplete || again.Passed || again.Expectations.Skipped == 0 {
 		t.Errorf("without a probe: %s (passed %v, %+v), want incomplete with skipped expectations", again.Outcome, again.Passed, again.Expectations)
 	}
 	if again.ProbeURL != "" || run.ProbeURL != target.URL+receiver.ProbePrefix {
@@ -188,7 +189,7 @@ func TestRunnerRetriesAreAttemptsOfOneDelivery(t *testing.T) {
 	var ep engine.Endpoint
 	apiPost(t, srv, "/api/endpoints", map[string]any{"url": target.URL, "provider": "roamify", "secret": "runner-secret"}, http.StatusCreated, &ep)
 	run := runToEnd(t, srv, "roamify-duplicate-storm", ep.ID, "")
-	if run.Outcome != mockserver.RunFailed || run.Passed || run.Expectations.Failed == 0 {
+	if run.Outcome != api.RunFailed || run.Passed || run.Expectations.Failed == 0 {
 		t.Fatalf("against a failing receiver: %s (passed %v, %+v), want failed", run.Outcome, run.Passed, run.Expectations)
 	}
 	step := run.Steps[0]
@@ -219,7 +220,7 @@ func TestRunnerRefusesAnEndpointOfAnotherProvider(t *testing.T) {
 	ctx := context.Background()
 	airalo := &engine.Endpoint{ID: "ep_1", URL: "http://127.0.0.1:9/", Provider: "airalo"}
 	roamify := &engine.Endpoint{ID: "ep_2", URL: "http://127.0.0.1:9/", Provider: "roamify", Secret: "s"}
-	for _, req := range []mockserver.ScenarioRunRequest{
+	for _, req := range []api.ScenarioRunRequest{
 		{Scenario: "roamify-duplicate-storm", Endpoint: airalo, Engine: srv.Engine()},
 		{Scenario: "no-such", Endpoint: roamify, Engine: srv.Engine()},
 		{Scenario: "roamify-duplicate-storm", Endpoint: roamify, Engine: srv.Engine(), ProbeURL: "ftp://127.0.0.1/"},

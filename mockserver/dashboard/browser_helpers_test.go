@@ -18,6 +18,7 @@ import (
 
 	"github.com/esimhooks/esimhooks/internal/browsertest"
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 	"github.com/esimhooks/esimhooks/mockserver/dashboard"
 	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/providerapi"
@@ -158,7 +159,7 @@ func (r *receiver) next(t *testing.T, path string) received {
 }
 
 // startServer starts the mock with the dashboard and a memory store.
-func startServer(t *testing.T, token string, scenarios mockserver.ScenarioRunner) (*mockserver.Server, engine.Store) {
+func startServer(t *testing.T, token string, scenarios api.ScenarioRunner) (*mockserver.Server, engine.Store) {
 	t.Helper()
 	store := engine.NewMemoryStore()
 	srv, err := mockserver.New(mockserver.Config{
@@ -184,17 +185,17 @@ type fakeScenarios struct {
 	mu    sync.Mutex
 	srv   *mockserver.Server
 	store engine.Store
-	runs  map[string]*mockserver.ScenarioRun
+	runs  map[string]*api.ScenarioRun
 }
 
-func (f *fakeScenarios) List() []mockserver.ScenarioInfo {
-	return []mockserver.ScenarioInfo{
+func (f *fakeScenarios) List() []api.ScenarioInfo {
+	return []api.ScenarioInfo{
 		{Name: "esimfly-out-of-order", Description: "esim.activated arrives before order.completed for the same order.", Providers: []string{"esimfly@2025-01"}},
 		{Name: "airalo-lost-ack", Description: "Airalo retries a notification whose acknowledgement was lost.", Providers: []string{"airalo@default"}},
 	}
 }
 
-func (f *fakeScenarios) Run(ctx context.Context, req mockserver.ScenarioRunRequest) (*mockserver.ScenarioRun, error) {
+func (f *fakeScenarios) Run(ctx context.Context, req api.ScenarioRunRequest) (*api.ScenarioRun, error) {
 	name, endpointID := req.Scenario, req.Endpoint.ID
 	if name != "esimfly-out-of-order" {
 		return nil, fmt.Errorf("scenario %q: %w", name, engine.ErrNotFound)
@@ -202,7 +203,7 @@ func (f *fakeScenarios) Run(ctx context.Context, req mockserver.ScenarioRunReque
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	seed := uint64(42)
-	run := &mockserver.ScenarioRun{ID: fmt.Sprintf("run_%d", len(f.runs)+1), Scenario: name, EndpointID: endpointID, StartedAt: time.Now()}
+	run := &api.ScenarioRun{ID: fmt.Sprintf("run_%d", len(f.runs)+1), Scenario: name, EndpointID: endpointID, StartedAt: time.Now()}
 	for _, ev := range []string{"esim.activated", "order.completed"} {
 		res, err := f.srv.Engine().Trigger(ctx, engine.Trigger{Provider: "esimfly", Event: ev, EndpointIDs: []string{endpointID}, Seed: &seed})
 		if err != nil {
@@ -211,14 +212,14 @@ func (f *fakeScenarios) Run(ctx context.Context, req mockserver.ScenarioRunReque
 		run.EventIDs = append(run.EventIDs, res.EventID)
 	}
 	if f.runs == nil {
-		f.runs = map[string]*mockserver.ScenarioRun{}
+		f.runs = map[string]*api.ScenarioRun{}
 	}
 	f.runs[run.ID] = run
 	c := *run
 	return &c, nil
 }
 
-func (f *fakeScenarios) Get(id string) (*mockserver.ScenarioRun, error) {
+func (f *fakeScenarios) Get(id string) (*api.ScenarioRun, error) {
 	f.mu.Lock()
 	run, ok := f.runs[id]
 	f.mu.Unlock()
@@ -228,7 +229,7 @@ func (f *fakeScenarios) Get(id string) (*mockserver.ScenarioRun, error) {
 	ctx := context.Background()
 	out := *run
 	out.Steps = nil
-	out.Outcome = mockserver.RunRunning
+	out.Outcome = api.RunRunning
 	for i, eid := range run.EventIDs {
 		ds, err := f.store.ListDeliveries(ctx, engine.DeliveryFilter{EventID: eid})
 		if err != nil || len(ds) == 0 || ds[0].State == engine.StatePending {
@@ -238,24 +239,24 @@ func (f *fakeScenarios) Get(id string) (*mockserver.ScenarioRun, error) {
 		if err != nil {
 			return nil, err
 		}
-		step := mockserver.ScenarioStep{Label: fmt.Sprintf("step %d", i+1), Event: ds[0].Event}
-		exp := mockserver.ScenarioExpectation{What: "acknowledged with 2xx", Outcome: "passed"}
+		step := api.ScenarioStep{Label: fmt.Sprintf("step %d", i+1), Event: ds[0].Event}
+		exp := api.ScenarioExpectation{What: "acknowledged with 2xx", Outcome: "passed"}
 		for _, a := range as {
 			step.Statuses = append(step.Statuses, a.Status)
 			exp.Evidence = fmt.Sprintf("HTTP %d", a.Status)
 		}
 		if ds[0].State != engine.StateDelivered {
-			exp.Outcome, out.Outcome = "failed", mockserver.RunFailed
+			exp.Outcome, out.Outcome = "failed", api.RunFailed
 		}
-		step.Expectations = []mockserver.ScenarioExpectation{exp}
+		step.Expectations = []api.ScenarioExpectation{exp}
 		out.Steps = append(out.Steps, step)
 	}
-	out.Steps = append(out.Steps, mockserver.ScenarioStep{Label: "final state", Expectations: []mockserver.ScenarioExpectation{
+	out.Steps = append(out.Steps, api.ScenarioStep{Label: "final state", Expectations: []api.ScenarioExpectation{
 		{What: "every resource has its newest status", Outcome: "skipped", Evidence: "no probe URL given"}}})
 	out.Done = true
 	// The final expectation was skipped: the run is at best incomplete.
-	if out.Outcome != mockserver.RunFailed {
-		out.Outcome = mockserver.RunIncomplete
+	if out.Outcome != api.RunFailed {
+		out.Outcome = api.RunIncomplete
 	}
 	return &out, nil
 }

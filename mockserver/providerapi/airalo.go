@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
@@ -71,7 +71,7 @@ type airaloNotification struct {
 
 // airaloMock serves Airalo's partner API.
 type airaloMock struct {
-	h      mockserver.ProviderHost
+	h      api.ProviderHost
 	routes *providerRoutes
 	// sim limits the simulator per account and (4 times as much) per
 	// source address, so new accounts do not bypass it.
@@ -92,7 +92,7 @@ type airaloMock struct {
 
 // newAiraloMock serves Airalo's APIs on h; the access tokens' key derives
 // from the server's token (h.DeriveKey).
-func newAiraloMock(h mockserver.ProviderHost) *airaloMock {
+func newAiraloMock(h api.ProviderHost) *airaloMock {
 	m := &airaloMock{
 		h: h, sim: newRateLimiter(airaloSimLimit, time.Minute), simAddr: newRateLimiter(4*airaloSimLimit, time.Minute),
 		tokenKey: newAiraloTokenKey(h), clock: time.Now,
@@ -121,12 +121,12 @@ func (m *airaloMock) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.route
 
 // airaloMessage answers {"data": [], "meta": {"message": msg}}.
 func airaloMessage(w http.ResponseWriter, status int, msg string) {
-	mockserver.WriteJSON(w, status, map[string]any{"data": []any{}, "meta": map[string]string{"message": msg}})
+	api.WriteJSON(w, status, map[string]any{"data": []any{}, "meta": map[string]string{"message": msg}})
 }
 
 // airaloInvalid answers Airalo's 422 validation shape.
 func airaloInvalid(w http.ResponseWriter, fields map[string]string) {
-	mockserver.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"data": fields, "meta": map[string]string{"message": "the parameter is invalid"}})
+	api.WriteJSON(w, http.StatusUnprocessableEntity, map[string]any{"data": fields, "meta": map[string]string{"message": "the parameter is invalid"}})
 }
 
 // requireKnown notes in errs, in Airalo's (Laravel's) words, a field that
@@ -223,14 +223,14 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		}
 		m.emails[account][typ] = n
 		m.mu.Unlock()
-		mockserver.WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
+		api.WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
 		return
 	}
 
 	id := airaloEndpointID(account, typ)
 	probe := &engine.Endpoint{ID: id, URL: n.ContactPoint, Provider: v.Provider.Name}
 	if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
-		var ce *mockserver.CheckError
+		var ce *api.CheckError
 		if errors.As(err, &ce) {
 			airaloInvalid(w, map[string]string{"webhook_url": "The webhook url must respond with 200 OK to a HEAD request: " + ce.Msg + "."})
 			return
@@ -268,7 +268,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 	m.levels[ep.ID] = n.Levels
 	m.mu.Unlock()
 	m.h.Logger().Info("airalo opt-in", "endpoint", ep.ID, "type", typ, "url", wire.RedactURL(ep.URL))
-	mockserver.WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
+	api.WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
 }
 
 // notifications returns the account's opted-in notifications: webhook
@@ -320,7 +320,7 @@ func (m *airaloMock) getOptIn(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, n := range list {
 		if typ == "" || n.Type == typ {
-			mockserver.WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
+			api.WriteJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"notification": n}, "meta": map[string]string{"message": "success"}})
 			return
 		}
 	}

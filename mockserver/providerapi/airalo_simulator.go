@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -58,7 +58,7 @@ var airaloSimLowData = map[string]string{
 
 // airaloError answers {"error": msg}, the simulator's error shape.
 func airaloError(w http.ResponseWriter, status int, msg string) {
-	mockserver.WriteJSON(w, status, map[string]string{"error": msg})
+	api.WriteJSON(w, status, map[string]string{"error": msg})
 }
 
 // simulate serves the webhook simulator.
@@ -174,7 +174,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 		airaloError(w, http.StatusBadRequest, "Webhook push failed: "+a.Failure()+"; Airalo needs 200.")
 		return
 	}
-	mockserver.WriteJSON(w, http.StatusOK, map[string]string{"success": "Notification sent"})
+	api.WriteJSON(w, http.StatusOK, map[string]string{"success": "Notification sent"})
 }
 
 // airaloSimLimit is the simulator's requests per minute per account.

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
@@ -45,7 +45,7 @@ const airaloTokenLifetime = 365 * 24 * time.Hour
 var errNotAiraloToken = errors.New("not an access token of this mock")
 
 // newAiraloTokenKey returns the key that signs access tokens.
-func newAiraloTokenKey(h mockserver.ProviderHost) []byte {
+func newAiraloTokenKey(h api.ProviderHost) []byte {
 	if k := h.DeriveKey("airalo-token-key"); k != nil {
 		return k
 	}
@@ -75,8 +75,8 @@ func (m *airaloMock) token(w http.ResponseWriter, r *http.Request) {
 	}
 	client, secret := f.str("client_id"), f.str("client_secret")
 	if c := m.h.Credentials(); c != nil {
-		idOK := mockserver.EqualSecret(client, c.Airalo.ClientID)
-		if !mockserver.EqualSecret(secret, c.Airalo.ClientSecret) || !idOK {
+		idOK := api.EqualSecret(client, c.Airalo.ClientID)
+		if !api.EqualSecret(secret, c.Airalo.ClientSecret) || !idOK {
 			airaloMessage(w, http.StatusUnauthorized, "Client authentication failed")
 			return
 		}
@@ -84,7 +84,7 @@ func (m *airaloMock) token(w http.ResponseWriter, r *http.Request) {
 	m.mu.Lock()
 	m.secrets[client] = secret
 	m.mu.Unlock()
-	mockserver.WriteJSON(w, http.StatusOK, map[string]any{
+	api.WriteJSON(w, http.StatusOK, map[string]any{
 		"data": map[string]any{
 			"token_type":   "Bearer",
 			"expires_in":   int(airaloTokenLifetime.Seconds()),

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 	"github.com/esimhooks/esimhooks/mockserver/mockservertest"
 )
 
@@ -127,9 +128,9 @@ func TestRegistrationNeedsCredentialsWithToken(t *testing.T) {
 	wantStatus(t, code, http.StatusOK, data)
 	var creds struct {
 		Required bool `json:"required"`
-		mockserver.Credentials
+		api.Credentials
 	}
-	if err := json.Unmarshal(data, &creds); err != nil || !creds.Required || *mockserver.DeriveCredentials(serverToken) != creds.Credentials {
+	if err := json.Unmarshal(data, &creds); err != nil || !creds.Required || *api.DeriveCredentials(serverToken) != creds.Credentials {
 		t.Fatalf("credentials %s", data)
 	}
 	if creds.Airalo.ClientSecret == "" || creds.Esimaccess.SecretKey == "" || creds.Esimfly.SecretKey == creds.Esimaccess.SecretKey {
@@ -159,7 +160,7 @@ func TestRegistrationNeedsCredentialsWithToken(t *testing.T) {
 	save := s.URL + "/esimaccess/api/v1/open/webhook/save"
 	body := `{"webhook":"` + rcv.URL + `/esim"}`
 	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
-	sign := func(rt mockserver.RTCredentials, code, ts, body string) string {
+	sign := func(rt api.RTCredentials, code, ts, body string) string {
 		return hex.EncodeToString(rtSignature(rt.SecretKey, ts, "req-1", code, []byte(body)))
 	}
 	ea := creds.Esimaccess

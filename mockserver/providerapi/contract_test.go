@@ -21,6 +21,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 	"github.com/esimhooks/esimhooks/openapi"
 )
 
@@ -297,7 +298,7 @@ func TestRegistrationAnswersMatchTheDocument(t *testing.T) {
 	st := newTestServer(t, func(c *mockserver.Config) { c.Token = serverToken })
 	code, _, data = call(t, "GET", st.URL+"/api/credentials", nil, bearer(serverToken)...)
 	wantStatus(t, code, http.StatusOK, data)
-	var creds mockserver.Credentials
+	var creds api.Credentials
 	if err := json.Unmarshal(data, &creds); err != nil {
 		t.Fatal(err)
 	}

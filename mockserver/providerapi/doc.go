@@ -13,14 +13,14 @@
 // updates it. openapi/registration.yaml describes every route and answer;
 // contract_test.go holds the mocks to it.
 //
-// The mocks know the server only through mockserver.ProviderHost: they
-// read and write endpoints under the server's endpoint rules (the engine's
-// Endpoints service), run the
-// provider's registration check, and push one-off deliveries (Airalo's
+// The mocks know the server only through api.ProviderHost (package
+// mockserver/api): they read and write endpoints under the server's
+// endpoint rules (the engine's Endpoints service), run the provider's
+// registration check, and push one-off deliveries (Airalo's
 // simulator) through the engine, so a push is in the delivery log, on the
 // live stream and in /metrics. The import goes one way: this package
-// imports mockserver, and a server mounts the mocks when its Config says
-// so:
+// imports mockserver/api and mockserver/engine, and a server mounts the
+// mocks when its Config says so:
 //
 //	srv, err := mockserver.New(mockserver.Config{Store: st, ProviderAPIs: providerapi.All()})
 //

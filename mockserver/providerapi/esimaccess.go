@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
@@ -46,11 +46,11 @@ import (
 
 // esimaccessMock serves eSIM Access's webhook registration.
 type esimaccessMock struct {
-	h      mockserver.ProviderHost
+	h      api.ProviderHost
 	routes *providerRoutes
 }
 
-func newEsimaccessMock(h mockserver.ProviderHost) *esimaccessMock {
+func newEsimaccessMock(h api.ProviderHost) *esimaccessMock {
 	m := &esimaccessMock{h: h}
 	m.routes = &providerRoutes{
 		routes: []providerRoute{
@@ -84,7 +84,7 @@ type esimaccessEnvelope struct {
 
 // esimaccessOK answers success with obj.
 func esimaccessOK(w http.ResponseWriter, obj any) {
-	mockserver.WriteJSON(w, http.StatusOK, esimaccessEnvelope{Success: true, Obj: obj})
+	api.WriteJSON(w, http.StatusOK, esimaccessEnvelope{Success: true, Obj: obj})
 }
 
 // esimaccessFail answers success false with a code and message (with
@@ -179,7 +179,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 			probe.Secret = old.Secret
 		}
 		if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
-			var ce *mockserver.CheckError
+			var ce *api.CheckError
 			if errors.As(err, &ce) {
 				esimaccessFail(w, "000001", "Webhook not saved: "+ce.Msg)
 				return

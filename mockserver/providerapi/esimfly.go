@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 	"github.com/esimhooks/esimhooks/providers"
@@ -61,11 +61,11 @@ var esimflyAPIVariants = []string{"2026-04", "2026-09"}
 
 // esimflyMock serves eSIMfly's business webhooks API.
 type esimflyMock struct {
-	h      mockserver.ProviderHost
+	h      api.ProviderHost
 	routes *providerRoutes
 }
 
-func newEsimflyMock(h mockserver.ProviderHost) *esimflyMock {
+func newEsimflyMock(h api.ProviderHost) *esimflyMock {
 	m := &esimflyMock{h: h}
 	m.routes = &providerRoutes{
 		routes: []providerRoute{
@@ -91,7 +91,7 @@ func esimflyFail(w http.ResponseWriter, status int, code, msg string, details ma
 	if details != nil {
 		body["details"] = details
 	}
-	mockserver.WriteJSON(w, status, body)
+	api.WriteJSON(w, status, body)
 }
 
 // auth returns the caller's account, or answers 401 AUTH_MISSING.
@@ -199,7 +199,7 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 	id := esimflyEndpointID(account)
 	probe := &engine.Endpoint{ID: id, URL: hook, Provider: v.Provider.Name, Variant: v.Name}
 	if err := m.h.CheckRegistration(r.Context(), v, probe); err != nil {
-		var ce *mockserver.CheckError
+		var ce *api.CheckError
 		if errors.As(err, &ce) {
 			esimflyFail(w, http.StatusBadRequest, "VALIDATION_FAILED", ce.Msg, map[string]any{"webhook_url": ce.Msg})
 			return
@@ -228,7 +228,7 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.h.Logger().Info("esimfly webhook set", "endpoint", ep.ID, "url", wire.RedactURL(ep.URL))
-	mockserver.WriteJSON(w, http.StatusOK, map[string]any{
+	api.WriteJSON(w, http.StatusOK, map[string]any{
 		"success": true,
 		"message": "Webhook settings updated",
 		"webhook": map[string]any{"url": ep.URL, "secret": secret, "events": ep.Events},
@@ -310,7 +310,7 @@ func (m *esimflyMock) get(w http.ResponseWriter, r *http.Request) {
 			recent = append(recent, newEsimflyDelivery(d))
 		}
 	}
-	mockserver.WriteJSON(w, http.StatusOK, map[string]any{
+	api.WriteJSON(w, http.StatusOK, map[string]any{
 		"success": true, "webhook": hook, "available_events": available, "recent_deliveries": recent,
 	})
 }

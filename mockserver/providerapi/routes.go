@@ -9,7 +9,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 )
 
 // This file holds what the providers' registration mocks share: routing
@@ -95,10 +95,10 @@ func sourceAddr(r *http.Request) string {
 // mockserver.Config.ProviderAPIs. Each call makes new ProviderAPI values;
 // each server that mounts them builds its own mocks, with their own state
 // (Airalo's token key, client secrets, e-mail opt-ins and rate limits).
-func All() []mockserver.ProviderAPI {
-	return []mockserver.ProviderAPI{
-		{Prefix: "/airalo/", New: func(h mockserver.ProviderHost) http.Handler { return newAiraloMock(h) }},
-		{Prefix: "/esimaccess/", New: func(h mockserver.ProviderHost) http.Handler { return newEsimaccessMock(h) }},
-		{Prefix: "/esimfly/", New: func(h mockserver.ProviderHost) http.Handler { return newEsimflyMock(h) }},
+func All() []api.ProviderAPI {
+	return []api.ProviderAPI{
+		{Prefix: "/airalo/", New: func(h api.ProviderHost) http.Handler { return newAiraloMock(h) }},
+		{Prefix: "/esimaccess/", New: func(h api.ProviderHost) http.Handler { return newEsimaccessMock(h) }},
+		{Prefix: "/esimfly/", New: func(h api.ProviderHost) http.Handler { return newEsimflyMock(h) }},
 	}
 }

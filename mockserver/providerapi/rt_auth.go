@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 )
 
 // rtSignatureWindow bounds how far an RT-Timestamp may be from the
@@ -24,11 +24,11 @@ const rtSignatureWindow = 5 * time.Minute
 // Access's API reference form; upper or lower case hex), with an
 // RT-Timestamp (milliseconds) within 5 minutes of now. The body is read
 // and put back for the handler. Every comparison takes constant time.
-func checkRT(r *http.Request, creds mockserver.RTCredentials, allowSecretKey bool, now time.Time, maxBody int64) bool {
+func checkRT(r *http.Request, creds api.RTCredentials, allowSecretKey bool, now time.Time, maxBody int64) bool {
 	code := r.Header.Get("RT-AccessCode")
-	codeOK := mockserver.EqualSecret(code, creds.AccessCode)
+	codeOK := api.EqualSecret(code, creds.AccessCode)
 	if allowSecretKey && r.Header.Get("RT-SecretKey") != "" {
-		return codeOK && mockserver.EqualSecret(r.Header.Get("RT-SecretKey"), creds.SecretKey)
+		return codeOK && api.EqualSecret(r.Header.Get("RT-SecretKey"), creds.SecretKey)
 	}
 	ts, reqID, sig := r.Header.Get("RT-Timestamp"), r.Header.Get("RT-RequestID"), r.Header.Get("RT-Signature")
 	ms, err := strconv.ParseInt(ts, 10, 64)
@@ -38,7 +38,7 @@ func checkRT(r *http.Request, creds mockserver.RTCredentials, allowSecretKey boo
 	if d := now.Sub(time.UnixMilli(ms)); d > rtSignatureWindow || d < -rtSignatureWindow {
 		return false
 	}
-	body, err := mockserver.PeekBody(r, maxBody)
+	body, err := api.PeekBody(r, maxBody)
 	if err != nil {
 		return false
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/esimhooks/esimhooks/mockserver"
+	"github.com/esimhooks/esimhooks/mockserver/api"
 	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/mockservertest"
 )
@@ -28,11 +29,11 @@ func newTestServer(t testing.TB, mods ...func(*mockserver.Config)) *testServer {
 	t.Helper()
 	ts := &testServer{apis: map[string]http.Handler{}}
 	cfg := mockserver.Config{Store: engine.NewMemoryStore()}
-	for _, api := range All() {
-		cfg.ProviderAPIs = append(cfg.ProviderAPIs, mockserver.ProviderAPI{Prefix: api.Prefix, New: func(h mockserver.ProviderHost) http.Handler {
-			handler := api.New(h)
+	for _, pa := range All() {
+		cfg.ProviderAPIs = append(cfg.ProviderAPIs, api.ProviderAPI{Prefix: pa.Prefix, New: func(h api.ProviderHost) http.Handler {
+			handler := pa.New(h)
 			ts.mu.Lock()
-			ts.apis[api.Prefix] = handler
+			ts.apis[pa.Prefix] = handler
 			ts.mu.Unlock()
 			return handler
 		}})
