@@ -29,7 +29,7 @@ import (
 // and cross-origin checks, body read timeout; not the control API's bearer
 // token: the API checks its provider's credentials, Host.Credentials). The
 // handler reaches the server only through the Host: it registers endpoints
-// under the server's endpoint rules (UpsertEndpoint), caps bodies at
+// under the server's endpoint rules (Endpoints().Upsert), caps bodies at
 // MaxBodyBytes, never logs a secret, and answers every request itself, in
 // its provider's shape, unknown paths and methods included.
 type ProviderAPI struct {
@@ -38,25 +38,18 @@ type ProviderAPI struct {
 }
 
 // ProviderHost is everything the providers' registration APIs use of the
-// server: the catalogue, the endpoints (read, written under the server's
-// endpoint rules, removed), an endpoint's recent deliveries, the
+// server: the catalogue, the endpoints (the engine's Endpoints service,
+// which owns the endpoint rules), an endpoint's recent deliveries, the
 // registration check, the engine's one-off push and clock, the
 // credentials, the body cap and the logger. The APIs hold it instead of
 // the *Server, and reach no further into the server's store, config, locks
 // or logger.
 type ProviderHost interface {
 	Catalogue() *providers.Catalogue
-	// Endpoint returns endpoint id; an error wrapping ErrNotFound when
-	// there is none.
-	Endpoint(ctx context.Context, id string) (*engine.Endpoint, error)
-	// UpsertEndpoint loads endpoint id (or starts a new one, within the
-	// server's MaxEndpoints: beyond it the error is a *LimitError), lets
-	// update change it, and stores it, one endpoint write at a time.
-	// update gets existed=false for a new endpoint (ID, CreatedAt and
-	// Source set); its error stores nothing.
-	UpsertEndpoint(ctx context.Context, id, source string, update func(ep *engine.Endpoint, existed bool) error) (*engine.Endpoint, error)
-	// DeleteEndpoint removes endpoint id.
-	DeleteEndpoint(ctx context.Context, id string) error
+	// Endpoints reads, registers (Upsert: within the server's
+	// MaxEndpoints, beyond it a *engine.LimitError) and removes endpoints
+	// under the server's endpoint rules, one endpoint write at a time.
+	Endpoints() *engine.Endpoints
 	// RecentDeliveries returns the endpoint's newest n deliveries, newest
 	// first.
 	RecentDeliveries(ctx context.Context, endpointID string, n int) ([]*engine.Delivery, error)
@@ -108,17 +101,7 @@ type serverHost struct{ s *Server }
 
 func (h serverHost) Catalogue() *providers.Catalogue { return h.s.cat }
 
-func (h serverHost) Endpoint(ctx context.Context, id string) (*engine.Endpoint, error) {
-	return h.s.endpoints.Get(ctx, id)
-}
-
-func (h serverHost) UpsertEndpoint(ctx context.Context, id, source string, update func(*engine.Endpoint, bool) error) (*engine.Endpoint, error) {
-	return h.s.endpoints.Upsert(ctx, id, source, update)
-}
-
-func (h serverHost) DeleteEndpoint(ctx context.Context, id string) error {
-	return h.s.endpoints.Delete(ctx, id)
-}
+func (h serverHost) Endpoints() *engine.Endpoints { return h.s.endpoints }
 
 func (h serverHost) RecentDeliveries(ctx context.Context, endpointID string, n int) ([]*engine.Delivery, error) {
 	return h.s.store.ListDeliveries(ctx, engine.DeliveryFilter{EndpointID: endpointID, Limit: n})

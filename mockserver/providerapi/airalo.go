@@ -240,7 +240,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	clientSecret := m.clientSecret(r)
-	ep, err := m.h.UpsertEndpoint(r.Context(), id, "airalo", func(ep *engine.Endpoint, existed bool) error {
+	ep, err := m.h.Endpoints().Upsert(r.Context(), id, "airalo", func(ep *engine.Endpoint, existed bool) error {
 		ep.URL, ep.Provider, ep.Variant, ep.Events = n.ContactPoint, v.Provider.Name, "", slices.Clone(events)
 		ep.Description = "Airalo opt-in " + typ
 		switch {
@@ -255,6 +255,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
+
 	if le := (*engine.LimitError)(nil); errors.As(err, &le) {
 		airaloMessage(w, http.StatusConflict, le.Error())
 		return
@@ -279,7 +280,7 @@ func (m *airaloMock) notifications(r *http.Request, account string) ([]airaloNot
 		if events == nil {
 			continue
 		}
-		ep, err := m.h.Endpoint(r.Context(), airaloEndpointID(account, typ))
+		ep, err := m.h.Endpoints().Get(r.Context(), airaloEndpointID(account, typ))
 		if errors.Is(err, engine.ErrNotFound) {
 			continue
 		}
@@ -349,7 +350,7 @@ func (m *airaloMock) optOut(w http.ResponseWriter, r *http.Request) {
 		m.mu.Unlock()
 	} else {
 		id := airaloEndpointID(account, typ)
-		err := m.h.DeleteEndpoint(r.Context(), id)
+		err := m.h.Endpoints().Delete(r.Context(), id)
 		if err != nil && !errors.Is(err, engine.ErrNotFound) {
 			m.h.Logger().Error("airalo opt-out failed", "err", err)
 			airaloMessage(w, http.StatusInternalServerError, "Something unexpected happened.")

@@ -130,7 +130,7 @@ func (m *airaloMock) simulate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	ep, err := m.h.Endpoint(r.Context(), airaloEndpointID(account, typ))
+	ep, err := m.h.Endpoints().Get(r.Context(), airaloEndpointID(account, typ))
 	switch {
 	case errors.Is(err, engine.ErrNotFound) && target == "":
 		airaloError(w, http.StatusBadRequest, fmt.Sprintf("You are not opted in to %s notifications; opt in first or pass webhook_url.", typ))

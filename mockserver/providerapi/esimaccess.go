@@ -167,7 +167,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 	if v != v.Provider.Default() {
 		variant = v.Name
 	}
-	old, err := m.h.Endpoint(r.Context(), id)
+	old, err := m.h.Endpoints().Get(r.Context(), id)
 	if err != nil && !errors.Is(err, engine.ErrNotFound) {
 		m.h.Logger().Error("esimaccess webhook lookup failed", "err", err)
 		esimaccessFail(w, "000001", "Server error")
@@ -189,7 +189,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ep, err := m.h.UpsertEndpoint(r.Context(), id, "esimaccess", func(ep *engine.Endpoint, existed bool) error {
+	ep, err := m.h.Endpoints().Upsert(r.Context(), id, "esimaccess", func(ep *engine.Endpoint, existed bool) error {
 		ep.URL, ep.Provider, ep.Variant, ep.Events = hook, v.Provider.Name, variant, nil
 		ep.Description = "eSIM Access webhook/save"
 		if ep.Secret == "" {
@@ -201,6 +201,7 @@ func (m *esimaccessMock) save(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
+
 	if le := (*engine.LimitError)(nil); errors.As(err, &le) {
 		esimaccessFail(w, "000001", le.Error())
 		return
@@ -220,7 +221,7 @@ func (m *esimaccessMock) query(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ep, err := m.h.Endpoint(r.Context(), esimaccessEndpointID(account))
+	ep, err := m.h.Endpoints().Get(r.Context(), esimaccessEndpointID(account))
 	switch {
 	case errors.Is(err, engine.ErrNotFound):
 		esimaccessOK(w, nil)

@@ -147,7 +147,7 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stored := ""
-	if old, err := m.h.Endpoint(r.Context(), esimflyEndpointID(account)); err == nil {
+	if old, err := m.h.Endpoints().Get(r.Context(), esimflyEndpointID(account)); err == nil {
 		stored = old.Variant // a re-PUT (rotation) keeps the edition unless ?variant= changes it
 	}
 	v, ok := m.variant(w, r, stored)
@@ -213,11 +213,12 @@ func (m *esimflyMock) put(w http.ResponseWriter, r *http.Request) {
 		esimflyFail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "Internal system error", nil)
 		return
 	}
-	ep, err := m.h.UpsertEndpoint(r.Context(), id, "esimfly", func(ep *engine.Endpoint, _ bool) error {
+	ep, err := m.h.Endpoints().Upsert(r.Context(), id, "esimfly", func(ep *engine.Endpoint, _ bool) error {
 		ep.URL, ep.Provider, ep.Variant, ep.Events, ep.Secret = hook, v.Provider.Name, v.Name, events, secret
 		ep.Description = "eSIMfly PUT /api/v1/business/webhooks"
 		return nil
 	})
+
 	if le := (*engine.LimitError)(nil); errors.As(err, &le) {
 		esimflyFail(w, http.StatusConflict, "CONFLICT", le.Error(), nil)
 		return
@@ -268,7 +269,7 @@ func (m *esimflyMock) get(w http.ResponseWriter, r *http.Request) {
 	}
 	id := esimflyEndpointID(account)
 	var hook any
-	ep, err := m.h.Endpoint(r.Context(), id)
+	ep, err := m.h.Endpoints().Get(r.Context(), id)
 	switch {
 	case errors.Is(err, engine.ErrNotFound):
 		ep = nil
