@@ -7,7 +7,7 @@
 // has the built-in ones).
 //
 // This package is the façade: Config, New, Server (URL, Handler, Engine,
-// Close) and Version. New wires the parts and owns the listener:
+// Close) and Version, over two packages:
 //
 //	mockserver/engine   the delivery core (model, Store, memory store,
 //	                    retention, Engine, typed errors, and the Endpoints
@@ -15,14 +15,17 @@
 //	                    server code
 //	mockserver/api      the control API (routing and validation from
 //	                    openapi/mockserver.yaml, problems, SSE), the
-//	                    token/Host/Origin guard, health, metrics, and the
-//	                    ProviderHost the registration mocks are mounted on
+//	                    token/Host/Origin guard, health, metrics, the
+//	                    ProviderHost the registration mocks are mounted on,
+//	                    and Start, which wires them
 //
-// It builds the engine and its Endpoints service from Config, hands both
-// to api.New with the API's settings, listens, starts the engine and the
-// retention's pruner, and serves api's handler; Close undoes that in
-// order. Package engine imports neither this package nor api
-// (engine's TestEngineImportsNoServer checks it).
+// The wiring (engine and Endpoints service from the Config, the API on
+// them, the listener, the engine's start, the retention's pruner, and
+// Close in reverse) is api.Start's, not this package's: the API's tests
+// (package api, which cannot import this one) start exactly the server New
+// starts, and the wiring is written once. Config is api.Options. Package
+// engine imports neither this package nor api (engine's
+// TestEngineImportsNoServer checks it).
 //
 // One HTTP attempt is package wire's (mockserver/wire): the engine hands
 // it the signed request, the provider's ack deadline and whether chaos

@@ -17,7 +17,7 @@ import (
 // the documented schema.
 type contract struct {
 	t    *testing.T
-	s    *testServer
+	s    *Server
 	seen map[string]bool
 }
 
@@ -56,7 +56,7 @@ func (c *contract) check(method, path string, code int, hdr http.Header, data []
 
 func TestResponsesMatchTheDocument(t *testing.T) {
 	fr := &fakeRunner{ran: make(chan ScenarioRunRequest, 1)}
-	s := newTestServer(t, func(c *testConfig) { c.Scenarios = fr })
+	s := newTestServer(t, func(c *Options) { c.Scenarios = fr })
 	rcv := newHookReceiver(t)
 	c := &contract{t: t, s: s, seen: map[string]bool{}}
 	attempts, unsubscribe := s.Engine().Subscribe(8)

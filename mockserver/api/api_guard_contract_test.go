@@ -29,7 +29,7 @@ func guardStatuses(method string, hasBody bool) []string {
 // server's refusal of each matches the document.
 func TestGuardRefusalsAreDocumented(t *testing.T) {
 	s := newTestServer(t)
-	slow := newTestServer(t, func(c *testConfig) { c.BodyReadTimeout = 100 * time.Millisecond })
+	slow := newTestServer(t, func(c *Options) { c.BodyReadTimeout = 100 * time.Millisecond })
 	c := &contract{t: t, s: s, seen: map[string]bool{}}
 	slowC := &contract{t: t, s: slow, seen: map[string]bool{}}
 	param := regexp.MustCompile(`\{[^}]+\}`)

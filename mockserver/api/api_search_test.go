@@ -18,7 +18,7 @@ import (
 // list and detail endpoints alike, and declared ones pass.
 func TestUnknownQueryParameters(t *testing.T) {
 	store := engine.NewMemoryStore()
-	s := newTestServer(t, func(c *testConfig) { c.Store = store })
+	s := newTestServer(t, func(c *Options) { c.Store = store })
 	d := &engine.Delivery{ID: "d1", EventID: "e1", EndpointID: "ep1", Provider: "esimfly", Event: "order.created",
 		State: engine.StateDelivered, CreatedAt: time.Now(), UpdatedAt: time.Now()}
 	if err := store.PutDelivery(t.Context(), d); err != nil {
@@ -64,7 +64,7 @@ func TestUnknownQueryParameters(t *testing.T) {
 // the API on a log put straight into the store.
 func TestSearchDeliveries(t *testing.T) {
 	store := engine.NewMemoryStore()
-	s := newTestServer(t, func(c *testConfig) { c.Store = store })
+	s := newTestServer(t, func(c *Options) { c.Store = store })
 	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	ctx := t.Context()
 	for i := range 30 {

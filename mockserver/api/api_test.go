@@ -545,7 +545,7 @@ func TestScenarios(t *testing.T) {
 	wantStatus(t, code, http.StatusNotImplemented, data)
 
 	fr := &fakeRunner{ran: make(chan ScenarioRunRequest, 1)}
-	s = newTestServer(t, func(c *testConfig) { c.Scenarios = fr })
+	s = newTestServer(t, func(c *Options) { c.Scenarios = fr })
 	code, _, data = call(t, "GET", s.URL+"/api/scenarios", nil)
 	wantStatus(t, code, http.StatusOK, data)
 	if !bytes.Contains(data, []byte("order-life")) {

@@ -101,7 +101,7 @@ func TestOversizedChaosIsRefused(t *testing.T) {
 // scaled plan reaches past MaxDueAhead is refused, on the endpoint and on
 // a trigger whose chaos merges with its endpoint's.
 func TestChaosScheduleAtTimeScale(t *testing.T) {
-	s := newTestServer(t, func(c *testConfig) { c.TimeScale = 1000 })
+	s := newTestServer(t, func(c *Options) { c.TimeScale = 1000 })
 	rc := newHookReceiver(t)
 	// 24h × 1000 = 1000 days > 365 days.
 	code, _, data := call(t, "POST", s.URL+"/api/endpoints",

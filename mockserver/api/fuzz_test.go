@@ -182,7 +182,7 @@ func exampleOf(sc *openapi3.Schema, name, receiver string, depth int) any {
 
 // fuzzer holds the server under test and ids to fill path parameters with.
 type fuzzer struct {
-	s   *testServer
+	s   *Server
 	rc  string
 	ops []fuzzOp
 

@@ -29,7 +29,7 @@ func wantBoundProblem(t *testing.T, code int, hdr http.Header, data []byte, stat
 // registration API: TestEsimaccessSaveBeyondEndpointBound), and nothing is
 // stored; deleting one makes room.
 func TestEndpointBound(t *testing.T) {
-	s := newTestServer(t, func(c *testConfig) { c.MaxEndpoints = 2 })
+	s := newTestServer(t, func(c *Options) { c.MaxEndpoints = 2 })
 	create := func() (int, http.Header, []byte) {
 		return call(t, "POST", s.URL+"/api/endpoints", map[string]any{"url": "http://127.0.0.1:9/hook", "provider": "standard"})
 	}
@@ -56,7 +56,7 @@ func TestEndpointBound(t *testing.T) {
 // beyond MaxTriggerDeliveries is refused with 400 naming the bound and
 // makes no delivery; one at the bound goes.
 func TestTriggerBound(t *testing.T) {
-	s := newTestServer(t, func(c *testConfig) { c.MaxTriggerDeliveries = 10 })
+	s := newTestServer(t, func(c *Options) { c.MaxTriggerDeliveries = 10 })
 	for range 2 {
 		code, _, data := call(t, "POST", s.URL+"/api/endpoints", map[string]any{
 			"url": "http://127.0.0.1:9/hook", "provider": "standard", "chaos": map[string]any{"duplicates": 4}})

@@ -31,7 +31,7 @@ func TestProviderAPIMount(t *testing.T) {
 		{[]ProviderAPI{{Prefix: "/acme/", New: echo}, {Prefix: "/acme/", New: echo}}, `"/acme/" is mounted twice`},
 		{[]ProviderAPI{{Prefix: "/acme/"}}, `"/acme/" has no New`},
 	} {
-		s, err := newServer(testConfig{Store: engine.NewMemoryStore(), ProviderAPIs: tc.apis})
+		s, err := Start(Options{Store: engine.NewMemoryStore(), ProviderAPIs: tc.apis}, "")
 		if err == nil {
 			s.Close()
 			t.Errorf("New with %+v succeeded; want an error containing %s", tc.apis, tc.want)
@@ -42,7 +42,7 @@ func TestProviderAPIMount(t *testing.T) {
 		}
 	}
 
-	s := newTestServer(t, func(c *testConfig) { c.ProviderAPIs = []ProviderAPI{{Prefix: "/acme/", New: echo}} })
+	s := newTestServer(t, func(c *Options) { c.ProviderAPIs = []ProviderAPI{{Prefix: "/acme/", New: echo}} })
 	code, _, data := call(t, "POST", s.URL+"/acme/v1/hooks?x=1", `{}`)
 	wantStatus(t, code, http.StatusTeapot, data)
 	if m := decode(t, data); m["path"] != "/acme/v1/hooks" || m["providers"] != float64(len(s.cat.Names())) {

@@ -13,7 +13,7 @@ import (
 
 func TestServerPrunesContinuously(t *testing.T) {
 	st := engine.NewMemoryStore()
-	s := newTestServer(t, func(c *testConfig) {
+	s := newTestServer(t, func(c *Options) {
 		c.Store = st
 		c.Retention = engine.Retention{MaxCount: 5, Interval: 5 * time.Millisecond}
 	})

@@ -34,7 +34,7 @@ func TestHostGuard(t *testing.T) {
 	}
 
 	const tok = "a-token-of-16-chars"
-	st := newTestServer(t, func(c *testConfig) { c.Token = tok })
+	st := newTestServer(t, func(c *Options) { c.Token = tok })
 	code, _, data := call(t, "GET", st.URL+"/api/providers", nil, "Host", "esimhooks.internal:7700", "Authorization", "Bearer "+tok)
 	wantStatus(t, code, http.StatusOK, data)
 }
@@ -84,7 +84,7 @@ func TestCrossOriginRefused(t *testing.T) {
 // and a partial body on a fresh connection to s, then reads the answer;
 // it returns the status and whether the server then closed the connection.
 // Every read is bounded by waitLimit.
-func rawRequest(t *testing.T, s *testServer, head, partial string) (status int, closed bool) {
+func rawRequest(t *testing.T, s *Server, head, partial string) (status int, closed bool) {
 	t.Helper()
 	status, _, _, closed = rawResponse(t, s, head, partial)
 	return status, closed
@@ -92,7 +92,7 @@ func rawRequest(t *testing.T, s *testServer, head, partial string) (status int, 
 
 // rawResponse is rawRequest that also returns the answer's headers and
 // body (mockservertest.RawResponse).
-func rawResponse(t *testing.T, s *testServer, head, partial string) (status int, header http.Header, body []byte, closed bool) {
+func rawResponse(t *testing.T, s *Server, head, partial string) (status int, header http.Header, body []byte, closed bool) {
 	t.Helper()
 	return mockservertest.RawResponse(t, s.URL, head, partial)
 }
@@ -101,7 +101,7 @@ func rawResponse(t *testing.T, s *testServer, head, partial string) (status int,
 // timeout gets 408 and its connection closed, on the control API and on
 // the providers' APIs alike.
 func TestSlowBodyCut(t *testing.T) {
-	s := newTestServer(t, func(c *testConfig) { c.BodyReadTimeout = 100 * time.Millisecond })
+	s := newTestServer(t, func(c *Options) { c.BodyReadTimeout = 100 * time.Millisecond })
 	for _, head := range []string{
 		"POST /api/endpoints HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000",
 		"POST /esimaccess/api/v1/open/webhook/save HTTP/1.1\r\nHost: 127.0.0.1\r\nRT-AccessCode: a\r\nRT-SecretKey: b\r\nContent-Length: 1000000",

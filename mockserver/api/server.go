@@ -17,10 +17,9 @@ import (
 	"github.com/esimhooks/esimhooks/providers"
 )
 
-// Config is what the control API serves and how. Package mockserver's New
-// fills it from its own Config (defaults applied) and the engine it
-// builds; every field is required unless it says otherwise.
-type Config struct {
+// settings is what the control API serves and how: Start fills it from
+// Options (defaults applied) and the engine it builds.
+type settings struct {
 	// Engine is the delivery engine the API triggers, resends and
 	// streams; Endpoints owns the endpoint rules (on the same engine).
 	Engine    *engine.Engine
@@ -30,7 +29,7 @@ type Config struct {
 	// Registry collects the API's counters and serves /metrics.
 	Registry *prometheus.Registry
 	// Addr is the listen address (the Host guard trusts it), Token the
-	// bearer token ("" for none), as mockserver.Config.
+	// bearer token ("" for none), as Options.
 	Addr, Token string
 	// Logger receives the API's logs. Secrets are never logged.
 	Logger *slog.Logger
@@ -57,10 +56,14 @@ type Config struct {
 
 // Server is the control API with everything it serves beside it: the
 // providers' registration APIs, the live stream, health, metrics and the
-// dashboard, behind the token/Host/Origin guard. It neither listens nor
-// owns the engine: package mockserver does both.
+// dashboard, behind the token/Host/Origin guard, served on its listener,
+// and the delivery engine it owns. Start makes one (mockserver.New does),
+// Close stops it.
 type Server struct {
-	cfg       Config
+	// URL is the base URL the server listens on, "http://127.0.0.1:PORT".
+	URL string
+
+	cfg       settings
 	store     engine.Store
 	cat       *providers.Catalogue
 	engine    *engine.Engine
@@ -95,11 +98,20 @@ type Server struct {
 	checkClient *http.Client
 	// providerAPIs are the mounted registration APIs' handlers, by prefix.
 	providerAPIs map[string]http.Handler
+
+	httpSrv   *http.Server
+	serveDone chan struct{}
+	// runCancel ends the engine's and the pruner's context.
+	runCancel context.CancelFunc
+	// pruned is closed when the retention's pruner has stopped.
+	pruned   <-chan struct{}
+	shutOnce sync.Once
+	closeErr error
 }
 
-// New builds the API's handler for cfg (see Config), mounting the
-// providers' registration APIs.
-func New(cfg Config) (*Server, error) {
+// newAPI builds the API's handler for cfg, mounting the providers'
+// registration APIs.
+func newAPI(cfg settings) (*Server, error) {
 	spec, err := loadAPISpec()
 	if err != nil {
 		return nil, err
@@ -142,8 +154,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // shutdown does not wait for them. Safe to call more than once.
 func (s *Server) StopStreams() { s.closeOnce.Do(func() { close(s.closing) }) }
 
-// Close cancels the scenario runs in progress and ends the live streams.
-func (s *Server) Close() {
+// stop cancels the scenario runs in progress and ends the live streams.
+func (s *Server) stop() {
 	s.StopStreams()
 	s.cancel()
 }
@@ -167,7 +179,7 @@ func isLoopback(addr string) bool {
 //	/api/...                  control API (validated, optional bearer token)
 //	/healthz, /metrics        operations, never authenticated
 //	/<provider>/...           the providers' registration APIs
-//	                          (Config.ProviderAPIs: /airalo/, /esimaccess/, /esimfly/)
+//	                          (Options.ProviderAPIs: /airalo/, /esimaccess/, /esimfly/)
 //	/                         the dashboard, if any
 func (s *Server) buildHandler() error {
 	s.ops = s.operationHandlers()

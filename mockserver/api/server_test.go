@@ -22,15 +22,15 @@ const waitLimit = mockservertest.WaitLimit
 
 // newTestServer starts a server on a loopback port with an in-memory store
 // and closes it when the test ends.
-func newTestServer(t testing.TB, mods ...func(*testConfig)) *testServer {
+func newTestServer(t testing.TB, mods ...func(*Options)) *Server {
 	t.Helper()
-	cfg := testConfig{Store: engine.NewMemoryStore(), ProviderAPIs: ProviderAPIsForTest()}
+	cfg := Options{Store: engine.NewMemoryStore(), ProviderAPIs: ProviderAPIsForTest()}
 	for _, m := range mods {
 		m(&cfg)
 	}
-	s, err := newServer(cfg)
+	s, err := Start(cfg, "")
 	if err != nil {
-		t.Fatalf("New: %v", err)
+		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
@@ -41,7 +41,7 @@ func newTestServer(t testing.TB, mods ...func(*testConfig)) *testServer {
 }
 
 // mountedAPI returns the handler s mounted for the provider API at prefix.
-func mountedAPI[T http.Handler](s *testServer, prefix string) T {
+func mountedAPI[T http.Handler](s *Server, prefix string) T {
 	return s.providerAPIs[prefix].(T)
 }
 
@@ -84,7 +84,7 @@ func wantStatus(t *testing.T, got, want int, body []byte) {
 
 // createEndpoint registers an endpoint through the control API and
 // returns its id and secret.
-func createEndpoint(t *testing.T, s *testServer, body map[string]any) (id, secret string) {
+func createEndpoint(t *testing.T, s *Server, body map[string]any) (id, secret string) {
 	t.Helper()
 	return mockservertest.CreateEndpoint(t, s.URL, body)
 }
@@ -113,7 +113,7 @@ func TestNewListensOnLoopback(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
-	s := newTestServer(t, func(c *testConfig) { c.Token = "secret-token-0123456" })
+	s := newTestServer(t, func(c *Options) { c.Token = "secret-token-0123456" })
 	code, _, data := call(t, "GET", s.URL+"/healthz", nil)
 	wantStatus(t, code, http.StatusOK, data)
 	m := decode(t, data)
@@ -128,7 +128,7 @@ func TestHealthz(t *testing.T) {
 
 	// A failing store is reported.
 	st := engine.NewMemoryStore()
-	s2 := newTestServer(t, func(c *testConfig) { c.Store = st })
+	s2 := newTestServer(t, func(c *Options) { c.Store = st })
 	st.Close()
 	code, _, data = call(t, "GET", s2.URL+"/healthz", nil)
 	wantStatus(t, code, http.StatusServiceUnavailable, data)
@@ -138,7 +138,7 @@ func TestHealthz(t *testing.T) {
 }
 
 func TestMetrics(t *testing.T) {
-	s := newTestServer(t, func(c *testConfig) { c.Token = "secret-token-0123456" })
+	s := newTestServer(t, func(c *Options) { c.Token = "secret-token-0123456" })
 	call(t, "GET", s.URL+"/api/providers", nil, "Authorization", "Bearer secret-token-0123456")
 	code, hdr, data := call(t, "GET", s.URL+"/metrics", nil)
 	wantStatus(t, code, http.StatusOK, data)
@@ -154,7 +154,7 @@ func TestMetrics(t *testing.T) {
 
 func TestBearerToken(t *testing.T) {
 	const tok = "s3cret-s3cret-s3cret"
-	s := newTestServer(t, func(c *testConfig) { c.Token = tok })
+	s := newTestServer(t, func(c *Options) { c.Token = tok })
 	for _, h := range [][]string{nil, {"Authorization", "Bearer wrong"}, {"Authorization", "Basic " + tok},
 		{"Authorization", "Bearer " + tok + "2"}, {"Authorization", "Bearer " + tok[:len(tok)-1]}, {"Authorization", "Bearer  " + tok}} {
 		code, hdr, data := call(t, "GET", s.URL+"/api/providers", nil, h...)
@@ -230,7 +230,7 @@ func TestRoutes(t *testing.T) {
 	wantStatus(t, code, http.StatusNotFound, data)
 
 	// With one, it serves them.
-	d := newTestServer(t, func(c *testConfig) {
+	d := newTestServer(t, func(c *Options) {
 		c.Dashboard = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "dashboard") })
 	})
 	code, _, data = call(t, "GET", d.URL+"/", nil)
@@ -244,7 +244,7 @@ func TestRoutes(t *testing.T) {
 // holds an attempt: Close must wait for it and record its outcome.
 func TestCloseFinishesInFlightAttempt(t *testing.T) {
 	store := engine.NewMemoryStore()
-	s, err := newServer(testConfig{Store: store})
+	s, err := Start(Options{Store: store}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +312,7 @@ type syncBuffer = mockservertest.SyncBuffer
 // log (the providers' APIs: TestRegistrationLogsHoldNoSecrets).
 func TestLogsHoldNoSecrets(t *testing.T) {
 	var logs syncBuffer
-	s := newTestServer(t, func(c *testConfig) {
+	s := newTestServer(t, func(c *Options) {
 		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
 	rcv := newHookReceiver(t)

@@ -235,7 +235,7 @@ func TestStreamCarriesRunAndEventIDs(t *testing.T) {
 }
 
 func TestStreamHeartbeatAndServerClose(t *testing.T) {
-	s, err := newServer(testConfig{Store: engine.NewMemoryStore()})
+	s, err := Start(Options{Store: engine.NewMemoryStore()}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func TestRequestValidation(t *testing.T) {
 }
 
 func TestBodyTooLarge(t *testing.T) {
-	s := newTestServer(t, func(c *testConfig) { c.MaxBodyBytes = 1024 })
+	s := newTestServer(t, func(c *Options) { c.MaxBodyBytes = 1024 })
 	big := `{"provider":"esimfly","event":"order.created","payload":{"pad":"` + strings.Repeat("x", 2048) + `"}}`
 	code, hdr, data := call(t, "POST", s.URL+"/api/triggers", big)
 	wantStatus(t, code, http.StatusRequestEntityTooLarge, data)
@@ -120,7 +120,7 @@ func TestEveryOperationHasAHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &testServer{}
+	s := &Server{}
 	ops := s.operationHandlers()
 	ids := spec.operations()
 	for _, id := range ids {
