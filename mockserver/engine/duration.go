@@ -168,11 +168,11 @@ func (c *Chaos) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*plain)(c))
 }
 
-// CheckSchedule reports, as an *Error naming the field, a chaos whose
+// checkSchedule reports, as an *Error naming the field, a chaos whose
 // first attempts would fall more than MaxDueAhead ahead once scaled by
 // scale (the server's time scale): delay + jitter + reorder window +
 // duplicates × spacing, each multiplied by the scale.
-func CheckSchedule(c Chaos, scale float64) *Error {
+func checkSchedule(c Chaos, scale float64) *Error {
 	if scale <= 0 {
 		scale = 1
 	}

@@ -16,7 +16,7 @@ import (
 // Endpoints is the one owner of the endpoint rules: a receiver URL is an
 // http(s) URL naming a host, events belong to the endpoint's variant,
 // extra header values can be sent, secrets can sign the variant's
-// deliveries (several only for Standard Webhooks, at most MaxSecrets),
+// deliveries (several only for Standard Webhooks, at most maxSecrets),
 // the chaos plans no first attempt beyond MaxDueAhead at the engine's
 // time scale, and the server holds at most its maximum of endpoints. The
 // control API and the providers' registration mocks both register,
@@ -44,8 +44,8 @@ func NewEndpoints(e *Engine, maxEndpoints int) *Endpoints {
 	return &Endpoints{e: e, max: maxEndpoints}
 }
 
-// MaxSecrets bounds the keys of one endpoint's rotation.
-const MaxSecrets = 10
+// maxSecrets bounds the keys of one endpoint's rotation.
+const maxSecrets = 10
 
 // NewEndpoint is an endpoint as a client asks for it (the control API's
 // POST /api/endpoints body).
@@ -111,7 +111,7 @@ func (s *Endpoints) Create(ctx context.Context, req NewEndpoint) (*Endpoint, *pr
 	}
 	now := time.Now().UTC()
 	ep = Endpoint{
-		ID: NewEndpointID(), URL: req.URL, Provider: v.Provider.Name, Variant: storedVariant(req.Variant, v),
+		ID: newEndpointID(), URL: req.URL, Provider: v.Provider.Name, Variant: storedVariant(req.Variant, v),
 		Secret: secret, Events: ep.Events, Description: req.Description, ProbeURL: req.ProbeURL, Headers: req.Headers,
 		Disabled: req.Disabled, Source: "api", CreatedAt: now, UpdatedAt: now,
 	}
@@ -212,7 +212,7 @@ func (s *Endpoints) check(ep *Endpoint, v *providers.Variant, p EndpointPatch) e
 // RotateSecret replaces endpoint id's secret with the given one (or
 // several, Standard Webhooks) or a fresh one in the provider's format,
 // keeping the previous Standard Webhooks secrets after it when
-// keepPrevious (at most MaxSecrets in all). It returns the endpoint and
+// keepPrevious (at most maxSecrets in all). It returns the endpoint and
 // its variant.
 func (s *Endpoints) RotateSecret(ctx context.Context, id string, secret *string, secrets []string, keepPrevious bool) (*Endpoint, *providers.Variant, error) {
 	s.mu.Lock()
@@ -234,7 +234,7 @@ func (s *Endpoints) RotateSecret(ctx context.Context, id string, secret *string,
 			return nil, nil, unusableError("/keep_previous", "enum", fmt.Sprintf("%s signs with one secret; only Standard Webhooks keeps the previous secrets signing (key rotation)", v.ID()))
 		}
 		keys := append(strings.Fields(key), EndpointSecrets(ep.Secret, v)...)
-		key = strings.Join(keys[:min(len(keys), MaxSecrets)], " ")
+		key = strings.Join(keys[:min(len(keys), maxSecrets)], " ")
 	}
 	ep.Secret = key
 	ep.UpdatedAt = time.Now().UTC()
@@ -300,9 +300,9 @@ func (s *Endpoints) checkRoom(ctx context.Context) error {
 	return nil
 }
 
-// checkSchedule is CheckSchedule at the engine's time scale.
+// checkSchedule is checkSchedule at the engine's time scale.
 func (s *Endpoints) checkSchedule(c Chaos) error {
-	if e := CheckSchedule(c, s.e.scale); e != nil {
+	if e := checkSchedule(c, s.e.scale); e != nil {
 		return e
 	}
 	return nil
@@ -350,8 +350,8 @@ func checkSecrets(v *providers.Variant, one *string, many []string) (string, err
 		return *one, nil
 	case many == nil:
 		return v.NewSecret(rand.Reader)
-	case len(many) == 0 || len(many) > MaxSecrets:
-		return "", fieldError("/secrets", "maxItems", fmt.Sprintf("give 1 to %d secrets", MaxSecrets))
+	case len(many) == 0 || len(many) > maxSecrets:
+		return "", fieldError("/secrets", "maxItems", fmt.Sprintf("give 1 to %d secrets", maxSecrets))
 	case len(many) > 1 && v.Signature.Scheme != "standard-webhooks":
 		return "", unusableError("/secrets", "maxItems", fmt.Sprintf("%s signs with one secret; only Standard Webhooks sends one signature per secret (key rotation)", v.ID()))
 	}
@@ -388,8 +388,8 @@ func unmaskHeaders(patch, current map[string]string) map[string]string {
 	return out
 }
 
-// NewEndpointID returns "ep_" and 20 random base-36 characters.
-func NewEndpointID() string {
+// newEndpointID returns "ep_" and 20 random base-36 characters.
+func newEndpointID() string {
 	return "ep_" + RandomToken(20)
 }
 

@@ -145,7 +145,7 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 	// The merged chaos of every endpoint must plan due times within
 	// MaxDueAhead, checked before anything is stored.
 	for _, ep := range eps {
-		if err := CheckSchedule(mergeChaos(ep.Chaos, t.Chaos), e.scale); err != nil {
+		if err := checkSchedule(mergeChaos(ep.Chaos, t.Chaos), e.scale); err != nil {
 			err.Reason = fmt.Sprintf("endpoint %s: %s", ep.ID, err.Reason)
 			return nil, err
 		}

@@ -31,9 +31,9 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("%s; the bound is %d (serve --%s)", e.Detail, e.Max, e.Bound)
 }
 
-// LimitOf returns the LimitError err wraps, if any: the registration
+// limitOf returns the LimitError err wraps, if any: the registration
 // mocks answer it in their provider's own error format.
-func LimitOf(err error) *LimitError {
+func limitOf(err error) *LimitError {
 	var le *LimitError
 	if errors.As(err, &le) {
 		return le
