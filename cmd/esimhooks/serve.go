@@ -192,8 +192,8 @@ func newLogger(e *env, format, level string) (*slog.Logger, error) {
 }
 
 // retention reads --retain for the given --store: "default" is the
-// store's default (mockserver.DefaultMemoryRetainCount deliveries in
-// memory, mockserver.DefaultSQLiteRetainAge in SQLite).
+// store's default (engine.DefaultMemoryRetainCount deliveries in
+// memory, engine.DefaultSQLiteRetainAge in SQLite).
 func retention(val, store string) (engine.Retention, error) {
 	if strings.TrimSpace(val) == "default" {
 		if store == "memory" {

@@ -108,7 +108,7 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 // starts it again on the same SQLite file and checks that every delivery
 // arrives (0 lost) and that the receiver saw at most the documented number
 // of duplicates: the attempts in flight or awaiting their deferred write at
-// the kill (workers + maxDeferred, see mockserver.CommitWaiter).
+// the kill (workers + maxDeferred, see engine.CommitWaiter).
 func TestPendingDeliveriesSurviveKill9(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")

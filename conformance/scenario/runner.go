@@ -16,8 +16,8 @@ import (
 )
 
 // Runner plays library scenarios against endpoints registered with the
-// mock server; it implements mockserver.ScenarioRunner. A run's attempts go
-// through the server's engine (mockserver.Engine.Send): each copy of a
+// mock server; it implements api.ScenarioRunner. A run's attempts go
+// through the server's engine (engine.Engine.Send): each copy of a
 // step is a delivery of the log tagged with the run, on the live stream
 // and in the metrics; the player still signs, paces, retries and grades
 // them as Play does. Runs are kept in memory (the most recent MaxRuns) so

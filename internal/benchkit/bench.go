@@ -1,4 +1,4 @@
-// Package benchkit measures the delivery engine (mockserver.Engine) as
+// Package benchkit measures the delivery engine (engine.Engine) as
 // `esimhooks bench` reports it: RunBench, the engine's throughput against
 // a plain net/http client on loopback, and RunStormBench, how well one
 // endpoint is isolated from another's duplicate storm. It is not part of
@@ -43,7 +43,7 @@ type BenchOptions struct {
 	// Trigger to the receiver seeing the first attempt; default 200.
 	LatencySamples int
 	// Store makes the engine's store (RunBench closes it); nil uses
-	// mockserver.NewMemoryStore.
+	// engine.NewMemoryStore.
 	Store func() (engine.Store, error)
 	// Catalogue defaults to providers.Builtin().
 	Catalogue *providers.Catalogue
@@ -255,7 +255,7 @@ func inParallel(n, conc int, one func() error) error {
 }
 
 // benchCounter counts the attempts the engine records, through
-// mockserver.EngineConfig.OnAttempt, and signals when a target is reached. record takes no
+// engine.EngineConfig.OnAttempt, and signals when a target is reached. record takes no
 // lock: sixteen workers call it.
 type benchCounter struct {
 	n      atomic.Int64
@@ -330,7 +330,7 @@ func (l *latencies) add(o *latencies) {
 // receiver has read its request; with every > 0, the triggers start that
 // far apart (or as soon as the last arrived, if later). When started is
 // not nil it must receive each sample's Attempt.StartedAt (from
-// mockserver.EngineConfig.OnAttempt), and the result's started holds the times from trigger
+// engine.EngineConfig.OnAttempt), and the result's started holds the times from trigger
 // to attempt start.
 func benchLatency(ctx context.Context, e *engine.Engine, rcv *nullReceiver, tr engine.Trigger, samples int, every time.Duration, started <-chan time.Time) (*latencies, error) {
 	out := &latencies{arrived: make([]time.Duration, 0, samples), called: make([]time.Duration, 0, samples)}

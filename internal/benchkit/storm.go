@@ -54,7 +54,7 @@ type StormOptions struct {
 	// engine's (and serve's) defaults.
 	Workers, MaxPerEndpoint int
 	// Store makes the engine's store (RunStormBench closes it); nil uses
-	// mockserver.NewMemoryStore.
+	// engine.NewMemoryStore.
 	Store func() (engine.Store, error)
 }
 

@@ -69,7 +69,7 @@ func (s *Store) addAttemptWrite(a *engine.Attempt, d *engine.Delivery) (func(c *
 }
 
 // ListAttempts returns the attempts of delivery deliveryID in order, or an
-// error wrapping mockserver.ErrNotFound if there is no such delivery.
+// error wrapping engine.ErrNotFound if there is no such delivery.
 func (s *Store) ListAttempts(ctx context.Context, deliveryID string) (list []*engine.Attempt, err error) {
 	op := fmt.Sprintf("list attempts of delivery %q", deliveryID)
 	// Read the attempts and check the delivery in one snapshot.

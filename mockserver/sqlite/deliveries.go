@@ -93,7 +93,7 @@ func saveDelivery(c *wconn, args []any, likelyNew bool, terms func() (string, er
 }
 
 // GetDelivery returns the delivery with id, body included, or an error
-// wrapping mockserver.ErrNotFound.
+// wrapping engine.ErrNotFound.
 func (s *Store) GetDelivery(ctx context.Context, id string) (*engine.Delivery, error) {
 	d, err := scanDelivery(s.getDelivery.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -110,7 +110,7 @@ func (s *Store) GetDelivery(ctx context.Context, id string) (*engine.Delivery, e
 // first, and deliveries created at the same instant by id, descending, as
 // the memory store does. f.Before is a cursor: only deliveries after that
 // one in this order are returned, and an unknown cursor is an error
-// wrapping mockserver.ErrNotFound. f.Limit defaults to 100 and is capped at
+// wrapping engine.ErrNotFound. f.Limit defaults to 100 and is capped at
 // 1000.
 func (s *Store) ListDeliveries(ctx context.Context, f engine.DeliveryFilter) ([]*engine.Delivery, error) {
 	const op = "list deliveries"
@@ -416,7 +416,7 @@ func qualify(cols string) string {
 	return "d." + strings.ReplaceAll(cols, ", ", ", d.")
 }
 
-// Pending returns every delivery in mockserver.StatePending, the soonest due
+// Pending returns every delivery in engine.StatePending, the soonest due
 // first.
 func (s *Store) Pending(ctx context.Context) ([]*engine.Delivery, error) {
 	const op = "list pending deliveries"
@@ -470,7 +470,7 @@ func termsJSON(d *engine.Delivery) (string, error) {
 }
 
 // storedTerms returns the terms of d that delivery_terms indexes:
-// mockserver.SearchTerms but the id and the event id, which have indexes
+// engine.SearchTerms but the id and the event id, which have indexes
 // of their own.
 func storedTerms(d *engine.Delivery) []string {
 	return slices.DeleteFunc(engine.SearchTerms(d), func(t string) bool { return t == d.ID || t == d.EventID })

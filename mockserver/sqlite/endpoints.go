@@ -29,7 +29,7 @@ func (s *Store) PutEndpoint(ctx context.Context, e *engine.Endpoint) error {
 	return nil
 }
 
-// EndpointsVersion implements mockserver.EndpointVersioner: it grows with
+// EndpointsVersion implements engine.EndpointVersioner: it grows with
 // every PutEndpoint and DeleteEndpoint of this Store, once the write is
 // on file (or has failed), so an engine on this Store reads endpoints again
 // only after they change. Endpoints written by another process into the
@@ -37,7 +37,7 @@ func (s *Store) PutEndpoint(ctx context.Context, e *engine.Endpoint) error {
 func (s *Store) EndpointsVersion() uint64 { return s.epVer.Load() }
 
 // GetEndpoint returns the endpoint with id, or an error wrapping
-// mockserver.ErrNotFound.
+// engine.ErrNotFound.
 func (s *Store) GetEndpoint(ctx context.Context, id string) (*engine.Endpoint, error) {
 	e, err := scanEndpoint(s.getEndpoint.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -73,7 +73,7 @@ func (s *Store) ListEndpoints(ctx context.Context) ([]*engine.Endpoint, error) {
 }
 
 // DeleteEndpoint deletes the endpoint with id, or returns an error wrapping
-// mockserver.ErrNotFound. Its deliveries stay in the log.
+// engine.ErrNotFound. Its deliveries stay in the log.
 func (s *Store) DeleteEndpoint(ctx context.Context, id string) error {
 	op := fmt.Sprintf("delete endpoint %q", id)
 	var n int64

@@ -17,7 +17,7 @@ import (
 //
 //   - A delivery whose fields do not decode (a chaos damaged on disk, or
 //     beyond today's bounds, such as a negative duration an older release
-//     accepted) is returned in mockserver.StateQuarantined with the reason,
+//     accepted) is returned in engine.StateQuarantined with the reason,
 //     and its row is marked quarantined, so Pending leaves it out and
 //     GET /api/deliveries?state=quarantined lists it. It is logged once,
 //     with its id, when it is marked.

@@ -23,7 +23,7 @@ import (
 // vacuumStep of them back to the file system, a step per write.
 
 // pruneCandidatesSQL selects the seq of up to ?2 of the oldest deliveries
-// created before ?1 that mockserver.PruneRule does not keep: not pending,
+// created before ?1 that engine.PruneRule does not keep: not pending,
 // and with no pending delivery of the same event id and creation time.
 const pruneCandidatesSQL = `SELECT d.seq FROM deliveries d
 WHERE d.created_at < ?1 AND d.state != 'pending'
@@ -78,7 +78,7 @@ func putAttempt(c *wconn, args []any) error {
 	return err
 }
 
-// Prune implements mockserver.Store.Prune: the count rule first, then the
+// Prune implements engine.Store.Prune: the count rule first, then the
 // age rule, up to r.Limit deliveries in all, in one transaction. After a
 // batch that was not full, it returns free pages to the file system if
 // they have piled up (see vacuumFreeShare).
@@ -173,7 +173,7 @@ func (s *Store) pageCounts(ctx context.Context) (pages, free int64, err error) {
 	return pages, free, nil
 }
 
-// LogSize implements mockserver.LogSizer: the rows are counted as they
+// LogSize implements engine.LogSizer: the rows are counted as they
 // are written (and once when the store opens), the pages asked of SQLite.
 func (s *Store) LogSize(ctx context.Context) (engine.LogSize, error) {
 	sz := engine.LogSize{

@@ -161,7 +161,7 @@ ALTER TABLE attempts_v2 RENAME TO attempts;
 	// which combinations may match; the triggers insert with NOT EXISTS,
 	// as an outer upsert would turn their OR IGNORE into an abort), so that a combined filter no delivery
 	// matches is answered without reading the indexes. terms is
-	// the JSON array of the ids a body holds (mockserver.SearchTerms, but
+	// the JSON array of the ids a body holds (engine.SearchTerms, but
 	// the id and event id, which have their own indexes), and
 	// delivery_terms indexes them in the list order; triggers keep it in
 	// step with the deliveries, whoever inserts, replaces or deletes them.

@@ -1,4 +1,4 @@
-// Package sqlite is esimhooks' default delivery log: a mockserver.Store kept
+// Package sqlite is esimhooks' default delivery log: a engine.Store kept
 // in one SQLite file, through modernc.org/sqlite (pure Go, no cgo).
 //
 // The file holds every endpoint's signing secret in clear: Open creates it
@@ -71,7 +71,7 @@ const walAutocheckpoint = 32000
 // holds before failing with SQLITE_BUSY.
 const busyTimeoutMS = 10000
 
-// Store is a mockserver.Store in an SQLite file. It is safe for concurrent
+// Store is a engine.Store in an SQLite file. It is safe for concurrent
 // use; Close it when done.
 type Store struct {
 	path string
@@ -187,7 +187,7 @@ func Open(path string) (*Store, error) {
 // Path returns the path the store was opened with.
 func (s *Store) Path() string { return s.path }
 
-// WaitsForCommit implements mockserver.CommitWaiter: every write returns
+// WaitsForCommit implements engine.CommitWaiter: every write returns
 // once it is committed.
 func (s *Store) WaitsForCommit() bool { return true }
 

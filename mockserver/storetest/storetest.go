@@ -1,4 +1,4 @@
-// Package storetest is a behavioural test suite for any mockserver.Store:
+// Package storetest is a behavioural test suite for any engine.Store:
 // the in-memory store and the SQLite delivery log both run it, so that the
 // engine and the API behave the same on either.
 //
@@ -10,7 +10,7 @@
 //   - Values are copied: changing a value after Put, or a value a Get
 //     returned, does not change what the store holds.
 //   - A missing id gives an error for which errors.Is(err,
-//     mockserver.ErrNotFound) holds: GetEndpoint, DeleteEndpoint,
+//     engine.ErrNotFound) holds: GetEndpoint, DeleteEndpoint,
 //     GetDelivery, ListAttempts (of an unknown delivery; a known delivery
 //     without attempts gives an empty list) and an unknown
 //     DeliveryFilter.Before cursor.
@@ -20,7 +20,7 @@
 //     after the cursor is unaffected by deliveries inserted since. Limit 0
 //     means 100, and a Limit over 1000 means 1000.
 //   - Every filter of DeliveryFilter that is set must match; Q matches
-//     mockserver.SearchTerms exactly. Each delivery carries the summary of
+//     engine.SearchTerms exactly. Each delivery carries the summary of
 //     the attempt AddAttempt recorded last, which PutDelivery keeps (and a
 //     new delivery starts without).
 //   - PutDelivery replaces in place: the delivery's attempts stay.
@@ -30,9 +30,9 @@
 //     with their attempts (GetDelivery and ListAttempts then say
 //     ErrNotFound), never a pending delivery nor one sharing EventID and
 //     CreatedAt with a pending one; the rest lists and paginates as
-//     before. A store that implements mockserver.LogSizer counts what it
+//     before. A store that implements engine.LogSizer counts what it
 //     holds exactly.
-//   - A store that implements mockserver.EndpointVersioner makes the
+//   - A store that implements engine.EndpointVersioner makes the
 //     version grow with every PutEndpoint and DeleteEndpoint, and with
 //     nothing else.
 package storetest
