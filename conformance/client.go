@@ -1,7 +1,7 @@
 package conformance
 
 import (
-	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode"
@@ -21,16 +20,16 @@ import (
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
-// maxResponseBody is how much of an answer the suite reads: enough for an
-// error message, never a never-ending body.
-const maxResponseBody = 4 << 10
-
-// client sends crafted requests to the target and reads the probe, with the
+// client sends crafted requests to the target and reads the probe. Every
+// attempt is a wire.Send, the one sender of the project, with the
 // protections a hostile target calls for: a deadline on every request,
-// no redirects followed, bounded header and body reads, and the run's TLS
-// settings (CA file, insecure). It is safe for concurrent use.
+// no redirects followed, bounded head and body reads (wire.MaxResponseBody
+// of the body), the answer read even after the receiver stopped reading a
+// large body, and the run's TLS settings (CA file, insecure). The client
+// adds what is the suite's own: the target and probe URLs, the run's extra
+// headers and the evidence. It is safe for concurrent use.
 type client struct {
-	http    *http.Client
+	wire    *wire.Sender
 	tls     *tls.Config
 	target  string
 	probe   string
@@ -49,25 +48,8 @@ func tlsConfig(caFile string, insecure bool) (*tls.Config, error) {
 }
 
 func newClient(o Options, tlsCfg *tls.Config) *client {
-	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	tr := &http.Transport{
-		Proxy:                  http.ProxyFromEnvironment,
-		DialContext:            answerAfterWriteError(dialer.DialContext),
-		TLSClientConfig:        tlsCfg,
-		TLSHandshakeTimeout:    5 * time.Second,
-		MaxIdleConns:           128,
-		MaxIdleConnsPerHost:    64,
-		IdleConnTimeout:        30 * time.Second,
-		MaxResponseHeaderBytes: 64 << 10,
-		DisableCompression:     true,
-		ExpectContinueTimeout:  time.Second,
-	}
 	return &client{
-		http: &http.Client{
-			Transport: tr,
-			// A provider never follows a redirect: a 3xx is the answer.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
+		wire:    wire.New(wire.Options{TLS: tlsCfg, Conns: 64}),
 		tls:     tlsCfg,
 		target:  o.Target,
 		probe:   strings.TrimRight(o.Probe, "/"),
@@ -76,50 +58,8 @@ func newClient(o Options, tlsCfg *tls.Config) *client {
 	}
 }
 
-// answerAfterWriteError wraps a dialer so that a failed write does not end
-// the request before its answer is read. A receiver may answer early and
-// close the connection while the body is still being written: a 413 from
-// nginx's client_max_body_size or Go's MaxBytesReader to a 5 MiB body
-// (ROB-004). Go's transport returns the write error ("broken pipe",
-// "connection reset") whenever it comes before the answer, so the verdict
-// would depend on timing. The wrapped connection reports every write from
-// the first failed one on as done, discarding the bytes (the peer reads no
-// more of them anyway), and the transport goes on to read what the
-// receiver answered; where it answered nothing, the read fails and the
-// evidence says the connection was closed or reset.
-func answerAfterWriteError(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := dial(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		return &writeTolerantConn{Conn: c}, nil
-	}
-}
-
-// writeTolerantConn is a connection whose writes never fail once one has:
-// see answerAfterWriteError. Reads are untouched.
-type writeTolerantConn struct {
-	net.Conn
-	failed atomic.Bool
-}
-
-// Write writes p, or discards it once a write has failed because the peer
-// closed or reset the connection.
-func (c *writeTolerantConn) Write(p []byte) (int, error) {
-	if c.failed.Load() {
-		return len(p), nil
-	}
-	n, err := c.Conn.Write(p)
-	if err != nil && (errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)) {
-		c.failed.Store(true)
-		return len(p), nil
-	}
-	return n, err
-}
-
 // close drops the idle connections.
-func (c *client) close() { c.http.CloseIdleConnections() }
+func (c *client) close() { c.wire.Close() }
 
 // request is one crafted request to the target.
 type request struct {
@@ -137,7 +77,7 @@ type request struct {
 type response struct {
 	Status  int
 	Header  http.Header
-	Body    []byte // at most maxResponseBody bytes
+	Body    []byte // at most wire.MaxResponseBody bytes
 	Latency time.Duration
 	Err     error
 	Timeout time.Duration // the request's bound, for the evidence
@@ -146,9 +86,6 @@ type response struct {
 // send makes one request to the target and never returns before its
 // bound.
 func (c *client) send(ctx context.Context, r request) response {
-	if r.Method == "" {
-		r.Method = http.MethodPost
-	}
 	if r.Timeout <= 0 {
 		r.Timeout = c.timeout
 	}
@@ -156,35 +93,23 @@ func (c *client) send(ctx context.Context, r request) response {
 }
 
 func (c *client) do(ctx context.Context, method, u string, h http.Header, body []byte, timeout time.Duration) response {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return response{Err: err, Timeout: timeout}
-	}
+	hdr := make(http.Header, len(c.extra)+len(h)+1)
 	for k, vs := range c.extra {
-		req.Header[k] = append([]string(nil), vs...)
+		hdr[k] = append([]string(nil), vs...)
 	}
 	for k, vs := range h {
-		req.Header[k] = vs // the provider's own headers win over extras
+		hdr[k] = vs // the provider's own headers win over extras
 	}
-	if req.Header.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", "esimhooks-conformance")
+	if hdr.Get("User-Agent") == "" {
+		hdr.Set("User-Agent", "esimhooks-conformance")
 	}
-	start := time.Now()
-	res, err := c.http.Do(req)
-	if err != nil {
-		return response{Err: err, Latency: time.Since(start), Timeout: timeout}
+	res := c.wire.Send(ctx, wire.Request{Method: method, URL: u, Header: hdr, Body: body, Deadline: timeout})
+	if res.Status == 0 {
+		// No answer; an answer whose body broke off, or a redirect, is
+		// still the answer (its status is what the specs grade).
+		return response{Err: cmp.Or(res.Cause, errors.New(res.Err)), Latency: res.Latency, Timeout: timeout}
 	}
-	defer res.Body.Close()
-	// Read a bounded prefix; a never-ending body is cut by the limit and
-	// the deadline, and the connection is then dropped, not drained.
-	data, _ := io.ReadAll(io.LimitReader(res.Body, maxResponseBody))
-	return response{Status: res.StatusCode, Header: res.Header, Body: data, Latency: time.Since(start), Timeout: timeout}
+	return response{Status: res.Status, Header: res.Header, Body: res.Body, Latency: res.Latency, Timeout: timeout}
 }
 
 // Is2xx reports a 2xx answer.

@@ -3,40 +3,38 @@ package conformance
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/esimhooks/esimhooks/conformance/faulty"
+	"github.com/esimhooks/esimhooks/examples/receiver/receiver"
 )
 
-// TestClientReadsAnEarlyAnswer sends a 5 MiB body, many times, to servers
-// that answer 413 before reading it: one that writes the 413 and closes
-// the connection at once (a proxy's body cap without lingering), and one
-// behind http.MaxBytesReader. The client must report the 413 every time,
-// never the write's broken pipe or reset (ROB-004's false failure).
+// TestClientReadsAnEarlyAnswer sends a 5 MiB body, many times, to
+// receivers that answer 413 before reading it: the example receiver
+// (http.MaxBytesReader) and the early-413 one, which writes the 413 and
+// closes the connection at once (a proxy's body cap without lingering).
+// The client must report the 413 every time, never the write's broken
+// pipe or reset (ROB-004's false failure). How wire reads the answer after
+// a refused write is tested in mockserver/wire (TestAnswerAfterWriteError).
 func TestClientReadsAnEarlyAnswer(t *testing.T) {
-	closeAtOnce := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Connection", "close")
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
-		_, _ = io.WriteString(w, "too large\n")
-		rc := http.NewResponseController(w)
-		if rc.Flush() == nil {
-			if conn, _, err := rc.Hijack(); err == nil {
-				_ = conn.Close()
-			}
-		}
-	})
-	maxBytes := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20)); err != nil {
-			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	})
+	v := mustVariant(t, "roamify")
+	secret := secretFor(t, v)
+	capped, err := receiver.New(receiver.Config{Variant: v, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := faulty.ByName("early-413")
+	early, err := f.New(v, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
 	body := bytes.Repeat([]byte("x"), bigBodySize)
-	for name, h := range map[string]http.Handler{"close at once": closeAtOnce, "MaxBytesReader": maxBytes} {
+	for name, h := range map[string]faulty.Receiver{"MaxBytesReader": capped, "early-413": early} {
 		t.Run(name, func(t *testing.T) {
+			defer h.Close()
 			srv := httptest.NewServer(h)
 			defer srv.Close()
 			c := newClient(Options{Target: srv.URL, RequestTimeout: 10 * time.Second}, nil)

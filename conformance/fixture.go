@@ -203,15 +203,12 @@ func (f *fixture) pairFor() (*orderPair, error) {
 						if eo.ID != en.ID || eo.Status == en.Status {
 							continue
 						}
-						do, err := f.deliver(older, po)
+						p, err := f.deliverPair(older, po, newer, pn)
 						if err != nil {
 							return nil, err
 						}
-						dn, err := f.deliver(newer, pn)
-						if err != nil {
-							return nil, err
-						}
-						return &orderPair{older: do, newer: dn, resource: eo.ID, oldStatus: eo.Status, newStat: en.Status}, nil
+						p.resource, p.oldStatus, p.newStat = eo.ID, eo.Status, en.Status
+						return p, nil
 					}
 				}
 			}
@@ -249,6 +246,12 @@ func (f *fixture) untimedPair() (*orderPair, error) {
 	if err != nil {
 		return nil, err
 	}
+	return f.deliverPair(older, po, newer, pn)
+}
+
+// deliverPair builds the deliveries of older's payload po and newer's pn,
+// as a pair with no resource.
+func (f *fixture) deliverPair(older *providers.Event, po jsonv.Value, newer *providers.Event, pn jsonv.Value) (*orderPair, error) {
 	do, err := f.deliver(older, po)
 	if err != nil {
 		return nil, err

@@ -123,7 +123,12 @@ func (st *runState) preflightProbe(ctx context.Context, d *providers.Delivery) e
 	var last response
 	for {
 		left := time.Until(end)
-		last = st.c.do(ctx, http.MethodGet, st.c.probe+path, nil, nil, max(left, probePoll))
+		// An answer is not replaced by a later poll's failure: the last
+		// poll's bound is what is left of ProbeWait, which a loaded
+		// machine may overrun.
+		if r := st.c.do(ctx, http.MethodGet, st.c.probe+path, nil, nil, max(left, probePoll)); r.Err == nil || last.Status == 0 {
+			last = r
+		}
 		switch applied, isProbe := probeCount(last); {
 		case applied > 0:
 			return nil

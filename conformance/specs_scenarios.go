@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"fmt"
-	"net/http"
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL reads best unqualified
 
@@ -54,10 +53,9 @@ func (st *runState) describeScenarios() {
 			if res := played[sc.Name]; res != nil {
 				return res
 			}
-			client := &http.Client{Transport: &http.Transport{TLSClientConfig: st.tls, Proxy: nil}}
-			defer client.CloseIdleConnections()
+			// The player's own wire.Sender, as the suite's client is one.
 			res, err := scenario.Play(st.requestCtx(ctx), sc,
-				scenario.Target{URL: st.opts.Target, Secret: st.opts.Secret, Probe: st.opts.Probe, Headers: st.opts.Headers, Client: client},
+				scenario.Target{URL: st.opts.Target, Secret: st.opts.Secret, Probe: st.opts.Probe, Headers: st.opts.Headers, TLS: st.tls},
 				scenario.Options{Settle: st.opts.ProbeWait})
 			if res == nil {
 				must(err)

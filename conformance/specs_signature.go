@@ -24,32 +24,26 @@ func (st *runState) describeSignature() {
 		var d *providers.Delivery
 		BeforeEach(func() { d = st.freshPrimary() })
 
-		When("the signature header is missing", func() {
-			It("rejects the delivery with 4xx", For("SIG-001"), func(ctx SpecContext) {
-				ctx2 := st.requestCtx(ctx)
-				ctl := st.requireAccepting(ctx2)
-				h, body := st.forged(d, forgeUnsigned)
-				st.verify(rejected(ctl, "without the signature header", st.postRaw(ctx2, h, body)))
+		// SIG-001..003: one forgery each, rejected after a control
+		// delivery was accepted.
+		for _, f := range []struct {
+			when, id string
+			kind     forgeKind
+			what     string // the forged delivery, for the evidence
+		}{
+			{"the signature header is missing", "SIG-001", forgeUnsigned, "without the signature header"},
+			{"the delivery is signed with another secret", "SIG-002", forgeOtherSecret, "signed with another secret"},
+			{"the body was changed after signing", "SIG-003", forgeTampered, "changed after signing"},
+		} {
+			When(f.when, func() {
+				It("rejects the delivery with 4xx", For(f.id), func(ctx SpecContext) {
+					ctx2 := st.requestCtx(ctx)
+					ctl := st.requireAccepting(ctx2)
+					h, body := st.forged(d, f.kind)
+					st.verify(rejected(ctl, f.what, st.postRaw(ctx2, h, body)))
+				})
 			})
-		})
-
-		When("the delivery is signed with another secret", func() {
-			It("rejects the delivery with 4xx", For("SIG-002"), func(ctx SpecContext) {
-				ctx2 := st.requestCtx(ctx)
-				ctl := st.requireAccepting(ctx2)
-				h, body := st.forged(d, forgeOtherSecret)
-				st.verify(rejected(ctl, "signed with another secret", st.postRaw(ctx2, h, body)))
-			})
-		})
-
-		When("the body was changed after signing", func() {
-			It("rejects the delivery with 4xx", For("SIG-003"), func(ctx SpecContext) {
-				ctx2 := st.requestCtx(ctx)
-				ctl := st.requireAccepting(ctx2)
-				h, body := st.forged(d, forgeTampered)
-				st.verify(rejected(ctl, "changed after signing", st.postRaw(ctx2, h, body)))
-			})
-		})
+		}
 
 		When("the signed body's bytes are not canonical JSON", func() {
 			var body []byte

@@ -1,8 +1,6 @@
 package providers
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,7 +14,6 @@ import (
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"github.com/esimhooks/esimhooks/providers/payload"
 	"github.com/esimhooks/esimhooks/providers/signing"
-	"github.com/esimhooks/esimhooks/schemas"
 )
 
 // ProfileSchema is the path, inside package schemas, of the JSON Schema every
@@ -85,21 +82,10 @@ func LoadDir(dir string) ([]*Profile, error) {
 // dir, if not nil, resolves event schemas that are not shipped ones.
 // Every error names the file, line and column, and what is wrong.
 func Parse(name string, data []byte, dir fsReader) (*Profile, error) {
-	doc, err := yamldoc.Parse(name, data)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidProfile, err)
-	}
-	if err := schemas.Validate(ProfileSchema, jsonv.ToAny(doc.Value)); err != nil {
-		return nil, located(doc, err)
-	}
-	raw, err := jsonv.Compact(doc.Value)
-	if err != nil {
-		return nil, err
-	}
 	var p Profile
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&p); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInvalidProfile, name, err)
+	doc, err := yamldoc.Load(name, data, ProfileSchema, &p, false)
+	if err != nil {
+		return nil, located(doc, err)
 	}
 	p.File = name
 	if err := p.link(doc, dir); err != nil {
@@ -110,17 +96,9 @@ func Parse(name string, data []byte, dir fsReader) (*Profile, error) {
 
 // located turns schema violations into "file:line:col: /pointer: rule: msg".
 func located(doc *yamldoc.Doc, err error) error {
-	var ve *schemas.ValidationError
-	if !errors.As(err, &ve) {
-		return fmt.Errorf("%w: %s: %v", ErrInvalidProfile, doc.Name, err)
-	}
-	var lines []string
-	for _, v := range ve.Violations {
-		ptr := v.Pointer
-		if ptr == "" {
-			ptr = "/"
-		}
-		lines = append(lines, fmt.Sprintf("%s: %s: %s: %s", doc.Where(v.Pointer), ptr, v.Keyword, v.Message))
+	lines, ok := yamldoc.Locate(doc, err, nil)
+	if !ok {
+		return fmt.Errorf("%w: %w", ErrInvalidProfile, err)
 	}
 	return fmt.Errorf("%w:\n  %s", ErrInvalidProfile, strings.Join(lines, "\n  "))
 }

@@ -63,12 +63,8 @@ func runCheck(ctx context.Context, e *env, args []string) error {
 	}
 	o.Catalogue, o.Provider, o.Variant = cat, pf.provider, pf.variant
 	o.Headers = http.Header{}
-	for _, h := range headers {
-		k, v, err := conformance.ParseHeader(h)
-		if err != nil {
-			return usageErr("--header %q: %v", h, err)
-		}
-		o.Headers.Add(k, v)
+	if err := addHeaderFlags(o.Headers, headers); err != nil {
+		return err
 	}
 	o.Output = e.stdout
 	sum, err := conformance.Run(ctx, o)

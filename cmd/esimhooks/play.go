@@ -68,12 +68,8 @@ func runPlay(ctx context.Context, e *env, args []string) error {
 		return usageErr("--secret is required for %s", sc.VariantID())
 	}
 	h := http.Header{}
-	for _, x := range extra {
-		k, v, ok := strings.Cut(x, ":")
-		if !ok {
-			return usageErr("--header %q: want 'Name: value'", x)
-		}
-		h.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	if err := addHeaderFlags(h, extra); err != nil {
+		return err
 	}
 	tlsConf, err := wire.TLSConfig("", *insecure)
 	if err != nil {

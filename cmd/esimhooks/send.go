@@ -89,12 +89,8 @@ func runSend(ctx context.Context, e *env, args []string) error {
 	if h, err = b.delivery.Request(signer, at); err != nil {
 		return err
 	}
-	for _, x := range extra {
-		k, val, ok := strings.Cut(x, ":")
-		if !ok || strings.TrimSpace(k) == "" {
-			return usageErr("--header %q: want 'Name: value'", x)
-		}
-		h.Add(strings.TrimSpace(k), strings.TrimSpace(val))
+	if err := addHeaderFlags(h, extra); err != nil {
+		return err
 	}
 	b.printWarnings(e.stderr)
 	if w := v.ReplayWarning(h, b.delivery.Payload, now); w != "" {
@@ -196,11 +192,7 @@ func printRequest(w io.Writer, to string, h http.Header, body []byte) {
 		to = "<--to URL>"
 	}
 	fmt.Fprintf(w, "POST %s\n", to)
-	for _, k := range sortedKeys(h) {
-		for _, v := range h[k] {
-			fmt.Fprintf(w, "%s: %s\n", k, v)
-		}
-	}
+	printHeaders(w, h)
 	fmt.Fprintf(w, "\n%s\n", body)
 }
 

@@ -7,6 +7,7 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"hash"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esimhooks/esimhooks/conformance"
 	"github.com/esimhooks/esimhooks/providers"
 	"github.com/esimhooks/esimhooks/providers/jsonv"
 	"github.com/esimhooks/esimhooks/providers/signing"
@@ -39,28 +41,16 @@ func readBody(e *env) ([]byte, error) {
 
 func runSign(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("sign", "--provider P [--variant V] --secret S [--id ID] [--timestamp UNIX] < body.json", e)
-	var pf providerFlags
-	pf.register(fs)
-	secret := fs.String("secret", "", "the signing secret")
+	var sf signFlags
+	sf.register(fs)
 	id := fs.String("id", "msg_esimhooks", "the message id (Standard Webhooks' webhook-id)")
 	ts := fs.Int64("timestamp", 0, "the unix time to sign with where the scheme signs one (default: now)")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	_, v, err := pf.resolve()
+	v, body, s, err := sf.parse(fs, args, e)
 	if err != nil {
 		return err
 	}
-	if v.Signature.Scheme == "none" {
+	if s == nil {
 		return usageErr("%s documents no signature: there is nothing to sign", v.ID())
-	}
-	body, err := readBody(e)
-	if err != nil {
-		return err
-	}
-	s, err := v.Signer(*secret)
-	if err != nil {
-		return usageErr("--secret: %v", err)
 	}
 	at := time.Now()
 	if *ts != 0 {
@@ -74,6 +64,53 @@ func runSign(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// signFlags are the flags sign and verify share: the provider and the
+// secret.
+type signFlags struct {
+	providerFlags
+	secret string
+}
+
+func (f *signFlags) register(fs *flag.FlagSet) {
+	f.providerFlags.register(fs)
+	fs.StringVar(&f.secret, "secret", "", "the signing secret")
+}
+
+// parse parses args into fs, resolves the variant, reads the body from
+// stdin and builds the variant's signer of the secret; for a variant that
+// documents no signature it returns the variant alone, before reading
+// stdin.
+func (f *signFlags) parse(fs *flag.FlagSet, args []string, e *env) (*providers.Variant, []byte, signing.Signer, error) {
+	if err := parse(fs, args); err != nil {
+		return nil, nil, nil, err
+	}
+	_, v, err := f.resolve()
+	if err != nil || v.Signature.Scheme == "none" {
+		return v, nil, nil, err
+	}
+	body, err := readBody(e)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s, err := v.Signer(f.secret)
+	if err != nil {
+		return nil, nil, nil, usageErr("--secret: %v", err)
+	}
+	return v, body, s, nil
+}
+
+// addHeaderFlags adds the --header values xs ("Name: value") to h.
+func addHeaderFlags(h http.Header, xs []string) error {
+	for _, x := range xs {
+		k, v, err := conformance.ParseHeader(x)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		h.Add(k, v)
+	}
+	return nil
+}
+
 func printHeaders(w io.Writer, h http.Header) {
 	for _, k := range sortedKeys(h) {
 		for _, v := range h[k] {
@@ -84,37 +121,21 @@ func printHeaders(w io.Writer, h http.Header) {
 
 func runVerify(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("verify", "--provider P [--variant V] --secret S --header 'Name: value'... < body.json", e)
-	var pf providerFlags
-	pf.register(fs)
-	secret := fs.String("secret", "", "the signing secret")
+	var sf signFlags
+	sf.register(fs)
 	var hdrs multi
 	fs.Var(&hdrs, "header", "a received header 'Name: value' (the signature, and webhook-id/webhook-timestamp for standard); repeatable")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	_, v, err := pf.resolve()
+	v, body, s, err := sf.parse(fs, args, e)
 	if err != nil {
 		return err
 	}
-	if v.Signature.Scheme == "none" {
+	if s == nil {
 		fmt.Fprintf(e.stdout, "%s documents no signature: a receiver can only check the source IP (%s).\n", v.ID(), strings.Join(v.SourceIPs, ", "))
 		return nil
 	}
-	body, err := readBody(e)
-	if err != nil {
-		return err
-	}
 	h := http.Header{}
-	for _, x := range hdrs {
-		k, val, ok := strings.Cut(x, ":")
-		if !ok {
-			return usageErr("--header %q: want 'Name: value'", x)
-		}
-		h.Add(strings.TrimSpace(k), strings.TrimSpace(val))
-	}
-	s, err := v.Signer(*secret)
-	if err != nil {
-		return usageErr("--secret: %v", err)
+	if err := addHeaderFlags(h, hdrs); err != nil {
+		return err
 	}
 	err = s.Verify(h, body)
 	if err != nil {
@@ -123,10 +144,10 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "signature valid for %s (%s)\n", v.ID(), signatureText(v))
 	}
 	if strings.EqualFold(v.Signature.Header, signing.HeaderAiralo) {
-		explainAiralo(e.stdout, body, *secret, h.Get(signing.HeaderAiralo))
+		explainAiralo(e.stdout, body, sf.secret, h.Get(signing.HeaderAiralo))
 	}
 	if err != nil {
-		explain(e.stdout, v, *secret, body)
+		explain(e.stdout, v, sf.secret, body)
 		return failErr("")
 	}
 	return nil

@@ -11,27 +11,6 @@ import (
 	"github.com/esimhooks/esimhooks/examples/receiver/receiver/receivertest"
 )
 
-func TestOptionalSignatureCheck(t *testing.T) {
-	v := receivertest.Variant(t, "roamify", "")
-	c := serve(t, "optional-signature-check", v)
-	d := c.Delivery(first(v), 1, start)
-	wantStatus(t, "unsigned", c.Do(http.MethodPost, c.Headers(d, nil), d.Body), http.StatusOK)
-	wantApplied(t, c, d, 1)
-	other := receivertest.Signer(t, v, receivertest.Secret(t, v))
-	d2 := c.Delivery(first(v), 2, start)
-	wantStatus(t, "another secret", c.Do(http.MethodPost, c.Headers(d2, other), d2.Body), http.StatusUnauthorized)
-	wantApplied(t, c, d2, 0)
-}
-
-func TestDuplicate500(t *testing.T) {
-	v := receivertest.Variant(t, "esimaccess", "")
-	c := serve(t, "duplicate-500", v)
-	d := c.Delivery(first(v), 1, start)
-	wantStatus(t, "first", c.Send(d), http.StatusOK)
-	wantStatus(t, "duplicate", c.Send(d), http.StatusInternalServerError)
-	wantApplied(t, c, d, 1)
-}
-
 func TestDedupOnSignature(t *testing.T) {
 	v := receivertest.Variant(t, "standard", "")
 	c := serve(t, "dedup-on-signature", v)
@@ -43,21 +22,6 @@ func TestDedupOnSignature(t *testing.T) {
 	c.Now = func() time.Time { return time.Now().Add(-2 * time.Second) }
 	wantStatus(t, "later attempt", c.Send(d), http.StatusOK)
 	wantApplied(t, c, d, 2)
-}
-
-func TestAck201(t *testing.T) {
-	v := receivertest.Variant(t, "airalo", "")
-	c := serve(t, "ack-201", v)
-	d := c.Delivery(first(v), 1, start)
-	wantStatus(t, "delivery", c.Send(d), http.StatusCreated)
-	wantApplied(t, c, d, 1)
-}
-
-func TestHead404(t *testing.T) {
-	v := receivertest.Variant(t, "airalo", "")
-	c := serve(t, "head-404", v)
-	wantStatus(t, "HEAD", c.Do(http.MethodHead, nil, nil), http.StatusNotFound)
-	wantStatus(t, "delivery", c.Send(c.Delivery(first(v), 1, start)), http.StatusOK)
 }
 
 func TestWrongLength500(t *testing.T) {

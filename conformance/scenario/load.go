@@ -1,7 +1,6 @@
 package scenario
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,22 +69,10 @@ func LoadFile(file string, cat *providers.Catalogue) (*Scenario, error) {
 // is used in error messages; every error wraps ErrInvalid and says
 // "file:line:col: /pointer: what is wrong".
 func Load(name string, data []byte, cat *providers.Catalogue) (*Scenario, error) {
-	doc, err := yamldoc.Parse(name, data)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
-	}
-	if err := schemas.Validate(SchemaPath, jsonv.ToAny(doc.Value)); err != nil {
-		return nil, located(doc, err)
-	}
-	raw, err := jsonv.Compact(doc.Value)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, name, err)
-	}
 	var f file
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, name, err)
+	doc, err := yamldoc.Load(name, data, SchemaPath, &f, true)
+	if err != nil {
+		return nil, located(doc, err)
 	}
 	c := &checker{doc: doc, cat: cat}
 	sc := c.scenario(&f)
@@ -161,23 +148,9 @@ func library(fsys fs.FS, prefix string, cat *providers.Catalogue) ([]*Scenario, 
 // located turns schema violations into "file:line:col: /pointer: rule:
 // message" lines, saying unknown fields and bad durations in plain words.
 func located(doc *yamldoc.Doc, err error) error {
-	var ve *schemas.ValidationError
-	if !errors.As(err, &ve) {
-		return fmt.Errorf("%w: %s: %v", ErrInvalid, doc.Name, err)
-	}
-	var lines []string
-	seen := map[string]bool{}
-	for _, v := range ve.Violations {
-		ptr, msg := explain(doc, v)
-		shown := ptr
-		if shown == "" {
-			shown = "/"
-		}
-		line := fmt.Sprintf("%s: %s: %s: %s", doc.Where(ptr), shown, v.Keyword, msg)
-		if !seen[line] {
-			seen[line] = true
-			lines = append(lines, line)
-		}
+	lines, ok := yamldoc.Locate(doc, err, func(v schemas.Violation) (string, string) { return explain(doc, v) })
+	if !ok {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return fmt.Errorf("%w: %s", ErrInvalid, joinLines(lines))
 }

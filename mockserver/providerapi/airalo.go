@@ -141,6 +141,26 @@ func requireKnown(errs map[string]string, field, value string, known bool) map[s
 	return errs
 }
 
+// typeForm authenticates an opt-in or opt-out request and reads its form
+// and notification type: the type's events (nil for an e-mail type). It
+// answers the request itself (401, 422, …) and returns false when one of
+// them is wrong.
+func (m *airaloMock) typeForm(w http.ResponseWriter, r *http.Request) (account string, f airaloForm, typ string, events []string, ok bool) {
+	if account, ok = m.auth(w, r); !ok {
+		return
+	}
+	if f, ok = m.readForm(w, r); !ok {
+		return
+	}
+	typ = f.str("type")
+	events, known := airaloTypeEvents[typ]
+	if errs := requireKnown(map[string]string{}, "type", typ, known); len(errs) > 0 {
+		airaloInvalid(w, errs)
+		return account, f, typ, nil, false
+	}
+	return account, f, typ, events, true
+}
+
 // variant returns the airalo profile's default variant.
 func (m *airaloMock) variant(w http.ResponseWriter) (*providers.Variant, bool) {
 	v, err := m.h.Catalogue().Variant("airalo", "")
@@ -158,7 +178,7 @@ func airaloEndpointID(account, typ string) string {
 
 // optIn opts an account in to a notification type.
 func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
-	account, ok := m.auth(w, r)
+	account, f, typ, events, ok := m.typeForm(w, r)
 	if !ok {
 		return
 	}
@@ -166,18 +186,7 @@ func (m *airaloMock) optIn(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	f, ok := m.readForm(w, r)
-	if !ok {
-		return
-	}
-	typ := f.str("type")
-	events, known := airaloTypeEvents[typ]
 	errs := map[string]string{}
-	requireKnown(errs, "type", typ, known)
-	if len(errs) > 0 {
-		airaloInvalid(w, errs)
-		return
-	}
 	n := airaloNotification{Type: typ, updated: time.Now()}
 	if strings.HasPrefix(typ, "email_") {
 		email := f.str("email")
@@ -330,18 +339,8 @@ func (m *airaloMock) getOptIn(w http.ResponseWriter, r *http.Request) {
 
 // optOut removes a notification type (204 whether or not it was set).
 func (m *airaloMock) optOut(w http.ResponseWriter, r *http.Request) {
-	account, ok := m.auth(w, r)
+	account, _, typ, events, ok := m.typeForm(w, r)
 	if !ok {
-		return
-	}
-	f, ok := m.readForm(w, r)
-	if !ok {
-		return
-	}
-	typ := f.str("type")
-	events, known := airaloTypeEvents[typ]
-	if errs := requireKnown(map[string]string{}, "type", typ, known); len(errs) > 0 {
-		airaloInvalid(w, errs)
 		return
 	}
 	if events == nil {

@@ -59,14 +59,10 @@ func newEsimaccessMock(h api.ProviderHost) *esimaccessMock {
 			{http.MethodGet, "/esimaccess/api/v1/open/webhook/query", m.query},
 		},
 		notFound: func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusNotFound)
-			esimaccessFail(w, "000001", "No such API: "+strings.TrimPrefix(r.URL.Path, "/esimaccess"))
+			esimaccessRefuse(w, http.StatusNotFound, "000001", "No such API: "+strings.TrimPrefix(r.URL.Path, "/esimaccess"))
 		},
 		notAllowed: func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusMethodNotAllowed)
-			esimaccessFail(w, "000103", "This https request method (get/post ) is not supported")
+			esimaccessRefuse(w, http.StatusMethodNotAllowed, "000103", "This https request method (get/post ) is not supported")
 		},
 	}
 	return m
@@ -94,6 +90,14 @@ func esimaccessFail(w http.ResponseWriter, code, msg string) {
 	env := esimaccessEnvelope{ErrorCode: &code, ErrorMsg: &msg}
 	b, _ := json.Marshal(env)
 	w.Write(append(b, '\n'))
+}
+
+// esimaccessRefuse answers a path or method the API does not have: the
+// envelope, under an HTTP error status.
+func esimaccessRefuse(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	esimaccessFail(w, code, msg)
 }
 
 // auth returns the caller's account, or answers 000101.

@@ -49,6 +49,7 @@ type h1Conn struct {
 	lr     *limitReader
 	br     *bufio.Reader
 	bw     *bufio.Writer
+	tw     tolerantWriter // under bw: see answerAfterWriteError
 	idleAt time.Time
 }
 
@@ -147,7 +148,10 @@ func (p *h1Pool) get(ctx context.Context, addr string, deadline time.Time) (c *h
 		return nil, err
 	}
 	lr := &limitReader{r: conn}
-	return &h1Conn{Conn: conn, lr: lr, br: bufio.NewReaderSize(lr, 4096), bw: bufio.NewWriterSize(conn, 4096)}, nil
+	c = &h1Conn{Conn: conn, lr: lr, br: bufio.NewReaderSize(lr, 4096)}
+	c.tw.w = conn
+	c.bw = bufio.NewWriterSize(&c.tw, 4096)
+	return c, nil
 }
 
 // put keeps c for reuse, or closes it when the pool is full or closed.
@@ -181,10 +185,10 @@ func (p *h1Pool) close() {
 // send makes one attempt on the calling goroutine: dial or reuse, write,
 // read the answer and at most MaxResponseBody bytes of its body, all
 // before deadline (zero: none beyond ctx). See Request.Cut for cut.
-func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byte, deadline time.Time, cut bool, start time.Time) Result {
+func (p *h1Pool) send(ctx context.Context, method string, u *url.URL, h http.Header, body []byte, deadline time.Time, cut bool, start time.Time) Result {
 	addr := hostPort(u)
 	fail := func(err error) Result {
-		r := Result{Latency: time.Since(start)}
+		r := Result{Latency: time.Since(start), Cause: h1Cause(ctx, err)}
 		r.ErrKind, r.Err = classifyH1(ctx, err)
 		r.Unreachable = unreachable(err)
 		return r
@@ -192,7 +196,7 @@ func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byt
 	// Refuse what net/http's Transport refuses: a header that would break
 	// the request's framing.
 	if err := CheckHeaders(h); err != nil {
-		return Result{ErrKind: ErrKindOther, Err: "bad request: " + err.Error(), Latency: time.Since(start)}
+		return Result{ErrKind: ErrKindOther, Err: "bad request: " + err.Error(), Latency: time.Since(start), Cause: err}
 	}
 	c, err := p.get(ctx, addr, deadline)
 	if err != nil {
@@ -219,7 +223,7 @@ func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byt
 		stop = context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
 	}
 	c.lr.reset()
-	if err := writeRequest(c.bw, u, h, body); err != nil {
+	if err := writeRequest(c.bw, method, u, h, body); err != nil {
 		return fail(err)
 	}
 	if cut {
@@ -227,7 +231,7 @@ func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byt
 			return fail(err)
 		}
 		// The answer, if any, is treated as lost: that is the point.
-		return Result{ErrKind: ErrKindCut, Err: errCut.Error(), Latency: time.Since(start)}
+		return Result{ErrKind: ErrKindCut, Err: errCut.Error(), Latency: time.Since(start), Cause: errCut}
 	}
 	resp, err := readAnswer(c.br)
 	if err != nil {
@@ -250,30 +254,36 @@ func (p *h1Pool) send(ctx context.Context, u *url.URL, h http.Header, body []byt
 	switch {
 	case err != nil:
 		kind, msg := classifyH1(ctx, err)
-		r.ErrKind, r.Err = kind, "reading the answer: "+msg
+		r.ErrKind, r.Err, r.Cause = kind, "reading the answer: "+msg, h1Cause(ctx, err)
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		r.ErrKind, r.Err = ErrKindRedirect, notFollowed(resp)
 	}
 	// Only a connection whose answer was read to its end is reused; never
 	// drain the rest of a long one.
-	keep = err == nil && !r.Truncated && !resp.Close && ctx.Err() == nil
+	keep = err == nil && !r.Truncated && !resp.Close && ctx.Err() == nil && !c.tw.failed.Load()
 	return r
 }
 
-// writeRequest writes a POST of body to u with headers h, as
-// http.Request.Write would (request line, Host, Content-Length, then the
-// headers sorted by name, values cleaned of line breaks), and flushes it.
+// writeRequest writes a request of body to u with headers h, as
+// http.Request.Write would (request line, Host, Content-Length unless an
+// empty body goes with a method that has none, then the headers sorted by
+// name, values cleaned of line breaks), and flushes it. method is not HEAD
+// (readAnswer would wait for a body).
 // h must not carry Host, Content-Length, Transfer-Encoding or Trailer:
 // those are not written.
-func writeRequest(bw *bufio.Writer, u *url.URL, h http.Header, body []byte) error {
-	bw.WriteString("POST ")
+func writeRequest(bw *bufio.Writer, method string, u *url.URL, h http.Header, body []byte) error {
+	bw.WriteString(method)
+	bw.WriteString(" ")
 	bw.WriteString(u.RequestURI())
 	bw.WriteString(" HTTP/1.1\r\nHost: ")
 	bw.WriteString(hostHeader(u.Host))
-	bw.WriteString("\r\nContent-Length: ")
-	var n [20]byte
-	bw.Write(strconv.AppendInt(n[:0], int64(len(body)), 10))
 	bw.WriteString("\r\n")
+	if len(body) > 0 || method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
+		bw.WriteString("Content-Length: ")
+		var n [20]byte
+		bw.Write(strconv.AppendInt(n[:0], int64(len(body)), 10))
+		bw.WriteString("\r\n")
+	}
 	if err := h.WriteSubset(bw, framingHeaders); err != nil {
 		return err
 	}

@@ -314,7 +314,7 @@ func TestH1WireFormat(t *testing.T) {
 		bw := bufio.NewWriter(&b)
 		h := http.Header{"X-B": {"2"}, "Content-Type": {"application/json"}, "X-A": {"1"},
 			"Content-Length": {"999"}, "Host": {"evil.test"}, "Transfer-Encoding": {"chunked"}}
-		if err := writeRequest(bw, u, h, []byte(`{"a":1}`)); err != nil {
+		if err := writeRequest(bw, http.MethodPost, u, h, []byte(`{"a":1}`)); err != nil {
 			t.Fatal(err)
 		}
 		want := tc.line + "\r\nHost: " + tc.host + "\r\nContent-Length: 7\r\n" +

@@ -7,8 +7,9 @@
 // answer begins.
 //
 // It is the one sender of the project: the delivery engine
-// (mockserver), the scenario player (conformance/scenario) and
-// `esimhooks send` all make their attempts through a Sender. Plaintext
+// (mockserver), the scenario player (conformance/scenario),
+// `esimhooks send` and the conformance suite's client all make their
+// attempts through a Sender. Plaintext
 // http:// URLs that no proxy applies to go through a small HTTP/1.1 pool
 // that works on the calling goroutine (see h1Pool); everything else goes
 // through net/http. TLSConfig loads a CA file for either, and RedactURL
@@ -100,10 +101,10 @@ func New(o Options) *Sender {
 	}
 	t := &http.Transport{
 		Proxy: proxy,
-		DialContext: (&net.Dialer{
+		DialContext: answerAfterWriteError((&net.Dialer{
 			Timeout:   30 * time.Second,
 			KeepAlive: 30 * time.Second,
-		}).DialContext,
+		}).DialContext),
 		TLSClientConfig:     tc,
 		ForceAttemptHTTP2:   true,
 		MaxIdleConns:        conns * 4,
@@ -112,6 +113,10 @@ func New(o Options) *Sender {
 		TLSHandshakeTimeout: 10 * time.Second,
 		// Bodies are tiny; a 100-continue round trip would only add latency.
 		ExpectContinueTimeout: 0,
+		// As the plaintext path: the answer's head is bounded alike, and
+		// no Accept-Encoding is added (the body is recorded as sent).
+		MaxResponseHeaderBytes: maxAnswerHeader,
+		DisableCompression:     true,
 	}
 	return &Sender{
 		client: &http.Client{Transport: t, CheckRedirect: noRedirect}, transport: t, rt: t,
@@ -130,8 +135,12 @@ func (s *Sender) Close() {
 	}
 }
 
-// Request is one attempt: a POST of Body with Header to URL.
+// Request is one attempt: a POST (or Method) of Body with Header to URL.
 type Request struct {
+	// Method is the request's method; empty is POST, the only one a
+	// provider sends (the conformance suite sends others). HEAD goes
+	// through net/http, which knows that its answer has no body.
+	Method string
 	// URL is the target, http:// or https://. Parsed, when not nil, is URL
 	// parsed already (the engine keeps it per endpoint); Send parses URL
 	// otherwise.
@@ -169,33 +178,42 @@ type Result struct {
 	// Unreachable says that no connection could be made: the host name
 	// did not resolve, or the dial failed (refused, no route, timeout).
 	Unreachable bool
+	// Cause is the error behind ErrKind, for callers that describe it in
+	// their own words (the conformance suite's evidence); nil with none.
+	Cause error
 }
 
 // Send makes the attempt r and reads at most MaxResponseBody bytes of the
 // answer. Plaintext URLs that no proxy applies to go through the h1 pool
-// on the calling goroutine, the rest through the transport.
+// on the calling goroutine (but for HEAD), the rest through the transport.
 func (s *Sender) Send(ctx context.Context, rq Request) Result {
 	u, rawURL, h, body, deadline, cut := rq.Parsed, rq.URL, rq.Header, rq.Body, rq.Deadline, rq.Cut
 	start := time.Now()
-	if s.plain(u) {
+	method := rq.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	if method != http.MethodHead && s.plain(u) {
 		var dl time.Time
 		if deadline > 0 {
 			dl = start.Add(deadline)
 		}
-		return s.h1.send(ctx, u, withBasicAuth(u, h), body, dl, cut, start)
+		return s.h1.send(ctx, method, u, withBasicAuth(u, h), body, dl, cut, start)
 	}
 	target := rawURL
 	if u != nil {
 		target = "" // parsed already: set below
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
-		return Result{ErrKind: ErrKindOther, Err: "bad request: " + err.Error(), Latency: time.Since(start)}
+		return Result{ErrKind: ErrKindOther, Err: "bad request: " + err.Error(), Latency: time.Since(start), Cause: err}
 	}
 	if u != nil {
 		req.URL, req.Host = u, u.Host
 	}
-	req.Header = h
+	if h != nil {
+		req.Header = h
+	}
 	var cancel context.CancelFunc
 	if deadline > 0 {
 		ctx, cancel = context.WithTimeout(ctx, deadline)
@@ -221,10 +239,10 @@ func (s *Sender) Send(ctx context.Context, rq Request) Result {
 		if err == nil {
 			resp.Body.Close()
 		}
-		return Result{ErrKind: ErrKindCut, Err: errCut.Error(), Latency: time.Since(start)}
+		return Result{ErrKind: ErrKindCut, Err: errCut.Error(), Latency: time.Since(start), Cause: errCut}
 	}
 	if err != nil {
-		r := Result{Latency: time.Since(start)}
+		r := Result{Latency: time.Since(start), Cause: err}
 		r.ErrKind, r.Err = classify(ctx, err)
 		r.Unreachable = unreachable(err)
 		return r
@@ -238,7 +256,7 @@ func (s *Sender) Send(ctx context.Context, rq Request) Result {
 		r.ErrKind, r.Err = ErrKindRedirect, notFollowed(resp)
 	case err != nil:
 		kind, msg := classify(ctx, err)
-		r.ErrKind, r.Err = kind, "reading the answer: "+msg
+		r.ErrKind, r.Err, r.Cause = kind, "reading the answer: "+msg, err
 	}
 	return r
 }
