@@ -262,13 +262,18 @@ func TestMigrateFromV2(t *testing.T) {
 		{mockserver.DeliveryFilter{Provider: "esimaccess", State: mockserver.StatePending}, []string{"d3", "d2"}},
 		{mockserver.DeliveryFilter{Event: "ORDER_STATUS", Since: time.Unix(0, 1002)}, []string{"d3"}},
 	})
-	// Deleting a delivery removes its terms (the trigger).
-	if _, err := s.w.ExecContext(ctx, "DELETE FROM deliveries WHERE id = 'd1'"); err != nil {
+	// A delivery deleted under the store (as Prune does) leaves its terms,
+	// which match nothing; the sweep after the next prune removes them.
+	if _, err := s.w.ExecContext(ctx, "DELETE FROM attempts WHERE delivery_seq = 1; DELETE FROM deliveries WHERE id = 'd1'"); err != nil {
+		t.Fatal(err)
+	}
+	checkLists(t, s, []listCase{{mockserver.DeliveryFilter{Q: "ORD-1"}, nil}})
+	if _, err := s.Prune(ctx, mockserver.PruneRule{Keep: 1}); err != nil {
 		t.Fatal(err)
 	}
 	var left int
 	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM delivery_terms WHERE id = 'd1'").Scan(&left); err != nil || left != 0 {
-		t.Errorf("terms of a deleted delivery: %d, %v; want none", left, err)
+		t.Errorf("terms of a deleted delivery after a prune: %d, %v; want none", left, err)
 	}
 }
 

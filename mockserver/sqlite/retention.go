@@ -16,7 +16,8 @@ import (
 
 // Retention: Prune deletes a batch of the oldest deliveries a rule selects,
 // their attempts first, in one write of the writer goroutine, so a batch
-// queues with the deliveries' own writes rather than stalling them. The
+// queues with the deliveries' own writes rather than stalling them; their
+// search terms go later, swept in chunks (sweepTerms). The
 // file runs with auto_vacuum=INCREMENTAL: the pages deletes free go to
 // the freelist, which later writes reuse; when the free pages exceed
 // vacuumFreeShare of the file (and vacuumMinFree), Prune hands up to
@@ -130,6 +131,9 @@ func (s *Store) Prune(ctx context.Context, r mockserver.PruneRule) (mockserver.P
 		return mockserver.PruneResult{}, s.fail("prune", err)
 	}
 	res.More = res.Deliveries >= limit
+	if err := s.sweepTerms(ctx, res.Deliveries); err != nil {
+		return res, s.fail("sweep the pruned deliveries' search terms", err)
+	}
 	if !res.More {
 		if err := s.vacuum(ctx); err != nil {
 			return res, s.fail("incremental vacuum", err)
