@@ -108,7 +108,7 @@ type wconn struct {
 // openWconn opens the database file at path, which must exist, and
 // prepares the write statements.
 func openWconn(path string) (c *wconn, err error) {
-	c = &wconn{tls: libc.NewTLS()}
+	c = &wconn{tls: libc.NewTLS(), facets: make(map[facet]struct{})}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, c.close())
