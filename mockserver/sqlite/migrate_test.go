@@ -65,7 +65,19 @@ func openMigrated(t *testing.T, create func(*testing.T, string)) *Store {
 		t.Errorf("user_version = %d, %v; want %d", v, err, SchemaVersion)
 	}
 	checkIndexes(t, s, currentIndexes)
+	checkNoTriggers(t, s)
 	return s
+}
+
+// checkNoTriggers fails t if s's schema has a trigger: since version 4 the
+// writer keeps delivery_terms and delivery_facets, and a trigger left
+// behind would write them twice.
+func checkNoTriggers(t *testing.T, s *Store) {
+	t.Helper()
+	var names string
+	if err := s.r.QueryRowContext(t.Context(), "SELECT coalesce(group_concat(name), '') FROM sqlite_master WHERE type = 'trigger'").Scan(&names); err != nil || names != "" {
+		t.Errorf("triggers %q (%v), want none", names, err)
+	}
 }
 
 // listCase is a filter and the ids it lists.
@@ -177,6 +189,7 @@ func checkIndexes(t *testing.T, s *Store, want []string) {
 func TestFreshSchema(t *testing.T) {
 	s, _ := openTemp(t)
 	checkIndexes(t, s, currentIndexes)
+	checkNoTriggers(t, s)
 }
 
 // createV2 creates a database of schema version 2 at path, as a release
