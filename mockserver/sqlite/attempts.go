@@ -57,7 +57,7 @@ func (s *Store) addAttemptWrite(a *engine.Attempt, d *engine.Delivery) (func(c *
 		if n == 0 {
 			// Not stored yet, or changed beyond its state: stored whole,
 			// then summarised. Only this reads the body for its terms.
-			if err := saveDelivery(c, dargs, false, func() (string, error) { return termsJSON(&dc) }); err != nil {
+			if err := saveDelivery(c, dargs, false, &deliveryTerms{d: &dc}); err != nil {
 				return err
 			}
 			if _, err := c.exec(stSetSummary, sargs...); err != nil {

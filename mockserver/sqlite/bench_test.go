@@ -215,6 +215,7 @@ func BenchmarkWriterBatch(b *testing.B) {
 	ctx := b.Context()
 	var prev []*engine.Delivery
 	n := 0
+	pages0 := s.wc.pagesWritten(b)
 	cpu0 := processCPU()
 	for i := 0; i < b.N; i += 2 * half {
 		batch := make([]*writeReq, 0, 2*half)
@@ -245,4 +246,5 @@ func BenchmarkWriterBatch(b *testing.B) {
 		prev = next
 	}
 	reportRate(b, "writes/s", cpu0)
+	b.ReportMetric(float64(s.wc.pagesWritten(b)-pages0)/float64(n), "pages/delivery")
 }

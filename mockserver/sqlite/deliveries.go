@@ -40,56 +40,62 @@ func (s *Store) putDeliveryWrite(d *engine.Delivery) (func(c *wconn) error, erro
 	}
 	// Likely new: its terms are needed, and are found here, in the
 	// caller's goroutine, rather than in the writer's.
-	if args[termsArg], err = termsJSON(d); err != nil {
+	terms := &deliveryTerms{d: d}
+	if _, _, err := terms.get(); err != nil {
 		return nil, err
 	}
-	return func(c *wconn) error { return saveDelivery(c, args, true, nil) }, nil
+	return func(c *wconn) error { return saveDelivery(c, args, true, terms) }, nil
 }
 
-// saveDelivery stores the delivery whose deliveryArgs are args. It tries an
-// insert and an update that leaves the list indexes and the body alone (a
-// change of state), the likelier first: the insert when likelyNew. Failing
-// both, the delivery changes its body or an indexed field: it is replaced,
-// after its attempts that share its body get a copy of the old one.
-//
-// args[termsArg] may be nil: then terms gives it, when an insert or a
-// replacement needs it (an update leaves the terms alone).
-func saveDelivery(c *wconn, args []any, likelyNew bool, terms func() (string, error)) error {
-	withTerms := func() error {
-		if args[termsArg] != nil {
-			return nil
-		}
-		t, err := terms()
-		args[termsArg] = t
-		return err
+// saveDelivery stores the delivery whose deliveryArgs are args, but the
+// terms, which terms gives when an insert or a replacement needs them (an
+// update leaves them alone). It tries an insert and an update that leaves
+// the list indexes and the body alone (a change of state), the likelier
+// first: the insert when likelyNew. Failing both, the delivery changes its
+// body or an indexed field: it is replaced, after its attempts that share
+// its body get a copy of the old one and its old terms are unindexed.
+func saveDelivery(c *wconn, args []any, likelyNew bool, terms *deliveryTerms) error {
+	withTerms := func() ([]string, error) {
+		list, j, err := terms.get()
+		args[termsArg] = j
+		return list, err
 	}
 	insert := func() (int64, error) {
-		if err := withTerms(); err != nil {
+		list, err := withTerms()
+		if err != nil {
 			return 0, err
 		}
-		return c.exec(stInsertDelivery, args...)
+		n, err := c.exec(stInsertDelivery, args...)
+		if err == nil && n > 0 {
+			c.tx.deliveries++
+			err = c.indexDelivery(args, list)
+		}
+		return n, err
 	}
 	update := func() (int64, error) { return c.exec(stUpdateDelivery, reorder(args, updateDeliveryArgs)...) }
 	tries := [2]func() (int64, error){update, insert}
 	if likelyNew {
 		tries = [2]func() (int64, error){insert, update}
 	}
-	for i, try := range tries {
+	for _, try := range tries {
 		if n, err := try(); err != nil || n > 0 {
-			if err == nil && (i == 0) == likelyNew {
-				c.tx.deliveries++ // the insert
-			}
 			return err
 		}
 	}
 	if _, err := c.exec(stKeepAttemptBodies, args[0]); err != nil {
 		return err
 	}
-	if err := withTerms(); err != nil {
+	list, err := withTerms()
+	if err != nil {
 		return err
 	}
-	_, err := c.exec(stUpsertDelivery, args...)
-	return err
+	if _, err := c.exec(stDeleteTerms, args[argID]); err != nil {
+		return err
+	}
+	if _, err := c.exec(stUpsertDelivery, args...); err != nil {
+		return err
+	}
+	return c.indexDelivery(args, list)
 }
 
 // GetDelivery returns the delivery with id, body included, or an error
@@ -374,7 +380,9 @@ func (lq listQ) sql(cols string) (string, []any) {
 	}
 	if lq.term != "" {
 		created, id = "t.created_at", "t.id"
-		from = "delivery_terms t CROSS JOIN deliveries d ON d.id = t.id"
+		// A pruned delivery's terms may still be there (sweepTerms), so
+		// the join is on the creation time too, in case its id was reused.
+		from = "delivery_terms t CROSS JOIN deliveries d ON d.id = t.id AND d.created_at = t.created_at"
 		where = append([]string{"t.term = ?"}, where...)
 		args = append([]any{lq.term}, args...)
 	}
@@ -436,7 +444,7 @@ func (s *Store) Pending(ctx context.Context) ([]*engine.Delivery, error) {
 }
 
 // deliveryArgs returns d's values in deliveryColumns order, but the terms
-// (nil; see termsJSON), which reading the body for ids costs.
+// (nil; see deliveryTerms), which reading the body for ids costs.
 func deliveryArgs(d *engine.Delivery) ([]any, error) {
 	chaos, err := encJSON(d.Chaos)
 	if err != nil {
@@ -457,17 +465,12 @@ func deliveryArgs(d *engine.Delivery) ([]any, error) {
 	return []any{
 		d.ID, d.EventID, d.EndpointID, d.Provider, d.Variant, d.Event, d.WireID,
 		d.Key, blob(d.Body), d.CopyOf, d.ResendOf, d.State, int64(d.Attempts),
-		next, chaos, created, updated, d.RunID, nil, // terms: termsJSON, when needed
+		next, chaos, created, updated, d.RunID, nil, // terms: deliveryTerms, when needed
 	}, nil
 }
 
 // termsArg is the place of the terms among deliveryArgs: the last.
 var termsArg = len(deliveryColumns) - 1
-
-// termsJSON returns the terms column of d.
-func termsJSON(d *engine.Delivery) (string, error) {
-	return encJSON(storedTerms(d))
-}
 
 // storedTerms returns the terms of d that delivery_terms indexes:
 // engine.SearchTerms but the id and the event id, which have indexes

@@ -16,7 +16,8 @@ import (
 
 // Retention: Prune deletes a batch of the oldest deliveries a rule selects,
 // their attempts first, in one write of the writer goroutine, so a batch
-// queues with the deliveries' own writes rather than stalling them. The
+// queues with the deliveries' own writes rather than stalling them; their
+// search terms go later, swept in chunks (sweepTerms). The
 // file runs with auto_vacuum=INCREMENTAL: the pages deletes free go to
 // the freelist, which later writes reuse; when the free pages exceed
 // vacuumFreeShare of the file (and vacuumMinFree), Prune hands up to
@@ -78,10 +79,17 @@ func putAttempt(c *wconn, args []any) error {
 	return err
 }
 
+// pruneWrite is the most deliveries one write of Prune removes: a batch
+// of engine.DefaultPruneBatch is split into writes that queue with the
+// deliveries' own, so that none waits behind the whole batch. (256 in one
+// write held the writer long enough to raise the attempts' p99 from 1-2
+// ms to up to 19 ms in esimhooks bench --retain.)
+const pruneWrite = 64
+
 // Prune implements engine.Store.Prune: the count rule first, then the
-// age rule, up to r.Limit deliveries in all, in one transaction. After a
-// batch that was not full, it returns free pages to the file system if
-// they have piled up (see vacuumFreeShare).
+// age rule, up to r.Limit deliveries in all, in writes (transactions) of up
+// to pruneWrite. After a batch that was not full, it returns free pages to
+// the file system if they have piled up (see vacuumFreeShare).
 func (s *Store) Prune(ctx context.Context, r engine.PruneRule) (engine.PruneResult, error) {
 	var before int64 = math.MinInt64
 	if !r.Before.IsZero() {
@@ -95,7 +103,35 @@ func (s *Store) Prune(ctx context.Context, r engine.PruneRule) (engine.PruneResu
 		limit = engine.DefaultPruneBatch
 	}
 	var res engine.PruneResult
-	err := s.write(ctx, func(c *wconn) error {
+	for res.Deliveries < limit {
+		n := min(limit-res.Deliveries, pruneWrite)
+		step, err := s.pruneStep(ctx, r.Keep, before, n)
+		if err != nil {
+			// The writes before this one are on file: res says what they removed.
+			return res, s.fail("prune", err)
+		}
+		res.Deliveries += step.Deliveries
+		res.Attempts += step.Attempts
+		if step.Deliveries < n {
+			break // nothing more is due
+		}
+	}
+	res.More = res.Deliveries >= limit
+	if err := s.sweepTerms(ctx, res.Deliveries); err != nil {
+		return res, s.fail("sweep the pruned deliveries' search terms", err)
+	}
+	if !res.More {
+		if err := s.vacuum(ctx); err != nil {
+			return res, s.fail("incremental vacuum", err)
+		}
+	}
+	return res, nil
+}
+
+// pruneStep is one write of Prune: up to limit deliveries, by the count
+// rule (keep, 0: none) first, then by age (before, math.MinInt64: none).
+func (s *Store) pruneStep(ctx context.Context, keep int, before int64, limit int) (res engine.PruneResult, err error) {
+	err = s.write(ctx, func(c *wconn) error {
 		res = engine.PruneResult{} // the write may run twice
 		del := func(before int64, n int) error {
 			if n <= 0 {
@@ -115,9 +151,9 @@ func (s *Store) Prune(ctx context.Context, r engine.PruneRule) (engine.PruneResu
 			res.Deliveries += int(d)
 			return nil
 		}
-		if r.Keep > 0 {
+		if keep > 0 {
 			held := c.rows.deliveries.Load() + c.tx.deliveries
-			if err := del(math.MaxInt64, int(min(held-int64(r.Keep), int64(limit)))); err != nil {
+			if err := del(math.MaxInt64, int(min(held-int64(keep), int64(limit)))); err != nil {
 				return err
 			}
 		}
@@ -126,16 +162,7 @@ func (s *Store) Prune(ctx context.Context, r engine.PruneRule) (engine.PruneResu
 		}
 		return nil
 	})
-	if err != nil {
-		return engine.PruneResult{}, s.fail("prune", err)
-	}
-	res.More = res.Deliveries >= limit
-	if !res.More {
-		if err := s.vacuum(ctx); err != nil {
-			return res, s.fail("incremental vacuum", err)
-		}
-	}
-	return res, nil
+	return res, err
 }
 
 // vacuum returns free pages to the file system, a vacuumStep per write,

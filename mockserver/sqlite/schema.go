@@ -249,6 +249,24 @@ CREATE TRIGGER deliveries_facets_update AFTER UPDATE OF provider, variant, event
 		AND event = new.event AND endpoint_id = new.endpoint_id);
 END;
 `,
+	// 4: cheaper writes again. The writer keeps delivery_terms and
+	// delivery_facets itself, rather than triggers: a trigger parsed the
+	// terms' JSON back (json_each) and looked the facet up (NOT EXISTS)
+	// on every insert, where the writer holds the terms as a list and the
+	// facets in memory, and inserts a facet only when it is new. A pruned
+	// delivery's terms are no longer deleted with it: each is a random
+	// page of delivery_terms, which the prune rewrote one term at a time;
+	// a term search joins on the delivery's id and creation time, so the
+	// ones left behind match nothing, and Prune sweeps them out in chunks,
+	// in key order, once as many deliveries have gone as the log holds
+	// (sweepTerms). Only dropping triggers: instant at any size.
+	`
+DROP TRIGGER deliveries_terms_insert;
+DROP TRIGGER deliveries_terms_delete;
+DROP TRIGGER deliveries_terms_update;
+DROP TRIGGER deliveries_facets_insert;
+DROP TRIGGER deliveries_facets_update;
+`,
 }
 
 // SchemaVersion is the schema version this package writes: the database's

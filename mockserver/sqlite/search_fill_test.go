@@ -58,6 +58,8 @@ SELECT d.seq, k.n, d.endpoint_id, d.provider, d.variant, d.event, d.created_at +
 	k.n = 2 AND d.last_status = 200, 0, iif(k.n = 2, d.last_outcome, 'pending'), NULL, x'6f6b'
 FROM deliveries d, (SELECT 1 AS n UNION ALL SELECT 2) k
 WHERE d.seq > (SELECT coalesce(max(delivery_seq), 0) FROM attempts);
+INSERT OR IGNORE INTO delivery_terms (term, created_at, id) SELECT j.value, d.created_at, d.id FROM deliveries d, json_each(d.terms) j;
+INSERT OR IGNORE INTO delivery_facets SELECT DISTINCT provider, variant, event, endpoint_id FROM deliveries;
 ANALYZE;`, n, oldRows(n))
 	if err != nil {
 		t.Fatal(err)

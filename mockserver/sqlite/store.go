@@ -95,6 +95,11 @@ type Store struct {
 
 	// epVer counts this store's endpoint writes (EndpointsVersion).
 	epVer atomic.Uint64
+
+	// The sweep of pruned deliveries' terms (terms.go).
+	sweepMu        sync.Mutex
+	sweep          termSweep
+	sweepAfterOpen bool
 }
 
 var (
@@ -178,6 +183,10 @@ func Open(path string) (*Store, error) {
 	if err := countRows(ctx, s.w, s.wc); err != nil {
 		return fail(err)
 	}
+	if err := loadFacets(ctx, s.w, s.wc); err != nil {
+		return fail(err)
+	}
+	s.sweepAfterOpen = true
 	s.reqs = make(chan *writeReq, maxBatch)
 	s.writerDone = make(chan struct{})
 	go s.writer()

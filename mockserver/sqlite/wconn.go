@@ -34,6 +34,11 @@ const (
 	stPruneAttempts
 	stPruneDeliveries
 	stIncrementalVacuum
+	stInsertTerm
+	stInsertFacet
+	stDeleteTerms
+	stSweepTerms
+	stSweepTermsTail
 	numStmts
 )
 
@@ -58,6 +63,12 @@ var writeSQL = [numStmts]string{
 	stPruneAttempts:     pruneAttemptsSQL,
 	stPruneDeliveries:   pruneDeliveriesSQL,
 	stIncrementalVacuum: incrementalVacuumSQL,
+	// Search (terms.go).
+	stInsertTerm:     insertTermSQL,
+	stInsertFacet:    insertFacetSQL,
+	stDeleteTerms:    deleteTermsSQL,
+	stSweepTerms:     sweepTermsSQL,
+	stSweepTermsTail: sweepTermsTailSQL,
 }
 
 // wconnPragmas configure the writer's connection: wconn.go's copy of what
@@ -87,12 +98,17 @@ type wconn struct {
 	// commit; tx counts the changes of the transaction in progress.
 	rows fileCounts
 	tx   rowCounts
+
+	// facets are the rows of delivery_facets as of the last commit;
+	// txFacets, those the transaction in progress adds.
+	facets   map[facet]struct{}
+	txFacets []facet
 }
 
 // openWconn opens the database file at path, which must exist, and
 // prepares the write statements.
 func openWconn(path string) (c *wconn, err error) {
-	c = &wconn{tls: libc.NewTLS()}
+	c = &wconn{tls: libc.NewTLS(), facets: make(map[facet]struct{})}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, c.close())
@@ -237,10 +253,14 @@ func (c *wconn) inTx(fn func(c *wconn) error) error {
 		return err
 	}
 	c.tx = rowCounts{}
+	c.txFacets = c.txFacets[:0]
 	err := fn(c)
 	if err == nil {
 		if _, err = c.exec(stCommit); err == nil {
 			c.rows.add(&c.tx)
+			for _, f := range c.txFacets {
+				c.facets[f] = struct{}{}
+			}
 			return nil
 		}
 	}
