@@ -15,25 +15,14 @@ import (
 // variants returns every shipped variant, or only the defaults with -short.
 func variants(t testing.TB) []*providers.Variant {
 	t.Helper()
-	var out []*providers.Variant
-	for _, p := range providers.MustBuiltin().Profiles() {
-		if testing.Short() {
-			out = append(out, p.Default())
-			continue
-		}
-		out = append(out, p.Variants...)
+	if testing.Short() {
+		return providers.MustBuiltin().Defaults()
 	}
-	return out
+	return providers.MustBuiltin().Variants()
 }
 
 // variantsDefault returns the default variant of every shipped provider.
-func variantsDefault() []*providers.Variant {
-	var out []*providers.Variant
-	for _, p := range providers.MustBuiltin().Profiles() {
-		out = append(out, p.Default())
-	}
-	return out
-}
+func variantsDefault() []*providers.Variant { return providers.MustBuiltin().Defaults() }
 
 // secretFor returns a fresh secret in v's format ("" where v signs
 // nothing).

@@ -67,12 +67,12 @@ func (st *runState) timedBound() time.Duration { return 2 * st.deadline() }
 // deadline. Timing belongs to ACK-001 and ACK-002: every other requirement
 // waits this long for its verdict, so that a receiver that is merely slow
 // fails the ACK requirements only; its evidence then notes
-// lateNote.
+// LateNote.
 func (st *runState) untimedBound() time.Duration { return max(st.opts.RequestTimeout, 2*st.deadline()) }
 
-// lateNote is added to the evidence of a non-ACK requirement whose answers
+// LateNote is added to the evidence of a non-ACK requirement whose answers
 // came after the deadline.
-const lateNote = "answered after the deadline (see ACK-001)"
+const LateNote = "answered after the deadline (see ACK-001)"
 
 // post sends d signed now, bounded by untimedBound.
 func (st *runState) post(ctx context.Context, d *providers.Delivery) response {
@@ -88,7 +88,7 @@ func (st *runState) postRaw(ctx context.Context, h http.Header, body []byte) res
 }
 
 // noteLatency remembers that the current spec saw an answer after the
-// deadline, for lateNote, and returns r.
+// deadline, for LateNote, and returns r.
 func (st *runState) noteLatency(r response) response {
 	if r.Err == nil && r.Latency > st.deadline() {
 		st.lateAnswer.Store(true)
@@ -198,7 +198,7 @@ func (st *runState) appliedOnce(ctx context.Context, key, note string) {
 }
 
 // evidence records s as the spec's evidence of a check that held, with
-// lateNote where it applies.
+// LateNote where it applies.
 func (st *runState) evidence(s string) {
 	AddReportEntry(evidenceEntry, st.withLate(Check{OK: true, Actual: s}).Actual)
 }

@@ -54,7 +54,7 @@ func (holdMatcher) NegatedFailureMessage(actual any) string {
 
 // verify fails the spec with the check's evidence, or records it as the
 // spec's evidence when it holds. Outside the ack category, an answer after
-// the deadline adds lateNote: timing is ACK-001's and ACK-002's verdict.
+// the deadline adds LateNote: timing is ACK-001's and ACK-002's verdict.
 func (st *runState) verify(c Check) {
 	GinkgoHelper()
 	c = st.withLate(c)
@@ -62,11 +62,11 @@ func (st *runState) verify(c Check) {
 	AddReportEntry(evidenceEntry, c.String())
 }
 
-// withLate adds lateNote to c where the current spec, outside the ack
+// withLate adds LateNote to c where the current spec, outside the ack
 // category, saw an answer after the deadline.
 func (st *runState) withLate(c Check) Check {
 	if st.lateAnswer.Load() && !slices.Contains(CurrentSpecReport().Labels(), CategoryAck) {
-		c.Actual += "; " + lateNote
+		c.Actual += "; " + LateNote
 	}
 	return c
 }

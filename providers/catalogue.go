@@ -118,6 +118,25 @@ func (c *Catalogue) Profiles() []*Profile {
 	return out
 }
 
+// Variants returns every variant of every profile, by provider name, each
+// profile's in its own order.
+func (c *Catalogue) Variants() []*Variant {
+	var out []*Variant
+	for _, p := range c.Profiles() {
+		out = append(out, p.Variants...)
+	}
+	return out
+}
+
+// Defaults returns every profile's default variant, by provider name.
+func (c *Catalogue) Defaults() []*Variant {
+	var out []*Variant
+	for _, p := range c.Profiles() {
+		out = append(out, p.Default())
+	}
+	return out
+}
+
 // Names returns the provider names, sorted.
 func (c *Catalogue) Names() []string {
 	var out []string

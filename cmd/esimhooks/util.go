@@ -24,7 +24,7 @@ func sortedKeys(h http.Header) []string {
 // command do not know the packages; the CLI drops it (userMessage).
 // TestPackagePrefixesCoverTheModule keeps the list in step with the
 // module's packages.
-var packagePrefix = regexp.MustCompile(`(^|: |\()(?:api|attack|benchkit|browsertest|childrun|conformance|dashboard|engine|faulty|htmlreport|jsonlimit|jsonv|mockserver|mockservertest|openapi|payload|providerapi|providers|receiver|receivertest|runtimes|scenario|scenarios|schemas|signing|sqlite|storetest|wire|yamldoc): `)
+var packagePrefix = regexp.MustCompile(`(^|: |\()(?:api|attack|benchkit|browsertest|childrun|conformance|conformancetest|dashboard|engine|faulty|htmlreport|jsonlimit|jsonv|mockserver|mockservertest|openapi|payload|providerapi|providers|receiver|receivertest|runtimes|scenario|scenarios|schemas|signing|sqlite|storetest|wire|yamldoc): `)
 
 // userMessage is msg without the package prefixes of the libraries.
 func userMessage(msg string) string {

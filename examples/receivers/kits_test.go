@@ -5,7 +5,6 @@ package receivers_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -20,8 +19,8 @@ import (
 	"time"
 
 	"github.com/esimhooks/esimhooks/conformance"
+	"github.com/esimhooks/esimhooks/conformance/conformancetest"
 	"github.com/esimhooks/esimhooks/examples/receiver/receiver/receivertest"
-	"github.com/esimhooks/esimhooks/internal/childrun"
 	"github.com/esimhooks/esimhooks/internal/runtimes"
 	"github.com/esimhooks/esimhooks/providers"
 )
@@ -36,12 +35,9 @@ import (
 // the suite's proof that it grades receivers it did not write, in languages
 // other than Go.
 //
-// Each suite run goes in a child process (this test binary re-executed with
-// childEnv holding the options), because Ginkgo's suite is global; that is
-// also what lets runs go in parallel.
-
-// childEnv carries a child run's options as JSON.
-const childEnv = "ESIMHOOKS_KITS_CHILD"
+// Each suite run goes in a child process (conformancetest: this test
+// binary re-executed), because Ginkgo's suite is global; that is also what
+// lets runs go in parallel.
 
 // parallel is how many suite runs go at once: the runs mostly wait on
 // loopback, and a 2-core machine also runs the kits' runtimes.
@@ -115,8 +111,8 @@ var kits = []kit{
 }
 
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) != "" {
-		os.Exit(childMain())
+	if conformancetest.IsChild() {
+		os.Exit(conformancetest.ChildMain())
 	}
 	code := m.Run()
 	if goBuild.dir != "" {
@@ -258,10 +254,10 @@ func requireKit(t *testing.T, k kit) string {
 // It returns the IDs of the passed requirements, or "" when the run failed.
 func checkKit(t *testing.T, k kit, tool, dir string, v *providers.Variant) string {
 	res, p := grade(t, k, tool, dir, v)
-	if res.summary == nil {
-		t.Fatalf("no summary (exit %d):\n%s\nkit output:\n%s", res.code, res.stderr, p.output())
+	if res.Summary == nil {
+		t.Fatalf("no summary (exit %d):\n%s\nkit output:\n%s", res.Code, res.Stderr, p.output())
 	}
-	s := res.summary
+	s := res.Summary
 	var bad []string
 	for _, r := range s.Requirements {
 		switch {
@@ -271,13 +267,13 @@ func checkKit(t *testing.T, k kit, tool, dir string, v *providers.Variant) strin
 			bad = append(bad, r.ID+" skipped although the probe was given")
 		}
 	}
-	if len(bad) > 0 || s.Verdict != conformance.VerdictPassed || res.code != 0 {
+	if len(bad) > 0 || s.Verdict != conformance.VerdictPassed || res.Code != 0 {
 		t.Errorf("%s kit × %s: verdict %q, exit %d, want passed and 0:\n  %s\nkit output:\n%s",
-			k.name, v.ID(), s.Verdict, res.code, strings.Join(bad, "\n  "), p.output())
+			k.name, v.ID(), s.Verdict, res.Code, strings.Join(bad, "\n  "), p.output())
 		return ""
 	}
 	passed, _, skipped := s.Counts()
-	t.Logf("%s kit × %s: %d passed, %d skipped (not applicable) in %s", k.name, v.ID(), passed, skipped, res.elapsed.Round(time.Millisecond))
+	t.Logf("%s kit × %s: %d passed, %d skipped (not applicable) in %s", k.name, v.ID(), passed, skipped, res.Elapsed.Round(time.Millisecond))
 	var ids []string
 	for _, r := range s.Requirements {
 		if r.Outcome == conformance.OutcomePassed {
@@ -289,14 +285,15 @@ func checkKit(t *testing.T, k kit, tool, dir string, v *providers.Variant) strin
 
 // grade starts k (its files under dir) for v with a fresh secret and runs
 // the suite against it, --strict, with its probe.
-func grade(t *testing.T, k kit, tool, dir string, v *providers.Variant) (childResult, *process) {
+func grade(t *testing.T, k kit, tool, dir string, v *providers.Variant) (conformancetest.Result, *process) {
 	t.Helper()
 	secret := receivertest.Secret(t, v) // eSIM Access's kits ignore it: it signs nothing
 	p := startKit(t, k, tool, dir, v, secret)
-	co := childOptions{Provider: v.Provider.Name, Variant: v.Name, Target: p.base + "/hook", Probe: p.base + "/probe", Secret: secret}
+	co := conformancetest.Options{Provider: v.Provider.Name, Variant: v.Name, Target: p.base + "/hook", Probe: p.base + "/probe", Secret: secret,
+		Strict: true, Timeout: 2 * time.Minute}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	return runChild(ctx, t, co), p
+	return conformancetest.Run(ctx, t, co), p
 }
 
 // process is a running kit: its base URL and the tail of its output.
@@ -401,51 +398,4 @@ func freePort(t *testing.T) string {
 	}
 	defer ln.Close()
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-}
-
-// childOptions is what a child run takes.
-type childOptions struct {
-	Provider, Variant, Target, Probe, Secret string
-}
-
-// childMain runs the suite once, as `esimhooks check --strict` does, prints
-// the summary as JSON on its last stdout line and exits with its exit code.
-func childMain() int {
-	var co childOptions
-	if _, err := childrun.Options(childEnv, &co); err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-		return 3
-	}
-	sum, err := conformance.Run(context.Background(), conformance.Options{
-		Provider: co.Provider, Variant: co.Variant, Target: co.Target, Probe: co.Probe, Secret: co.Secret,
-		Strict: true, Timeout: 2 * time.Minute, Output: os.Stderr,
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "child:", err)
-	}
-	if sum != nil {
-		childrun.Print(sum)
-	}
-	return conformance.ExitCode(sum, err)
-}
-
-// childResult is what a child run came to.
-type childResult struct {
-	summary *conformance.Summary
-	code    int
-	stderr  string
-	elapsed time.Duration
-}
-
-// runChild runs the suite with co in a child process, at most until ctx
-// ends.
-func runChild(ctx context.Context, t *testing.T, co childOptions) childResult {
-	t.Helper()
-	r := childrun.Run(ctx, t, childEnv, co)
-	res := childResult{code: r.Code, stderr: r.Stderr, elapsed: r.Elapsed}
-	var sum conformance.Summary
-	if r.Last != nil && json.Unmarshal(r.Last, &sum) == nil {
-		res.summary = &sum
-	}
-	return res
 }

@@ -100,24 +100,24 @@ func TestKitsCatchTheSamplesMistakes(t *testing.T) {
 			res, p := grade(t, k, tool, dir, v)
 			<-sem
 			if len(m.failed) == 0 {
-				if res.code != 2 || !strings.Contains(res.stderr, m.stop) {
-					t.Fatalf("exit %d, want 2 with %q on stderr:\n%s", res.code, m.stop, res.stderr)
+				if res.Code != 2 || !strings.Contains(res.Stderr, m.stop) {
+					t.Fatalf("exit %d, want 2 with %q on stderr:\n%s", res.Code, m.stop, res.Stderr)
 				}
-				t.Logf("%s: the run stopped in the preflight as it should: %s", m.name, lastLine(res.stderr))
+				t.Logf("%s: the run stopped in the preflight as it should: %s", m.name, lastLine(res.Stderr))
 				return
 			}
-			if res.summary == nil {
-				t.Fatalf("no summary (exit %d):\n%s\nkit output:\n%s", res.code, res.stderr, p.output())
+			if res.Summary == nil {
+				t.Fatalf("no summary (exit %d):\n%s\nkit output:\n%s", res.Code, res.Stderr, p.output())
 			}
 			var failed []string
-			for _, r := range res.summary.Requirements {
+			for _, r := range res.Summary.Requirements {
 				if r.Outcome == conformance.OutcomeFailed || r.Outcome == conformance.OutcomeBlocked {
 					failed = append(failed, r.ID)
 				}
 			}
 			sort.Strings(failed)
-			if !slices.Equal(failed, m.failed) || res.code != 1 {
-				t.Fatalf("failed %v (exit %d), want exactly %v (exit 1):\n%s", failed, res.code, m.failed, res.stderr)
+			if !slices.Equal(failed, m.failed) || res.Code != 1 {
+				t.Fatalf("failed %v (exit %d), want exactly %v (exit 1):\n%s", failed, res.Code, m.failed, res.Stderr)
 			}
 			t.Logf("%s: failed %v as it should", m.name, failed)
 		})

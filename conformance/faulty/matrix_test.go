@@ -1,8 +1,9 @@
-package conformance
+package faulty_test
 
 import (
 	"context"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -10,8 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/esimhooks/esimhooks/conformance"
+	"github.com/esimhooks/esimhooks/conformance/conformancetest"
 	"github.com/esimhooks/esimhooks/conformance/faulty"
 	"github.com/esimhooks/esimhooks/examples/receiver/receiver"
+	"github.com/esimhooks/esimhooks/examples/receiver/receiver/receivertest"
 	"github.com/esimhooks/esimhooks/providers"
 )
 
@@ -28,9 +32,21 @@ const matrixParallel = 4
 // would take minutes.
 const timingDeadline = 400 * time.Millisecond
 
+// TestMain lets the test binary be a child run of the suite
+// (conformancetest).
+func TestMain(m *testing.M) {
+	if conformancetest.IsChild() {
+		os.Exit(conformancetest.ChildMain())
+	}
+	os.Exit(m.Run())
+}
+
 // TestFaultyReceivers runs the suite against each faulty receiver of
 // package faulty, for every variant it applies to (-short: the first
-// one), each run in a child process (see child_test.go), a few at a time.
+// one), each run in a child process (conformancetest), a few at a time.
+// It lives here, in its own test binary, rather than in package
+// conformance's: its 211 runs take about 200 s, which go test's per-package
+// limit should not have to share with the suite's own tests.
 // Each run must fail exactly the fault's Breaks and pass the rest; the
 // receivers of faulty.Conforming must pass; the receivers of faulty.Setup
 // must not be graded at all: Run returns a usage error, the child exits 2
@@ -46,7 +62,7 @@ func TestFaultyReceivers(t *testing.T) {
 			t.Parallel()
 			n := 0
 			var runs sync.WaitGroup
-			for _, v := range byDeadline(variants(t)) {
+			for _, v := range byDeadline(variants()) {
 				if !f.Applies(v) || (testing.Short() && n > 0) {
 					continue
 				}
@@ -71,13 +87,13 @@ func timingFault(f faulty.Fault) bool { return f.Name == "slow-ack" || f.Name ==
 // checkFault runs the suite against f's receiver for v and compares the
 // failed requirements with f.Breaks.
 func checkFault(t *testing.T, f faulty.Fault, v *providers.Variant) {
-	co := childOptions{Provider: v.Provider.Name, Variant: v.Name, Strict: true, Timeout: 2 * time.Minute}
+	co := conformancetest.Options{Provider: v.Provider.Name, Variant: v.Name, Strict: true, Timeout: 2 * time.Minute}
 	if timingFault(f) {
 		c := *v
 		c.Ack.Deadline = providers.Duration(timingDeadline)
 		v, co.AckDeadline = &c, timingDeadline
 	}
-	secret := secretFor(t, v)
+	secret := receivertest.Secret(t, v)
 	rcv, err := f.New(v, secret)
 	if err != nil {
 		t.Fatal(err)
@@ -88,10 +104,10 @@ func checkFault(t *testing.T, f faulty.Fault, v *providers.Variant) {
 	co.Target, co.Secret, co.Probe = srv.URL+"/hook", secret, srv.URL+receiver.ProbePrefix
 	// SCN-001 plays whole sequences, which many faults break on the way;
 	// TestScenarioRequirement proves it on its own.
-	co.LabelFilter = "!" + CategoryScenario
+	co.LabelFilter = "!" + conformance.CategoryScenario
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	res := runChild(ctx, t, co)
+	res := conformancetest.Run(ctx, t, co)
 	if f.Stops != nil {
 		checkStop(t, f, v, res)
 		return
@@ -102,9 +118,9 @@ func checkFault(t *testing.T, f faulty.Fault, v *providers.Variant) {
 	var failed, blocked []string
 	for _, r := range res.Summary.Requirements {
 		switch {
-		case r.Outcome == OutcomeFailed:
+		case r.Outcome == conformance.OutcomeFailed:
 			failed = append(failed, r.ID)
-		case isBlocked(r.Evidence) || r.Outcome == OutcomeBlocked:
+		case r.Outcome == conformance.OutcomeBlocked:
 			blocked = append(blocked, r.ID)
 		case r.Evidence == "needs --probe":
 			t.Errorf("%s skipped although the probe was given", r.ID)
@@ -128,13 +144,13 @@ func checkFault(t *testing.T, f faulty.Fault, v *providers.Variant) {
 	if f.Name == "slow-ack" {
 		// Timing is ACK-001's: what passed despite the slowness says so.
 		for _, r := range res.Summary.Requirements {
-			if r.ID == "EVT-001" && (r.Outcome != OutcomePassed || !strings.Contains(r.Evidence, lateNote)) {
-				t.Errorf("EVT-001 %s (%s), want passed with %q", r.Outcome, r.Evidence, lateNote)
+			if r.ID == "EVT-001" && (r.Outcome != conformance.OutcomePassed || !strings.Contains(r.Evidence, conformance.LateNote)) {
+				t.Errorf("EVT-001 %s (%s), want passed with %q", r.Outcome, r.Evidence, conformance.LateNote)
 			}
 		}
 	}
 	for _, r := range res.Summary.Requirements {
-		if r.Outcome == OutcomeFailed && !strings.Contains(r.Evidence, "expected") && !strings.Contains(r.Evidence, "got") {
+		if r.Outcome == conformance.OutcomeFailed && !strings.Contains(r.Evidence, "expected") && !strings.Contains(r.Evidence, "got") {
 			t.Errorf("%s: evidence %q says neither what was expected nor what came", r.ID, r.Evidence)
 		}
 	}
@@ -144,7 +160,7 @@ func checkFault(t *testing.T, f faulty.Fault, v *providers.Variant) {
 // checkStop checks that the run against a receiver of faulty.Setup ended
 // in the preflight: exit 2, the line on stderr as `esimhooks check` prints
 // it, holding every fragment of f.Stops, and nothing graded.
-func checkStop(t *testing.T, f faulty.Fault, v *providers.Variant, res childResult) {
+func checkStop(t *testing.T, f faulty.Fault, v *providers.Variant, res conformancetest.Result) {
 	t.Helper()
 	line := ""
 	for _, l := range strings.Split(res.Stderr, "\n") {
@@ -164,6 +180,14 @@ func checkStop(t *testing.T, f faulty.Fault, v *providers.Variant, res childResu
 		t.Errorf("%d requirements graded after the preflight stopped the run", len(res.Summary.Requirements))
 	}
 	t.Logf("%s × %s: exit 2 in %s: %s", f.Name, v.ID(), res.Elapsed.Round(time.Millisecond), line)
+}
+
+// variants returns every shipped variant, or only the defaults with -short.
+func variants() []*providers.Variant {
+	if testing.Short() {
+		return providers.MustBuiltin().Defaults()
+	}
+	return providers.MustBuiltin().Variants()
 }
 
 // byDeadline orders variants by their ack deadline, shortest first (stable).
