@@ -93,6 +93,13 @@ type StormResult struct {
 	// delivery made meanwhile (in bytes): the garbage that sets the GC
 	// rate. With InProcessReceivers it includes the receivers' garbage.
 	StormAllocPerDelivery float64 `json:"storm_alloc_per_delivery"`
+	// StormCPUPerDelivery is the CPU time (user and system) the engine's
+	// process used while the healthy endpoint was timed under the storm,
+	// per storm delivery made meanwhile: what a storm delivery costs the
+	// engine, a figure that waiting for a busy machine's CPUs does not
+	// inflate as it does latencies. With InProcessReceivers it includes the
+	// receivers' CPU; 0 where the system does not report it.
+	StormCPUPerDelivery time.Duration `json:"storm_cpu_per_delivery_ns"`
 	// Ratio is StormP99 / IdleP99 (target ≤ 2).
 	Ratio float64 `json:"ratio"`
 	// StormDelivered is how many attempts to the storm endpoints were
@@ -260,6 +267,8 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	var loaded latencies
 	var stormTime, idleTime time.Duration
 	var delivered, stormGCs, idleGCs, stormAlloc int64
+	var stormCPU time.Duration
+	cpuKnown := true
 	stormBlock := func(samples int) error {
 		if err := fire(ctx); err != nil {
 			return err
@@ -287,7 +296,11 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 			}
 		})
 		before, gcs, allocs, start := stormDone.Load(), gcCycles(), heapAllocs(), time.Now()
+		cpu0, ok0 := processCPU()
 		l, err := benchLatency(ctx, e, healthy, healthyTr, samples, opts.Every, started)
+		cpu1, ok1 := processCPU()
+		stormCPU += cpu1 - cpu0
+		cpuKnown = cpuKnown && ok0 && ok1
 		stormTime += time.Since(start)
 		stormGCs += gcCycles() - gcs
 		stormAlloc += heapAllocs() - allocs
@@ -340,6 +353,9 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		Hanging: opts.Hanging, Samples: opts.Samples, Blocks: opts.Blocks, StormDelivered: delivered, StormRate: float64(delivered) / stormTime.Seconds(),
 		InProcessReceivers: opts.InProcessReceivers, IdleGCRate: float64(idleGCs) / idleTime.Seconds(), StormGCRate: float64(stormGCs) / stormTime.Seconds(),
 		StormAllocPerDelivery: float64(stormAlloc) / float64(max(delivered, 1))}
+	if cpuKnown {
+		res.StormCPUPerDelivery = stormCPU / time.Duration(max(delivered, 1))
+	}
 	res.IdleP50, res.IdleP99 = percentiles(idle.arrived)
 	res.StormP50, res.StormP99 = percentiles(loaded.arrived)
 	res.Ratio = float64(res.StormP99) / float64(res.IdleP99)
