@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -274,13 +276,40 @@ func writeRequest(bw *bufio.Writer, u *url.URL, h http.Header, body []byte) erro
 	var n [20]byte
 	bw.Write(strconv.AppendInt(n[:0], int64(len(body)), 10))
 	bw.WriteString("\r\n")
-	if err := h.WriteSubset(bw, framingHeaders); err != nil {
-		return err
-	}
+	writeHeaders(bw, h)
 	bw.WriteString("\r\n")
 	bw.Write(body)
 	return bw.Flush()
 }
+
+// writeHeaders writes h but its framing headers as http.Header.WriteSubset
+// does (sorted by name, line breaks in values turned to spaces, then the
+// values trimmed), without its sorter and replacer: it is called for every
+// attempt, and a duplicate storm makes thousands a second.
+func writeHeaders(bw *bufio.Writer, h http.Header) {
+	var buf [16]string
+	names := buf[:0]
+	for k := range h {
+		if !framingHeaders[k] {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		for _, v := range h[k] {
+			if strings.ContainsAny(v, "\r\n") {
+				v = newlineToSpace.Replace(v)
+			}
+			bw.WriteString(k)
+			bw.WriteString(": ")
+			bw.WriteString(textproto.TrimString(v))
+			bw.WriteString("\r\n")
+		}
+	}
+}
+
+// newlineToSpace is what http.Header.Write makes of line breaks in values.
+var newlineToSpace = strings.NewReplacer("\n", " ", "\r", " ")
 
 // hostHeader is host without an IPv6 zone ("[fe80::1%eth0]:80" becomes
 // "[fe80::1]:80"), which has no place in a Host header.

@@ -325,6 +325,30 @@ func TestH1WireFormat(t *testing.T) {
 	}
 }
 
+// TestH1HeadersAsNetHTTP: the headers are written as http.Header.WriteSubset
+// writes them: sorted, every value on a line of its own, line breaks in a
+// value turned to spaces and the value trimmed, the framing headers left
+// out; also past the 16 names writeHeaders sorts without allocating.
+func TestH1HeadersAsNetHTTP(t *testing.T) {
+	h := http.Header{"X-Multi": {"a", " b\t"}, "X-Break": {"one\r\ntwo\n"}, "x-lower": {"v"},
+		"Empty": {}, "Host": {"evil.test"}, "Trailer": {"X"}}
+	for i := range 20 {
+		h[fmt.Sprintf("X-N%02d", 19-i)] = []string{fmt.Sprint(i)}
+	}
+	var got, want strings.Builder
+	bw := bufio.NewWriter(&got)
+	writeHeaders(bw, h)
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.WriteSubset(&want, framingHeaders); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Errorf("wrote\n%q\nnet/http writes\n%q", got.String(), want.String())
+	}
+}
+
 // TestH1StatusLineTrickle: a receiver that has sent part of its status
 // line when the ack deadline passes got no answer within the deadline (the
 // evidence says how much arrived); it did not send a malformed one.
