@@ -93,6 +93,9 @@ type StormResult struct {
 	// delivery made meanwhile (in bytes): the garbage that sets the GC
 	// rate. With InProcessReceivers it includes the receivers' garbage.
 	StormAllocPerDelivery float64 `json:"storm_alloc_per_delivery"`
+	// StormObjectsPerDelivery is the same count in heap objects: what
+	// the allocator's and the collector's work per object scales with.
+	StormObjectsPerDelivery float64 `json:"storm_objects_per_delivery"`
 	// StormCPUPerDelivery is the CPU time (user and system) the engine's
 	// process used while the healthy endpoint was timed under the storm,
 	// per storm delivery made meanwhile: what a storm delivery costs the
@@ -272,7 +275,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	// drain, so that the next idle block is idle.
 	var loaded latencies
 	var stormTime, idleTime time.Duration
-	var delivered, stormGCs, idleGCs, stormAlloc int64
+	var delivered, stormGCs, idleGCs, stormAlloc, stormObjects int64
 	var stormCPU time.Duration
 	cpuKnown := true
 	stormBlock := func(samples int) error {
@@ -301,7 +304,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 				}
 			}
 		})
-		before, gcs, allocs, start := stormDone.Load(), gcCycles(), heapAllocs(), time.Now()
+		before, gcs, allocs, objects, start := stormDone.Load(), gcCycles(), heapAllocs(), heapObjects(), time.Now()
 		cpu0, ok0 := processCPU()
 		l, err := benchLatency(ctx, e, healthy, healthyTr, samples, opts.Every, started)
 		cpu1, ok1 := processCPU()
@@ -310,6 +313,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 		stormTime += time.Since(start)
 		stormGCs += gcCycles() - gcs
 		stormAlloc += heapAllocs() - allocs
+		stormObjects += heapObjects() - objects
 		delivered += stormDone.Load() - before
 		stopStorm()
 		wg.Wait()
@@ -358,7 +362,7 @@ func RunStormBench(ctx context.Context, opts StormOptions) (*StormResult, error)
 	res := &StormResult{StormEndpoints: opts.StormEndpoints, Duplicates: opts.Duplicates, StormLatency: opts.StormLatency,
 		Hanging: opts.Hanging, Samples: opts.Samples, Blocks: opts.Blocks, StormDelivered: delivered, StormRate: float64(delivered) / stormTime.Seconds(),
 		InProcessReceivers: opts.InProcessReceivers, IdleGCRate: float64(idleGCs) / idleTime.Seconds(), StormGCRate: float64(stormGCs) / stormTime.Seconds(),
-		StormAllocPerDelivery: float64(stormAlloc) / float64(max(delivered, 1))}
+		StormAllocPerDelivery: float64(stormAlloc) / float64(max(delivered, 1)), StormObjectsPerDelivery: float64(stormObjects) / float64(max(delivered, 1))}
 	if cpuKnown {
 		res.StormCPUPerDelivery = stormCPU / time.Duration(max(delivered, 1))
 	}
@@ -378,6 +382,9 @@ func gcCycles() int64 { return runtimeCounter("/gc/cycles/total:gc-cycles") }
 
 // heapAllocs returns how many bytes this process has allocated on the heap.
 func heapAllocs() int64 { return runtimeCounter("/gc/heap/allocs:bytes") }
+
+// heapObjects returns how many heap objects this process has allocated.
+func heapObjects() int64 { return runtimeCounter("/gc/heap/allocs:objects") }
 
 func runtimeCounter(name string) int64 {
 	s := []metrics.Sample{{Name: name}}
