@@ -49,6 +49,7 @@ type h1Pool struct {
 type h1Conn struct {
 	net.Conn
 	lr     *limitReader
+	probe  *aliveProbe
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	idleAt time.Time
@@ -134,7 +135,7 @@ func (p *h1Pool) get(ctx context.Context, addr string, deadline time.Time) (c *h
 		c = nil
 	}
 	p.mu.Unlock()
-	if c != nil && connAlive(c.Conn) {
+	if c != nil && c.probe.check() {
 		return c, nil
 	}
 	if c != nil {
@@ -149,7 +150,7 @@ func (p *h1Pool) get(ctx context.Context, addr string, deadline time.Time) (c *h
 		return nil, err
 	}
 	lr := &limitReader{r: conn}
-	return &h1Conn{Conn: conn, lr: lr, br: bufio.NewReaderSize(lr, 4096), bw: bufio.NewWriterSize(conn, 4096)}, nil
+	return &h1Conn{Conn: conn, lr: lr, probe: newAliveProbe(conn), br: bufio.NewReaderSize(lr, 4096), bw: bufio.NewWriterSize(conn, 4096)}, nil
 }
 
 // put keeps c for reuse, or closes it when the pool is full or closed.
@@ -273,8 +274,7 @@ func writeRequest(bw *bufio.Writer, u *url.URL, h http.Header, body []byte) erro
 	bw.WriteString(" HTTP/1.1\r\nHost: ")
 	bw.WriteString(hostHeader(u.Host))
 	bw.WriteString("\r\nContent-Length: ")
-	var n [20]byte
-	bw.Write(strconv.AppendInt(n[:0], int64(len(body)), 10))
+	bw.Write(strconv.AppendInt(bw.AvailableBuffer(), int64(len(body)), 10))
 	bw.WriteString("\r\n")
 	writeHeaders(bw, h)
 	bw.WriteString("\r\n")
