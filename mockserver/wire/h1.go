@@ -40,8 +40,17 @@ type h1Pool struct {
 	maxIdle int
 	dialer  net.Dialer
 
+	mu     sync.RWMutex
+	hosts  map[string]*h1Host // by host:port
+	closed bool
+}
+
+// h1Host holds the kept connections to one host:port under a lock of its
+// own: the attempts to one endpoint (a duplicate storm's hundreds a
+// second) never make another endpoint's attempts wait for the pool.
+type h1Host struct {
 	mu     sync.Mutex
-	idle   map[string][]*h1Conn // by host:port, most recently used last
+	idle   []*h1Conn // most recently used last
 	closed bool
 }
 
@@ -107,8 +116,25 @@ func newH1Pool(maxIdle int) *h1Pool {
 	return &h1Pool{
 		maxIdle: maxIdle,
 		dialer:  net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
-		idle:    map[string][]*h1Conn{},
+		hosts:   map[string]*h1Host{},
 	}
+}
+
+// host returns addr's connections, made on first use.
+func (p *h1Pool) host(addr string) *h1Host {
+	p.mu.RLock()
+	h := p.hosts[addr]
+	p.mu.RUnlock()
+	if h != nil {
+		return h
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if h = p.hosts[addr]; h == nil {
+		h = &h1Host{closed: p.closed}
+		p.hosts[addr] = h
+	}
+	return h
 }
 
 // hostPort returns u's host with the scheme's default port added.
@@ -123,18 +149,19 @@ func hostPort(u *url.URL) string {
 // new one.
 func (p *h1Pool) get(ctx context.Context, addr string, deadline time.Time) (c *h1Conn, err error) {
 	now := time.Now()
-	p.mu.Lock()
-	for q := p.idle[addr]; len(q) > 0; q = p.idle[addr] {
-		c = q[len(q)-1]
-		q[len(q)-1] = nil
-		p.idle[addr] = q[:len(q)-1]
+	h := p.host(addr)
+	h.mu.Lock()
+	for len(h.idle) > 0 {
+		c = h.idle[len(h.idle)-1]
+		h.idle[len(h.idle)-1] = nil
+		h.idle = h.idle[:len(h.idle)-1]
 		if now.Sub(c.idleAt) <= idleReuse && c.br.Buffered() == 0 {
 			break
 		}
 		c.Close()
 		c = nil
 	}
-	p.mu.Unlock()
+	h.mu.Unlock()
 	if c != nil && c.probe.check() {
 		return c, nil
 	}
@@ -156,12 +183,13 @@ func (p *h1Pool) get(ctx context.Context, addr string, deadline time.Time) (c *h
 // put keeps c for reuse, or closes it when the pool is full or closed.
 func (p *h1Pool) put(addr string, c *h1Conn) {
 	c.idleAt = time.Now()
-	p.mu.Lock()
-	if !p.closed && len(p.idle[addr]) < p.maxIdle {
-		p.idle[addr] = append(p.idle[addr], c)
+	h := p.host(addr)
+	h.mu.Lock()
+	if !h.closed && len(h.idle) < p.maxIdle {
+		h.idle = append(h.idle, c)
 		c = nil
 	}
-	p.mu.Unlock()
+	h.mu.Unlock()
 	if c != nil {
 		c.Close()
 	}
@@ -173,11 +201,14 @@ func (p *h1Pool) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true
-	for addr, q := range p.idle {
-		for _, c := range q {
+	for _, h := range p.hosts {
+		h.mu.Lock()
+		h.closed = true
+		for _, c := range h.idle {
 			c.Close()
 		}
-		delete(p.idle, addr)
+		h.idle = nil
+		h.mu.Unlock()
 	}
 }
 
