@@ -204,8 +204,8 @@ func runStormBench(ctx context.Context, e *env, cases []stormCase, samples, bloc
 		if r.InProcessReceivers {
 			where = "the engine's process"
 		}
-		fmt.Fprintf(e.stdout, "%-14s %d storm endpoint(s), %d hanging; receivers in %s; engine GCs/s idle %.1f, storm %.1f (%.0f B allocated per storm delivery)\n",
-			"", r.StormEndpoints, r.Hanging, where, r.IdleGCRate, r.StormGCRate, r.StormAllocPerDelivery)
+		fmt.Fprintf(e.stdout, "%-14s %d storm endpoint(s), %d hanging; receivers in %s; engine GCs/s idle %.1f, storm %.1f (%.0f B in %.0f objects allocated and %.0f µs of CPU per storm delivery)\n",
+			"", r.StormEndpoints, r.Hanging, where, r.IdleGCRate, r.StormGCRate, r.StormAllocPerDelivery, r.StormObjectsPerDelivery, float64(r.StormCPUPerDelivery)/float64(time.Microsecond))
 	}
 	fmt.Fprintln(e.stdout, "ratio: storm p99 / idle p99 (target ≤ 2×). p50/p99: trigger to the healthy receiver reading the attempt; to start: to the engine starting it; trigger: the Trigger call itself.")
 	return nil

@@ -76,6 +76,8 @@ func BenchmarkHealthyDuringStorm(b *testing.B) {
 			b.ReportMetric(res.StormRate, "storm-deliveries/s")
 			b.ReportMetric(res.StormGCRate, "storm-gc/s")
 			b.ReportMetric(res.StormAllocPerDelivery, "storm-B/delivery")
+			b.ReportMetric(res.StormObjectsPerDelivery, "storm-objects/delivery")
+			b.ReportMetric(float64(res.StormCPUPerDelivery)/float64(time.Microsecond), "storm-cpu-µs/delivery")
 		})
 	}
 }

@@ -193,18 +193,23 @@ func (e *Engine) plan(base *Delivery, now time.Time, v *providers.Variant) []*De
 	if w := e.scaled(ch.ReorderWindow.D()); w > 0 {
 		due = e.chaos.reorder(base.EndpointID, due, w, e.randDuration)
 	}
-	out := make([]*Delivery, 0, 1+max(ch.Duplicates, 0))
-	orig := *base
+	// One array holds the group (a duplicate storm's hundred copies are
+	// one allocation, not a hundred).
+	group := make([]Delivery, 1+max(ch.Duplicates, 0))
+	out := make([]*Delivery, len(group))
+	orig := &group[0]
+	*orig = *base
 	orig.ID = e.newID("dlv_")
 	orig.NextAttemptAt = due
-	out = append(out, &orig)
+	out[0] = orig
 	spacing := e.scaled(ch.DuplicateSpacing.D())
-	for i := 1; i <= ch.Duplicates; i++ {
-		c := *base
+	for i := 1; i < len(group); i++ {
+		c := &group[i]
+		*c = *base
 		c.ID = e.newID("dlv_")
 		c.CopyOf = orig.ID
 		c.NextAttemptAt = due.Add(time.Duration(i) * spacing)
-		out = append(out, &c)
+		out[i] = c
 	}
 	return out
 }
@@ -221,11 +226,19 @@ func (e *Engine) schedule(ds []*Delivery) {
 	// it once, not once each.
 	soon := e.clock.Now().Add(hotHorizon)
 	ens := make([]schedEntry, len(ds))
+	var copies []Delivery // the copies, one allocation made at the first one due soon
+	var ep unique.Handle[string]
 	for i, d := range ds {
-		ens[i] = schedEntry{due: d.NextAttemptAt.UnixNano(), id: d.ID, ep: unique.Make(d.EndpointID)}
+		if i == 0 || d.EndpointID != ds[i-1].EndpointID {
+			ep = unique.Make(d.EndpointID)
+		}
+		ens[i] = schedEntry{due: d.NextAttemptAt.UnixNano(), id: d.ID, ep: ep}
 		if !d.NextAttemptAt.After(soon) {
-			c := *d
-			ens[i].d = &c
+			if copies == nil {
+				copies = make([]Delivery, 0, len(ds)-i)
+			}
+			copies = append(copies, *d)
+			ens[i].d = &copies[len(copies)-1]
 		}
 	}
 	e.sched.addEntries(ens)

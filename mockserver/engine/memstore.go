@@ -421,9 +421,9 @@ func (s *memStore) AddAttempt(_ context.Context, a *Attempt, d *Delivery) error 
 		return errStoreClosed
 	}
 	// Everything but the bookkeeping is done before a lock is taken.
-	ac := &memAttempt{a: *a, reqH: packHeader(a.RequestHeaders), resH: packHeader(a.ResponseHeaders)}
+	ac := &memAttempt{a: *a}
+	ac.reqH, ac.resH, ac.a.ResponseBody = packAttempt(a)
 	ac.a.RequestHeaders, ac.a.ResponseHeaders = nil, nil
-	ac.a.ResponseBody = bytes.Clone(a.ResponseBody)
 	// The usual case, an attempt that changes only what an attempt changes,
 	// takes only the delivery's own lock.
 	if md := s.lookup(d.ID); md != nil {
@@ -511,13 +511,51 @@ func packHeader(h http.Header) []byte {
 	if h == nil {
 		return nil
 	}
+	return appendHeader(make([]byte, 0, packedSize(h)), h)
+}
+
+// packAttempt returns a's headers as packHeader packs them and a copy of
+// its response body (nil stays nil), all three in one allocation: the
+// store keeps them for as long as the attempt and only reads them.
+func packAttempt(a *Attempt) (reqH, resH, resBody []byte) {
+	n := packedSize(a.RequestHeaders) + packedSize(a.ResponseHeaders) + len(a.ResponseBody)
+	b := make([]byte, 0, n)
+	part := func(i int) []byte { return b[i:len(b):len(b)] }
+	if a.RequestHeaders != nil {
+		b = appendHeader(b, a.RequestHeaders)
+		reqH = part(0)
+	}
+	if i := len(b); a.ResponseHeaders != nil {
+		b = appendHeader(b, a.ResponseHeaders)
+		resH = part(i)
+	}
+	if i := len(b); a.ResponseBody != nil {
+		b = append(b, a.ResponseBody...)
+		resBody = part(i)
+	}
+	return reqH, resH, resBody
+}
+
+// packedSize is how many bytes appendHeader appends for h.
+func packedSize(h http.Header) int {
 	n := 0
 	for k, vs := range h {
 		for _, v := range vs {
-			n += len(k) + len(v) + 4
+			n += uvarintLen(len(k)) + len(k) + uvarintLen(len(v)) + len(v)
 		}
 	}
-	b := make([]byte, 0, n)
+	return n
+}
+
+func uvarintLen(x int) int {
+	n := 1
+	for ; x >= 0x80; x >>= 7 {
+		n++
+	}
+	return n
+}
+
+func appendHeader(b []byte, h http.Header) []byte {
 	for k, vs := range h {
 		for _, v := range vs {
 			b = binary.AppendUvarint(b, uint64(len(k)))

@@ -4,6 +4,10 @@ package wire
 
 import "net"
 
-// connAlive cannot peek without blocking here: a connection the peer has
+// aliveProbe cannot peek without blocking here: a connection the peer has
 // closed fails its next request, as with net/http.
-func connAlive(net.Conn) bool { return true }
+type aliveProbe struct{}
+
+func newAliveProbe(net.Conn) *aliveProbe { return &aliveProbe{} }
+
+func (*aliveProbe) check() bool { return true }

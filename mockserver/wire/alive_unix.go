@@ -8,27 +8,44 @@ import (
 	"syscall"
 )
 
-// connAlive reports whether a kept-alive connection can take a request: the
-// peer has neither closed it nor sent anything unasked. It peeks without
-// blocking, so it costs one system call.
-func connAlive(c net.Conn) bool {
-	sc, ok := c.(syscall.Conn)
-	if !ok {
-		return true
+// aliveProbe tells whether a kept-alive connection can take a request:
+// the peer has neither closed it nor sent anything unasked. It peeks
+// without blocking, so a check costs one system call. It is made once per
+// connection, so that the check before every reuse allocates nothing.
+type aliveProbe struct {
+	rc     syscall.RawConn // nil: not a socket (always alive)
+	broken bool            // its raw connection could not be had
+	alive  bool
+	buf    [1]byte
+	peek   func(fd uintptr) bool
+}
+
+func newAliveProbe(c net.Conn) *aliveProbe {
+	p := &aliveProbe{}
+	if sc, ok := c.(syscall.Conn); ok {
+		rc, err := sc.SyscallConn()
+		p.rc, p.broken = rc, err != nil
 	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	p.peek = p.peekFD
+	return p
+}
+
+func (p *aliveProbe) peekFD(fd uintptr) bool {
+	_, _, err := syscall.Recvfrom(int(fd), p.buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	// Nothing to read yet is the only good answer: 0 bytes is the peer's
+	// close, and bytes are an answer to no request.
+	p.alive = errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EWOULDBLOCK)
+	return true
+}
+
+// check reports whether the connection is still usable.
+func (p *aliveProbe) check() bool {
+	switch {
+	case p.broken:
 		return false
-	}
-	alive := false
-	var buf [1]byte
-	err = rc.Read(func(fd uintptr) bool {
-		n, _, rerr := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		// Nothing to read yet is the only good answer: 0 bytes is the
-		// peer's close, and bytes are an answer to no request.
-		_ = n
-		alive = errors.Is(rerr, syscall.EAGAIN) || errors.Is(rerr, syscall.EWOULDBLOCK)
+	case p.rc == nil:
 		return true
-	})
-	return err == nil && alive
+	}
+	p.alive = false
+	return p.rc.Read(p.peek) == nil && p.alive
 }

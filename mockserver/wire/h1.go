@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,8 +40,17 @@ type h1Pool struct {
 	maxIdle int
 	dialer  net.Dialer
 
+	mu     sync.RWMutex
+	hosts  map[string]*h1Host // by host:port
+	closed bool
+}
+
+// h1Host holds the kept connections to one host:port under a lock of its
+// own: the attempts to one endpoint (a duplicate storm's hundreds a
+// second) never make another endpoint's attempts wait for the pool.
+type h1Host struct {
 	mu     sync.Mutex
-	idle   map[string][]*h1Conn // by host:port, most recently used last
+	idle   []*h1Conn // most recently used last
 	closed bool
 }
 
@@ -47,6 +58,7 @@ type h1Pool struct {
 type h1Conn struct {
 	net.Conn
 	lr     *limitReader
+	probe  *aliveProbe
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	tw     tolerantWriter // under bw: see answerAfterWriteError
@@ -105,8 +117,25 @@ func newH1Pool(maxIdle int) *h1Pool {
 	return &h1Pool{
 		maxIdle: maxIdle,
 		dialer:  net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second},
-		idle:    map[string][]*h1Conn{},
+		hosts:   map[string]*h1Host{},
 	}
+}
+
+// host returns addr's connections, made on first use.
+func (p *h1Pool) host(addr string) *h1Host {
+	p.mu.RLock()
+	h := p.hosts[addr]
+	p.mu.RUnlock()
+	if h != nil {
+		return h
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if h = p.hosts[addr]; h == nil {
+		h = &h1Host{closed: p.closed}
+		p.hosts[addr] = h
+	}
+	return h
 }
 
 // hostPort returns u's host with the scheme's default port added.
@@ -121,19 +150,20 @@ func hostPort(u *url.URL) string {
 // new one.
 func (p *h1Pool) get(ctx context.Context, addr string, deadline time.Time) (c *h1Conn, err error) {
 	now := time.Now()
-	p.mu.Lock()
-	for q := p.idle[addr]; len(q) > 0; q = p.idle[addr] {
-		c = q[len(q)-1]
-		q[len(q)-1] = nil
-		p.idle[addr] = q[:len(q)-1]
+	h := p.host(addr)
+	h.mu.Lock()
+	for len(h.idle) > 0 {
+		c = h.idle[len(h.idle)-1]
+		h.idle[len(h.idle)-1] = nil
+		h.idle = h.idle[:len(h.idle)-1]
 		if now.Sub(c.idleAt) <= idleReuse && c.br.Buffered() == 0 {
 			break
 		}
 		c.Close()
 		c = nil
 	}
-	p.mu.Unlock()
-	if c != nil && connAlive(c.Conn) {
+	h.mu.Unlock()
+	if c != nil && c.probe.check() {
 		return c, nil
 	}
 	if c != nil {
@@ -148,7 +178,7 @@ func (p *h1Pool) get(ctx context.Context, addr string, deadline time.Time) (c *h
 		return nil, err
 	}
 	lr := &limitReader{r: conn}
-	c = &h1Conn{Conn: conn, lr: lr, br: bufio.NewReaderSize(lr, 4096)}
+	c = &h1Conn{Conn: conn, lr: lr, probe: newAliveProbe(conn), br: bufio.NewReaderSize(lr, 4096)}
 	c.tw.w = conn
 	c.bw = bufio.NewWriterSize(&c.tw, 4096)
 	return c, nil
@@ -157,12 +187,13 @@ func (p *h1Pool) get(ctx context.Context, addr string, deadline time.Time) (c *h
 // put keeps c for reuse, or closes it when the pool is full or closed.
 func (p *h1Pool) put(addr string, c *h1Conn) {
 	c.idleAt = time.Now()
-	p.mu.Lock()
-	if !p.closed && len(p.idle[addr]) < p.maxIdle {
-		p.idle[addr] = append(p.idle[addr], c)
+	h := p.host(addr)
+	h.mu.Lock()
+	if !h.closed && len(h.idle) < p.maxIdle {
+		h.idle = append(h.idle, c)
 		c = nil
 	}
-	p.mu.Unlock()
+	h.mu.Unlock()
 	if c != nil {
 		c.Close()
 	}
@@ -174,11 +205,14 @@ func (p *h1Pool) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true
-	for addr, q := range p.idle {
-		for _, c := range q {
+	for _, h := range p.hosts {
+		h.mu.Lock()
+		h.closed = true
+		for _, c := range h.idle {
 			c.Close()
 		}
-		delete(p.idle, addr)
+		h.idle = nil
+		h.mu.Unlock()
 	}
 }
 
@@ -280,17 +314,43 @@ func writeRequest(bw *bufio.Writer, method string, u *url.URL, h http.Header, bo
 	bw.WriteString("\r\n")
 	if len(body) > 0 || method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch {
 		bw.WriteString("Content-Length: ")
-		var n [20]byte
-		bw.Write(strconv.AppendInt(n[:0], int64(len(body)), 10))
+		bw.Write(strconv.AppendInt(bw.AvailableBuffer(), int64(len(body)), 10))
 		bw.WriteString("\r\n")
 	}
-	if err := h.WriteSubset(bw, framingHeaders); err != nil {
-		return err
-	}
+	writeHeaders(bw, h)
 	bw.WriteString("\r\n")
 	bw.Write(body)
 	return bw.Flush()
 }
+
+// writeHeaders writes h but its framing headers as http.Header.WriteSubset
+// does (sorted by name, line breaks in values turned to spaces, then the
+// values trimmed), without its sorter and replacer: it is called for every
+// attempt, and a duplicate storm makes thousands a second.
+func writeHeaders(bw *bufio.Writer, h http.Header) {
+	var buf [16]string
+	names := buf[:0]
+	for k := range h {
+		if !framingHeaders[k] {
+			names = append(names, k)
+		}
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		for _, v := range h[k] {
+			if strings.ContainsAny(v, "\r\n") {
+				v = newlineToSpace.Replace(v)
+			}
+			bw.WriteString(k)
+			bw.WriteString(": ")
+			bw.WriteString(textproto.TrimString(v))
+			bw.WriteString("\r\n")
+		}
+	}
+}
+
+// newlineToSpace is what http.Header.Write makes of line breaks in values.
+var newlineToSpace = strings.NewReplacer("\n", " ", "\r", " ")
 
 // hostHeader is host without an IPv6 zone ("[fe80::1%eth0]:80" becomes
 // "[fe80::1]:80"), which has no place in a Host header.

@@ -292,8 +292,8 @@ func TestH1Cancel(t *testing.T) {
 	if r.ErrKind == ErrKindTimeout || !strings.Contains(r.Err, "canceled") {
 		t.Fatalf("error %s %q, want a cancellation", r.ErrKind, r.Err)
 	}
-	if n := len(s.h1.idle); n != 0 {
-		t.Fatalf("%d hosts with kept connections after a cancelled attempt", n)
+	if n := s.h1.kept(); n != 0 {
+		t.Fatalf("%d connections kept after a cancelled attempt", n)
 	}
 }
 
@@ -325,6 +325,30 @@ func TestH1WireFormat(t *testing.T) {
 	}
 }
 
+// TestH1HeadersAsNetHTTP: the headers are written as http.Header.WriteSubset
+// writes them: sorted, every value on a line of its own, line breaks in a
+// value turned to spaces and the value trimmed, the framing headers left
+// out; also past the 16 names writeHeaders sorts without allocating.
+func TestH1HeadersAsNetHTTP(t *testing.T) {
+	h := http.Header{"X-Multi": {"a", " b\t"}, "X-Break": {"one\r\ntwo\n"}, "x-lower": {"v"},
+		"Empty": {}, "Host": {"evil.test"}, "Trailer": {"X"}}
+	for i := range 20 {
+		h[fmt.Sprintf("X-N%02d", 19-i)] = []string{fmt.Sprint(i)}
+	}
+	var got, want strings.Builder
+	bw := bufio.NewWriter(&got)
+	writeHeaders(bw, h)
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.WriteSubset(&want, framingHeaders); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Errorf("wrote\n%q\nnet/http writes\n%q", got.String(), want.String())
+	}
+}
+
 // TestH1StatusLineTrickle: a receiver that has sent part of its status
 // line when the ack deadline passes got no answer within the deadline (the
 // evidence says how much arrived); it did not send a malformed one.
@@ -349,5 +373,48 @@ func TestH1StatusLineTrickle(t *testing.T) {
 		if r.ErrKind != ErrKindTimeout || !strings.Contains(r.Err, "no answer within the ack deadline ("+tc.want+")") || strings.Contains(r.Err, "malformed") {
 			t.Errorf("after %q: error %s %q, want a timeout saying %q", tc.sent, r.ErrKind, r.Err, tc.want)
 		}
+	}
+}
+
+// kept returns how many connections the pool keeps.
+func (p *h1Pool) kept() int {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	n := 0
+	for _, h := range p.hosts {
+		h.mu.Lock()
+		n += len(h.idle)
+		h.mu.Unlock()
+	}
+	return n
+}
+
+// TestH1HostsDoNotShareALock: while one host's connections are locked (a
+// storm's attempts taking and giving back theirs), another host's are
+// taken and given back without waiting.
+func TestH1HostsDoNotShareALock(t *testing.T) {
+	p := newH1Pool(4)
+	defer p.close()
+	busy := p.host("127.0.0.1:1")
+	busy.mu.Lock()
+	defer busy.mu.Unlock()
+	done := make(chan int)
+	go func() {
+		a, b := net.Pipe()
+		defer b.Close()
+		p.put("127.0.0.1:2", &h1Conn{Conn: a, probe: newAliveProbe(a), br: bufio.NewReader(a)})
+		c, err := p.get(context.Background(), "127.0.0.1:2", time.Time{})
+		if err != nil || c.Conn != a {
+			t.Errorf("got %v, %v; want the connection given back", c, err)
+		}
+		done <- len(p.host("127.0.0.1:2").idle)
+	}()
+	select {
+	case n := <-done:
+		if n != 0 {
+			t.Errorf("%d connections left after taking the one kept", n)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("another host's connections waited for the locked host's")
 	}
 }
