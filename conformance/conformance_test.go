@@ -49,13 +49,6 @@ type headerFlag []string
 func (h *headerFlag) String() string     { return strings.Join(*h, ", ") }
 func (h *headerFlag) Set(s string) error { *h = append(*h, s); return nil }
 
-func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) != "" {
-		os.Exit(childMain())
-	}
-	os.Exit(m.Run())
-}
-
 // TestConformance is the Ginkgo entry point: it runs the suite against
 // --target, as `esimhooks check` does, and fails when the run does not
 // pass (SHOULD failures count with --strict only).

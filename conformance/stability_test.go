@@ -1,4 +1,4 @@
-package conformance
+package conformance_test
 
 import (
 	"context"
@@ -8,6 +8,11 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/esimhooks/esimhooks/conformance/conformancetest"
+	"github.com/esimhooks/esimhooks/examples/receiver/receiver"
+	"github.com/esimhooks/esimhooks/examples/receiver/receiver/receivertest"
+	"github.com/esimhooks/esimhooks/providers"
 )
 
 // TestStability is the "no false failure on a loaded 2-core machine"
@@ -42,15 +47,19 @@ func TestStability(t *testing.T) {
 	defer func() { close(stop); load.Wait() }()
 	sem := make(chan struct{}, 2)
 	for i := range runs {
-		for _, p := range variantsDefault() {
+		for _, p := range providers.MustBuiltin().Defaults() {
 			t.Run(p.ID()+"#"+strconv.Itoa(i), func(t *testing.T) {
 				t.Parallel()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				secret := secretFor(t, p)
-				target, probe := serveReceiver(t, p, secret, nil)
-				res := runChild(context.Background(), t, childOptions{Provider: p.Provider.Name, Variant: p.Name,
-					Target: target, Secret: secret, Probe: probe, Strict: true, Timeout: 2 * time.Minute})
+				secret := receivertest.Secret(t, p)
+				rcv, err := receiver.New(receiver.Config{Variant: p, Secret: secret})
+				if err != nil {
+					t.Fatal(err)
+				}
+				c := receivertest.Serve(t, p, secret, rcv)
+				res := conformancetest.Run(context.Background(), t, conformancetest.Options{Provider: p.Provider.Name, Variant: p.Name,
+					Target: c.Hook, Secret: secret, Probe: c.Probe, Strict: true, Timeout: 2 * time.Minute})
 				if res.Code != 0 {
 					t.Errorf("exit %d:\n%s", res.Code, res.Stderr)
 				}
