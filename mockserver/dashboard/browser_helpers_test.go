@@ -71,11 +71,30 @@ func setField(t *testing.T, ctx context.Context, css, value string) {
 		el.dispatchEvent(new Event("input", {bubbles: true})); el.dispatchEvent(new Event("change", {bubbles: true})); })()`, css, value))
 }
 
-// click waits for an element to be visible and clicks it with the mouse.
+// click waits until an element can take a click, as a user would (visible,
+// scrolled to the middle of the viewport, not moving since the previous
+// poll, and the topmost element at its centre, so a toast or a re-render
+// cannot swallow the click), then clicks it with the mouse.
 func click(t *testing.T, ctx context.Context, css string) {
 	t.Helper()
-	do(t, ctx, "clicking "+css, chromedp.WaitVisible(chromedp.CSS(css)), chromedp.Click(chromedp.CSS(css)))
+	until(t, ctx, css+" can take a click", fmt.Sprintf(actionable, css))
+	do(t, ctx, "clicking "+css, chromedp.Click(chromedp.CSS(css)))
 }
+
+// actionable is the JavaScript condition of click; %q is the selector.
+const actionable = `(() => {
+	const el = document.querySelector(%q);
+	if (!el || !el.isConnected) return false;
+	el.scrollIntoView({ block: "center", inline: "center" });
+	const r = el.getBoundingClientRect();
+	if (!r.width || !r.height) return false;
+	const key = [r.x, r.y, r.width, r.height].join();
+	const steady = window.__clickRect === key && window.__clickEl === el;
+	window.__clickRect = key;
+	window.__clickEl = el;
+	const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+	return steady && !!hit && (hit === el || el.contains(hit));
+})()`
 
 // shot writes a PNG of the page to docs/screenshots/name.png when
 // ESIMHOOKS_SCREENSHOTS=1: the whole page when full is set, else the
