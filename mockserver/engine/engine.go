@@ -51,8 +51,17 @@ type EngineConfig struct {
 	// InsecureSkipVerify.
 	TLSConfig *tls.Config
 	// MaxPerEndpoint bounds the concurrent attempts to one endpoint;
-	// default 16.
+	// default 16. It is an endpoint's whole only while no other endpoint
+	// has attempts: see ShareWindow.
 	MaxPerEndpoint int
+	// ShareWindow sets the fair share of attempt slots: while n endpoints
+	// have had an attempt start within the last ShareWindow, each starts
+	// attempts only while it has fewer than ceil(MaxPerEndpoint/n) under
+	// way (at least one), so that a storm to one endpoint does not crowd
+	// another's attempts out of the CPU. Default DefaultShareWindow (1 s,
+	// engine clock); negative turns the share off, every endpoint then
+	// using MaxPerEndpoint whatever the others do.
+	ShareWindow time.Duration
 	// MaxTriggerDeliveries bounds the deliveries one trigger makes (its
 	// endpoints times 1 + duplicates): beyond it Trigger fails with a
 	// *LimitError and makes none; default DefaultMaxTriggerDeliveries.
@@ -92,7 +101,8 @@ type EngineConfig struct {
 // (due time, id, endpoint handle) in a single timer heap; one dispatcher
 // goroutine sleeps until the earliest due time and hands due deliveries to
 // a fixed pool of Workers goroutines, at most MaxPerEndpoint at a time per
-// endpoint. Due deliveries that cannot start wait in a FIFO per endpoint,
+// endpoint (its fair share of them while other endpoints have attempts:
+// see ShareWindow). Due deliveries that cannot start wait in a FIFO per endpoint,
 // and the endpoints that wait take turns for a free worker (round robin),
 // so an endpoint with a thousand due deliveries delays another's by at
 // most one attempt per waiting endpoint. When every worker is busy (say,
@@ -123,7 +133,8 @@ type EngineConfig struct {
 // [0, Jitter) holds the first attempt; Duplicates adds separate deliveries
 // (CopyOf set, same body and wire id, each signed afresh on every
 // attempt), copy i due i×DuplicateSpacing after the original — with no
-// spacing the first MaxPerEndpoint copies are parked, ready to send, until
+// spacing the first copies, as many as the endpoint's fair share of its
+// MaxPerEndpoint slots when triggered, are parked, ready to send, until
 // all of them are (at most a second), then go out together, each on a
 // goroutine of its own (see barrier); CutAfterBody cancels the first N attempts
 // of a delivery as soon as the request is written. ReorderWindow: see
@@ -236,7 +247,13 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if cw, ok := cfg.Store.(CommitWaiter); ok && cw.WaitsForCommit() {
 		e.defer_ = newDeferrer()
 	}
-	e.sched = newScheduler(cfg.Clock, cfg.Workers, cfg.MaxPerEndpoint, func(delta int) {
+	switch {
+	case cfg.ShareWindow == 0:
+		cfg.ShareWindow = DefaultShareWindow
+	case cfg.ShareWindow < 0:
+		cfg.ShareWindow = 0
+	}
+	e.sched = newScheduler(cfg.Clock, cfg.Workers, cfg.MaxPerEndpoint, cfg.ShareWindow, func(delta int) {
 		e.pending.Add(int64(delta))
 		e.metrics.addPending(delta)
 	})

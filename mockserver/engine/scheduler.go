@@ -58,6 +58,17 @@ func (h *entryHeap) Pop() any {
 // thousand due deliveries and one with one take turns, and a hanging
 // endpoint never holds more than its maxPer slots.
 //
+// Fair share. The maxPer slots are an endpoint's own only while it is the
+// one endpoint with recent attempts: while n endpoints have had an attempt
+// start within the last window, each may start attempts only while it has
+// fewer than ceil(maxPer/n) under way (at least one). An endpoint alone
+// (the throughput benchmark, a conformance run) keeps all maxPer; a storm
+// to one endpoint beside a trickle to another gets half of them, so the
+// storm's runnable goroutines, which every other endpoint's attempt waits
+// behind for a CPU, are halved; twenty storms share maxPer slots, about
+// one each, instead of filling every worker. Attempts under way are never
+// stopped: an endpoint over its share starts none until it is under.
+//
 // tracked says where each delivery id is: its due time while it waits in
 // the heap, or stateBlocked (due, waiting in its endpoint's FIFO) or
 // stateInflight (under way or parked). Heap entries are deleted lazily:
@@ -66,6 +77,11 @@ type scheduler struct {
 	clock   Clock
 	workers int
 	maxPer  int
+	// window is how long an endpoint counts as active for the fair share
+	// after its last attempt started; 0 turns the fair share off (every
+	// endpoint may use maxPer slots).
+	window int64
+	recent recentSet
 	// onCount is called with the change in the number of tracked
 	// deliveries; it must be cheap and must not call back into the
 	// scheduler (it runs under the lock).
@@ -112,12 +128,13 @@ const (
 	stateInflight = math.MinInt64 + 1
 )
 
-func newScheduler(clock Clock, workers, maxPer int, onCount func(int)) *scheduler {
+func newScheduler(clock Clock, workers, maxPer int, window time.Duration, onCount func(int)) *scheduler {
 	if onCount == nil {
 		onCount = func(int) {}
 	}
 	return &scheduler{
-		clock: clock, workers: workers, maxPer: maxPer, onCount: onCount,
+		clock: clock, workers: workers, maxPer: maxPer, window: int64(max(window, 0)), onCount: onCount,
+		recent:  newRecentSet(),
 		tracked: map[string]int64{},
 		blocked: map[unique.Handle[string]][]schedEntry{},
 		active:  map[unique.Handle[string]]int{},
@@ -223,9 +240,10 @@ func (s *scheduler) addLocked(en schedEntry) {
 // endpoint's earlier ones.
 func (s *scheduler) dispatchLocked(en schedEntry) {
 	ep := en.ep
-	if len(s.blocked[ep]) == 0 && s.active[ep] < s.maxPer && s.running < s.workers {
+	if len(s.blocked[ep]) == 0 && s.active[ep] < s.limitLocked(ep) && s.running < s.workers {
 		s.running++
 		s.active[ep]++
+		s.touchLocked(ep)
 		s.tracked[en.id] = stateInflight
 		s.out = append(s.out, en)
 		return
@@ -239,7 +257,7 @@ func (s *scheduler) dispatchLocked(en schedEntry) {
 // slot and a worker is free, or it has nothing under way (its extra
 // goroutine); otherwise, if it has a free slot, it joins the ring.
 func (s *scheduler) startLocked(ep unique.Handle[string]) {
-	for !s.stopped && len(s.blocked[ep]) > 0 && s.active[ep] < s.maxPer {
+	for !s.stopped && len(s.blocked[ep]) > 0 && s.active[ep] < s.limitLocked(ep) {
 		switch {
 		case s.running < s.workers:
 			s.running++
@@ -265,6 +283,7 @@ func (s *scheduler) popBlockedLocked(ep unique.Handle[string]) schedEntry {
 		s.blocked[ep] = q[1:]
 	}
 	s.active[ep]++
+	s.touchLocked(ep)
 	s.tracked[en.id] = stateInflight
 	return en
 }
@@ -291,11 +310,11 @@ func (s *scheduler) popRingLocked() (schedEntry, bool) {
 			s.ring, s.ringHead = s.ring[:n], 0
 		}
 		delete(s.inRing, ep)
-		if len(s.blocked[ep]) == 0 || s.active[ep] >= s.maxPer {
+		if len(s.blocked[ep]) == 0 || s.active[ep] >= s.limitLocked(ep) {
 			continue // stale: emptied by the endpoint's extra goroutine, or saturated
 		}
 		en := s.popBlockedLocked(ep)
-		if len(s.blocked[ep]) > 0 && s.active[ep] < s.maxPer {
+		if len(s.blocked[ep]) > 0 && s.active[ep] < s.limitLocked(ep) {
 			s.pushRingLocked(ep)
 		}
 		return en, true
@@ -454,7 +473,7 @@ func (s *scheduler) nextLocked(ep unique.Handle[string], kind slotKind) (schedEn
 	switch kind {
 	case slotWorker:
 		if !s.stopped {
-			mine := len(s.blocked[ep]) > 0 && s.active[ep] < s.maxPer
+			mine := len(s.blocked[ep]) > 0 && s.active[ep] < s.limitLocked(ep)
 			if mine && s.ringHead == len(s.ring) {
 				// Nobody else waits: no turn to take.
 				return s.popBlockedLocked(ep), true
@@ -468,7 +487,7 @@ func (s *scheduler) nextLocked(ep unique.Handle[string], kind slotKind) (schedEn
 		}
 		s.running--
 	case slotExtra:
-		if !s.stopped && len(s.blocked[ep]) > 0 && s.active[ep] < s.maxPer {
+		if !s.stopped && len(s.blocked[ep]) > 0 && s.active[ep] < s.limitLocked(ep) {
 			return s.popBlockedLocked(ep), true
 		}
 		s.extras--

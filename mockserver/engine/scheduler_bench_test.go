@@ -18,7 +18,7 @@ func BenchmarkPendingMemory(b *testing.B) {
 	}
 	for range b.N {
 		before := engHeapInUse()
-		s := newScheduler(RealClock{}, 64, 16, nil)
+		s := newScheduler(RealClock{}, 64, 16, 0, nil)
 		base := time.Now().Add(time.Hour)
 		for i := range n {
 			id := fmt.Sprintf("dlv_%020d", i) // as long as engine ids

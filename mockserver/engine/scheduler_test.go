@@ -35,7 +35,7 @@ func jobIDs(js []schedEntry) string {
 func TestSchedulerOrder(t *testing.T) {
 	fc := NewFakeClock(time.Unix(0, 0))
 	var count int
-	s := newScheduler(fc, 100, 100, func(d int) { count += d })
+	s := newScheduler(fc, 100, 100, 0, func(d int) { count += d })
 	ep := unique.Make("ep")
 	at := func(sec int) time.Time { return time.Unix(int64(sec), 0) }
 	s.add("c", ep, at(3))
@@ -67,7 +67,7 @@ func TestSchedulerOrder(t *testing.T) {
 // for a slot, and are handed to the worker that frees one.
 func TestSchedulerPerEndpointLimit(t *testing.T) {
 	// The clock stands before every due time, so that all go to the heap.
-	s := newScheduler(NewFakeClock(time.Unix(-1, 0)), 8, 2, nil)
+	s := newScheduler(NewFakeClock(time.Unix(-1, 0)), 8, 2, 0, nil)
 	a, b := unique.Make("a"), unique.Make("b")
 	for i := range 4 {
 		s.add(fmt.Sprint("a", i), a, time.Unix(0, int64(i)))
@@ -93,7 +93,7 @@ func TestSchedulerPerEndpointLimit(t *testing.T) {
 func TestSchedulerDueNowSkipsDispatcher(t *testing.T) {
 	fc := NewFakeClock(time.Unix(100, 0))
 	const workers = 4
-	s := newScheduler(fc, workers, 2, nil)
+	s := newScheduler(fc, workers, 2, 0, nil)
 	a := unique.Make("a")
 	d := &Delivery{ID: "a0"}
 	s.addEntry(schedEntry{due: fc.Now().UnixNano(), id: "a0", ep: a, d: d})
@@ -121,7 +121,7 @@ func TestSchedulerDueNowSkipsDispatcher(t *testing.T) {
 // does not wait behind another's thousand.
 func TestSchedulerRoundRobin(t *testing.T) {
 	fc := NewFakeClock(time.Unix(100, 0))
-	s := newScheduler(fc, 1, 16, nil)
+	s := newScheduler(fc, 1, 16, 0, nil)
 	storm, calm := unique.Make("storm"), unique.Make("calm")
 	for i := range 1000 {
 		s.add(fmt.Sprint("s", i), storm, fc.Now())
@@ -146,7 +146,7 @@ func TestSchedulerRoundRobin(t *testing.T) {
 // goroutine, and that goroutine then serves its endpoint's queue.
 func TestSchedulerExtraSlot(t *testing.T) {
 	fc := NewFakeClock(time.Unix(100, 0))
-	s := newScheduler(fc, 2, 2, nil)
+	s := newScheduler(fc, 2, 2, 0, nil)
 	var spawned []schedEntry
 	s.spawn = func(j schedEntry) { spawned = append(spawned, j) }
 	hang, calm := unique.Make("hang"), unique.Make("calm")

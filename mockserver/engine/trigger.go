@@ -172,7 +172,7 @@ func (e *Engine) Trigger(ctx context.Context, t Trigger) (*TriggerResult, error)
 			for i, d := range group {
 				ids[i] = d.ID
 			}
-			e.chaos.group(ids, e.maxPer)
+			e.chaos.group(ids, e.sched.share(unique.Make(ep.ID)))
 		}
 	}
 	e.schedule(res.Deliveries)
