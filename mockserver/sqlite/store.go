@@ -86,8 +86,9 @@ type Store struct {
 	reported onceSet      // the quarantined rows already reported
 
 	reqs       chan *writeReq // to the writer goroutine
+	idle       chan *writeReq // upkeep writes, run when the writer is idle (writeIdle)
 	writerDone chan struct{}  // closed when the writer has returned
-	mu         sync.RWMutex   // guards closed against sends on reqs
+	mu         sync.RWMutex   // guards closed against sends on reqs and idle
 	closed     bool
 
 	closeOnce sync.Once
@@ -188,6 +189,7 @@ func Open(path string) (*Store, error) {
 	}
 	s.sweepAfterOpen = true
 	s.reqs = make(chan *writeReq, maxBatch)
+	s.idle = make(chan *writeReq)
 	s.writerDone = make(chan struct{})
 	go s.writer()
 	return s, nil
@@ -208,6 +210,7 @@ func (s *Store) Close() error {
 		s.mu.Lock()
 		s.closed = true
 		close(s.reqs)
+		close(s.idle)
 		s.mu.Unlock()
 		<-s.writerDone
 		_, err := s.w.Exec("PRAGMA optimize")

@@ -31,8 +31,10 @@ const (
 	stSetSummary
 	stQuarantineDelivery
 	stInsertAttempt
+	stPruneSelect
 	stPruneAttempts
 	stPruneDeliveries
+	stPruneClear
 	stIncrementalVacuum
 	stInsertTerm
 	stInsertFacet
@@ -60,8 +62,10 @@ var writeSQL = [numStmts]string{
 	stQuarantineDelivery: `UPDATE deliveries SET state = 'quarantined' WHERE id = ? AND state != 'quarantined'`,
 	// Retention (retention.go).
 	stInsertAttempt:     insertAttemptSQL,
+	stPruneSelect:       pruneSelectSQL,
 	stPruneAttempts:     pruneAttemptsSQL,
 	stPruneDeliveries:   pruneDeliveriesSQL,
+	stPruneClear:        pruneClearSQL,
 	stIncrementalVacuum: incrementalVacuumSQL,
 	// Search (terms.go).
 	stInsertTerm:     insertTermSQL,
@@ -72,11 +76,13 @@ var writeSQL = [numStmts]string{
 }
 
 // wconnPragmas configure the writer's connection: wconn.go's copy of what
-// the DSN of s.w asks for.
+// the DSN of s.w asks for, then its temporary tables, kept in memory.
 var wconnPragmas = []string{
 	"PRAGMA foreign_keys = ON",
 	"PRAGMA synchronous = NORMAL",
 	"PRAGMA wal_autocheckpoint = " + strconv.Itoa(walAutocheckpoint),
+	"PRAGMA temp_store = MEMORY",
+	"CREATE TEMP TABLE prune_seqs (seq INTEGER PRIMARY KEY)", // retention.go
 }
 
 // wconn is the writer goroutine's connection to the database, opened
