@@ -9,7 +9,8 @@
 //
 // The database runs in WAL mode with synchronous=NORMAL. A commit appends the
 // transaction's pages and a checksummed commit frame to the -wal file with
-// write(2) before COMMIT returns; only checkpoints call fsync. Once write(2)
+// write(2) (the writer's connection, all of them in one: see walbufVFS)
+// before COMMIT returns; only checkpoints call fsync. Once write(2)
 // has returned, the data is in the kernel's page cache, which belongs to the
 // file and not to the process, so a crash of the process (a panic, the OOM
 // killer, kill -9) cannot lose it: the next Open replays the WAL up to the
