@@ -15,8 +15,9 @@ import (
 )
 
 // Retention: Prune deletes a batch of the oldest deliveries a rule selects,
-// their attempts first, in one write of the writer goroutine, so a batch
-// queues with the deliveries' own writes rather than stalling them; their
+// their attempts first, in writes of pruneWrite deliveries that the
+// writer goroutine runs when it is idle (writeIdle), so that they fill the
+// time between the deliveries' own writes rather than delaying them; their
 // search terms go later, swept in chunks (sweepTerms). The
 // file runs with auto_vacuum=INCREMENTAL: the pages deletes free go to
 // the freelist, which later writes reuse; when the free pages exceed
@@ -32,10 +33,16 @@ AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.event_id = d.event_id AND p.c
 ORDER BY d.created_at, d.id LIMIT ?2`
 
 var (
-	// The two deletes of a batch run in one transaction and select the
-	// same deliveries: the candidates do not depend on the attempts.
-	pruneAttemptsSQL   = "DELETE FROM attempts WHERE delivery_seq IN (" + pruneCandidatesSQL + ")"
-	pruneDeliveriesSQL = "DELETE FROM deliveries WHERE seq IN (" + pruneCandidatesSQL + ")"
+	// A prune step selects its deliveries once, into the writer's
+	// temporary table prune_seqs (in memory, see wconnPragmas), then
+	// deletes their attempts and them, and empties the table: all in the
+	// step's transaction, so a rollback empties it too. (Selecting them
+	// again for the second delete made pruning cost half as much CPU
+	// again: BenchmarkPrune, 118-124 against 72-99 µs a delivery.)
+	pruneSelectSQL     = "INSERT INTO temp.prune_seqs " + pruneCandidatesSQL
+	pruneAttemptsSQL   = "DELETE FROM attempts WHERE delivery_seq IN (SELECT seq FROM temp.prune_seqs)"
+	pruneDeliveriesSQL = "DELETE FROM deliveries WHERE seq IN (SELECT seq FROM temp.prune_seqs)"
+	pruneClearSQL      = "DELETE FROM temp.prune_seqs"
 	// insertAttemptSQL inserts an attempt that is new (most are), so that
 	// the writer can count the attempts on file; one recorded again is
 	// then upserted.
@@ -80,10 +87,12 @@ func putAttempt(c *wconn, args []any) error {
 }
 
 // pruneWrite is the most deliveries one write of Prune removes: a batch
-// of engine.DefaultPruneBatch is split into writes that queue with the
-// deliveries' own, so that none waits behind the whole batch. (256 in one
-// write held the writer long enough to raise the attempts' p99 from 1-2
-// ms to up to 19 ms in esimhooks bench --retain.)
+// of engine.DefaultPruneBatch is split into writes that the writer runs
+// between the deliveries' own, so that none waits behind the whole batch.
+// (256 in one write held the writer long enough to raise the attempts' p99
+// from 1-2 ms to up to 19 ms in esimhooks bench --retain; smaller writes
+// cost more in all, each commit writing the pages of every index it
+// touched: BenchmarkPrune, 110-128 µs a delivery at 16 or 32, 72-99 at 64.)
 const pruneWrite = 64
 
 // Prune implements engine.Store.Prune: the count rule first, then the
@@ -131,18 +140,24 @@ func (s *Store) Prune(ctx context.Context, r engine.PruneRule) (engine.PruneResu
 // pruneStep is one write of Prune: up to limit deliveries, by the count
 // rule (keep, 0: none) first, then by age (before, math.MinInt64: none).
 func (s *Store) pruneStep(ctx context.Context, keep int, before int64, limit int) (res engine.PruneResult, err error) {
-	err = s.write(ctx, func(c *wconn) error {
+	err = s.writeIdle(ctx, func(c *wconn) error {
 		res = engine.PruneResult{} // the write may run twice
 		del := func(before int64, n int) error {
 			if n <= 0 {
 				return nil
 			}
-			a, err := c.exec(stPruneAttempts, before, int64(n))
+			if _, err := c.exec(stPruneSelect, before, int64(n)); err != nil {
+				return err
+			}
+			a, err := c.exec(stPruneAttempts)
 			if err != nil {
 				return err
 			}
-			d, err := c.exec(stPruneDeliveries, before, int64(n))
+			d, err := c.exec(stPruneDeliveries)
 			if err != nil {
+				return err
+			}
+			if _, err := c.exec(stPruneClear); err != nil {
 				return err
 			}
 			c.tx.attempts -= a
@@ -178,7 +193,7 @@ func (s *Store) vacuum(ctx context.Context) error {
 			return nil
 		}
 		for target := pages / (2 * vacuumFreeShare); free > target && ctx.Err() == nil; free -= vacuumStep {
-			if err := s.write(ctx, func(c *wconn) error {
+			if err := s.writeIdle(ctx, func(c *wconn) error {
 				_, err := c.exec(stIncrementalVacuum)
 				return err
 			}); err != nil {

@@ -9,7 +9,8 @@
 //
 // The database runs in WAL mode with synchronous=NORMAL. A commit appends the
 // transaction's pages and a checksummed commit frame to the -wal file with
-// write(2) before COMMIT returns; only checkpoints call fsync. Once write(2)
+// write(2) (the writer's connection, all of them in one: see walbufVFS)
+// before COMMIT returns; only checkpoints call fsync. Once write(2)
 // has returned, the data is in the kernel's page cache, which belongs to the
 // file and not to the process, so a crash of the process (a panic, the OOM
 // killer, kill -9) cannot lose it: the next Open replays the WAL up to the
@@ -86,8 +87,9 @@ type Store struct {
 	reported onceSet      // the quarantined rows already reported
 
 	reqs       chan *writeReq // to the writer goroutine
+	idle       chan *writeReq // upkeep writes, run when the writer is idle (writeIdle)
 	writerDone chan struct{}  // closed when the writer has returned
-	mu         sync.RWMutex   // guards closed against sends on reqs
+	mu         sync.RWMutex   // guards closed against sends on reqs and idle
 	closed     bool
 
 	closeOnce sync.Once
@@ -188,6 +190,7 @@ func Open(path string) (*Store, error) {
 	}
 	s.sweepAfterOpen = true
 	s.reqs = make(chan *writeReq, maxBatch)
+	s.idle = make(chan *writeReq)
 	s.writerDone = make(chan struct{})
 	go s.writer()
 	return s, nil
@@ -208,6 +211,7 @@ func (s *Store) Close() error {
 		s.mu.Lock()
 		s.closed = true
 		close(s.reqs)
+		close(s.idle)
 		s.mu.Unlock()
 		<-s.writerDone
 		_, err := s.w.Exec("PRAGMA optimize")

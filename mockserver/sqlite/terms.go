@@ -162,7 +162,7 @@ func (s *Store) sweepTerms(ctx context.Context, pruned int) error {
 	if err != nil && !last {
 		return err
 	}
-	if err := s.write(ctx, func(c *wconn) error {
+	if err := s.writeIdle(ctx, func(c *wconn) error {
 		var err error
 		if last {
 			_, err = c.exec(stSweepTermsTail, from.term, from.created, from.id)

@@ -24,6 +24,21 @@ type writeReq struct {
 // committed together in the next one (group commit): each caller still
 // returns only once its own write is on file.
 func (s *Store) write(ctx context.Context, run func(c *wconn) error) error {
+	return s.send(ctx, s.reqs, run)
+}
+
+// writeIdle is write for upkeep (retention's prune, sweep and vacuum
+// steps): the writer runs it only when no other write is queued, so that
+// it fills the writer's idle time instead of delaying the callers'
+// commits, or, if the writer is never idle, once the callers' writes have
+// added idleDue deliveries since the last upkeep write, so that pruning
+// keeps pace with the deliveries even then.
+func (s *Store) writeIdle(ctx context.Context, run func(c *wconn) error) error {
+	return s.send(ctx, s.idle, run)
+}
+
+// send queues run on ch (s.reqs or s.idle) and waits for its outcome.
+func (s *Store) send(ctx context.Context, ch chan *writeReq, run func(c *wconn) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -33,19 +48,42 @@ func (s *Store) write(ctx context.Context, run func(c *wconn) error) error {
 		s.mu.RUnlock()
 		return errClosed
 	}
-	s.reqs <- req
+	ch <- req
 	s.mu.RUnlock()
 	// Wait even if ctx ends meanwhile: the write may be committing, and the
 	// caller must not be told it failed when it is on file.
 	return <-req.done
 }
 
-// writer commits the queued writes in batches until s.reqs is closed and
-// drained; it is the only user of s.wc.
+// idleDue is how many deliveries the callers' writes add, while an upkeep
+// write waits, before the writer runs that write in between theirs: a
+// prune step removes up to pruneWrite, so under a writer that is never
+// idle the log still does not outgrow its retention.
+const idleDue = pruneWrite
+
+// writer commits the queued writes in batches until s.reqs and s.idle are
+// closed and drained; it is the only user of s.wc. The callers' writes
+// (s.reqs) come first: an upkeep write (s.idle) runs when none is queued,
+// or when it is due (idleDue).
 func (s *Store) writer() {
 	defer close(s.writerDone)
 	batch := make([]*writeReq, 0, maxBatch)
-	for req := range s.reqs {
+	reqs, idle := s.reqs, s.idle
+	var grown int64 // deliveries the callers' writes added since the last upkeep write
+	for reqs != nil || idle != nil {
+		req, ok, fromIdle := s.next(reqs, idle)
+		switch {
+		case !ok && fromIdle:
+			idle = nil
+			continue
+		case !ok:
+			reqs = nil
+			continue
+		case fromIdle:
+			s.commit([]*writeReq{req})
+			grown = 0
+			continue
+		}
 		batch = append(batch[:0], req)
 		// Yield once before committing, so that callers that are runnable
 		// but not yet running can queue their writes for this
@@ -57,8 +95,45 @@ func (s *Store) writer() {
 			}
 			runtime.Gosched()
 		}
+		held := s.wc.rows.deliveries.Load()
 		s.commit(batch)
 		clear(batch)
+		if grown += max(0, s.wc.rows.deliveries.Load()-held); grown >= idleDue && idle != nil {
+			select {
+			case r, ok := <-idle:
+				if !ok {
+					idle = nil
+					break
+				}
+				s.commit([]*writeReq{r})
+				grown = 0
+			default:
+			}
+		}
+	}
+}
+
+// next returns the next write to run: a caller's if one is queued, else
+// (after letting runnable callers queue theirs) whichever comes first. ok
+// is false if the channel it came from (fromIdle says which) is closed. A
+// nil channel is never read.
+func (s *Store) next(reqs, idle chan *writeReq) (req *writeReq, ok, fromIdle bool) {
+	for yielded := false; ; yielded = true {
+		select {
+		case req, ok = <-reqs:
+			return req, ok, false
+		default:
+		}
+		if yielded || idle == nil {
+			break
+		}
+		runtime.Gosched()
+	}
+	select {
+	case req, ok = <-reqs:
+		return req, ok, false
+	case req, ok = <-idle:
+		return req, ok, true
 	}
 }
 
