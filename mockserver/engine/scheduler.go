@@ -103,7 +103,10 @@ type scheduler struct {
 	ring     []unique.Handle[string]
 	ringHead int
 	inRing   map[unique.Handle[string]]bool
-	stopped  bool
+	// hurried holds the deliveries in flight whose next attempt, if any,
+	// is to be made at once (RetryNow during an attempt; see hurry).
+	hurried map[string]struct{}
+	stopped bool
 	// out holds the jobs handed to workers under the lock, sent on jobs
 	// by unlock once the lock is released (see unlock).
 	out []schedEntry
@@ -139,6 +142,7 @@ func newScheduler(clock Clock, workers, maxPer int, window time.Duration, onCoun
 		blocked: map[unique.Handle[string]][]schedEntry{},
 		active:  map[unique.Handle[string]]int{},
 		inRing:  map[unique.Handle[string]]bool{},
+		hurried: map[string]struct{}{},
 		wake:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		// running never exceeds workers, so a send never blocks.
@@ -339,6 +343,20 @@ func (s *scheduler) take(id string) bool {
 	return true
 }
 
+// hurry asks that delivery id, if it is in flight, have its next attempt
+// (if its attempt under way fails) at once instead of at its retry time:
+// RetryNow pressed while an attempt is under way, or while its outcome is
+// being recorded, is not lost. It reports whether id is in flight.
+func (s *scheduler) hurry(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tracked[id] != stateInflight || s.stopped {
+		return false
+	}
+	s.hurried[id] = struct{}{}
+	return true
+}
+
 // state reports whether id is tracked and, if so, whether it is waiting.
 func (s *scheduler) state(id string) (tracked, waiting bool) {
 	s.mu.Lock()
@@ -441,8 +459,14 @@ func (s *scheduler) finish(job schedEntry, next *time.Time, kind slotKind) (sche
 	s.mu.Lock()
 	delete(s.tracked, job.id)
 	s.onCount(-1)
+	_, hurried := s.hurried[job.id]
+	delete(s.hurried, job.id)
 	if next != nil {
-		s.addLocked(schedEntry{due: next.UnixNano(), id: job.id, ep: job.ep})
+		due := next.UnixNano()
+		if hurried {
+			due = min(due, s.clock.Now().UnixNano())
+		}
+		s.addLocked(schedEntry{due: due, id: job.id, ep: job.ep})
 	}
 	s.releaseSlotLocked(job.ep)
 	en, ok := s.nextLocked(job.ep, kind)

@@ -210,3 +210,37 @@ func TestEngineConcurrencyBounds(t *testing.T) {
 		t.Fatalf("peak concurrency %d, want %d", peak, limit)
 	}
 }
+
+// TestSchedulerHurry: a delivery hurried while its attempt is under way
+// (RetryNow then) has its next attempt at once when that attempt fails,
+// not at its retry time; one not hurried waits for its retry time, and
+// only a delivery in flight can be hurried.
+func TestSchedulerHurry(t *testing.T) {
+	fc := NewFakeClock(time.Unix(100, 0))
+	s := newScheduler(fc, 4, 4, 0, nil)
+	ep := unique.Make("ep")
+	later := fc.Now().Add(15 * time.Minute)
+	if s.hurry("a") {
+		t.Fatalf("an unknown delivery was hurried")
+	}
+	s.add("a", ep, fc.Now())
+	s.add("b", ep, fc.Now())
+	a, b := <-s.jobs, <-s.jobs
+	if !s.hurry(a.id) {
+		t.Fatalf("a delivery in flight could not be hurried")
+	}
+	s.finish(a, &later, slotWorker)
+	s.finish(b, &later, slotWorker)
+	if len(s.jobs) != 1 {
+		t.Fatalf("%d jobs after the hurried attempt failed, want its retry at once", len(s.jobs))
+	}
+	if j := <-s.jobs; j.id != "a" {
+		t.Fatalf("the retry at once is %s, want a", j.id)
+	}
+	if _, waiting := s.state("b"); !waiting {
+		t.Fatalf("b, not hurried, should wait for its retry time")
+	}
+	if len(s.hurried) != 0 {
+		t.Fatalf("hurried left behind: %v", s.hurried)
+	}
+}

@@ -349,8 +349,12 @@ func (e *Engine) RetryNow(ctx context.Context, deliveryID string) error {
 	ep := unique.Make(d.EndpointID)
 	now := e.clock.Now()
 	if !e.sched.take(deliveryID) {
-		if tracked, _ := e.sched.state(deliveryID); tracked {
+		if e.sched.hurry(deliveryID) {
+			// In flight: if this attempt fails, the next goes at once.
 			return nil
+		}
+		if tracked, _ := e.sched.state(deliveryID); tracked {
+			return nil // blocked: due already, waiting for a slot
 		}
 		if d.RunID != "" {
 			// Its scenario run makes its retries (Send with Retry).
