@@ -41,7 +41,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	event := fs.String("event", "order.created", "event sent")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof reads it)")
-	retain := fs.String("retain", "off", "throughput: prune each log continuously with this retention (as serve --retain; default: the store's default); retention: the memory store's retention")
+	retain := fs.String("retain", "off", "throughput: prune each log continuously with this retention (as serve --retain; default: the store's default; a count is filled before the timed rounds, so that they all prune); retention: the memory store's retention")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -125,7 +125,10 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(e.stderr, "measuring the engine with the %s log: %d deliveries at concurrency %d, retention %s…\n", name, *n, *conc, ret)
-		r, err := benchkit.RunBench(ctx, benchkit.BenchOptions{N: *n, Concurrency: *conc, Provider: *provider, Event: *event, Store: retainOpen(stores[name], ret, &stops)})
+		// A count bound is filled before the timed rounds, so that they
+		// all run with the pruner removing as many as arrive.
+		r, err := benchkit.RunBench(ctx, benchkit.BenchOptions{N: *n, Concurrency: *conc, Provider: *provider, Event: *event,
+			Store: retainOpen(stores[name], ret, &stops), Fill: ret.MaxCount})
 		if err != nil {
 			return failErr("%s: %v", name, err)
 		}

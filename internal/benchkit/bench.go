@@ -47,6 +47,11 @@ type BenchOptions struct {
 	Store func() (engine.Store, error)
 	// Catalogue defaults to providers.Builtin().
 	Catalogue *providers.Catalogue
+	// Fill is how many deliveries the engine sends before the timed
+	// rounds, besides the warm-up: with a retention that keeps a count,
+	// that count, so that the log is full and the pruner removes as many
+	// as arrive throughout every round.
+	Fill int
 }
 
 // BenchResult is what RunBench measured. Rates are deliveries per second.
@@ -153,7 +158,7 @@ func RunBench(ctx context.Context, opts BenchOptions) (*BenchResult, error) {
 	if _, err := benchPlain(ctx, plain, rcv.url, hdr, pd.Body, warm, opts.Concurrency); err != nil {
 		return nil, err
 	}
-	if _, err := benchEngine(ctx, e, cnt, tr, warm, opts.Concurrency); err != nil {
+	if _, err := benchEngine(ctx, e, cnt, tr, warm+max(0, opts.Fill), opts.Concurrency); err != nil {
 		return nil, err
 	}
 	for range benchRounds {
