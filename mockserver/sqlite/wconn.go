@@ -36,7 +36,6 @@ const (
 	stPruneAttempts
 	stPruneDeliveries
 	stPruneClear
-	stIncrementalVacuum
 	stInsertTerm
 	stInsertFacet
 	stDeleteTerms
@@ -62,12 +61,11 @@ var writeSQL = [numStmts]string{
 	// The state changes in place: deliveries_created holds it too.
 	stQuarantineDelivery: `UPDATE deliveries SET state = 'quarantined' WHERE id = ? AND state != 'quarantined'`,
 	// Retention (retention.go).
-	stInsertAttempt:     insertAttemptSQL,
-	stPruneSelect:       pruneSelectSQL,
-	stPruneAttempts:     pruneAttemptsSQL,
-	stPruneDeliveries:   pruneDeliveriesSQL,
-	stPruneClear:        pruneClearSQL,
-	stIncrementalVacuum: incrementalVacuumSQL,
+	stInsertAttempt:   insertAttemptSQL,
+	stPruneSelect:     pruneSelectSQL,
+	stPruneAttempts:   pruneAttemptsSQL,
+	stPruneDeliveries: pruneDeliveriesSQL,
+	stPruneClear:      pruneClearSQL,
 	// Search (terms.go).
 	stInsertTerm:     insertTermSQL,
 	stInsertFacet:    insertFacetSQL,
