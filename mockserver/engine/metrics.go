@@ -152,7 +152,7 @@ var (
 	logAttemptsDesc   = prometheus.NewDesc("esimhooks_log_attempts", "Attempts held in the delivery log.", nil, nil)
 	logFileBytesDesc  = prometheus.NewDesc("esimhooks_log_file_bytes", "Bytes of the SQLite delivery log's file and its write-ahead log.", nil, nil)
 	logPagesDesc      = prometheus.NewDesc("esimhooks_log_file_pages", "Pages of the SQLite delivery log's file (page size in the page_size label).", []string{"page_size"}, nil)
-	logFreePagesDesc  = prometheus.NewDesc("esimhooks_log_free_pages", "Free pages of the SQLite delivery log, reused by later writes (returned to the file system when the log opens mostly free).", nil, nil)
+	logFreePagesDesc  = prometheus.NewDesc("esimhooks_log_free_pages", "Free pages of the SQLite delivery log, reused by later writes or returned by the incremental vacuum.", nil, nil)
 )
 
 func (c logSizeCollector) Describe(ch chan<- *prometheus.Desc) {

@@ -54,7 +54,7 @@ type LogSize struct {
 	// File is true for a log kept in a file; the fields below are then
 	// set: the file's bytes (the write-ahead log included), its pages
 	// and how many of them are free (reused by later writes, or returned
-	// to the file system when the log opens mostly free).
+	// to the file system by the incremental vacuum).
 	File                       bool
 	FileBytes                  int64
 	PageSize, Pages, FreePages int64

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -17,15 +18,11 @@ import (
 // their attempts first, in writes of pruneWrite deliveries that the
 // writer goroutine runs when it is idle (writeIdle), so that they fill the
 // time between the deliveries' own writes rather than delaying them; their
-// search terms go later, swept in chunks (sweepTerms). The pages the
-// deletes free go to SQLite's freelist, which the next writes reuse, so a
-// log under a steady retention stops growing. The file runs with
-// auto_vacuum=NONE: with INCREMENTAL, which could hand free pages back
-// while the server runs, every page freed and reused also updated a
-// pointer-map page, and a log pruning as fast as it grew lost 17 % of its
-// deliveries' rate against 12 % without (esimhooks bench --retain, ten
-// runs each way). Space goes back to the file system when the store opens
-// a file that is mostly free (compactOnOpen).
+// search terms go later, swept in chunks (sweepTerms). The
+// file runs with auto_vacuum=INCREMENTAL: the pages deletes free go to
+// the freelist, which later writes reuse; when the free pages exceed
+// vacuumFreeShare of the file (and vacuumMinFree), Prune hands up to
+// vacuumStep of them back to the file system, a step per write.
 
 // pruneCandidatesSQL selects the seq of up to ?2 of the oldest deliveries
 // created before ?1 that engine.PruneRule does not keep: not pending,
@@ -52,13 +49,20 @@ var (
 	insertAttemptSQL = strings.SplitAfter(upsertAttemptSQL, " ON CONFLICT (delivery_seq, n)")[0] + " DO NOTHING"
 )
 
-// compactMinFree and compactFreeShare: Open compacts a file once more
-// than compactMinFree of its pages, and more than 1/compactFreeShare of
-// them, are free (compactMinFree, 64 MiB at pageSize, is a variable for
-// the tests).
-var compactMinFree int64 = 32768
+// Incremental vacuum policy, in pages.
+const (
+	vacuumStep = 2048 // pages returned per write: 4 MiB at pageSize
+	// vacuumFreeShare and vacuumMinFree: free pages are returned once
+	// there are more than vacuumMinFree of them and more than a
+	// vacuumFreeShare-th of the file, down to half that share (the rest
+	// is left for the writes to come).
+	vacuumFreeShare = 4
+)
 
-const compactFreeShare = 2
+// vacuumMinFree: 16 MiB at pageSize (a variable for the tests).
+var vacuumMinFree int64 = 8192
+
+var incrementalVacuumSQL = "PRAGMA incremental_vacuum(" + strconv.Itoa(vacuumStep) + ")"
 
 // rowCounts are a transaction's changes to the number of rows.
 type rowCounts struct{ deliveries, attempts int64 }
@@ -93,7 +97,8 @@ const pruneWrite = 64
 
 // Prune implements engine.Store.Prune: the count rule first, then the
 // age rule, up to r.Limit deliveries in all, in writes (transactions) of up
-// to pruneWrite.
+// to pruneWrite. After a batch that was not full, it returns free pages to
+// the file system if they have piled up (see vacuumFreeShare).
 func (s *Store) Prune(ctx context.Context, r engine.PruneRule) (engine.PruneResult, error) {
 	var before int64 = math.MinInt64
 	if !r.Before.IsZero() {
@@ -123,6 +128,11 @@ func (s *Store) Prune(ctx context.Context, r engine.PruneRule) (engine.PruneResu
 	res.More = res.Deliveries >= limit
 	if err := s.sweepTerms(ctx, res.Deliveries); err != nil {
 		return res, s.fail("sweep the pruned deliveries' search terms", err)
+	}
+	if !res.More {
+		if err := s.vacuum(ctx); err != nil {
+			return res, s.fail("incremental vacuum", err)
+		}
 	}
 	return res, nil
 }
@@ -168,6 +178,30 @@ func (s *Store) pruneStep(ctx context.Context, keep int, before int64, limit int
 		return nil
 	})
 	return res, err
+}
+
+// vacuum returns free pages to the file system, a vacuumStep per write,
+// when there are more than vacuumMinFree and a vacuumFreeShare-th of the
+// file, until they are half that share.
+func (s *Store) vacuum(ctx context.Context) error {
+	for {
+		pages, free, err := s.pageCounts(ctx)
+		if err != nil {
+			return err
+		}
+		if free <= vacuumMinFree || free <= pages/vacuumFreeShare {
+			return nil
+		}
+		for target := pages / (2 * vacuumFreeShare); free > target && ctx.Err() == nil; free -= vacuumStep {
+			if err := s.writeIdle(ctx, func(c *wconn) error {
+				_, err := c.exec(stIncrementalVacuum)
+				return err
+			}); err != nil {
+				return err
+			}
+		}
+		return ctx.Err()
+	}
 }
 
 // pageCounts returns the file's pages and free pages.
@@ -217,38 +251,26 @@ func countRows(ctx context.Context, db *sql.DB, c *wconn) error {
 	return nil
 }
 
-// compactOnOpen rewrites the file with VACUUM, before the store starts,
-// when more than compactMinFree of its pages and more than
-// 1/compactFreeShare of them are free (a retention that pruned more than
-// the log now takes in), giving them back to the file system, or when the
-// file has auto_vacuum on (as an earlier release made it), to turn it
-// off. VACUUM needs as much free disk as the data left, and takes about a
-// minute per GiB of it; it is logged (slog.Default) before and after. If
-// it fails (a damaged file, a full disk) the log still works, the freed
-// pages being reused by later writes; the failure is logged and the next
+// incrementalVacuum makes the file's auto_vacuum INCREMENTAL, so that the
+// pages retention frees can be returned to the file system. Open asks for
+// it before the first table of a new file (and before WAL mode, which
+// would keep it from taking effect); a file an earlier release created
+// is rewritten once, here, by a VACUUM, which needs as much free disk as
+// the file and, for a large log, takes a while (about a minute per GiB).
+// If the VACUUM fails (a damaged file, a full disk) the log still works:
+// the freed pages are reused by later writes, and only the file's size
+// is not given back; the failure is logged (slog.Default) and the next
 // Open tries again.
-func compactOnOpen(ctx context.Context, db *sql.DB, path string) {
-	var mode, pages, free int64
+func incrementalVacuum(ctx context.Context, db *sql.DB, path string) {
+	var mode int
 	err := db.QueryRowContext(ctx, "PRAGMA auto_vacuum").Scan(&mode)
-	if err == nil {
-		err = db.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages)
-	}
-	if err == nil {
-		err = db.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&free)
-	}
-	if err == nil && mode == 0 && (free <= compactMinFree || free*compactFreeShare <= pages) {
+	if err == nil && mode == 2 {
 		return
 	}
 	if err == nil {
-		slog.Default().Info("compacting the SQLite delivery log", "db", path, "pages", pages, "free_pages", free, "auto_vacuum", mode)
-		_, err = db.ExecContext(ctx, "PRAGMA auto_vacuum = NONE; VACUUM")
-	}
-	if err == nil {
-		err = db.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages)
+		_, err = db.ExecContext(ctx, "PRAGMA auto_vacuum = INCREMENTAL; VACUUM")
 	}
 	if err != nil {
-		slog.Default().Warn("the SQLite delivery log cannot be compacted: pruned space is reused but the file will not shrink", "db", path, "err", err)
-		return
+		slog.Default().Warn("the SQLite delivery log cannot switch to auto_vacuum=INCREMENTAL: pruned space is reused but the file will not shrink", "db", path, "err", err)
 	}
-	slog.Default().Info("compacted the SQLite delivery log", "db", path, "pages", pages)
 }

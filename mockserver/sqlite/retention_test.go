@@ -43,8 +43,8 @@ func TestPruneGivesSpaceBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 3000 // 1 KiB bodies: some 1,700 pages
-	defer func(v int64) { compactMinFree = v }(compactMinFree)
-	compactMinFree = 256
+	defer func(v int64) { vacuumMinFree = v }(vacuumMinFree)
+	vacuumMinFree = 256
 	fillLog(t, s, n)
 	// fillLog writes behind the writer's back: the counts are taken again
 	// when the file is opened.
@@ -53,34 +53,29 @@ func TestPruneGivesSpaceBack(t *testing.T) {
 	if before.Deliveries != n || !before.File || before.PageSize != pageSize {
 		t.Fatalf("LogSize before pruning = %+v, want %d deliveries in a file of %d-byte pages", before, n, pageSize)
 	}
-	var pending int64 // kept by every prune
-	pruneAll := func() {
-		t.Helper()
-		held := mustLogSize(t, s).Deliveries
-		if err := s.r.QueryRow("SELECT count(*) FROM deliveries WHERE state = 'pending'").Scan(&pending); err != nil {
-			t.Fatal(err)
+	var pending int64
+	if err := s.r.QueryRow("SELECT count(*) FROM deliveries WHERE state = 'pending'").Scan(&pending); err != nil {
+		t.Fatal(err)
+	}
+	removed := 0
+	for range n {
+		res, err := s.Prune(t.Context(), engine.PruneRule{Keep: 1, Limit: 1000})
+		if err != nil {
+			t.Fatalf("Prune: %v", err)
 		}
-		removed := 0
-		for range n {
-			res, err := s.Prune(t.Context(), engine.PruneRule{Keep: 1, Limit: 1000})
-			if err != nil {
-				t.Fatalf("Prune: %v", err)
-			}
-			removed += res.Deliveries
-			if !res.More {
-				break
-			}
-		}
-		if sz := mustLogSize(t, s); int64(removed) != held-pending || sz.Deliveries != pending {
-			t.Fatalf("pruned %d, %d left; want %d pruned, the %d pending left", removed, sz.Deliveries, held-pending, pending)
+		removed += res.Deliveries
+		if !res.More {
+			break
 		}
 	}
-	pruneAll()
-	// The pages freed are on the freelist, awaiting reuse.
 	after := mustLogSize(t, s)
-	if after.FreePages < before.Pages/2 {
-		t.Errorf("after pruning %d of %d deliveries: %d pages, %d free (before: %d pages); want at least %d free",
-			n-pending, n, after.Pages, after.FreePages, before.Pages, before.Pages/2)
+	if int64(removed) != n-pending || after.Deliveries != pending {
+		t.Errorf("pruned %d, %d left; want %d pruned, the %d pending left", removed, after.Deliveries, n-pending, pending)
+	}
+	// The incremental vacuum gave back all but an eighth of the file.
+	if after.Pages > before.Pages/4 || after.FreePages > before.Pages/8 {
+		t.Errorf("after pruning %d of %d deliveries: %d pages, %d free (before: %d pages); want at most %d pages, %d free",
+			removed, n, after.Pages, after.FreePages, before.Pages, before.Pages/4, before.Pages/8)
 	}
 	// The space is reused: the same deliveries again take no more pages
 	// than the first time.
@@ -89,16 +84,9 @@ func TestPruneGivesSpaceBack(t *testing.T) {
 	if again := mustLogSize(t, s); again.Pages > before.Pages+before.Pages/20 {
 		t.Errorf("refilled: %d pages, first time %d", again.Pages, before.Pages)
 	}
-	// A file mostly free when it opens is compacted: the free pages go
-	// back to the file system, the deliveries left stay.
-	pruneAll()
-	s = reopen(t, s, path)
-	if sz := mustLogSize(t, s); sz.Pages > before.Pages/4 || sz.FreePages != 0 || sz.Deliveries != pending {
-		t.Errorf("reopened after pruning: %+v; want at most %d pages, none free, %d deliveries", sz, before.Pages/4, pending)
-	}
 }
 
-func TestOpenTurnsAutoVacuumOff(t *testing.T) {
+func TestOpenSwitchesAnOldFileToIncrementalVacuum(t *testing.T) {
 	s, path := openTemp(t)
 	d := &engine.Delivery{ID: "d1", EventID: "e1", State: engine.StateDelivered, CreatedAt: time.Unix(1700000000, 0)}
 	if err := s.PutDelivery(t.Context(), d); err != nil {
@@ -107,17 +95,17 @@ func TestOpenTurnsAutoVacuumOff(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// A file as an earlier release made it: auto_vacuum INCREMENTAL.
+	// A file as an earlier release made it: auto_vacuum NONE.
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var mode int
-	_, err = db.Exec("PRAGMA auto_vacuum = INCREMENTAL; VACUUM")
+	_, err = db.Exec("PRAGMA auto_vacuum = NONE; VACUUM")
 	if err == nil {
 		err = db.QueryRow("PRAGMA auto_vacuum").Scan(&mode)
 	}
-	if err := db.Close(); err != nil || mode != 2 {
+	if err := db.Close(); err != nil || mode != 0 {
 		t.Fatalf("making an old file: auto_vacuum %d, %v", mode, err)
 	}
 
@@ -126,8 +114,8 @@ func TestOpenTurnsAutoVacuumOff(t *testing.T) {
 		t.Fatalf("Open of the old file: %v", err)
 	}
 	defer s.Close()
-	if err := s.r.QueryRow("PRAGMA auto_vacuum").Scan(&mode); err != nil || mode != 0 {
-		t.Errorf("auto_vacuum after Open = %d, %v; want 0 (NONE)", mode, err)
+	if err := s.r.QueryRow("PRAGMA auto_vacuum").Scan(&mode); err != nil || mode != 2 {
+		t.Errorf("auto_vacuum after Open = %d, %v; want 2 (INCREMENTAL)", mode, err)
 	}
 	if _, err := s.GetDelivery(t.Context(), "d1"); err != nil {
 		t.Errorf("the delivery after the switch: %v", err)

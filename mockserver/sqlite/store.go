@@ -149,9 +149,9 @@ func Open(path string) (*Store, error) {
 	}
 	s.w.SetMaxOpenConns(1)
 	s.w.SetMaxIdleConns(1)
-	// Before the first table of a new file (see compactOnOpen for one an
-	// earlier release made with auto_vacuum on).
-	if _, err := s.w.ExecContext(ctx, "PRAGMA auto_vacuum = NONE"); err != nil {
+	// Before WAL mode, which would keep it from applying to a new file
+	// (see incrementalVacuum).
+	if _, err := s.w.ExecContext(ctx, "PRAGMA auto_vacuum = INCREMENTAL"); err != nil {
 		return fail(err)
 	}
 	var mode string
@@ -161,7 +161,7 @@ func Open(path string) (*Store, error) {
 	if !strings.EqualFold(mode, "wal") {
 		return fail(fmt.Errorf("cannot switch to WAL mode (journal_mode is %q)", mode))
 	}
-	compactOnOpen(ctx, s.w, path)
+	incrementalVacuum(ctx, s.w, path)
 	if err := migrate(ctx, s.w); err != nil {
 		return fail(err)
 	}

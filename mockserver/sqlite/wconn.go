@@ -36,6 +36,7 @@ const (
 	stPruneAttempts
 	stPruneDeliveries
 	stPruneClear
+	stIncrementalVacuum
 	stInsertTerm
 	stInsertFacet
 	stDeleteTerms
@@ -61,11 +62,12 @@ var writeSQL = [numStmts]string{
 	// The state changes in place: deliveries_created holds it too.
 	stQuarantineDelivery: `UPDATE deliveries SET state = 'quarantined' WHERE id = ? AND state != 'quarantined'`,
 	// Retention (retention.go).
-	stInsertAttempt:   insertAttemptSQL,
-	stPruneSelect:     pruneSelectSQL,
-	stPruneAttempts:   pruneAttemptsSQL,
-	stPruneDeliveries: pruneDeliveriesSQL,
-	stPruneClear:      pruneClearSQL,
+	stInsertAttempt:     insertAttemptSQL,
+	stPruneSelect:       pruneSelectSQL,
+	stPruneAttempts:     pruneAttemptsSQL,
+	stPruneDeliveries:   pruneDeliveriesSQL,
+	stPruneClear:        pruneClearSQL,
+	stIncrementalVacuum: incrementalVacuumSQL,
 	// Search (terms.go).
 	stInsertTerm:     insertTermSQL,
 	stInsertFacet:    insertFacetSQL,
