@@ -3,8 +3,11 @@ package benchkit
 import (
 	"context"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
 // TestMain: the storm benchmark starts this test binary again as its
@@ -79,5 +82,33 @@ func BenchmarkHealthyDuringStorm(b *testing.B) {
 			b.ReportMetric(res.StormObjectsPerDelivery, "storm-objects/delivery")
 			b.ReportMetric(float64(res.StormCPUPerDelivery)/float64(time.Microsecond), "storm-cpu-µs/delivery")
 		})
+	}
+}
+
+// countingStore counts the deliveries put in a memory store.
+type countingStore struct {
+	engine.Store
+	puts atomic.Int64
+}
+
+func (s *countingStore) PutDelivery(ctx context.Context, d *engine.Delivery) error {
+	s.puts.Add(1)
+	return s.Store.PutDelivery(ctx, d)
+}
+
+// TestRunBenchFills checks that Fill deliveries go to the log before the
+// timed rounds, besides the warm-up, the rounds and the latency samples.
+func TestRunBenchFills(t *testing.T) {
+	for _, fill := range []int{0, 70} {
+		st := &countingStore{Store: engine.NewMemoryStore()}
+		const n, samples = 40, 5
+		if _, err := RunBench(t.Context(), BenchOptions{N: n, Concurrency: 4, LatencySamples: samples, Fill: fill,
+			Store: func() (engine.Store, error) { return st, nil }}); err != nil {
+			t.Fatal(err)
+		}
+		// The warm-up is min(N, 500) deliveries.
+		if want := int64(n + fill + benchRounds*n + samples); st.puts.Load() != want {
+			t.Errorf("Fill %d: %d deliveries put, want %d", fill, st.puts.Load(), want)
+		}
 	}
 }
