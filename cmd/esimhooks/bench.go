@@ -13,7 +13,6 @@ import (
 
 	"github.com/esimhooks/esimhooks/internal/benchkit"
 	"github.com/esimhooks/esimhooks/mockserver/engine"
-	"github.com/esimhooks/esimhooks/mockserver/sqlite"
 	"github.com/esimhooks/esimhooks/mockserver/wire"
 )
 
@@ -83,15 +82,16 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			_ = os.RemoveAll(dir)
 		}
 	}()
-	stores := map[string]func() (engine.Store, error){
-		"memory": func() (engine.Store, error) { return engine.NewMemoryStore(), nil },
-		"sqlite": func() (engine.Store, error) {
+	// Each log as serve opens it for the retention (see openSQLite).
+	stores := map[string]func(ret engine.Retention) (engine.Store, error){
+		"memory": func(engine.Retention) (engine.Store, error) { return engine.NewMemoryStore(), nil },
+		"sqlite": func(ret engine.Retention) (engine.Store, error) {
 			dir, err := os.MkdirTemp("", "esimhooks-bench-")
 			if err != nil {
 				return nil, err
 			}
 			temps = append(temps, dir)
-			return sqlite.Open(filepath.Join(dir, "bench.db"))
+			return openSQLite(filepath.Join(dir, "bench.db"), ret)
 		},
 	}
 	order := []string{"memory", "sqlite"}
@@ -128,7 +128,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		// A count bound is filled before the timed rounds, so that they
 		// all run with the pruner removing as many as arrive.
 		r, err := benchkit.RunBench(ctx, benchkit.BenchOptions{N: *n, Concurrency: *conc, Provider: *provider, Event: *event,
-			Store: retainOpen(stores[name], ret, &stops), Fill: ret.MaxCount})
+			Store: retainOpen(func() (engine.Store, error) { return stores[name](ret) }, ret, &stops), Fill: ret.MaxCount})
 		if err != nil {
 			return failErr("%s: %v", name, err)
 		}

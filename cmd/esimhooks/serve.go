@@ -112,7 +112,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	case "memory":
 		st = engine.NewMemoryStore()
 	case "sqlite":
-		s, err := sqlite.Open(*db)
+		s, err := openSQLite(*db, ret)
 		if err != nil {
 			return usageErr("--db %s: %v", *db, err)
 		}
@@ -206,4 +206,11 @@ func retention(val, store string) (engine.Retention, error) {
 		return r, usageErr("--retain: %v", err)
 	}
 	return r, nil
+}
+
+// openSQLite opens the SQLite delivery log at path as serve and bench use
+// it: segmented as retention ret prunes it best (sqlite.SegmentsFor), so
+// that retention drops whole segments rather than rows.
+func openSQLite(path string, ret engine.Retention) (*sqlite.Segmented, error) {
+	return sqlite.OpenSegmented(path, sqlite.SegmentsFor(ret))
 }

@@ -48,21 +48,27 @@ func TestServeRecoversAroundAPoisonedRow(t *testing.T) {
 	a.cmd.Process.Signal(syscall.SIGKILL)
 	a.cmd.Wait()
 
-	// What an older release stored for {"chaos":{"delay":1e300}}.
+	// What an older release stored for {"chaos":{"delay":1e300}}. The
+	// endpoints are in the main file, the deliveries in the first segment
+	// (serve's default retention segments the log).
 	const poison = `{"delay":"-2562047h47m16.854775808s"}`
-	conn, err := sql.Open("sqlite", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
-		`UPDATE deliveries SET chaos = '` + poison + `' WHERE seq = (SELECT min(seq) FROM deliveries)`,
-		`UPDATE endpoints SET chaos = '` + poison + `'`,
+	for _, c := range []struct{ file, q string }{
+		{filepath.Join(db+".segments", "000001.db"), `UPDATE deliveries SET chaos = '` + poison + `' WHERE seq = (SELECT min(seq) FROM deliveries)`},
+		{db, `UPDATE endpoints SET chaos = '` + poison + `'`},
 	} {
-		if _, err := conn.Exec(q); err != nil {
+		conn, err := sql.Open("sqlite", c.file)
+		if err != nil {
 			t.Fatal(err)
 		}
+		res, err := conn.Exec(c.q)
+		if err != nil {
+			t.Fatalf("%s: %s: %v", c.file, c.q, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			t.Fatalf("%s: %s: %d rows, want 1", c.file, c.q, n)
+		}
+		conn.Close()
 	}
-	conn.Close()
 
 	b := startServe(t, args...)
 	var health map[string]any

@@ -146,7 +146,7 @@ func BenchmarkDeliveryParallel(b *testing.B) {
 }
 
 // benchDeliveries is BenchmarkDeliveryParallel on s.
-func benchDeliveries(b *testing.B, s *Store) {
+func benchDeliveries(b *testing.B, s engine.Store) {
 	ctx := b.Context()
 	var next atomic.Int64
 	b.SetParallelism(8)

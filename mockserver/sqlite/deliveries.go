@@ -128,19 +128,11 @@ func (s *Store) ListDeliveries(ctx context.Context, f engine.DeliveryFilter) ([]
 		}
 		cursor = &listCursor{id: f.Before, created: created}
 	} else if f.Before != "" {
-		cursor = &listCursor{id: f.Before}
-		err := s.deliveryCursor.QueryRowContext(ctx, f.Before).Scan(&cursor.created)
-		if isCorrupt(err) || errors.Is(err, sql.ErrNoRows) {
-			// The cursor's row may be damaged (a damaged leaf can also
-			// read as a missing row): the list index still knows it.
-			err = s.salvageCursor.QueryRowContext(ctx, f.Before).Scan(&cursor.created)
-		}
-		if errors.Is(err, sql.ErrNoRows) {
-			err = fmt.Errorf("cursor delivery %q: %w", f.Before, engine.ErrNotFound)
-		}
+		created, err := s.createdAt(ctx, f.Before)
 		if err != nil {
 			return nil, s.fail(op, err)
 		}
+		cursor = &listCursor{id: f.Before, created: created}
 	}
 	qs, err := s.listPlan(ctx, f, cursor)
 	if err != nil {
@@ -156,6 +148,22 @@ func (s *Store) ListDeliveries(ctx context.Context, f engine.DeliveryFilter) ([]
 	}
 	s.quarantine(ctx, got)
 	return got, nil
+}
+
+// createdAt returns the stored creation time of delivery id, for a
+// cursor, or an error wrapping engine.ErrNotFound.
+func (s *Store) createdAt(ctx context.Context, id string) (int64, error) {
+	var created int64
+	err := s.deliveryCursor.QueryRowContext(ctx, id).Scan(&created)
+	if isCorrupt(err) || errors.Is(err, sql.ErrNoRows) {
+		// The cursor's row may be damaged (a damaged leaf can also
+		// read as a missing row): the list index still knows it.
+		err = s.salvageCursor.QueryRowContext(ctx, id).Scan(&created)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		err = fmt.Errorf("cursor delivery %q: %w", id, engine.ErrNotFound)
+	}
+	return created, err
 }
 
 // listPage runs one query of listQueries.

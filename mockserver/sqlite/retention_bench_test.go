@@ -5,6 +5,7 @@ package sqlite
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,23 +14,37 @@ import (
 	"github.com/esimhooks/esimhooks/mockserver/engine"
 )
 
-// BenchmarkDeliveryRetention is BenchmarkDeliveryParallel without
+// BenchmarkDeliveryRetention is BenchmarkDeliveryParallel on the log as
+// esimhooks serve opens it (OpenSegmented with SegmentsFor), without
 // retention and with the pruner keeping the newest 10,000 deliveries:
-// from the 10,001st delivery on, it removes as many as arrive, through the
-// same writer. Run enough deliveries for pruning to dominate, alternating
-// the two (issue 13's target: within 10 %):
+// from the 10,001st delivery on, it drops segments as fast as they fill
+// ("rows" is the same with Store.Prune removing rows through the single
+// writer). Run enough deliveries for pruning to dominate, alternating
+// them (issue 13's target: within 10 %):
 //
 //	go test -run '^$' -bench DeliveryRetention -benchtime 40000x -count 4 ./mockserver/sqlite/
 func BenchmarkDeliveryRetention(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		ret  engine.Retention
+		rows bool
 	}{
-		{"off", engine.Retention{}},
-		{"keep10000", engine.Retention{MaxCount: 10000}},
+		{"off", engine.Retention{}, false},
+		{"keep10000", engine.Retention{MaxCount: 10000}, false},
+		{"keep10000/rows", engine.Retention{MaxCount: 10000}, true},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			s, _ := openTemp(b)
+			var s interface {
+				engine.Store
+				engine.LogSizer
+			}
+			if c.rows {
+				s, _ = openTemp(b)
+			} else {
+				l := openSegmented(b, filepath.Join(b.TempDir(), "log.db"), SegmentsFor(c.ret))
+				defer l.Close()
+				s = l
+			}
 			stop := engine.RunPruner(s, c.ret, nil)
 			defer stop()
 			benchDeliveries(b, s)

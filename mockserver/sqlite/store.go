@@ -208,18 +208,24 @@ func (s *Store) WaitsForCommit() bool { return true }
 // after Close fail. Close is idempotent.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		close(s.reqs)
-		close(s.idle)
-		s.mu.Unlock()
-		<-s.writerDone
+		s.stopWriter()
 		_, err := s.w.Exec("PRAGMA optimize")
 		if err := errors.Join(err, s.closeDBs()); err != nil {
 			s.closeErr = fmt.Errorf("sqlite: close %s: %w", s.path, err)
 		}
 	})
 	return s.closeErr
+}
+
+// stopWriter refuses writes from now on and waits for the writer
+// goroutine to finish those queued.
+func (s *Store) stopWriter() {
+	s.mu.Lock()
+	s.closed = true
+	close(s.reqs)
+	close(s.idle)
+	s.mu.Unlock()
+	<-s.writerDone
 }
 
 // closeDBs closes the writer's connection, the statements, then the read

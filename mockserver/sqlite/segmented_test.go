@@ -1,0 +1,254 @@
+package sqlite
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esimhooks/esimhooks/mockserver/engine"
+	"github.com/esimhooks/esimhooks/mockserver/storetest"
+)
+
+// TestSegmentedStore runs the store suite on segmented logs: with
+// segments of eight deliveries, so that every list fans out over many
+// files and every write finds its delivery's file (of 64 for the two
+// tests that put a thousand deliveries in a random order of creation,
+// where every segment spans them all); and, for retention, with segments
+// of one delivery each, so that dropping whole segments is as exact as
+// the suite asks (with larger ones it is coarser, by design).
+func TestSegmentedStore(t *testing.T) {
+	prune := func(name string) bool { return strings.HasPrefix(name, "Prune/") }
+	many := func(name string) bool { return name == "ListDeliveries/Limit" || name == "ListDeliveries/Pagination" }
+	for _, c := range []struct {
+		size     int
+		selected func(string) bool
+	}{
+		{8, func(name string) bool { return !prune(name) && !many(name) }},
+		{64, many},
+		{1, prune},
+	} {
+		t.Run(fmt.Sprintf("Size%d", c.size), func(t *testing.T) {
+			storetest.RunSelected(t, func(t *testing.T) engine.Store {
+				return openSegmented(t, filepath.Join(t.TempDir(), "log.db"), SegmentOptions{Size: c.size})
+			}, c.selected)
+		})
+	}
+}
+
+// TestSegmentedOneFile runs it on a segmented log that never fills a
+// segment: everything stays in the main file.
+func TestSegmentedOneFile(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) engine.Store {
+		s := openSegmented(t, filepath.Join(t.TempDir(), "log.db"), SegmentOptions{})
+		if n := s.Segments(); n != 0 {
+			t.Errorf("Segments() = %d without options, want 0", n)
+		}
+		return s
+	})
+}
+
+// openSegmented opens a segmented log; the caller closes it.
+func openSegmented(t testing.TB, path string, opt SegmentOptions) *Segmented {
+	t.Helper()
+	s, err := OpenSegmented(path, opt)
+	if err != nil {
+		t.Fatalf("OpenSegmented: %v", err)
+	}
+	return s
+}
+
+// putSeg puts delivery i of a segmented test log, created i ms after
+// segEpoch, with one attempt after which it is in state.
+func putSeg(t testing.TB, s engine.Store, i int, state string) *engine.Delivery {
+	t.Helper()
+	ctx := t.Context()
+	d := benchDelivery(benchID(i))
+	d.CreatedAt = segEpoch.Add(time.Duration(i) * time.Millisecond)
+	if err := s.PutDelivery(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	d.Attempts, d.State = 1, state
+	if err := s.AddAttempt(ctx, benchAttempt(d, 1), d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+var segEpoch = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+
+// segmentFiles returns the names of the segment files and drop markers of
+// the log at path.
+func segmentFiles(t testing.TB, path string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(path + ".segments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		if ext := filepath.Ext(e.Name()); ext == segmentSuffix || ext == dropSuffix {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
+
+// TestSegmentedPruneKeepsPending: segments of four; pruning to the newest
+// four drops the old segments whole, copying their pending delivery and
+// the copy of its trigger, with their attempts, into the newest.
+func TestSegmentedPruneKeepsPending(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	s := openSegmented(t, path, SegmentOptions{Size: 4})
+	defer s.Close()
+	ctx := t.Context()
+	var all []*engine.Delivery
+	for i := range 12 {
+		state := engine.StateDelivered
+		if i == 1 {
+			state = engine.StatePending
+		}
+		all = append(all, putSeg(t, s, i, state))
+	}
+	// d2 is another endpoint's copy of d1's trigger: kept with it.
+	c := all[2]
+	c.EventID, c.CreatedAt = all[1].EventID, all[1].CreatedAt
+	if err := s.PutDelivery(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Segments(); got != 3 {
+		t.Fatalf("12 deliveries in segments of 4: %d segments, want 3", got)
+	}
+	res, err := s.Prune(ctx, engine.PruneRule{Keep: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Segment 1 (d0-d3) loses d0 and d3; segment 2 (d4-d7), all four;
+	// the newest (d8-d11, full) stays: dropping it would leave 2.
+	if want := (engine.PruneResult{Deliveries: 6, Attempts: 6}); res != want {
+		t.Errorf("Prune(Keep 4) = %+v, want %+v", res, want)
+	}
+	list, err := s.ListDeliveries(ctx, engine.DeliveryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, d := range list {
+		ids = append(ids, d.ID)
+	}
+	want := []string{benchID(11), benchID(10), benchID(9), benchID(8), benchID(2), benchID(1)}
+	if !slices.Equal(ids, want) {
+		t.Errorf("after Prune the log lists %v, want %v", ids, want)
+	}
+	for _, d := range all[1:3] {
+		atts, err := s.ListAttempts(ctx, d.ID)
+		if err != nil || len(atts) != 1 {
+			t.Errorf("ListAttempts(%s) after its copy = %d attempts, %v; want 1", d.ID, len(atts), err)
+		}
+		got, err := s.GetDelivery(ctx, d.ID)
+		if err != nil || got.LastAttempt == nil || got.State != d.State {
+			t.Errorf("GetDelivery(%s) after its copy = %+v, %v", d.ID, got, err)
+		}
+	}
+	if got := segmentFiles(t, path); !slices.Equal(got, []string{"000003.db", "000004.db"}) {
+		t.Errorf("segment files after Prune: %v, want the newest two (a new one took the copies)", got)
+	}
+	sz, err := s.LogSize(ctx)
+	if err != nil || sz.Deliveries != 6 || sz.Attempts != 6 {
+		t.Errorf("LogSize = %+v, %v; want 6 deliveries and 6 attempts", sz, err)
+	}
+	// The pending delivery's next attempt finds its copy.
+	d := all[1]
+	d.Attempts, d.State = 2, engine.StateDelivered
+	if err := s.AddAttempt(ctx, benchAttempt(d, 2), d); err != nil {
+		t.Fatal(err)
+	}
+	if atts, err := s.ListAttempts(ctx, d.ID); err != nil || len(atts) != 2 {
+		t.Errorf("ListAttempts(%s) after a second attempt: %d, %v; want 2", d.ID, len(atts), err)
+	}
+	if sz, _ := s.LogSize(ctx); sz.Deliveries != 6 {
+		t.Errorf("LogSize after the attempt: %d deliveries, want 6 (none twice)", sz.Deliveries)
+	}
+}
+
+// TestSegmentedReopen: a log of several segments opens again with every
+// delivery, and a write for an old delivery replaces it in its segment.
+func TestSegmentedReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	s := openSegmented(t, path, SegmentOptions{Size: 3})
+	for i := range 10 {
+		putSeg(t, s, i, engine.StateDelivered)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openSegmented(t, path, SegmentOptions{Size: 3})
+	defer s.Close()
+	if got := s.Segments(); got != 4 {
+		t.Errorf("reopened with %d segments, want 4", got)
+	}
+	d := putSeg(t, s, 0, engine.StateFailed) // replaces d0 in segment 1
+	if sz, _ := s.LogSize(t.Context()); sz.Deliveries != 10 {
+		t.Errorf("LogSize after replacing d0: %d deliveries, want 10", sz.Deliveries)
+	}
+	got, err := s.GetDelivery(t.Context(), d.ID)
+	if err != nil || got.State != engine.StateFailed {
+		t.Errorf("GetDelivery(d0) = %+v, %v; want it failed", got, err)
+	}
+}
+
+// TestSegmentedFinishesDrop: a drop marker left by a crash makes the next
+// Open finish the drop, copying the pending delivery once.
+func TestSegmentedFinishesDrop(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	s := openSegmented(t, path, SegmentOptions{Size: 2})
+	putSeg(t, s, 0, engine.StatePending)
+	putSeg(t, s, 1, engine.StateDelivered)
+	putSeg(t, s, 2, engine.StateDelivered)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The crash came after the marker, and after the copy of d0.
+	if err := os.WriteFile(filepath.Join(path+".segments", "000001"+dropSuffix), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s = openSegmented(t, path, SegmentOptions{Size: 2})
+	defer s.Close()
+	if got := segmentFiles(t, path); slices.Contains(got, "000001.db") || slices.Contains(got, "000001"+dropSuffix) {
+		t.Errorf("segment files after Open: %v, want segment 1 and its marker gone", got)
+	}
+	list, err := s.ListDeliveries(t.Context(), engine.DeliveryFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, d := range list {
+		ids = append(ids, d.ID)
+	}
+	if want := []string{benchID(2), benchID(0)}; !slices.Equal(ids, want) {
+		t.Errorf("after Open the log lists %v, want %v", ids, want)
+	}
+	if p, err := s.Pending(t.Context()); err != nil || len(p) != 1 {
+		t.Errorf("Pending after Open: %d, %v; want d0", len(p), err)
+	}
+}
+
+// TestSegmentsFor checks the segment sizes retention gets.
+func TestSegmentsFor(t *testing.T) {
+	for _, c := range []struct {
+		ret  engine.Retention
+		want SegmentOptions
+	}{
+		{engine.Retention{}, SegmentOptions{}},
+		{engine.Retention{MaxCount: 10000}, SegmentOptions{Size: 2500}},
+		{engine.Retention{MaxCount: 100}, SegmentOptions{Size: MinSegmentSize}},
+		{engine.Retention{MaxAge: engine.DefaultSQLiteRetainAge}, SegmentOptions{Span: engine.DefaultSQLiteRetainAge / 8}},
+	} {
+		if got := SegmentsFor(c.ret); got != c.want {
+			t.Errorf("SegmentsFor(%v) = %+v, want %+v", c.ret, got, c.want)
+		}
+	}
+}
