@@ -53,8 +53,12 @@ type Segmented struct {
 	opt       SegmentOptions
 	log       atomic.Pointer[slog.Logger]
 
-	mu   sync.RWMutex // guards segs
+	mu   sync.RWMutex // guards segs and ver
 	segs []*segment   // oldest first; segs[0] is the main file, the last takes new deliveries
+	// ver counts the changes of segs: a write or read that found no
+	// delivery while a drop moved it, or that chose a segment on a list
+	// that has changed since, tries again.
+	ver uint64
 
 	rollMu  sync.Mutex // one new segment at a time
 	next    uint64     // the next segment's number (under rollMu)
@@ -114,9 +118,11 @@ type segment struct {
 	ids *idFilter // nil while the main file is the only segment
 
 	// mu is held shared by every read and write of s; a drop holds it
-	// alone, and sets gone before it lets go.
-	mu   sync.RWMutex
-	gone atomic.Bool
+	// alone, and sets gone before it lets go. dropping is set when a drop
+	// begins: the segment takes no new delivery.
+	mu       sync.RWMutex
+	gone     atomic.Bool
+	dropping atomic.Bool
 
 	// The creation times it holds (stored form) and the newest key:
 	// bounds that only widen (a replaced delivery's old time stays in).
@@ -290,9 +296,29 @@ func (l *Segmented) EndpointsVersion() uint64 { return l.main().EndpointsVersion
 func (l *Segmented) main() *Store { return l.snapshot()[0].s }
 
 func (l *Segmented) snapshot() []*segment {
+	segs, _ := l.versioned()
+	return segs
+}
+
+// versioned returns the segments and their version.
+func (l *Segmented) versioned() ([]*segment, uint64) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	return l.segs
+	return l.segs, l.ver
+}
+
+// changed reports whether the segments have changed since version v.
+func (l *Segmented) changed(v uint64) bool {
+	_, now := l.versioned()
+	return now != v
+}
+
+// setSegments replaces the list of segments.
+func (l *Segmented) setSegments(edit func(segs []*segment) []*segment) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.segs = edit(slices.Clone(l.segs))
+	l.ver++
 }
 
 // Close closes every segment. Writes after Close fail.
@@ -349,7 +375,7 @@ func (l *Segmented) write(ctx context.Context, d *engine.Delivery, fn func(s *St
 		return l.main().fail(fmt.Sprintf("put delivery %q", d.ID), fmt.Errorf("created_at: %w", err))
 	}
 	for {
-		segs := l.snapshot()
+		segs, v := l.versioned()
 		g, err := l.holder(ctx, segs[:len(segs)-1], d.ID)
 		if err != nil {
 			return err
@@ -360,9 +386,11 @@ func (l *Segmented) write(ctx context.Context, d *engine.Delivery, fn func(s *St
 			}
 		}
 		g.mu.RLock()
-		if g.gone.Load() {
+		if g.gone.Load() || l.changed(v) {
+			// A segment was added or dropped since segs: the delivery may
+			// have been copied into one holder did not ask.
 			g.mu.RUnlock()
-			continue // dropped meanwhile: its kept deliveries are in the newest
+			continue
 		}
 		if g.ids != nil {
 			g.ids.add(d.ID)
@@ -380,7 +408,7 @@ func (l *Segmented) holder(ctx context.Context, segs []*segment, id string) (*se
 		if g.ids != nil && !g.ids.has(id) {
 			continue
 		}
-		g.mu.RLock() // waits for a drop of g to end
+		g.mu.RLock() // waits for a drop of g to end (one that is past holds no delivery)
 		err := engine.ErrNotFound
 		if !g.gone.Load() {
 			_, err = g.s.createdAt(ctx, id)
@@ -401,7 +429,7 @@ func (l *Segmented) holder(ctx context.Context, segs []*segment, id string) (*se
 // it, in which case a new one.
 func (l *Segmented) taker(ctx context.Context, segs []*segment, id string, created int64) (*segment, error) {
 	g := segs[len(segs)-1]
-	if !g.gone.Load() && !l.full(g, created) {
+	if !g.dropping.Load() && !l.full(g, created) {
 		return g, nil
 	}
 	if h, err := l.holder(ctx, segs[len(segs)-1:], id); h != nil || err != nil {
@@ -428,7 +456,7 @@ func (l *Segmented) roll(full *segment) (*segment, error) {
 	l.rollMu.Lock()
 	defer l.rollMu.Unlock()
 	segs := l.snapshot()
-	if last := segs[len(segs)-1]; full != nil && last != full && !last.gone.Load() {
+	if last := segs[len(segs)-1]; full != nil && last != full && !last.dropping.Load() {
 		return last, nil
 	}
 	if err := os.MkdirAll(l.dir, 0o700); err != nil {
@@ -445,9 +473,7 @@ func (l *Segmented) roll(full *segment) (*segment, error) {
 	l.next++
 	s.SetLogger(l.log.Load())
 	g := &segment{n: n, s: s, ids: newIDFilter(), empty: true}
-	l.mu.Lock()
-	l.segs = append(slices.Clip(l.segs), g)
-	l.mu.Unlock()
+	l.setSegments(func(segs []*segment) []*segment { return append(segs, g) })
 	return g, nil
 }
 
@@ -520,28 +546,43 @@ func (l *Segmented) ListAttempts(ctx context.Context, deliveryID string) ([]*eng
 // find runs read on the segments that may hold delivery id, newest first,
 // until one does not say engine.ErrNotFound.
 func (l *Segmented) find(ctx context.Context, id, op string, read func(s *Store) error) error {
-	for _, g := range slices.Backward(l.snapshot()) {
-		if g.ids != nil && !g.ids.has(id) {
-			continue
+	for {
+		segs, v := l.versioned()
+		for _, g := range slices.Backward(segs) {
+			if g.ids != nil && !g.ids.has(id) {
+				continue
+			}
+			g.mu.RLock()
+			err := engine.ErrNotFound
+			if !g.gone.Load() {
+				err = read(g.s)
+			}
+			g.mu.RUnlock()
+			if !errors.Is(err, engine.ErrNotFound) {
+				return err
+			}
 		}
-		g.mu.RLock()
-		err := engine.ErrNotFound
-		if !g.gone.Load() {
-			err = read(g.s)
-		}
-		g.mu.RUnlock()
-		if !errors.Is(err, engine.ErrNotFound) {
-			return err
+		if !l.changed(v) { // else a drop may have moved it past us
+			return l.main().fail(op, engine.ErrNotFound)
 		}
 	}
-	return l.main().fail(op, engine.ErrNotFound)
 }
 
 // ListDeliveries implements engine.Store.ListDeliveries: each segment
 // whose creation times can reach the page is asked for it, newest first,
 // and the pages merged.
 func (l *Segmented) ListDeliveries(ctx context.Context, f engine.DeliveryFilter) ([]*engine.Delivery, error) {
-	segs := l.snapshot()
+	for {
+		segs, v := l.versioned()
+		list, err := l.list(ctx, segs, f)
+		if err != nil || !l.changed(v) { // else a drop may have moved one past us
+			return list, err
+		}
+	}
+}
+
+// list is ListDeliveries on segs.
+func (l *Segmented) list(ctx context.Context, segs []*segment, f engine.DeliveryFilter) ([]*engine.Delivery, error) {
 	if len(segs) == 1 {
 		return segs[0].s.ListDeliveries(ctx, f)
 	}
@@ -610,13 +651,20 @@ func (l *Segmented) ListDeliveries(ctx context.Context, f engine.DeliveryFilter)
 // due first.
 func (l *Segmented) Pending(ctx context.Context) ([]*engine.Delivery, error) {
 	var all []*engine.Delivery
-	err := eachLive(l.snapshot(), func(s *Store) error {
-		list, err := s.Pending(ctx)
-		all = append(all, list...)
-		return err
-	})
-	if err != nil {
-		return nil, err
+	for {
+		all = all[:0]
+		segs, v := l.versioned()
+		err := eachLive(segs, func(s *Store) error {
+			list, err := s.Pending(ctx)
+			all = append(all, list...)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if !l.changed(v) { // else a drop may have moved one past us
+			break
+		}
 	}
 	slices.SortStableFunc(all, func(a, b *engine.Delivery) int { return a.NextAttemptAt.Compare(b.NextAttemptAt) })
 	return all, nil

@@ -204,6 +204,12 @@ func (l *Segmented) drop(ctx context.Context, g *segment, keys map[pendingKey]bo
 	g.mu.Lock() // no read or write of g from here
 	unlock := sync.OnceFunc(g.mu.Unlock)
 	defer unlock()
+	g.dropping.Store(true) // nor a new delivery
+	defer func() {
+		if !dropped {
+			g.dropping.Store(false)
+		}
+	}()
 	// Its own pending deliveries, as of now.
 	own, err := g.s.Pending(ctx)
 	if err != nil {
@@ -227,9 +233,10 @@ func (l *Segmented) drop(ctx context.Context, g *segment, keys map[pendingKey]bo
 		moved += m
 	}
 	g.gone.Store(true)
-	l.mu.Lock()
-	l.segs = slices.DeleteFunc(slices.Clone(l.segs), func(x *segment) bool { return x == g })
-	l.mu.Unlock()
+	dropped = true
+	l.setSegments(func(segs []*segment) []*segment {
+		return slices.DeleteFunc(segs, func(x *segment) bool { return x == g })
+	})
 	unlock()
 	if err := g.s.discard(); err != nil {
 		return int(n) - len(kept), int(a) - moved, true, fmt.Errorf("sqlite: drop segment: %w", err)
@@ -237,10 +244,9 @@ func (l *Segmented) drop(ctx context.Context, g *segment, keys map[pendingKey]bo
 	return int(n) - len(kept), int(a) - moved, true, removeMarker(marker)
 }
 
-// copyInto copies delivery d of g, with its attempts, into the newest
-// segment (g is not it), and returns the attempts copied. Copying again
-// what is there already replaces it: a drop that a crash interrupted is
-// done again.
+// copyInto copies delivery d of g, which is being dropped, with its
+// attempts, into the newest segment, and returns the attempts copied. A
+// copy that a crash left of a drop is replaced: Open does the drop again.
 func (l *Segmented) copyInto(ctx context.Context, g *segment, d *engine.Delivery) (int, error) {
 	atts, err := g.s.ListAttempts(ctx, d.ID)
 	if err != nil {
@@ -249,17 +255,16 @@ func (l *Segmented) copyInto(ctx context.Context, g *segment, d *engine.Delivery
 	created := clampTime(d.CreatedAt)
 	var dst *segment
 	for {
-		segs := l.snapshot()
-		if dst, err = l.taker(ctx, segs, d.ID, created); err != nil {
+		segs, v := l.versioned()
+		segs = slices.DeleteFunc(slices.Clone(segs), func(x *segment) bool { return x == g })
+		if dst, err = l.holder(ctx, segs, d.ID); err == nil && dst == nil {
+			dst, err = l.taker(ctx, segs, d.ID, created)
+		}
+		if err != nil {
 			return 0, err
 		}
-		if dst == g {
-			if dst, err = l.roll(g); err != nil {
-				return 0, err
-			}
-		}
 		dst.mu.RLock()
-		if !dst.gone.Load() {
+		if !dst.gone.Load() && !l.changed(v) {
 			break
 		}
 		dst.mu.RUnlock()

@@ -1,11 +1,13 @@
 package sqlite
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -250,5 +252,192 @@ func TestSegmentsFor(t *testing.T) {
 		if got := SegmentsFor(c.ret); got != c.want {
 			t.Errorf("SegmentsFor(%v) = %+v, want %+v", c.ret, got, c.want)
 		}
+	}
+}
+
+// TestSegmentedPruneWhileWriting drops segments while eight writers put
+// deliveries and record their attempts and a reader lists and reads them.
+// A tenth of the deliveries stay pending, and get a second (failed)
+// attempt later, so that drops copy them forward while they are written.
+// When the pruner stops, each of those is there once with both attempts,
+// and a third finds it; the log then prunes to what the rule asks, within
+// a segment, with no delivery twice.
+func TestSegmentedPruneWhileWriting(t *testing.T) {
+	const (
+		writers, each = 8, 150
+		size, keep    = 16, 64
+	)
+	s := openSegmented(t, filepath.Join(t.TempDir(), "log.db"), SegmentOptions{Size: size})
+	defer s.Close()
+	ctx := t.Context()
+	attempt := func(d *engine.Delivery, n int, state string) error {
+		d.Attempts, d.State = n, state
+		return s.AddAttempt(ctx, benchAttempt(d, n), d)
+	}
+	done := make(chan struct{})
+	var bg sync.WaitGroup
+	bgErr := make(chan error, 2)
+	bg.Add(2)
+	go func() { // the pruner
+		defer bg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if _, err := s.Prune(ctx, engine.PruneRule{Keep: keep}); err != nil {
+				bgErr <- fmt.Errorf("Prune: %w", err)
+				return
+			}
+		}
+	}()
+	go func() { // a reader
+		defer bg.Done()
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			page, err := s.ListDeliveries(ctx, engine.DeliveryFilter{Limit: 20})
+			if err == nil && len(page) > 0 {
+				_, err = s.ListAttempts(ctx, page[len(page)-1].ID)
+			}
+			if err != nil && !errors.Is(err, engine.ErrNotFound) { // pruned meanwhile
+				bgErr <- fmt.Errorf("reading: %w", err)
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	held := make([][]*engine.Delivery, writers)
+	errs := make([]error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				d := benchDelivery(benchID(w*each + i))
+				if errs[w] = s.PutDelivery(ctx, d); errs[w] != nil {
+					return
+				}
+				if i%10 == 0 { // stays pending
+					if errs[w] = attempt(d, 1, engine.StatePending); errs[w] != nil {
+						return
+					}
+					held[w] = append(held[w], d)
+				} else {
+					for n, state := range []string{engine.StatePending, engine.StateDelivered} {
+						if errs[w] = attempt(d, n+1, state); errs[w] != nil {
+							return
+						}
+					}
+				}
+				if i%10 == 5 && i > 50 { // a retry, failed, of one held since
+					if errs[w] = attempt(held[w][i/10-5], 2, engine.StatePending); errs[w] != nil {
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(done)
+	bg.Wait()
+	close(bgErr)
+	for err := range bgErr {
+		t.Error(err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	for _, list := range held {
+		for _, d := range list {
+			got, err := s.GetDelivery(ctx, d.ID)
+			if err != nil || got.State != engine.StatePending || got.Attempts != d.Attempts {
+				t.Errorf("GetDelivery(%s), kept while pending: %+v, %v; want it pending after %d attempts", d.ID, got, err, d.Attempts)
+				continue
+			}
+			if atts, err := s.ListAttempts(ctx, d.ID); err != nil || len(atts) != d.Attempts {
+				t.Errorf("ListAttempts(%s): %d attempts, %v; want %d", d.ID, len(atts), err, d.Attempts)
+				for _, g := range s.snapshot() {
+					gd, err := g.s.GetDelivery(ctx, d.ID)
+					ga, _ := g.s.ListAttempts(ctx, d.ID)
+					if err == nil {
+						t.Logf("segment %d holds it: %d attempts said, %d on file, %s", g.n, gd.Attempts, len(ga), gd.State)
+					}
+				}
+			}
+			if err := attempt(d, d.Attempts+1, engine.StateDelivered); err != nil {
+				t.Fatal(err)
+			}
+			if atts, err := s.ListAttempts(ctx, d.ID); err != nil || len(atts) != d.Attempts {
+				t.Errorf("ListAttempts(%s) after its last attempt: %d attempts, %v; want %d", d.ID, len(atts), err, d.Attempts)
+			}
+		}
+	}
+	for more := true; more; {
+		res, err := s.Prune(ctx, engine.PruneRule{Keep: keep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		more = res.More
+	}
+	var ids []string
+	for f := (engine.DeliveryFilter{Limit: maxLimit}); ; {
+		page, err := s.ListDeliveries(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range page {
+			ids = append(ids, d.ID)
+		}
+		if len(page) < maxLimit {
+			break
+		}
+		f.Before = page[len(page)-1].ID
+	}
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	if dup := len(sorted) - len(slices.Compact(sorted)); dup > 0 {
+		t.Errorf("the log lists %d deliveries twice", dup)
+	}
+	sz, err := s.LogSize(ctx)
+	if err != nil || sz.Deliveries != int64(len(ids)) {
+		t.Errorf("LogSize: %+v, %v; the log lists %d", sz, err, len(ids))
+	}
+	// Nothing is pending any more: the rule keeps the newest 64, and whole
+	// segments (of 16, and a few more taken while one was found full).
+	if n := len(ids); n < keep || n > keep+2*size {
+		t.Errorf("after the last Prune the log holds %d deliveries, want %d to %d", n, keep, keep+2*size)
+	}
+}
+
+// TestSegmentedDropsFullNewest: the newest segment, full, is dropped like
+// any other, its pending delivery copied into a new one.
+func TestSegmentedDropsFullNewest(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	s := openSegmented(t, path, SegmentOptions{Size: 2})
+	defer s.Close()
+	ctx := t.Context()
+	d0 := putSeg(t, s, 0, engine.StatePending)
+	putSeg(t, s, 1, engine.StateDelivered)
+	res, err := s.Prune(ctx, engine.PruneRule{Keep: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (engine.PruneResult{Deliveries: 1, Attempts: 1}); res != want {
+		t.Errorf("Prune(Keep 1) = %+v, want %+v", res, want)
+	}
+	if got := segmentFiles(t, path); !slices.Equal(got, []string{"000002.db"}) {
+		t.Errorf("segment files: %v, want only the new segment 2", got)
+	}
+	if got, err := s.GetDelivery(ctx, d0.ID); err != nil || got.State != engine.StatePending {
+		t.Errorf("GetDelivery(d0) = %+v, %v; want it pending", got, err)
+	}
+	putSeg(t, s, 2, engine.StateDelivered) // segment 2 takes it: d0 and d2
+	if got := s.Segments(); got != 1 {
+		t.Errorf("%d segments after one more delivery, want 1", got)
 	}
 }
