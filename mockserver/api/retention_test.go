@@ -9,6 +9,8 @@ import (
 
 	"github.com/esimhooks/esimhooks/mockserver/engine"
 	"github.com/esimhooks/esimhooks/mockserver/mockservertest"
+	"github.com/esimhooks/esimhooks/mockserver/sqlite"
+	"path/filepath"
 )
 
 func TestServerPrunesContinuously(t *testing.T) {
@@ -64,5 +66,45 @@ func TestServerPrunesContinuously(t *testing.T) {
 	wantStatus(t, code, http.StatusOK, data)
 	if m := decode(t, data); m["retention"] != "5" {
 		t.Errorf("healthz retention = %v, want \"5\": %s", m["retention"], data)
+	}
+}
+
+// TestServerDropsSegments: with the segmented SQLite log that serve opens,
+// the pruner drops whole segments (of 4, keeping at least 8 deliveries)
+// and /metrics shows the files the log is in.
+func TestServerDropsSegments(t *testing.T) {
+	ret := engine.Retention{MaxCount: 8, Interval: 5 * time.Millisecond}
+	st, err := sqlite.OpenSegmented(filepath.Join(t.TempDir(), "log.db"), sqlite.SegmentOptions{Size: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	s := newTestServer(t, func(c *Options) {
+		c.Store = st
+		c.Retention = ret
+	})
+	ctx := t.Context()
+	now := time.Now()
+	for i := range 30 {
+		d := &engine.Delivery{ID: fmt.Sprintf("d%02d", i), EventID: fmt.Sprintf("e%02d", i), State: engine.StateDelivered, CreatedAt: now.Add(time.Duration(i) * time.Millisecond)}
+		if err := st.PutDelivery(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 30 in segments of 4 (segment 1 d00-d03, ..., 8 d28-d29): the
+	// pruner drops segments 1 to 5, d00-d19; dropping segment 6 would
+	// leave 6 deliveries, fewer than 8.
+	mockservertest.Eventually(t, 10*time.Second, "the pruner to drop the old segments", func() bool {
+		return st.Segments() == 3
+	})
+	var data []byte
+	mockservertest.Eventually(t, 10*time.Second, "the pruned counters", func() bool {
+		_, _, data = call(t, "GET", s.URL+"/metrics", nil)
+		return bytes.Contains(data, []byte("esimhooks_pruned_deliveries_total 20\n"))
+	})
+	for _, series := range []string{"esimhooks_log_deliveries 10\n", "esimhooks_log_files 4\n"} {
+		if !bytes.Contains(data, []byte(series)) {
+			t.Errorf("metrics lack %q", series)
+		}
 	}
 }

@@ -143,6 +143,7 @@ func (m *Metrics) pruned(r PruneResult) {
 //	esimhooks_log_file_bytes         the log's file and write-ahead log (SQLite)
 //	esimhooks_log_file_pages         the file's pages (SQLite)
 //	esimhooks_log_free_pages         pages free for reuse (SQLite)
+//	esimhooks_log_files              database files: the main file and its segments (SQLite)
 //
 // A scrape whose LogSize fails (within 2 s) reports none of them.
 type logSizeCollector struct{ s LogSizer }
@@ -153,10 +154,11 @@ var (
 	logFileBytesDesc  = prometheus.NewDesc("esimhooks_log_file_bytes", "Bytes of the SQLite delivery log's file and its write-ahead log.", nil, nil)
 	logPagesDesc      = prometheus.NewDesc("esimhooks_log_file_pages", "Pages of the SQLite delivery log's file (page size in the page_size label).", []string{"page_size"}, nil)
 	logFreePagesDesc  = prometheus.NewDesc("esimhooks_log_free_pages", "Free pages of the SQLite delivery log, reused by later writes or returned by the incremental vacuum.", nil, nil)
+	logFilesDesc      = prometheus.NewDesc("esimhooks_log_files", "Database files of the SQLite delivery log: the main file and the segments retention drops whole.", nil, nil)
 )
 
 func (c logSizeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{logDeliveriesDesc, logAttemptsDesc, logFileBytesDesc, logPagesDesc, logFreePagesDesc} {
+	for _, d := range []*prometheus.Desc{logDeliveriesDesc, logAttemptsDesc, logFileBytesDesc, logPagesDesc, logFreePagesDesc, logFilesDesc} {
 		ch <- d
 	}
 }
@@ -174,6 +176,7 @@ func (c logSizeCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(logFileBytesDesc, prometheus.GaugeValue, float64(sz.FileBytes))
 		ch <- prometheus.MustNewConstMetric(logPagesDesc, prometheus.GaugeValue, float64(sz.Pages), strconv.FormatInt(sz.PageSize, 10))
 		ch <- prometheus.MustNewConstMetric(logFreePagesDesc, prometheus.GaugeValue, float64(sz.FreePages))
+		ch <- prometheus.MustNewConstMetric(logFilesDesc, prometheus.GaugeValue, float64(sz.Files))
 	}
 }
 

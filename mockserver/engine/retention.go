@@ -58,6 +58,9 @@ type LogSize struct {
 	File                       bool
 	FileBytes                  int64
 	PageSize, Pages, FreePages int64
+	// Files is how many database files hold the log: one, or for a
+	// segmented SQLite log the main file and its segments.
+	Files int64
 }
 
 // LogSizer is a Store that can tell its size cheaply (without a scan):

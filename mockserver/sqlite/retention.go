@@ -219,7 +219,7 @@ func (s *Store) pageCounts(ctx context.Context) (pages, free int64, err error) {
 // are written (and once when the store opens), the pages asked of SQLite.
 func (s *Store) LogSize(ctx context.Context) (engine.LogSize, error) {
 	sz := engine.LogSize{
-		Deliveries: s.wc.rows.deliveries.Load(), Attempts: s.wc.rows.attempts.Load(), File: true,
+		Deliveries: s.wc.rows.deliveries.Load(), Attempts: s.wc.rows.attempts.Load(), File: true, Files: 1,
 	}
 	var err error
 	if sz.Pages, sz.FreePages, err = s.pageCounts(ctx); err != nil {

@@ -685,6 +685,7 @@ func (l *Segmented) LogSize(ctx context.Context) (engine.LogSize, error) {
 		sz.PageSize = cmp.Or(sz.PageSize, one.PageSize)
 		sz.Pages += one.Pages
 		sz.FreePages += one.FreePages
+		sz.Files += one.Files
 		return nil
 	})
 }

@@ -159,8 +159,8 @@ func TestSegmentedPruneKeepsPending(t *testing.T) {
 		t.Errorf("segment files after Prune: %v, want the newest two (a new one took the copies)", got)
 	}
 	sz, err := s.LogSize(ctx)
-	if err != nil || sz.Deliveries != 6 || sz.Attempts != 6 {
-		t.Errorf("LogSize = %+v, %v; want 6 deliveries and 6 attempts", sz, err)
+	if err != nil || sz.Deliveries != 6 || sz.Attempts != 6 || sz.Files != 3 {
+		t.Errorf("LogSize = %+v, %v; want 6 deliveries and 6 attempts in 3 files (the main one and two segments)", sz, err)
 	}
 	// The pending delivery's next attempt finds its copy.
 	d := all[1]
