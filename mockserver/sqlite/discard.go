@@ -83,3 +83,35 @@ func (s *Store) eachKey(ctx context.Context, fn func(id string, created int64)) 
 func (s *Store) held() (deliveries, attempts int64) {
 	return s.wc.rows.deliveries.Load(), s.wc.rows.attempts.Load()
 }
+
+// pendingTriggers calls fn with the event id and stored creation time of
+// every pending delivery: what a Segmented log keeps when it drops a
+// segment. A damaged file is read as Pending reads it.
+func (s *Store) pendingTriggers(ctx context.Context, fn func(event string, created int64)) error {
+	rows, err := s.r.QueryContext(ctx, "SELECT event_id, created_at FROM deliveries INDEXED BY deliveries_due WHERE state = 'pending'")
+	if err == nil {
+		defer rows.Close()
+		for rows.Next() {
+			var event string
+			var created int64
+			if err = rows.Scan(&event, &created); err != nil {
+				break
+			}
+			fn(event, created)
+		}
+		if err == nil {
+			err = rows.Err()
+		}
+	}
+	if isCorrupt(err) {
+		list, perr := s.Pending(ctx)
+		for _, d := range list {
+			fn(d.EventID, clampTime(d.CreatedAt))
+		}
+		return perr
+	}
+	if err != nil {
+		return s.fail("list pending deliveries", err)
+	}
+	return nil
+}

@@ -62,6 +62,7 @@ type Segmented struct {
 
 	rollMu  sync.Mutex // one new segment at a time
 	next    uint64     // the next segment's number (under rollMu)
+	closed  bool       // under rollMu
 	tplOnce sync.Once  // makes tpl, a new segment's bytes (copyTemplate)
 	tpl     []byte
 	tplErr  error
@@ -91,22 +92,27 @@ type SegmentOptions struct {
 
 func (o SegmentOptions) rolls() bool { return o.Size > 0 || o.Span > 0 }
 
-// MinSegmentSize is the smallest Size SegmentsFor gives: a segment costs
-// a file and about 10 ms of CPU to create.
-const MinSegmentSize = 1000
+// The smallest segments SegmentsFor gives: a segment costs a file, some
+// 3 ms of CPU to create and 12-20 ms to drop when full, so that a small
+// count or a short age does not make one every few deliveries.
+const (
+	MinSegmentSize = 1000
+	MinSegmentSpan = time.Second
+)
 
 // SegmentsFor returns the segments that retention ret prunes with: a
-// quarter of its count (at least MinSegmentSize), an eighth of its age.
-// The log then holds up to a quarter more than the count (or
-// MinSegmentSize more), and deliveries up to an eighth older than the
-// age; the pending ones besides, as ever.
+// quarter of its count (at least MinSegmentSize), an eighth of its age
+// (at least MinSegmentSpan). The log then holds up to a quarter more than
+// the count (or MinSegmentSize more), and deliveries up to an eighth
+// older than the age (or MinSegmentSpan); the pending ones besides, as
+// ever.
 func SegmentsFor(ret engine.Retention) SegmentOptions {
 	var o SegmentOptions
 	if ret.MaxCount > 0 {
 		o.Size = max(ret.MaxCount/4, MinSegmentSize)
 	}
 	if ret.MaxAge > 0 {
-		o.Span = max(ret.MaxAge/8, time.Millisecond)
+		o.Span = max(ret.MaxAge/8, MinSegmentSpan)
 	}
 	return o
 }
@@ -324,8 +330,9 @@ func (l *Segmented) setSegments(edit func(segs []*segment) []*segment) {
 // Close closes every segment. Writes after Close fail.
 func (l *Segmented) Close() error {
 	l.closeOnce.Do(func() {
-		l.rollMu.Lock() // no segment is being added
+		l.rollMu.Lock() // no segment is being added, nor will be
 		defer l.rollMu.Unlock()
+		l.closed = true
 		var errs []error
 		for _, g := range l.snapshot() {
 			g.mu.Lock()
@@ -458,6 +465,9 @@ func (l *Segmented) roll(full *segment) (*segment, error) {
 	segs := l.snapshot()
 	if last := segs[len(segs)-1]; full != nil && last != full && !last.dropping.Load() {
 		return last, nil
+	}
+	if l.closed {
+		return nil, fmt.Errorf("sqlite: %s is closed", l.path)
 	}
 	if err := os.MkdirAll(l.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)

@@ -99,8 +99,13 @@ func (l *Segmented) Prune(ctx context.Context, r engine.PruneRule) (engine.Prune
 			}
 			continue
 		}
+		// Due by age, or by count if the log holds Keep without any of
+		// it. (The deliveries it keeps, copied, would count too: taking
+		// them into account would cost a read of every segment's pending
+		// deliveries at every pass, for a segment's worth of slack.)
 		byAge := c.hi < before
-		if !byAge && (r.Keep <= 0 || total <= int64(r.Keep)) {
+		byCount := r.Keep > 0 && total-n >= int64(r.Keep)
+		if !byAge && !byCount {
 			break // no newer segment is due either
 		}
 		if keys == nil {
@@ -108,17 +113,6 @@ func (l *Segmented) Prune(ctx context.Context, r engine.PruneRule) (engine.Prune
 			if keys, err = l.pendingKeys(ctx, segs); err != nil {
 				return res, err
 			}
-		}
-		kept, err := keptIn(ctx, g, keys)
-		if err != nil {
-			return res, err
-		}
-		removed := n - int64(len(kept))
-		if removed <= 0 {
-			continue // it holds only deliveries the rule keeps
-		}
-		if !byAge && total-removed < int64(r.Keep) {
-			break // the log would hold fewer than Keep
 		}
 		d, a, _, err := l.drop(ctx, g, keys)
 		res.Deliveries += d
@@ -143,17 +137,9 @@ type pendingKey struct {
 func (l *Segmented) pendingKeys(ctx context.Context, segs []*segment) (map[pendingKey]bool, error) {
 	keys := map[pendingKey]bool{}
 	err := eachLive(segs, func(s *Store) error {
-		list, err := s.Pending(ctx)
-		addPending(keys, list)
-		return err
+		return s.pendingTriggers(ctx, func(event string, created int64) { keys[pendingKey{event, created}] = true })
 	})
 	return keys, err
-}
-
-func addPending(keys map[pendingKey]bool, list []*engine.Delivery) {
-	for _, d := range list {
-		keys[pendingKey{d.EventID, clampTime(d.CreatedAt)}] = true
-	}
 }
 
 // keptIn returns the deliveries of g that the rule keeps: those of the
@@ -211,11 +197,9 @@ func (l *Segmented) drop(ctx context.Context, g *segment, keys map[pendingKey]bo
 		}
 	}()
 	// Its own pending deliveries, as of now.
-	own, err := g.s.Pending(ctx)
-	if err != nil {
+	if err := g.s.pendingTriggers(ctx, func(event string, created int64) { keys[pendingKey{event, created}] = true }); err != nil {
 		return fail("find its pending deliveries", err)
 	}
-	addPending(keys, own)
 	kept, err := keptIn(ctx, g, keys)
 	if err != nil {
 		return fail("find the deliveries it keeps", err)

@@ -248,6 +248,7 @@ func TestSegmentsFor(t *testing.T) {
 		{engine.Retention{MaxCount: 10000}, SegmentOptions{Size: 2500}},
 		{engine.Retention{MaxCount: 100}, SegmentOptions{Size: MinSegmentSize}},
 		{engine.Retention{MaxAge: engine.DefaultSQLiteRetainAge}, SegmentOptions{Span: engine.DefaultSQLiteRetainAge / 8}},
+		{engine.Retention{MaxAge: 2 * time.Second, MaxCount: 40000}, SegmentOptions{Size: 10000, Span: MinSegmentSpan}},
 	} {
 		if got := SegmentsFor(c.ret); got != c.want {
 			t.Errorf("SegmentsFor(%v) = %+v, want %+v", c.ret, got, c.want)
@@ -423,12 +424,12 @@ func TestSegmentedDropsFullNewest(t *testing.T) {
 	ctx := t.Context()
 	d0 := putSeg(t, s, 0, engine.StatePending)
 	putSeg(t, s, 1, engine.StateDelivered)
-	res, err := s.Prune(ctx, engine.PruneRule{Keep: 1})
+	res, err := s.Prune(ctx, engine.PruneRule{Before: segEpoch.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := (engine.PruneResult{Deliveries: 1, Attempts: 1}); res != want {
-		t.Errorf("Prune(Keep 1) = %+v, want %+v", res, want)
+		t.Errorf("Prune(Before: after both) = %+v, want %+v", res, want)
 	}
 	if got := segmentFiles(t, path); !slices.Equal(got, []string{"000002.db"}) {
 		t.Errorf("segment files: %v, want only the new segment 2", got)
