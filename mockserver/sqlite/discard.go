@@ -34,8 +34,12 @@ func (s *Store) discard() error {
 			s.closeErr = fmt.Errorf("sqlite: close %s: %w", s.path, err)
 		}
 	})
+	// The database file first: a crash that leaves its write-ahead log
+	// behind leaves no segment (Segmented's Open removes the rest), where
+	// one that removed the log first would leave a segment that went back
+	// to its last checkpoint.
 	var errs []error
-	for _, suffix := range []string{"-wal", "-shm", ""} {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
 		if err := os.Remove(s.path + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}

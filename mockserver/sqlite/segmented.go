@@ -212,24 +212,34 @@ func OpenSegmented(path string, opt SegmentOptions) (*Segmented, error) {
 	dropping := map[uint64]bool{}
 	var nums []uint64
 	for _, e := range entries {
-		name := e.Name()
-		base, suffix := strings.TrimSuffix(name, filepath.Ext(name)), filepath.Ext(name)
-		if strings.Contains(name, tempSuffix) {
-			removeTemp(filepath.Join(l.dir, name)) // a crash's leftover
+		if strings.Contains(e.Name(), tempSuffix) {
+			removeTemp(filepath.Join(l.dir, e.Name())) // a crash's leftover
 			continue
 		}
-		n, err := strconv.ParseUint(base, 10, 64)
-		if err != nil || n == 0 || (suffix != segmentSuffix && suffix != dropSuffix) {
-			continue // the -wal and -shm files, or not ours
+		n, kind, ok := segmentFile(e.Name())
+		if !ok {
+			continue // not ours
 		}
-		if suffix == dropSuffix {
-			dropping[n] = true
-		} else {
+		switch kind {
+		case segmentSuffix:
 			nums = append(nums, n)
+		case dropSuffix:
+			dropping[n] = true
 		}
 		l.next = max(l.next, n+1)
 	}
 	slices.Sort(nums)
+	// What a drop that a crash cut short after it removed the segment's
+	// database file left: its marker, its -wal and -shm files (which must
+	// not meet a later segment of the same number).
+	for _, e := range entries {
+		if n, kind, ok := segmentFile(e.Name()); ok && kind != segmentSuffix && !slices.Contains(nums, n) {
+			if err := os.Remove(filepath.Join(l.dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fail(fmt.Errorf("sqlite: open %s: %w", l.dir, err))
+			}
+			delete(dropping, n)
+		}
+	}
 	for _, n := range nums {
 		s, err := Open(l.segmentPath(n))
 		if err != nil {
@@ -237,21 +247,11 @@ func OpenSegmented(path string, opt SegmentOptions) (*Segmented, error) {
 		}
 		l.segs = append(l.segs, &segment{n: n, s: s, empty: true})
 	}
+	// The main file alone needs no id filter: every delivery is there.
 	if len(l.segs) > 1 || opt.rolls() {
 		for _, g := range l.segs {
 			if err := g.load(ctx); err != nil {
 				return fail(err)
-			}
-		}
-	} else if err := l.segs[0].load(ctx); err != nil { // bounds, for Prune
-		return fail(err)
-	}
-	// Markers without their segment: a drop that removed the files and
-	// not the marker.
-	for n := range dropping {
-		if !slices.Contains(nums, n) {
-			if err := os.Remove(l.markerPath(n)); err != nil {
-				return fail(fmt.Errorf("sqlite: open %s: %w", l.dir, err))
 			}
 		}
 	}
@@ -268,6 +268,19 @@ func OpenSegmented(path string, opt SegmentOptions) (*Segmented, error) {
 		}
 	}
 	return l, nil
+}
+
+// segmentFile reads the name of a file of the segments directory: the
+// segment's number and the kind of file (segmentSuffix, its -wal or -shm
+// file, or dropSuffix); ok is false for a name of none of these.
+func segmentFile(name string) (n uint64, kind string, ok bool) {
+	for _, k := range []string{segmentSuffix, segmentSuffix + "-wal", segmentSuffix + "-shm", dropSuffix} {
+		if num, found := strings.CutSuffix(name, k); found {
+			n, err := strconv.ParseUint(num, 10, 64)
+			return n, k, err == nil && n > 0 && num == fmt.Sprintf("%06d", n)
+		}
+	}
+	return 0, "", false
 }
 
 func (l *Segmented) segmentPath(n uint64) string {

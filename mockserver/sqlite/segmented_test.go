@@ -442,3 +442,38 @@ func TestSegmentedDropsFullNewest(t *testing.T) {
 		t.Errorf("%d segments after one more delivery, want 1", got)
 	}
 }
+
+// TestSegmentedClearsACutDrop: what a drop cut short after it removed the
+// segment's database file left (its write-ahead log, its marker) is
+// removed when the log opens, so that no later segment of that number
+// meets the old log; files not of the log stay.
+func TestSegmentedClearsACutDrop(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	dir := path + ".segments"
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"000007.db-wal", "000007.db-shm", "000007.drop", "notes.txt", "7.db-wal"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("old"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := openSegmented(t, path, SegmentOptions{Size: 10})
+	defer s.Close()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	// Segment 8 is the first: numbers are never reused.
+	if want := []string{"000008.db", "000008.db-shm", "000008.db-wal", "7.db-wal", "notes.txt"}; !slices.Equal(names, want) {
+		t.Errorf("after Open the directory holds %v, want %v", names, want)
+	}
+	putSeg(t, s, 0, engine.StateDelivered)
+	if sz, err := s.LogSize(t.Context()); err != nil || sz.Deliveries != 1 {
+		t.Errorf("LogSize = %+v, %v; want 1 delivery", sz, err)
+	}
+}
