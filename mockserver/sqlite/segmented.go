@@ -340,12 +340,15 @@ func (l *Segmented) setSegments(edit func(segs []*segment) []*segment) {
 	l.ver++
 }
 
-// Close closes every segment. Writes after Close fail.
+// Close waits for a Prune in progress, then closes every segment. Writes
+// after Close fail.
 func (l *Segmented) Close() error {
 	l.closeOnce.Do(func() {
+		l.pruneMu.Lock() // no drop is under way, nor will be (Prune's order: pruneMu, then rollMu)
+		defer l.pruneMu.Unlock()
 		l.rollMu.Lock() // no segment is being added, nor will be
-		defer l.rollMu.Unlock()
 		l.closed = true
+		l.rollMu.Unlock()
 		var errs []error
 		for _, g := range l.snapshot() {
 			g.mu.Lock()
@@ -530,6 +533,7 @@ func (l *Segmented) copyTemplate(path string) error {
 	tmp := path + tempSuffix
 	err := os.WriteFile(tmp, l.tpl, 0o600)
 	if err == nil {
+		removeTemp(path) // what an Open that failed here may have left
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {

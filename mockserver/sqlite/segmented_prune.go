@@ -30,6 +30,12 @@ import (
 func (l *Segmented) Prune(ctx context.Context, r engine.PruneRule) (engine.PruneResult, error) {
 	l.pruneMu.Lock()
 	defer l.pruneMu.Unlock()
+	l.rollMu.Lock()
+	closed := l.closed
+	l.rollMu.Unlock()
+	if closed {
+		return engine.PruneResult{}, fmt.Errorf("sqlite: prune: %s is closed", l.path)
+	}
 	segs := l.snapshot()
 	if len(segs) == 1 {
 		return segs[0].s.Prune(ctx, r)

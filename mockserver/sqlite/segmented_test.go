@@ -16,7 +16,7 @@ import (
 )
 
 // TestSegmentedStore runs the store suite on segmented logs: with
-// segments of eight deliveries, so that every list fans out over many
+// segments of 16 deliveries, so that every list fans out over many
 // files and every write finds its delivery's file (of 64 for the two
 // tests that put a thousand deliveries in a random order of creation,
 // where every segment spans them all); and, for retention, with segments
@@ -29,7 +29,7 @@ func TestSegmentedStore(t *testing.T) {
 		size     int
 		selected func(string) bool
 	}{
-		{8, func(name string) bool { return !prune(name) && !many(name) }},
+		{16, func(name string) bool { return !prune(name) && !many(name) }},
 		{64, many},
 		{1, prune},
 	} {
