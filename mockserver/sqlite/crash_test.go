@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,18 +20,38 @@ import (
 )
 
 // crashEnv names the database file TestCrashChild writes to; TestCrash sets
-// it when it runs this test binary as the child.
-const crashEnv = "ESIMHOOKS_SQLITE_CRASH_DB"
+// it when it runs this test binary as the child. crashSegmentsEnv, set,
+// makes the log a Segmented one with segments of that many deliveries.
+const (
+	crashEnv         = "ESIMHOOKS_SQLITE_CRASH_DB"
+	crashSegmentsEnv = "ESIMHOOKS_SQLITE_CRASH_SEGMENTS"
+)
+
+// openCrashLog opens the log of TestCrash: a Store, or a Segmented log
+// with segments of size deliveries (0: a Store).
+func openCrashLog(path string, size int) (engine.Store, error) {
+	if size > 0 {
+		return OpenSegmented(path, SegmentOptions{Size: size})
+	}
+	return Open(path)
+}
 
 // TestCrash runs a child process that writes deliveries and attempts from
 // several goroutines and reports each write that returned on stdout, kills
-// it with SIGKILL while it writes, and checks that the reopened file holds
-// every reported write.
+// it with SIGKILL while it writes, and checks that the reopened log holds
+// every reported write: a Store, and a Segmented log whose segments of 37
+// fill every few dozen writes (a kill may come while one is made).
 func TestCrash(t *testing.T) {
+	for _, size := range []int{0, 37} {
+		t.Run(fmt.Sprintf("segments=%d", size), func(t *testing.T) { testCrash(t, size) })
+	}
+}
+
+func testCrash(t *testing.T, size int) {
 	const before = 400 // writes reported before the kill
 	path := filepath.Join(t.TempDir(), "log.db")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$")
-	cmd.Env = append(os.Environ(), crashEnv+"="+path)
+	cmd.Env = append(os.Environ(), crashEnv+"="+path, fmt.Sprintf("%s=%d", crashSegmentsEnv, size))
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -75,11 +96,14 @@ func TestCrash(t *testing.T) {
 	}
 	t.Logf("child killed after %d reported writes (%d when the kill was sent)", len(put)+len(attempted), n)
 
-	s, err := Open(path)
+	s, err := openCrashLog(path, size)
 	if err != nil {
 		t.Fatalf("Open after the crash: %v", err)
 	}
 	defer s.Close()
+	if l, ok := s.(*Segmented); ok && l.Segments() < 2 {
+		t.Errorf("%d deliveries in %d segments of %d: the test made no new segment", len(put), l.Segments(), size)
+	}
 	ctx := t.Context()
 	for id := range put {
 		if _, err := s.GetDelivery(ctx, id); err != nil {
@@ -105,7 +129,8 @@ func TestCrashChild(t *testing.T) {
 	if path == "" {
 		t.Skip("the child process of TestCrash")
 	}
-	s, err := Open(path)
+	size, _ := strconv.Atoi(os.Getenv(crashSegmentsEnv))
+	s, err := openCrashLog(path, size)
 	if err != nil {
 		t.Fatal(err)
 	}
