@@ -48,7 +48,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("serve", "[flags]", e)
 	addr := envFlag(fs, e, "addr", "127.0.0.1:7700", "listen address; anything but loopback requires --token")
 	store := envFlag(fs, e, "store", "sqlite", "delivery log: sqlite (a file, survives restarts) or memory (throwaway)")
-	db := envFlag(fs, e, "db", "esimhooks.db", "SQLite file for --store sqlite (created 0600: it holds endpoint secrets)")
+	db := envFlag(fs, e, "db", "esimhooks.db", "SQLite file for --store sqlite (created 0600: it holds endpoint secrets; with --retain, the deliveries go to segment files in the directory of this name plus .segments)")
 	scale := envFlag(fs, e, "time-scale", "1", "multiply every provider delay (retry schedule, chaos delays) by this; 0.001 turns a 1 h retry into 3.6 s. Ack deadlines are not scaled")
 	token := envFlag(fs, e, "token", "", fmt.Sprintf("require 'Authorization: Bearer TOKEN' on /api/ (at least %d characters, compared exactly) and the provider credentials derived from it on the provider APIs", api.MinTokenLength))
 	logFormat := envFlag(fs, e, "log-format", "text", "log format: text or json")

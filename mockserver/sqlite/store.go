@@ -1,5 +1,7 @@
-// Package sqlite is esimhooks' default delivery log: a engine.Store kept
-// in one SQLite file, through modernc.org/sqlite (pure Go, no cgo).
+// Package sqlite is esimhooks' default delivery log: an engine.Store kept
+// in one SQLite file (Store), through modernc.org/sqlite (pure Go, no
+// cgo), or, as esimhooks serve keeps it, in a main file and segment files
+// that retention drops whole (Segmented, in segmented.go).
 //
 // The file holds every endpoint's signing secret in clear: Open creates it
 // with mode 0600, and SQLite gives the -wal and -shm files beside it the
