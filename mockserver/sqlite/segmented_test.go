@@ -278,39 +278,38 @@ func TestSegmentedPruneWhileWriting(t *testing.T) {
 	done := make(chan struct{})
 	var bg sync.WaitGroup
 	bgErr := make(chan error, 2)
-	bg.Add(2)
-	go func() { // the pruner
-		defer bg.Done()
-		for {
-			select {
-			case <-done:
-				return
-			default:
+	// loop runs step until done is closed or it fails.
+	loop := func(step func() error) {
+		bg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if err := step(); err != nil {
+					bgErr <- err
+					return
+				}
 			}
-			if _, err := s.Prune(ctx, engine.PruneRule{Keep: keep}); err != nil {
-				bgErr <- fmt.Errorf("Prune: %w", err)
-				return
-			}
+		})
+	}
+	loop(func() error { // the pruner
+		if _, err := s.Prune(ctx, engine.PruneRule{Keep: keep}); err != nil {
+			return fmt.Errorf("Prune: %w", err)
 		}
-	}()
-	go func() { // a reader
-		defer bg.Done()
-		for {
-			select {
-			case <-done:
-				return
-			default:
-			}
-			page, err := s.ListDeliveries(ctx, engine.DeliveryFilter{Limit: 20})
-			if err == nil && len(page) > 0 {
-				_, err = s.ListAttempts(ctx, page[len(page)-1].ID)
-			}
-			if err != nil && !errors.Is(err, engine.ErrNotFound) { // pruned meanwhile
-				bgErr <- fmt.Errorf("reading: %w", err)
-				return
-			}
+		return nil
+	})
+	loop(func() error { // a reader
+		page, err := s.ListDeliveries(ctx, engine.DeliveryFilter{Limit: 20})
+		if err == nil && len(page) > 0 {
+			_, err = s.ListAttempts(ctx, page[len(page)-1].ID)
 		}
-	}()
+		if err != nil && !errors.Is(err, engine.ErrNotFound) { // pruned meanwhile
+			return fmt.Errorf("reading: %w", err)
+		}
+		return nil
+	})
 	var wg sync.WaitGroup
 	held := make([][]*engine.Delivery, writers)
 	errs := make([]error, writers)
