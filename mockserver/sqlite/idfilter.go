@@ -14,7 +14,8 @@ import (
 // delivery costs no read of the older segments. It never forgets: a
 // segment only loses deliveries when it is dropped whole.
 //
-// At idBits bits an id, it takes about 1.5 bytes of memory a delivery.
+// At idBits bits an id, it takes 1.5 bytes of memory a delivery when its
+// last layer is full, up to twice that just after a layer is added.
 type idFilter struct {
 	mu     sync.RWMutex
 	layers []*bloomLayer
