@@ -476,3 +476,39 @@ func TestSegmentedClearsACutDrop(t *testing.T) {
 		t.Errorf("LogSize = %+v, %v; want 1 delivery", sz, err)
 	}
 }
+
+// TestSegmentedFileModes: the segments' directory is the owner's alone,
+// and each segment's files are as the main file's (TestFileMode); a
+// segments path that is not a directory is an error naming it.
+func TestSegmentedFileModes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	s := openSegmented(t, path, SegmentOptions{Size: 1})
+	defer s.Close()
+	putSeg(t, s, 0, engine.StateDelivered)
+	dir := path + ".segments"
+	want := map[string]os.FileMode{dir: 0o700}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		want[filepath.Join(dir, "000001.db"+suffix)] = 0o600
+	}
+	for p, mode := range want {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Errorf("stat: %v", err)
+			continue
+		}
+		if m := fi.Mode().Perm(); m != mode {
+			t.Errorf("%s has mode %o, want %o", filepath.Base(p), m, mode)
+		}
+	}
+
+	bad := filepath.Join(t.TempDir(), "log.db")
+	if err := os.WriteFile(bad+".segments", []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := OpenSegmented(bad, SegmentOptions{}); err == nil {
+		l.Close()
+		t.Error("OpenSegmented with a file for its segments' directory: no error")
+	} else if !strings.Contains(err.Error(), bad+".segments") {
+		t.Errorf("OpenSegmented with a file for its segments' directory: %v; want the path named", err)
+	}
+}
