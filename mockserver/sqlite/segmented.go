@@ -129,6 +129,9 @@ type segment struct {
 	mu       sync.RWMutex
 	gone     atomic.Bool
 	dropping atomic.Bool
+	// keptUntil: Prune found it holding only deliveries the rule keeps,
+	// and leaves it until then (allKeptBackoff; under Segmented.pruneMu).
+	keptUntil time.Time
 
 	// The creation times it holds (stored form) and the newest key:
 	// bounds that only widen (a replaced delivery's old time stays in).

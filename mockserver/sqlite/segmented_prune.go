@@ -114,23 +114,35 @@ func (l *Segmented) Prune(ctx context.Context, r engine.PruneRule) (engine.Prune
 		if !byAge && !byCount {
 			break // no newer segment is due either
 		}
+		if time.Now().Before(g.keptUntil) {
+			continue // it held only deliveries the rule keeps a moment ago
+		}
 		if keys == nil {
 			var err error
 			if keys, err = l.pendingKeys(ctx, segs); err != nil {
 				return res, err
 			}
 		}
-		d, a, _, err := l.drop(ctx, g, keys)
+		d, a, dropped, err := l.drop(ctx, g, keys)
 		res.Deliveries += d
 		res.Attempts += a
 		total -= int64(d)
 		if err != nil {
 			return res, err
 		}
+		if !dropped {
+			g.keptUntil = time.Now().Add(allKeptBackoff)
+		}
 	}
 	res.More = res.Deliveries >= limit
 	return res, nil
 }
+
+// allKeptBackoff is how long Prune leaves alone a segment it found holding
+// only deliveries the rule keeps (pending ones, mostly, waiting for their
+// retries), rather than reading them again at every pass (a variable for
+// the tests).
+var allKeptBackoff = 10 * time.Second
 
 // pendingKey is a trigger with a pending delivery: its event id and
 // creation time (stored form).

@@ -512,3 +512,37 @@ func TestSegmentedFileModes(t *testing.T) {
 		t.Errorf("OpenSegmented with a file for its segments' directory: %v; want the path named", err)
 	}
 }
+
+// TestSegmentedAllKeptBackoff: a segment holding only pending deliveries
+// stays, and Prune leaves it alone for allKeptBackoff rather than reading
+// its pending deliveries at every pass; after that, once they are final,
+// it goes.
+func TestSegmentedAllKeptBackoff(t *testing.T) {
+	defer func(d time.Duration) { allKeptBackoff = d }(allKeptBackoff)
+	allKeptBackoff = time.Hour
+	s := openSegmented(t, filepath.Join(t.TempDir(), "log.db"), SegmentOptions{Size: 2})
+	defer s.Close()
+	ctx := t.Context()
+	old := []*engine.Delivery{putSeg(t, s, 0, engine.StatePending), putSeg(t, s, 1, engine.StatePending)}
+	putSeg(t, s, 2, engine.StateDelivered)
+	rule := engine.PruneRule{Before: segEpoch.Add(time.Millisecond + time.Microsecond)} // selects segment 1
+	prune := func(what string, want engine.PruneResult) {
+		t.Helper()
+		if res, err := s.Prune(ctx, rule); err != nil || res != want {
+			t.Errorf("Prune %s = %+v, %v; want %+v", what, res, err, want)
+		}
+	}
+	prune("with segment 1 all pending", engine.PruneResult{})
+	for _, d := range old {
+		d.Attempts, d.State = 2, engine.StateDelivered
+		if err := s.AddAttempt(ctx, benchAttempt(d, 2), d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prune("within the back-off", engine.PruneResult{})
+	if got := s.Segments(); got != 2 {
+		t.Errorf("%d segments within the back-off, want 2", got)
+	}
+	s.segs[1].keptUntil = time.Time{} // as if it had passed
+	prune("after the back-off", engine.PruneResult{Deliveries: 2, Attempts: 4})
+}
