@@ -430,21 +430,35 @@ func (l *Segmented) write(ctx context.Context, d *engine.Delivery, fn func(s *St
 
 // holder returns the newest of segs that holds delivery id, nil if none.
 func (l *Segmented) holder(ctx context.Context, segs []*segment, id string) (*segment, error) {
+	g, err := search(segs, id, func(s *Store) error {
+		_, err := s.createdAt(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, g.s.fail(fmt.Sprintf("find delivery %q", id), err)
+	}
+	return g, nil
+}
+
+// search runs read on the segments of segs that may hold delivery id (by
+// their id filters), newest first, each under its read lock (so that it
+// waits for a drop of that segment to end, after which the segment holds
+// nothing), until read returns anything but engine.ErrNotFound. It
+// returns that segment and read's error, or nil and nil when none holds
+// id.
+func search(segs []*segment, id string, read func(s *Store) error) (*segment, error) {
 	for _, g := range slices.Backward(segs) {
 		if g.ids != nil && !g.ids.has(id) {
 			continue
 		}
-		g.mu.RLock() // waits for a drop of g to end (one that is past holds no delivery)
+		g.mu.RLock()
 		err := engine.ErrNotFound
 		if !g.gone.Load() {
-			_, err = g.s.createdAt(ctx, id)
+			err = read(g.s)
 		}
 		g.mu.RUnlock()
-		if err == nil {
-			return g, nil
-		}
 		if !errors.Is(err, engine.ErrNotFound) {
-			return nil, g.s.fail(fmt.Sprintf("find delivery %q", id), err)
+			return g, err
 		}
 	}
 	return nil, nil
@@ -578,19 +592,8 @@ func (l *Segmented) ListAttempts(ctx context.Context, deliveryID string) ([]*eng
 func (l *Segmented) find(ctx context.Context, id, op string, read func(s *Store) error) error {
 	for {
 		segs, v := l.versioned()
-		for _, g := range slices.Backward(segs) {
-			if g.ids != nil && !g.ids.has(id) {
-				continue
-			}
-			g.mu.RLock()
-			err := engine.ErrNotFound
-			if !g.gone.Load() {
-				err = read(g.s)
-			}
-			g.mu.RUnlock()
-			if !errors.Is(err, engine.ErrNotFound) {
-				return err
-			}
+		if g, err := search(segs, id, read); g != nil {
+			return err
 		}
 		if !l.changed(v) { // else a drop may have moved it past us
 			return l.main().fail(op, engine.ErrNotFound)
@@ -618,17 +621,14 @@ func (l *Segmented) list(ctx context.Context, segs []*segment, f engine.Delivery
 	}
 	var cursor int64 = math.MaxInt64
 	if f.Before != "" && f.BeforeAt.IsZero() {
-		found := false
 		err := l.find(ctx, f.Before, "list deliveries", func(s *Store) (err error) {
-			if cursor, err = s.createdAt(ctx, f.Before); err == nil {
-				found = true
-			}
+			cursor, err = s.createdAt(ctx, f.Before)
 			return err
 		})
-		if !found {
-			if errors.Is(err, engine.ErrNotFound) {
-				err = l.main().fail("list deliveries", fmt.Errorf("cursor delivery %q: %w", f.Before, engine.ErrNotFound))
-			}
+		if errors.Is(err, engine.ErrNotFound) {
+			err = l.main().fail("list deliveries", fmt.Errorf("cursor delivery %q: %w", f.Before, engine.ErrNotFound))
+		}
+		if err != nil {
 			return nil, err
 		}
 		f.BeforeAt = decTime(cursor)

@@ -142,7 +142,7 @@ func Open(path string) (*Store, error) {
 
 	s := &Store{path: path}
 	fail := func(err error) (*Store, error) {
-		_ = s.closeDBs()
+		_ = s.closeDBs(false)
 		return nil, openError(path, err)
 	}
 	uri := "file:" + escapePath(abs) + fmt.Sprintf("?_pragma=busy_timeout(%d)", busyTimeoutMS)
@@ -212,7 +212,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.stopWriter()
 		_, err := s.w.Exec("PRAGMA optimize")
-		if err := errors.Join(err, s.closeDBs()); err != nil {
+		if err := errors.Join(err, s.closeDBs(false)); err != nil {
 			s.closeErr = fmt.Errorf("sqlite: close %s: %w", s.path, err)
 		}
 	})
@@ -231,10 +231,12 @@ func (s *Store) stopWriter() {
 }
 
 // closeDBs closes the writer's connection, the statements, then the read
-// pool, then s.w.
-func (s *Store) closeDBs() error {
+// pool, then s.w. With noCheckpoint, the writer's connection closes last
+// instead, told not to checkpoint the write-ahead log (it is then the
+// database's last connection, the one that would): see discard.
+func (s *Store) closeDBs(noCheckpoint bool) error {
 	var errs []error
-	if s.wc != nil {
+	if s.wc != nil && !noCheckpoint {
 		errs = append(errs, s.wc.close())
 	}
 	for _, st := range []*sql.Stmt{
@@ -249,6 +251,9 @@ func (s *Store) closeDBs() error {
 		if db != nil {
 			errs = append(errs, db.Close())
 		}
+	}
+	if s.wc != nil && noCheckpoint {
+		errs = append(errs, s.wc.skipCheckpointOnClose(), s.wc.close())
 	}
 	return errors.Join(errs...)
 }
