@@ -140,8 +140,8 @@ func (m *Metrics) pruned(r PruneResult) {
 //
 //	esimhooks_log_deliveries         deliveries in the log
 //	esimhooks_log_attempts           attempts in the log
-//	esimhooks_log_file_bytes         the log's file and write-ahead log (SQLite)
-//	esimhooks_log_file_pages         the file's pages (SQLite)
+//	esimhooks_log_file_bytes         the log's files and write-ahead logs (SQLite)
+//	esimhooks_log_file_pages         the files' pages (SQLite)
 //	esimhooks_log_free_pages         pages free for reuse (SQLite)
 //	esimhooks_log_files              database files: the main file and its segments (SQLite)
 //
@@ -151,8 +151,8 @@ type logSizeCollector struct{ s LogSizer }
 var (
 	logDeliveriesDesc = prometheus.NewDesc("esimhooks_log_deliveries", "Deliveries held in the delivery log.", nil, nil)
 	logAttemptsDesc   = prometheus.NewDesc("esimhooks_log_attempts", "Attempts held in the delivery log.", nil, nil)
-	logFileBytesDesc  = prometheus.NewDesc("esimhooks_log_file_bytes", "Bytes of the SQLite delivery log's file and its write-ahead log.", nil, nil)
-	logPagesDesc      = prometheus.NewDesc("esimhooks_log_file_pages", "Pages of the SQLite delivery log's file (page size in the page_size label).", []string{"page_size"}, nil)
+	logFileBytesDesc  = prometheus.NewDesc("esimhooks_log_file_bytes", "Bytes of the SQLite delivery log's files (the main file and its segments) and their write-ahead logs.", nil, nil)
+	logPagesDesc      = prometheus.NewDesc("esimhooks_log_file_pages", "Pages of the SQLite delivery log's files (page size in the page_size label).", []string{"page_size"}, nil)
 	logFreePagesDesc  = prometheus.NewDesc("esimhooks_log_free_pages", "Free pages of the SQLite delivery log, reused by later writes or returned by the incremental vacuum.", nil, nil)
 	logFilesDesc      = prometheus.NewDesc("esimhooks_log_files", "Database files of the SQLite delivery log: the main file and the segments retention drops whole.", nil, nil)
 )

@@ -218,9 +218,8 @@ func (s *Store) pageCounts(ctx context.Context) (pages, free int64, err error) {
 // LogSize implements engine.LogSizer: the rows are counted as they
 // are written (and once when the store opens), the pages asked of SQLite.
 func (s *Store) LogSize(ctx context.Context) (engine.LogSize, error) {
-	sz := engine.LogSize{
-		Deliveries: s.wc.rows.deliveries.Load(), Attempts: s.wc.rows.attempts.Load(), File: true, Files: 1,
-	}
+	sz := engine.LogSize{File: true, Files: 1}
+	sz.Deliveries, sz.Attempts = s.held()
 	var err error
 	if sz.Pages, sz.FreePages, err = s.pageCounts(ctx); err != nil {
 		return sz, s.fail("log size", err)
