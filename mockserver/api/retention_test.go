@@ -24,15 +24,7 @@ func TestServerPrunesContinuously(t *testing.T) {
 	// than all of them: the pruner keeps the pending one, which counts,
 	// and the newest 4.
 	now := time.Now()
-	for i := range 20 {
-		d := &engine.Delivery{ID: fmt.Sprintf("d%02d", i), EventID: fmt.Sprintf("e%02d", i), State: engine.StateDelivered, CreatedAt: now.Add(time.Duration(i) * time.Millisecond)}
-		if err := st.PutDelivery(ctx, d); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.AddAttempt(ctx, &engine.Attempt{DeliveryID: d.ID, N: 1, Outcome: engine.StateDelivered}, d); err != nil {
-			t.Fatal(err)
-		}
-	}
+	putDelivered(t, st, 20, now)
 	if err := st.PutDelivery(ctx, &engine.Delivery{ID: "old-pending", EventID: "ep", State: engine.StatePending, CreatedAt: now.Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
@@ -83,14 +75,7 @@ func TestServerDropsSegments(t *testing.T) {
 		c.Store = st
 		c.Retention = ret
 	})
-	ctx := t.Context()
-	now := time.Now()
-	for i := range 30 {
-		d := &engine.Delivery{ID: fmt.Sprintf("d%02d", i), EventID: fmt.Sprintf("e%02d", i), State: engine.StateDelivered, CreatedAt: now.Add(time.Duration(i) * time.Millisecond)}
-		if err := st.PutDelivery(ctx, d); err != nil {
-			t.Fatal(err)
-		}
-	}
+	putDelivered(t, st, 30, time.Now())
 	// 30 in segments of 4 (segment 1 d00-d03, ..., 8 d28-d29): the
 	// pruner drops segments 1 to 5, d00-d19; dropping segment 6 would
 	// leave 6 deliveries, fewer than 8.
@@ -105,6 +90,21 @@ func TestServerDropsSegments(t *testing.T) {
 	for _, series := range []string{"esimhooks_log_deliveries 10\n", "esimhooks_log_files 4\n"} {
 		if !bytes.Contains(data, []byte(series)) {
 			t.Errorf("metrics lack %q", series)
+		}
+	}
+}
+
+// putDelivered puts n delivered deliveries d00, d01, … with one attempt
+// each, created a millisecond apart from now on, the oldest first.
+func putDelivered(t *testing.T, st engine.Store, n int, now time.Time) {
+	t.Helper()
+	for i := range n {
+		d := &engine.Delivery{ID: fmt.Sprintf("d%02d", i), EventID: fmt.Sprintf("e%02d", i), State: engine.StateDelivered, CreatedAt: now.Add(time.Duration(i) * time.Millisecond)}
+		if err := st.PutDelivery(t.Context(), d); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.AddAttempt(t.Context(), &engine.Attempt{DeliveryID: d.ID, N: 1, Outcome: engine.StateDelivered}, d); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
